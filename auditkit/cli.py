@@ -1,0 +1,263 @@
+"""The ``auditkit`` command line: parse options, call one service, print the result."""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from auditkit.errors import AuditkitError
+from auditkit.ledger.bundle_verifier import BundleError, verify_bundle
+from auditkit.ledger.checkpoint import parse_verifier_key
+from auditkit.ledger.records import parse_time
+from auditkit.services import export as export_service
+from auditkit.services import ingest, keys, proofs, verify
+from auditkit.services.installation import Installation, initialise
+from auditkit.settings import load_settings
+
+
+def _installation(ctx: click.Context) -> Installation:
+    installation = ctx.obj
+    if installation is None:
+        installation = Installation.open(load_settings())
+        ctx.obj = installation
+    return installation
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+def _time(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return parse_time(value if "T" in value else f"{value}T00:00:00+00:00")
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD) or RFC 3339 time", param_hint=option
+        ) from None
+
+
+class AuditkitGroup(click.Group):
+    """A command group that turns auditkit errors into a clear message and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the subcommand, reporting AuditkitError without a traceback."""
+        try:
+            return super().invoke(ctx)
+        except AuditkitError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=AuditkitGroup)
+@click.version_option(package_name="auditkit")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """auditkit: signed, append-only records of support conversations.
+
+    Settings come from AUDITKIT_HOME (default ~/.local/share/auditkit),
+    AUDITKIT_DATABASE_URL, AUDITKIT_KEY_PASSPHRASE or AUDITKIT_KEY_PASSPHRASE_FILE,
+    AUDITKIT_LOG_ORIGIN and AUDITKIT_ACTOR.
+    """
+    ctx.obj = None
+
+
+@cli.command()
+def init() -> None:
+    """Create the installation: migrate the database and create the signing key."""
+    report = initialise(load_settings())
+    click.echo(f"database: {report.database} (schema at head)")
+    click.echo(f"log origin: {report.origin}")
+    if report.created_key:
+        click.echo(f"created signing key {report.created_key}")
+    else:
+        click.echo("signing key already present and unlocked")
+
+
+@cli.command(name="import")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "abcd", "sgd"]),
+    help="Input format (default: detect).",
+)
+@click.pass_context
+def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str | None) -> None:
+    """Validate FILES completely, then append new conversations and events."""
+    installation = _installation(ctx)
+    with click.progressbar(length=0, label="importing", file=sys.stderr) as bar:
+
+        def advance(done: int) -> None:
+            bar.length = (bar.length or 0) + done
+            bar.update(done)
+
+        report = ingest.import_files(installation, list(files), fmt=fmt, progress=advance)
+    click.echo(
+        f"{report.conversations} conversations read: {report.new_conversations} new, "
+        f"{report.updated_conversations} with new events, "
+        f"{report.unchanged_conversations} already recorded"
+    )
+    if report.new_conversations == 0 and report.updated_conversations == 0:
+        click.echo("nothing new: only the import run itself was recorded")
+    click.echo(f"{report.records_appended} records appended; tree size {report.tree_size}")
+
+
+@cli.command(name="verify")
+@click.option("--key", "keys_", multiple=True, help="Trust only this verifier key (repeatable).")
+@click.option("--skip-projections", is_flag=True, help="Check the tree and signatures only.")
+@click.pass_context
+def verify_(ctx: click.Context, keys_: tuple[str, ...], skip_projections: bool) -> None:
+    """Recompute every hash, check every checkpoint and the query tables; exit 1 on any problem."""
+    trusted = [parse_verifier_key(k) for k in keys_] or None
+    report = verify.verify_ledger(
+        _installation(ctx), trusted=trusted, check_projections=not skip_projections
+    )
+    if not report.ok:
+        for problem in report.problems:
+            click.echo(f"TAMPERED: {problem}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"ok: {report.tree_size} records, {report.nodes_checked} Merkle nodes, "
+        f"{report.checkpoints} signed checkpoints"
+        + (", query tables match the log" if report.projections_checked else "")
+        + f" ({report.seconds:.2f}s)"
+    )
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+@cli.command()
+@click.argument("seq", type=click.IntRange(min=0))
+@click.option("--tree-size", type=click.IntRange(min=1), help="Prove against this checkpoint.")
+@click.pass_context
+def prove(ctx: click.Context, seq: int, tree_size: int | None) -> None:
+    """Print an inclusion proof of record SEQ against the latest signed checkpoint (JSON)."""
+    proof = proofs.prove_inclusion(_installation(ctx), seq, tree_size=tree_size)
+    payload: dict[str, Any] = {
+        "seq": proof.seq,
+        "tree_size": proof.tree_size,
+        "leaf_hash": _b64(proof.leaf_hash),
+        "root_hash": _b64(proof.root_hash),
+        "proof": [_b64(h) for h in proof.proof],
+        "record": proof.entry.decode("utf-8"),
+        "checkpoint": proof.checkpoint,
+    }
+    click.echo(json.dumps(payload, indent=2))
+
+
+@cli.command()
+@click.argument("size1", type=click.IntRange(min=1))
+@click.argument("size2", type=click.IntRange(min=1), required=False)
+@click.pass_context
+def consistency(ctx: click.Context, size1: int, size2: int | None) -> None:
+    """Print a consistency proof between the checkpoints of SIZE1 and SIZE2 (default latest)."""
+    proof = proofs.prove_consistency(_installation(ctx), size1, size2)
+    payload = {
+        "size1": proof.size1,
+        "size2": proof.size2,
+        "root1": _b64(proof.root1),
+        "root2": _b64(proof.root2),
+        "proof": [_b64(h) for h in proof.proof],
+    }
+    click.echo(json.dumps(payload, indent=2))
+
+
+@cli.command()
+@click.pass_context
+def checkpoint(ctx: click.Context) -> None:
+    """Print the latest signed checkpoint (C2SP signed note)."""
+    click.echo(proofs.latest_checkpoint_note(_installation(ctx)), nl=False)
+
+
+@cli.group(name="keys")
+def keys_group() -> None:
+    """Signing keys: list, print the verifier key, rotate."""
+
+
+@keys_group.command(name="list")
+@click.pass_context
+def keys_list(ctx: click.Context) -> None:
+    """List every signing key; the active one is marked."""
+    for info in keys.list_keys(_installation(ctx)):
+        mark = "*" if info.active else " "
+        click.echo(f"{mark} {info.key_id}  {info.created_at}  {info.verifier_key}")
+
+
+@keys_group.command(name="verifier")
+@click.pass_context
+def keys_verifier(ctx: click.Context) -> None:
+    """Print the active verifier key (name+id+key) to give to auditors."""
+    active = [info for info in keys.list_keys(_installation(ctx)) if info.active]
+    if not active:
+        _fail("no signing key: run `auditkit init`")
+    click.echo(active[0].verifier_key)
+
+
+@keys_group.command(name="rotate")
+@click.pass_context
+def keys_rotate(ctx: click.Context) -> None:
+    """Start signing with a new key; old checkpoints still verify with the old one."""
+    signer = keys.rotate_key(_installation(ctx))
+    click.echo(f"new signing key {signer.key_id:08x}: {signer.verifier().verifier_key_string()}")
+
+
+@cli.command()
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="New bundle directory.")
+@click.option(
+    "--conversation", "conversations", multiple=True, help="Only this conversation (repeatable)."
+)
+@click.option("--since", help="Events at or after this date/time (UTC).")
+@click.option("--until", help="Events before this date/time (UTC).")
+@click.pass_context
+def export(
+    ctx: click.Context,
+    out: Path,
+    conversations: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+) -> None:
+    """Write a bundle of records with inclusion proofs, checkpoint and verifier key."""
+    scope = export_service.ExportScope(
+        conversations=conversations,
+        since=_time(since, "--since"),
+        until=_time(until, "--until"),
+    )
+    result = export_service.export_bundle(_installation(ctx), out, scope)
+    click.echo(
+        f"exported {result.records} records to {result.directory} "
+        f"(checkpoint size {result.tree_size}, export recorded as seq {result.export_seq})"
+    )
+    click.echo(f"manifest sha256: {result.manifest_sha256}")
+
+
+@cli.command(name="verify-bundle")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--key", help="Require the bundle to be signed by this verifier key.")
+def verify_bundle_(directory: Path, key: str | None) -> None:
+    """Check an export bundle offline, with no database."""
+    try:
+        summary = verify_bundle(directory, key)
+    except BundleError as exc:
+        _fail(f"bundle NOT verified: {exc}")
+    click.echo(
+        f"ok: {summary.records} records proven in {summary.origin} at tree size "
+        f"{summary.tree_size}, signed by key {summary.key_id}"
+    )
+    click.echo(f"manifest sha256: {summary.manifest_sha256}")
+
+
+def main() -> None:
+    """Entry point of the ``auditkit`` console script."""
+    cli()

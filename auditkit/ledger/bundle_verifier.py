@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""Standalone verifier for an auditkit export bundle (stdlib + ``cryptography`` only).
+
+auditkit copies this file into every bundle as ``verify.py`` so an auditor can check a
+bundle without auditkit or its database: ``python3 verify.py BUNDLE_DIR [--key VKEY]``.
+It deliberately re-implements RFC 6962 hashing and C2SP signed-note checks instead of
+importing auditkit, and follows ``docs/export-format.md`` to the letter.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+FORMAT = "auditkit-export/1"
+FILES = ("checkpoint.txt", "verifier.key", "records.jsonl", "proofs.jsonl")
+
+
+class BundleError(Exception):
+    """The bundle does not verify; the message names the file and the reason."""
+
+
+@dataclass(frozen=True)
+class BundleSummary:
+    """What a verified bundle holds."""
+
+    origin: str
+    tree_size: int
+    root_hash: bytes
+    records: int
+    key_id: str
+    manifest_sha256: str
+
+
+def _leaf(data: bytes) -> bytes:
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def _node(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def root_from_inclusion(leaf: bytes, index: int, size: int, proof: list[bytes]) -> bytes:
+    """RFC 9162 section 2.1.3.2: the root implied by an inclusion proof."""
+    if not 0 <= index < size:
+        raise BundleError(f"leaf index {index} is outside a tree of size {size}")
+    if any(len(p) != 32 for p in proof):
+        raise BundleError("a proof hash is not 32 bytes")
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            raise BundleError("inclusion proof is too long")
+        if fn & 1 or fn == sn:
+            r = _node(p, r)
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            r = _node(r, p)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        raise BundleError("inclusion proof is too short")
+    return r
+
+
+def _key_id(name: str, key: bytes) -> bytes:
+    return hashlib.sha256(name.encode() + b"\n" + b"\x01" + key).digest()[:4]
+
+
+def parse_verifier_key(text: str) -> tuple[str, bytes, Ed25519PublicKey]:
+    """Parse ``<name>+<hex key id>+<base64(0x01 || key)>``; returns name, key id, key."""
+    parts = text.strip().split("+", 2)
+    if len(parts) != 3:
+        raise BundleError("verifier key is not <name>+<key id>+<key>")
+    name, hex_id, b64 = parts
+    try:
+        raw = base64.b64decode(b64, validate=True)
+        key_id = bytes.fromhex(hex_id)
+    except ValueError:
+        raise BundleError("verifier key has bad hex or base64") from None
+    if len(raw) != 33 or raw[0] != 1 or len(key_id) != 4:
+        raise BundleError("verifier key is not an Ed25519 (0x01) key")
+    if _key_id(name, raw[1:]) != key_id:
+        raise BundleError("verifier key id does not match its key")
+    return name, key_id, Ed25519PublicKey.from_public_bytes(raw[1:])
+
+
+def open_checkpoint(
+    note: str, name: str, key_id: bytes, key: Ed25519PublicKey
+) -> tuple[str, int, bytes]:
+    """Check the signed note's signature by the key and parse the checkpoint in it."""
+    text, sep, signatures = note.partition("\n\n")
+    if not sep or not signatures.endswith("\n"):
+        raise BundleError("checkpoint.txt is not a signed note")
+    body = text + "\n"
+    signed = False
+    for line in signatures[:-1].split("\n"):
+        if not line.startswith("\u2014 "):
+            raise BundleError("checkpoint.txt has a malformed signature line")
+        signer, _, b64 = line[2:].rpartition(" ")
+        try:
+            blob = base64.b64decode(b64, validate=True)
+        except ValueError:
+            raise BundleError("checkpoint.txt signature is not base64") from None
+        if signer != name or blob[:4] != key_id:
+            continue
+        try:
+            key.verify(blob[4:], body.encode())
+        except InvalidSignature:
+            raise BundleError("checkpoint.txt signature does not verify") from None
+        signed = True
+    if not signed:
+        raise BundleError("checkpoint.txt is not signed by the verifier key")
+    lines = body.split("\n")
+    if len(lines) < 4 or not lines[0] or not lines[1].isdigit() or str(int(lines[1])) != lines[1]:
+        raise BundleError("checkpoint.txt does not hold a tlog checkpoint")
+    root = base64.b64decode(lines[2], validate=True)
+    if len(root) != 32:
+        raise BundleError("checkpoint root hash is not 32 bytes")
+    return lines[0], int(lines[1]), root
+
+
+def verify_bundle(directory: Path, trusted_key: str | None = None) -> BundleSummary:
+    """Verify every file of a bundle; raise BundleError naming the first problem."""
+    manifest_path = directory / "manifest.json"
+    try:
+        manifest_bytes = manifest_path.read_bytes()
+        manifest = json.loads(manifest_bytes)
+    except (OSError, ValueError) as exc:
+        raise BundleError(f"manifest.json: cannot read: {exc}") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise BundleError(f"manifest.json: format is not {FORMAT}")
+    files = manifest.get("files")
+    if not isinstance(files, dict):
+        raise BundleError("manifest.json: files is missing")
+    for name in FILES:
+        try:
+            data = (directory / name).read_bytes()
+        except OSError as exc:
+            raise BundleError(f"{name}: cannot read: {exc}") from None
+        if hashlib.sha256(data).hexdigest() != files.get(name):
+            raise BundleError(f"{name}: SHA-256 differs from the manifest")
+
+    vkey = (directory / "verifier.key").read_text(encoding="utf-8").strip()
+    if trusted_key is not None and vkey != trusted_key.strip():
+        raise BundleError("verifier.key: not the key you trust")
+    name, key_id, key = parse_verifier_key(vkey)
+    origin, size, root = open_checkpoint(
+        (directory / "checkpoint.txt").read_text(encoding="utf-8"), name, key_id, key
+    )
+    if origin != manifest.get("origin") or size != manifest.get("tree_size"):
+        raise BundleError("manifest.json: origin or tree_size differ from the checkpoint")
+
+    records = (directory / "records.jsonl").read_bytes().split(b"\n")
+    proofs = (directory / "proofs.jsonl").read_bytes().split(b"\n")
+    if records[-1] != b"" or proofs[-1] != b"":
+        raise BundleError("records.jsonl/proofs.jsonl: last line must end with a newline")
+    records, proofs = records[:-1], proofs[:-1]
+    if len(records) != len(proofs) or len(records) != manifest.get("record_count"):
+        raise BundleError("records.jsonl: record count differs from proofs.jsonl or the manifest")
+    previous = -1
+    for number, (entry, proof_line) in enumerate(zip(records, proofs, strict=True), start=1):
+        try:
+            item = json.loads(proof_line)
+            seq = item["seq"]
+            path = [base64.b64decode(p, validate=True) for p in item["proof"]]
+            record_seq = json.loads(entry)["seq"]
+        except (ValueError, KeyError, TypeError):
+            raise BundleError(f"records.jsonl/proofs.jsonl line {number}: malformed") from None
+        if record_seq != seq or seq <= previous:
+            raise BundleError(f"line {number}: seq {seq} out of order or not the record's seq")
+        previous = seq
+        if root_from_inclusion(_leaf(entry), seq, size, path) != root:
+            raise BundleError(f"records.jsonl line {number} (seq {seq}): not in the checkpoint")
+    return BundleSummary(
+        origin=origin,
+        tree_size=size,
+        root_hash=root,
+        records=len(records),
+        key_id=key_id.hex(),
+        manifest_sha256=hashlib.sha256(manifest_bytes).hexdigest(),
+    )
+
+
+def main(argv: list[str]) -> int:
+    """Command line: ``verify.py BUNDLE_DIR [--key VERIFIER_KEY]``."""
+    if not argv or argv[0] in {"-h", "--help"}:
+        print(__doc__)
+        return 2
+    key = argv[argv.index("--key") + 1] if "--key" in argv else None
+    try:
+        summary = verify_bundle(Path(argv[0]), key)
+    except BundleError as exc:
+        print(f"NOT VERIFIED: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"verified: {summary.records} records in {summary.origin} "
+        f"tree size {summary.tree_size}, key {summary.key_id}, "
+        f"manifest sha256 {summary.manifest_sha256}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

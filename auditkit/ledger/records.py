@@ -1,0 +1,163 @@
+"""Ledger records: their kinds and their canonical (RFC 8785) byte encoding."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import rfc8785
+
+from auditkit.errors import TamperDetected
+
+ENTRY_VERSION = 1
+
+
+class RecordKind(StrEnum):
+    """Every kind of record the ledger holds."""
+
+    CONVERSATION_OPENED = "conversation.opened"
+    MESSAGE = "message"
+    INTERNAL_NOTE = "internal_note"
+    ASSIGNMENT = "assignment"
+    STATUS = "status"
+    ACTION = "action"
+    CONSENT = "consent"
+    ESCALATION = "escalation"
+    TAG = "tag"
+    RESOLUTION_CODE = "resolution_code"
+    CSAT = "csat"
+    IMPORT_RUN = "import.run"
+    ACCESS = "access"
+    KEY_ROTATED = "key.rotated"
+
+
+@dataclass(frozen=True)
+class RecordDraft:
+    """A record about to be appended: everything but its seq and recording time."""
+
+    kind: RecordKind
+    conversation: str | None
+    occurred_at: datetime
+    body: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Record:
+    """A record as stored: its seq, the exact leaf bytes and their decoded fields."""
+
+    seq: int
+    kind: str
+    conversation: str | None
+    recorded_at: str
+    occurred_at: str
+    body: Mapping[str, Any]
+    entry: bytes
+
+
+def format_time(moment: datetime) -> str:
+    """The one textual form of a time in the ledger: UTC, microseconds, ``Z``."""
+    if moment.tzinfo is None:
+        raise ValueError("ledger times must be timezone-aware")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(value: str) -> datetime:
+    """Inverse of :func:`format_time` (accepts any RFC 3339 time with an offset)."""
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"{value!r} has no timezone")
+    return moment.astimezone(UTC)
+
+
+_SAFE_INT = 2**53
+
+
+def canonical_json(value: Any) -> bytes:
+    """RFC 8785 canonical JSON bytes of ``value``.
+
+    The ``rfc8785`` package is the reference but pure Python (about 12 µs a record); for
+    values where the standard library already produces identical bytes (no floats, no
+    astral characters in keys, integers in the safe range) we use ``json.dumps``, which is
+    four times faster. A property test checks the two agree.
+    """
+    if _stdlib_is_canonical(value):
+        try:
+            return json.dumps(
+                value, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+            ).encode("utf-8")
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: let rfc8785 refuse it with its own message
+    return rfc8785.dumps(value)
+
+
+def _stdlib_is_canonical(value: Any) -> bool:
+    if isinstance(value, str) or value is None or value is True or value is False:
+        return True
+    if isinstance(value, int):
+        return -_SAFE_INT < value < _SAFE_INT
+    if isinstance(value, dict):
+        for key, item in value.items():
+            # Python sorts keys by code point, RFC 8785 by UTF-16 unit: they only
+            # differ when a key holds a character beyond the BMP.
+            if not isinstance(key, str) or (not key.isascii() and max(key) > "\uffff"):
+                return False
+            if not _stdlib_is_canonical(item):
+                return False
+        return True
+    if isinstance(value, list | tuple):
+        return all(_stdlib_is_canonical(item) for item in value)
+    return False
+
+
+def encode_entry(seq: int, draft: RecordDraft, recorded_at: str) -> bytes:
+    """The canonical leaf bytes of a record (RFC 8785 JSON, never containing a newline)."""
+    return canonical_json(
+        {
+            "v": ENTRY_VERSION,
+            "seq": seq,
+            "kind": str(draft.kind),
+            "conversation": draft.conversation,
+            "recorded_at": recorded_at,
+            "occurred_at": format_time(draft.occurred_at),
+            "body": dict(draft.body),
+        }
+    )
+
+
+def decode_entry(entry: bytes, *, expected_seq: int | None = None) -> Record:
+    """Parse stored leaf bytes back into a record, refusing anything non-canonical."""
+    seq_hint = expected_seq
+    try:
+        value = json.loads(entry)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise TamperDetected(seq=seq_hint, reason=f"entry is not JSON: {exc}") from None
+    if not isinstance(value, dict) or value.get("v") != ENTRY_VERSION:
+        raise TamperDetected(seq=seq_hint, reason="entry is not a version 1 record object")
+    try:
+        record = Record(
+            seq=_typed(value, "seq", int),
+            kind=_typed(value, "kind", str),
+            conversation=value["conversation"],
+            recorded_at=_typed(value, "recorded_at", str),
+            occurred_at=_typed(value, "occurred_at", str),
+            body=_typed(value, "body", dict),
+            entry=entry,
+        )
+    except (KeyError, TypeError) as exc:
+        raise TamperDetected(
+            seq=seq_hint, reason=f"entry field missing or mistyped: {exc}"
+        ) from None
+    if canonical_json(value) != entry:
+        raise TamperDetected(seq=seq_hint, reason="entry bytes are not canonical RFC 8785 JSON")
+    return record
+
+
+def _typed(value: Mapping[str, Any], key: str, kind: type) -> Any:
+    item = value[key]
+    if not isinstance(item, kind) or (kind is int and isinstance(item, bool)):
+        raise TypeError(f"{key} is not {kind.__name__}")
+    return item

@@ -1,0 +1,1 @@
+"""Use cases (init, ingest, verify, prove, export): each owns its transactions."""

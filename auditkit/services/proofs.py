@@ -1,0 +1,125 @@
+"""Inclusion and consistency proofs against signed checkpoints, read in O(log n) node fetches."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from auditkit.errors import NotFound
+from auditkit.ledger import merkle
+from auditkit.services.installation import Installation
+from auditkit.storage import ledger_store
+from auditkit.storage.db import read_transaction
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    """Proof that the record ``seq`` (its exact ``entry`` bytes) is in the tree of ``tree_size``."""
+
+    seq: int
+    tree_size: int
+    entry: bytes
+    leaf_hash: bytes
+    root_hash: bytes
+    proof: tuple[bytes, ...]
+    checkpoint: str
+
+
+@dataclass(frozen=True)
+class ConsistencyProof:
+    """Proof that the tree of ``size2`` extends the tree of ``size1``."""
+
+    size1: int
+    size2: int
+    root1: bytes
+    root2: bytes
+    proof: tuple[bytes, ...]
+
+
+def _checkpoint(conn: Connection, size: int | None) -> ledger_store.StoredCheckpoint:
+    stored = (
+        ledger_store.latest_checkpoint(conn)
+        if size is None
+        else ledger_store.checkpoint_at(conn, size)
+    )
+    if stored is None:
+        what = (
+            "no checkpoint has been signed yet" if size is None else f"no checkpoint at size {size}"
+        )
+        raise NotFound(what)
+    return stored
+
+
+def latest_checkpoint_note(installation: Installation) -> str:
+    """The newest signed checkpoint note."""
+    installation.require_schema()
+    with read_transaction(installation.engine) as conn:
+        return _checkpoint(conn, None).note
+
+
+def inclusion_proofs(
+    conn: Connection, seqs: Sequence[int], checkpoint: ledger_store.StoredCheckpoint
+) -> list[InclusionProof]:
+    """Proofs for several records against one checkpoint, fetching all nodes in few queries."""
+    size = checkpoint.tree_size
+    for seq in seqs:
+        if not 0 <= seq < size:
+            raise NotFound(f"seq {seq} is not in the checkpointed tree of size {size}")
+    plans = [merkle.inclusion_proof_nodes(seq, size) for seq in seqs]
+    wanted = {node for plan in plans for node in plan.nodes}
+    hashes = ledger_store.node_hashes(conn, wanted)
+    entries = {e.seq: e for e in ledger_store.entries_by_seq(conn, list(seqs))}
+    proofs: list[InclusionProof] = []
+    for seq, plan in zip(seqs, plans, strict=True):
+        entry = entries[seq]
+        proof = merkle.build_proof(plan, hashes)
+        proofs.append(
+            InclusionProof(
+                seq=seq,
+                tree_size=size,
+                entry=entry.entry,
+                leaf_hash=entry.leaf_hash,
+                root_hash=checkpoint.root_hash,
+                proof=tuple(proof),
+                checkpoint=checkpoint.note,
+            )
+        )
+    return proofs
+
+
+def prove_inclusion(
+    installation: Installation, seq: int, *, tree_size: int | None = None
+) -> InclusionProof:
+    """Inclusion proof for ``seq`` against the latest (or the given) checkpoint; self-checked."""
+    installation.require_schema()
+    with read_transaction(installation.engine) as conn:
+        checkpoint = _checkpoint(conn, tree_size)
+        (proof,) = inclusion_proofs(conn, [seq], checkpoint)
+    merkle.verify_inclusion(
+        merkle.leaf_hash(proof.entry), seq, proof.tree_size, list(proof.proof), proof.root_hash
+    )
+    return proof
+
+
+def prove_consistency(
+    installation: Installation, size1: int, size2: int | None = None
+) -> ConsistencyProof:
+    """Consistency proof between two signed checkpoints (``size2`` defaults to the latest)."""
+    installation.require_schema()
+    with read_transaction(installation.engine) as conn:
+        first = _checkpoint(conn, size1)
+        second = _checkpoint(conn, size2)
+        plan = merkle.consistency_proof_nodes(first.tree_size, second.tree_size)
+        proof = merkle.build_proof(plan, ledger_store.node_hashes(conn, plan.nodes))
+    merkle.verify_consistency(
+        first.tree_size, second.tree_size, proof, first.root_hash, second.root_hash
+    )
+    return ConsistencyProof(
+        size1=first.tree_size,
+        size2=second.tree_size,
+        root1=first.root_hash,
+        root2=second.root_hash,
+        proof=tuple(proof),
+    )

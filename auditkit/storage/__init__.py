@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy tables, engines, append-only guards and row mapping."""

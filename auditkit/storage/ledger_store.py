@@ -1,0 +1,336 @@
+"""Reads and writes of the log tables and projections over one SQLAlchemy connection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, select, tuple_
+
+from auditkit.storage.tables import (
+    checkpoints,
+    conversation_events,
+    conversations,
+    log_entries,
+    merkle_nodes,
+    messages,
+    participants,
+    signing_keys,
+)
+
+# Keep IN lists and multi-row VALUES well under SQLite's 32766 bound-parameter limit.
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    """One row of ``log_entries`` as stored."""
+
+    seq: int
+    kind: str
+    conversation_key: str | None
+    recorded_at: str
+    occurred_at: str
+    entry: bytes
+    leaf_hash: bytes
+
+
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    """One row of ``checkpoints``."""
+
+    tree_size: int
+    root_hash: bytes
+    created_at: str
+    key_id: str
+    note: str
+
+
+def tree_size(conn: Connection) -> int:
+    """Number of records in the log (seq is dense from 0)."""
+    value = conn.execute(select(func.max(log_entries.c.seq))).scalar()
+    return 0 if value is None else int(value) + 1
+
+
+def node_hashes(conn: Connection, ids: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    """Hashes of complete subtrees by (level, index); level 0 reads leaf hashes."""
+    wanted = sorted(set(ids))
+    found: dict[tuple[int, int], bytes] = {}
+    leaves = [index for level, index in wanted if level == 0]
+    inner = [(level, index) for level, index in wanted if level > 0]
+    for start in range(0, len(leaves), CHUNK):
+        part = leaves[start : start + CHUNK]
+        rows = conn.execute(
+            select(log_entries.c.seq, log_entries.c.leaf_hash).where(log_entries.c.seq.in_(part))
+        )
+        found.update({(0, int(seq)): bytes(h) for seq, h in rows})
+    for start in range(0, len(inner), CHUNK):
+        part = inner[start : start + CHUNK]
+        rows = conn.execute(
+            select(merkle_nodes.c.level, merkle_nodes.c.idx, merkle_nodes.c.hash).where(
+                tuple_(merkle_nodes.c.level, merkle_nodes.c.idx).in_(part)
+            )
+        )
+        found.update({(int(level), int(idx)): bytes(h) for level, idx, h in rows})
+    return found
+
+
+def insert_entries(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Append log rows (seq, kind, conversation_key, recorded_at, occurred_at, entry, leaf_hash)."""
+    if rows:
+        conn.execute(log_entries.insert(), list(rows))
+
+
+def insert_nodes(conn: Connection, nodes: Sequence[tuple[int, int, bytes]]) -> None:
+    """Store newly closed complete-subtree hashes."""
+    if nodes:
+        conn.execute(
+            merkle_nodes.insert(),
+            [{"level": level, "idx": idx, "hash": h} for level, idx, h in nodes],
+        )
+
+
+def insert_checkpoint(conn: Connection, checkpoint: StoredCheckpoint) -> None:
+    """Store a signed checkpoint."""
+    conn.execute(
+        checkpoints.insert(),
+        {
+            "tree_size": checkpoint.tree_size,
+            "root_hash": checkpoint.root_hash,
+            "created_at": checkpoint.created_at,
+            "key_id": checkpoint.key_id,
+            "note": checkpoint.note,
+        },
+    )
+
+
+def _checkpoint(row: Any) -> StoredCheckpoint:
+    return StoredCheckpoint(
+        tree_size=int(row.tree_size),
+        root_hash=bytes(row.root_hash),
+        created_at=row.created_at,
+        key_id=row.key_id,
+        note=row.note,
+    )
+
+
+def latest_checkpoint(conn: Connection) -> StoredCheckpoint | None:
+    """The checkpoint of the largest tree."""
+    row = conn.execute(
+        select(checkpoints).order_by(checkpoints.c.tree_size.desc()).limit(1)
+    ).first()
+    return None if row is None else _checkpoint(row)
+
+
+def checkpoint_at(conn: Connection, size: int) -> StoredCheckpoint | None:
+    """The checkpoint for exactly ``size`` records, if one was signed."""
+    row = conn.execute(select(checkpoints).where(checkpoints.c.tree_size == size)).first()
+    return None if row is None else _checkpoint(row)
+
+
+def iter_checkpoints(conn: Connection) -> Iterator[StoredCheckpoint]:
+    """Every checkpoint, smallest tree first."""
+    for row in conn.execute(select(checkpoints).order_by(checkpoints.c.tree_size)):
+        yield _checkpoint(row)
+
+
+def insert_signing_key(
+    conn: Connection, *, key_id: str, name: str, verifier_key: str, created_at: str
+) -> None:
+    """Register a signing key's public half."""
+    conn.execute(
+        signing_keys.insert(),
+        {"key_id": key_id, "name": name, "verifier_key": verifier_key, "created_at": created_at},
+    )
+
+
+def signing_key_rows(conn: Connection) -> list[dict[str, Any]]:
+    """Every registered signing key, oldest first (the last is the active one)."""
+    rows = conn.execute(
+        select(signing_keys).order_by(signing_keys.c.created_at, signing_keys.c.key_id)
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+def iter_entries(
+    conn: Connection, start: int = 0, stop: int | None = None, *, batch: int = 20000
+) -> Iterator[StoredEntry]:
+    """Log rows with seq in [start, stop), in seq order, read in batches."""
+    position = start
+    while stop is None or position < stop:
+        upper = position + batch if stop is None else min(position + batch, stop)
+        rows = conn.execute(
+            select(log_entries)
+            .where(and_(log_entries.c.seq >= position, log_entries.c.seq < upper))
+            .order_by(log_entries.c.seq)
+        ).all()
+        if not rows and stop is None:
+            return
+        for row in rows:
+            yield StoredEntry(
+                seq=int(row.seq),
+                kind=row.kind,
+                conversation_key=row.conversation_key,
+                recorded_at=row.recorded_at,
+                occurred_at=row.occurred_at,
+                entry=bytes(row.entry),
+                leaf_hash=bytes(row.leaf_hash),
+            )
+        position = upper
+
+
+def entry_count(conn: Connection) -> int:
+    """Number of log rows (differs from tree_size when rows were deleted behind our back)."""
+    return int(conn.execute(select(func.count()).select_from(log_entries)).scalar() or 0)
+
+
+def iter_nodes(conn: Connection, level: int, start: int, stop: int) -> Iterator[tuple[int, bytes]]:
+    """Stored node hashes at ``level`` with index in [start, stop), in order."""
+    rows = conn.execute(
+        select(merkle_nodes.c.idx, merkle_nodes.c.hash)
+        .where(
+            and_(
+                merkle_nodes.c.level == level,
+                merkle_nodes.c.idx >= start,
+                merkle_nodes.c.idx < stop,
+            )
+        )
+        .order_by(merkle_nodes.c.idx)
+    )
+    for idx, h in rows:
+        yield int(idx), bytes(h)
+
+
+def node_count(conn: Connection) -> int:
+    """Number of stored inner nodes."""
+    return int(conn.execute(select(func.count()).select_from(merkle_nodes)).scalar() or 0)
+
+
+def selected_seqs(
+    conn: Connection,
+    *,
+    conversation_keys: Sequence[str] = (),
+    since: str | None = None,
+    until: str | None = None,
+    kinds: Sequence[str] = (),
+) -> list[int]:
+    """Seqs of records matching an export scope (all given filters must hold)."""
+    query = select(log_entries.c.seq).order_by(log_entries.c.seq)
+    if conversation_keys:
+        query = query.where(log_entries.c.conversation_key.in_(list(conversation_keys)))
+    if since is not None:
+        query = query.where(log_entries.c.occurred_at >= since)
+    if until is not None:
+        query = query.where(log_entries.c.occurred_at < until)
+    if kinds:
+        query = query.where(log_entries.c.kind.in_(list(kinds)))
+    return [int(seq) for (seq,) in conn.execute(query)]
+
+
+def entries_by_seq(conn: Connection, seqs: Sequence[int]) -> list[StoredEntry]:
+    """The log rows with the given seqs, in seq order."""
+    found: list[StoredEntry] = []
+    for start in range(0, len(seqs), CHUNK):
+        part = list(seqs[start : start + CHUNK])
+        for row in conn.execute(
+            select(log_entries).where(log_entries.c.seq.in_(part)).order_by(log_entries.c.seq)
+        ):
+            found.append(
+                StoredEntry(
+                    seq=int(row.seq),
+                    kind=row.kind,
+                    conversation_key=row.conversation_key,
+                    recorded_at=row.recorded_at,
+                    occurred_at=row.occurred_at,
+                    entry=bytes(row.entry),
+                    leaf_hash=bytes(row.leaf_hash),
+                )
+            )
+    return found
+
+
+# --- projections ------------------------------------------------------------------------
+
+
+def conversation_rows(conn: Connection, keys: Sequence[str]) -> list[dict[str, Any]]:
+    """Stored conversation rows for ``keys``."""
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(keys), CHUNK):
+        part = list(keys[start : start + CHUNK])
+        rows = conn.execute(select(conversations).where(conversations.c.conversation_key.in_(part)))
+        found.extend(dict(row._mapping) for row in rows)
+    return found
+
+
+def participant_rows(conn: Connection, keys: Sequence[str]) -> list[dict[str, Any]]:
+    """Stored participant rows of the conversations ``keys``."""
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(keys), CHUNK):
+        part = list(keys[start : start + CHUNK])
+        rows = conn.execute(select(participants).where(participants.c.conversation_key.in_(part)))
+        found.extend(dict(row._mapping) for row in rows)
+    return found
+
+
+def known_event_keys(conn: Connection, keys: Sequence[str]) -> set[tuple[str, str]]:
+    """(conversation_key, event_key) pairs already recorded for the conversations ``keys``."""
+    found: set[tuple[str, str]] = set()
+    for start in range(0, len(keys), CHUNK):
+        part = list(keys[start : start + CHUNK])
+        rows = conn.execute(
+            select(conversation_events.c.conversation_key, conversation_events.c.event_key).where(
+                conversation_events.c.conversation_key.in_(part)
+            )
+        )
+        found.update((k, e) for k, e in rows)
+    return found
+
+
+def write_projection(
+    conn: Connection,
+    *,
+    new_conversations: Sequence[Mapping[str, Any]],
+    changed_conversations: Sequence[Mapping[str, Any]],
+    new_participants: Sequence[Mapping[str, Any]],
+    new_events: Sequence[Mapping[str, Any]],
+    new_messages: Sequence[Mapping[str, Any]],
+) -> None:
+    """Insert and update projection rows produced by an append."""
+    if new_conversations:
+        conn.execute(conversations.insert(), list(new_conversations))
+    if new_participants:
+        conn.execute(participants.insert(), list(new_participants))
+    for row in changed_conversations:
+        conn.execute(
+            conversations.update()
+            .where(conversations.c.conversation_key == row["conversation_key"])
+            .values(
+                last_seq=row["last_seq"],
+                event_count=row["event_count"],
+                first_event_at=row["first_event_at"],
+                last_event_at=row["last_event_at"],
+            )
+        )
+    if new_events:
+        conn.execute(conversation_events.insert(), list(new_events))
+    if new_messages:
+        conn.execute(messages.insert(), list(new_messages))
+
+
+def all_rows(conn: Connection, table_name: str) -> Iterator[dict[str, Any]]:
+    """Every row of a projection table, in primary-key order."""
+    table = {
+        "conversations": conversations,
+        "participants": participants,
+        "conversation_events": conversation_events,
+        "messages": messages,
+    }[table_name]
+    order = list(table.primary_key.columns)
+    for row in conn.execute(select(table).order_by(*order)):
+        yield dict(row._mapping)
+
+
+def conversation_keys_matching(conn: Connection, keys: Sequence[str]) -> list[str]:
+    """Which of ``keys`` are known conversations."""
+    return [row["conversation_key"] for row in conversation_rows(conn, keys)]

@@ -1,0 +1,1 @@
+"""Alembic migrations: the only way auditkit's schema comes to exist."""
