@@ -1,0 +1,1 @@
+"""The append-only ledger: Merkle tree hashing, proofs and signed checkpoints."""
