@@ -150,6 +150,7 @@ def _check_tree(
 ) -> None:
     tree = merkle.CompactRange(0, [])
     expected_seq = 0
+    signed_size = 0  # records below this are covered by a verified root
     pending: list[tuple[int, int, bytes]] = []
     try:
         for stored in ledger_store.iter_entries(conn, batch=CHUNK):
@@ -176,11 +177,16 @@ def _check_tree(
             for node, digest in tree.append(leaf):
                 pending.append((node.level, node.index, digest))
             expected_seq += 1
-            if tree.size in roots and tree.root() != roots[tree.size]:
-                raise TamperDetected(
-                    seq=stored.seq,
-                    reason=f"root of the first {tree.size} records differs from its signed checkpoint",
-                )
+            if tree.size in roots:
+                if tree.root() != roots[tree.size]:
+                    raise TamperDetected(
+                        seq=signed_size,
+                        reason=(
+                            f"a record in seq {signed_size}..{tree.size - 1} was altered: the root "
+                            f"of the first {tree.size} records differs from its signed checkpoint"
+                        ),
+                    )
+                signed_size = tree.size
             if len(pending) >= CHUNK:
                 report.nodes_checked += _compare_nodes(conn, pending)
                 pending = []

@@ -1,0 +1,188 @@
+"""`auditkit verify` catches every kind of tampering done behind auditkit's back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Connection, text
+
+from auditkit.ledger.checkpoint import Checkpoint, Signer, sign_checkpoint
+from auditkit.ledger.records import format_time
+from auditkit.services.ingest import import_files
+from auditkit.services.installation import Installation
+from auditkit.services.verify import verify_ledger
+from auditkit.storage.guards import drop_guards, install_guards
+from tests.factories import DATA
+
+
+def _behind_the_back(
+    installation: Installation, change: Callable[[Connection], None], *, restore_guards: bool = True
+) -> None:
+    """What an attacker with database access does: drop guards, change rows, put guards back."""
+    with installation.engine.begin() as conn:
+        drop_guards(conn)
+        change(conn)
+        if restore_guards:
+            install_guards(conn)
+
+
+def _flip_byte(conn: Connection) -> None:
+    entry = conn.execute(text("SELECT entry FROM log_entries WHERE seq = 7")).scalar_one()
+    forged = (
+        bytes(entry).replace(b"message", b"messagf", 1)
+        if b"message" in entry
+        else bytes(entry)[:-2] + b"0}"
+    )
+    conn.execute(text("UPDATE log_entries SET entry = :e WHERE seq = 7"), {"e": forged})
+
+
+def _delete_row(conn: Connection) -> None:
+    conn.execute(text("DELETE FROM messages WHERE seq = 7"))
+    conn.execute(text("DELETE FROM conversation_events WHERE seq = 7"))
+    conn.execute(text("DELETE FROM log_entries WHERE seq = 7"))
+
+
+def _swap_rows(conn: Connection) -> None:
+    rows = conn.execute(
+        text("SELECT seq, entry, leaf_hash FROM log_entries WHERE seq IN (7, 8) ORDER BY seq")
+    ).all()
+    for (seq, _, _), (_, entry, leaf) in zip(rows, reversed(rows), strict=True):
+        conn.execute(
+            text("UPDATE log_entries SET entry = :e, leaf_hash = :l WHERE seq = :s"),
+            {"e": entry, "l": leaf, "s": seq},
+        )
+
+
+def _rewrite_record_and_tree(conn: Connection) -> None:
+    """A careful forger also recomputes the leaf hash; only the signed root betrays them."""
+    from auditkit.ledger import merkle
+
+    entry = bytes(conn.execute(text("SELECT entry FROM log_entries WHERE seq = 7")).scalar_one())
+    forged = entry.replace(b'"text":"', b'"text":"X', 1)
+    assert forged != entry
+    conn.execute(
+        text("UPDATE log_entries SET entry = :e, leaf_hash = :l WHERE seq = 7"),
+        {"e": forged, "l": merkle.leaf_hash(forged)},
+    )
+    leaves = [
+        bytes(h) for (h,) in conn.execute(text("SELECT leaf_hash FROM log_entries ORDER BY seq"))
+    ]
+    tree = merkle.CompactRange()
+    conn.execute(text("DELETE FROM merkle_nodes"))
+    for leaf in leaves:
+        for node, digest in tree.append(leaf):
+            conn.execute(
+                text("INSERT INTO merkle_nodes (level, idx, hash) VALUES (:l, :i, :h)"),
+                {"l": node.level, "i": node.index, "h": digest},
+            )
+
+
+def _forge_checkpoint(conn: Connection) -> None:
+    size, origin_note = conn.execute(
+        text("SELECT tree_size, note FROM checkpoints ORDER BY tree_size DESC")
+    ).first()
+    origin = origin_note.split("\n", 1)[0]
+    signer = Signer(name=origin, private_key=Ed25519PrivateKey.generate())
+    note = sign_checkpoint(Checkpoint(origin=origin, size=size, root_hash=b"\x00" * 32), signer)
+    conn.execute(
+        text("UPDATE checkpoints SET note = :n, root_hash = :r WHERE tree_size = :s"),
+        {"n": note, "r": b"\x00" * 32, "s": size},
+    )
+
+
+def _edit_projection(conn: Connection) -> None:
+    conn.execute(
+        text(
+            "UPDATE messages SET text = 'I never said that' "
+            "WHERE seq = (SELECT min(seq) FROM messages WHERE seq >= 7)"
+        )
+    )
+
+
+def _append_unsigned(conn: Connection) -> None:
+    from auditkit.ledger import merkle
+    from auditkit.ledger.records import RecordDraft, RecordKind, encode_entry
+
+    seq = conn.execute(text("SELECT max(seq) FROM log_entries")).scalar_one() + 1
+    draft = RecordDraft(
+        kind=RecordKind.ACCESS, conversation=None, occurred_at=datetime.now(UTC), body={}
+    )
+    entry = encode_entry(seq, draft, "2026-01-01T00:00:00.000000Z")
+    conn.execute(
+        text(
+            "INSERT INTO log_entries (seq, kind, conversation_key, recorded_at, occurred_at, entry, leaf_hash) "
+            "VALUES (:seq, 'access', NULL, :ra, :oa, :e, :l)"
+        ),
+        {
+            "seq": seq,
+            "ra": "2026-01-01T00:00:00.000000Z",
+            "oa": format_time(draft.occurred_at),
+            "e": entry,
+            "l": merkle.leaf_hash(entry),
+        },
+    )
+
+
+CASES = [
+    ("byte flipped", _flip_byte, 7, "do not match leaf hash"),
+    ("row deleted", _delete_row, 7, "record missing"),
+    ("rows swapped", _swap_rows, 7, "disagree"),
+    (
+        "record and tree rewritten",
+        _rewrite_record_and_tree,
+        0,
+        "differs from its signed checkpoint",
+    ),
+    ("checkpoint forged", _forge_checkpoint, None, "checkpoint"),
+    ("query table edited", _edit_projection, None, "query table messages"),
+    ("unsigned record appended", _append_unsigned, None, "not covered by a signed checkpoint"),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "seq", "reason"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_verify_reports_the_first_bad_seq_and_why(
+    installation: Installation, change: Callable[[Connection], None], seq: int | None, reason: str
+) -> None:
+    import_files(installation, [DATA / "abcd" / "abcd_sample.json"])
+    assert verify_ledger(installation).ok
+    _behind_the_back(installation, change)
+    report = verify_ledger(installation)
+    assert not report.ok
+    first = report.problems[0]
+    assert reason in first.reason
+    if seq is not None:
+        assert first.seq == seq
+
+
+def test_a_dropped_trigger_is_reported(installation: Installation) -> None:
+    import_files(installation, [DATA / "abcd" / "abcd_sample.json"])
+    _behind_the_back(installation, lambda conn: None, restore_guards=False)
+    report = verify_ledger(installation)
+    assert not report.ok
+    assert "log_entries_no_update is missing" in str(report.problems[0])
+
+
+def test_a_byte_flipped_in_the_sqlite_file_is_caught(
+    tmp_path: Path, env: dict[str, str], installation: Installation
+) -> None:
+    if installation.engine.dialect.name != "sqlite":
+        pytest.skip("raw file edit is the SQLite case")
+    import_files(installation, [DATA / "abcd" / "abcd_sample.json"])
+    installation.engine.dispose()
+    path = Path(installation.engine.url.database or "")
+    with installation.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    installation.engine.dispose()
+    raw = path.read_bytes()
+    needle = b"Order ID: 3348917502"
+    assert raw.count(needle) >= 1
+    path.write_bytes(raw.replace(needle, b"Order ID: 3348917503"))
+    report = verify_ledger(installation)
+    assert not report.ok
+    assert "leaf hash" in report.problems[0].reason
