@@ -13,8 +13,9 @@ from sqlalchemy import Connection, text
 from auditkit.ledger.checkpoint import Checkpoint, Signer, sign_checkpoint
 from auditkit.ledger.records import format_time
 from auditkit.services.ingest import import_files
-from auditkit.services.installation import Installation
+from auditkit.services.installation import Installation, initialise
 from auditkit.services.verify import verify_ledger
+from auditkit.settings import load_settings
 from auditkit.storage.guards import drop_guards, install_guards
 from tests.factories import DATA
 
@@ -168,20 +169,22 @@ def test_a_dropped_trigger_is_reported(installation: Installation) -> None:
     assert "log_entries_no_update is missing" in str(report.problems[0])
 
 
-def test_a_byte_flipped_in_the_sqlite_file_is_caught(
-    tmp_path: Path, env: dict[str, str], installation: Installation
-) -> None:
-    if installation.engine.dialect.name != "sqlite":
-        pytest.skip("raw file edit is the SQLite case")
+def test_a_byte_flipped_in_the_sqlite_file_is_caught(tmp_path: Path) -> None:
+    env = {
+        "AUDITKIT_HOME": str(tmp_path / "home"),
+        "AUDITKIT_DATABASE_URL": f"sqlite:///{tmp_path / 'flip.db'}",
+        "AUDITKIT_KEY_PASSPHRASE": "pw",
+    }
+    initialise(load_settings(env))
+    installation = Installation.open(load_settings(env))
     import_files(installation, [DATA / "abcd" / "abcd_sample.json"])
-    installation.engine.dispose()
-    path = Path(installation.engine.url.database or "")
     with installation.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     installation.engine.dispose()
+    path = tmp_path / "flip.db"
     raw = path.read_bytes()
     needle = b"Order ID: 3348917502"
-    assert raw.count(needle) >= 1
+    assert needle in raw
     path.write_bytes(raw.replace(needle, b"Order ID: 3348917503"))
     report = verify_ledger(installation)
     assert not report.ok

@@ -1,0 +1,177 @@
+"""Export bundles prove their records offline, and every export is itself a record."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from auditkit.errors import AuditkitError, NotFound
+from auditkit.ledger.bundle_verifier import BundleError, verify_bundle
+from auditkit.services.export import ExportScope, export_bundle
+from auditkit.services.ingest import import_files
+from auditkit.services.installation import Installation
+from auditkit.services.keys import rotate_key
+from auditkit.services.verify import verify_ledger
+from tests.factories import DATA
+
+
+@pytest.fixture
+def bundle(installation: Installation, tmp_path: Path) -> Path:
+    import_files(installation, [DATA / "demo" / "conversations.jsonl"])
+    out = tmp_path / "bundle"
+    export_bundle(installation, out, ExportScope(conversations=("nb-2024-10431",)))
+    return out
+
+
+def test_bundle_verifies_offline_and_with_the_shipped_script(bundle: Path) -> None:
+    summary = verify_bundle(bundle)
+    records = (bundle / "records.jsonl").read_bytes().splitlines()
+    assert summary.records == len(records)
+    conversations = {json.loads(r)["conversation"] for r in records}
+    assert conversations == {"nb-2024-10431", None}  # the conversation and the export record
+    result = subprocess.run(
+        [sys.executable, str(bundle / "verify.py"), str(bundle)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert "verified" in result.stdout
+
+
+def test_the_export_is_recorded_in_the_ledger(installation: Installation, bundle: Path) -> None:
+    with installation.engine.connect() as conn:
+        entry = conn.execute(
+            text("SELECT entry FROM log_entries WHERE kind = 'access'")
+        ).scalar_one()
+    body = json.loads(bytes(entry))["body"]
+    assert body["action"] == "export"
+    assert body["actor"] == "tester"
+    assert body["scope"]["conversations"] == ["nb-2024-10431"]
+    assert verify_ledger(installation).ok
+
+
+def _replace_line(path: Path, index: int, change) -> None:
+    lines = path.read_bytes().split(b"\n")
+    lines[index] = change(lines[index])
+    path.write_bytes(b"\n".join(lines))
+
+
+def _rehash_manifest(bundle: Path) -> None:
+    import hashlib
+
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    for name in manifest["files"]:
+        manifest["files"][name] = hashlib.sha256((bundle / name).read_bytes()).hexdigest()
+    (bundle / "manifest.json").write_text(json.dumps(manifest))
+
+
+TAMPERINGS = {
+    "record edited": (
+        lambda b: _replace_line(b / "records.jsonl", 1, lambda l: l.replace(b"a", b"e", 1)),
+        "SHA-256",
+    ),
+    "record edited, manifest rehashed": (
+        lambda b: (
+            _replace_line(b / "records.jsonl", 1, lambda l: l.replace(b"a", b"e", 1)),
+            _rehash_manifest(b),
+        ),
+        "not in the checkpoint",
+    ),
+    "proof line dropped": (
+        lambda b: (
+            (b / "proofs.jsonl").write_bytes(
+                b"\n".join((b / "proofs.jsonl").read_bytes().split(b"\n")[1:])
+            ),
+            _rehash_manifest(b),
+        ),
+        "count",
+    ),
+    "checkpoint signature broken": (
+        lambda b: (
+            (b / "checkpoint.txt").write_text(
+                (b / "checkpoint.txt").read_text().replace("\n\n", "\nextra\n\n")
+            ),
+            _rehash_manifest(b),
+        ),
+        "signature",
+    ),
+    "manifest missing": (lambda b: (b / "manifest.json").unlink(), "manifest.json"),
+}
+
+
+@pytest.mark.parametrize("name", list(TAMPERINGS))
+def test_a_tampered_bundle_is_refused(bundle: Path, name: str) -> None:
+    tamper, reason = TAMPERINGS[name]
+    tamper(bundle)
+    with pytest.raises(BundleError, match=reason):
+        verify_bundle(bundle)
+
+
+def test_bundle_from_another_key_is_refused_when_a_key_is_pinned(bundle: Path) -> None:
+    other = "someone+0a0b0c0d+AQ" + "A" * 42 + "="
+    with pytest.raises(BundleError):
+        verify_bundle(bundle, other)
+
+
+def test_export_after_key_rotation_still_verifies(
+    installation: Installation, tmp_path: Path
+) -> None:
+    import_files(installation, [DATA / "abcd" / "abcd_sample.json"])
+    rotate_key(installation)
+    import_files(installation, [DATA / "demo" / "conversations.jsonl"])
+    export_bundle(installation, tmp_path / "all", ExportScope())
+    summary = verify_bundle(tmp_path / "all")
+    assert summary.key_id == f"{installation.signer().key_id:08x}"
+    assert verify_ledger(installation).ok
+
+
+def test_export_by_period_holds_only_records_in_it(
+    installation: Installation, tmp_path: Path
+) -> None:
+    import_files(installation, [DATA / "demo" / "conversations.jsonl"])
+    since, until = datetime(2024, 3, 4, tzinfo=UTC), datetime(2024, 3, 5, tzinfo=UTC)
+    export_bundle(installation, tmp_path / "day", ExportScope(since=since, until=until))
+    for line in (tmp_path / "day" / "records.jsonl").read_bytes().splitlines()[:-1]:
+        assert json.loads(line)["occurred_at"].startswith("2024-03-04")
+    verify_bundle(tmp_path / "day")
+
+
+@pytest.mark.parametrize(
+    ("scope", "error"),
+    [
+        (ExportScope(conversations=("no-such-conversation",)), NotFound),
+        (
+            ExportScope(
+                since=datetime(2025, 1, 2, tzinfo=UTC), until=datetime(2025, 1, 1, tzinfo=UTC)
+            ),
+            AuditkitError,
+        ),
+    ],
+)
+def test_bad_export_requests_are_refused_and_record_nothing(
+    installation: Installation, tmp_path: Path, scope: ExportScope, error: type[Exception]
+) -> None:
+    import_files(installation, [DATA / "abcd" / "abcd_sample.json"])
+    with pytest.raises(error):
+        export_bundle(installation, tmp_path / "out", scope)
+    with installation.engine.connect() as conn:
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM log_entries WHERE kind = 'access'")
+            ).scalar_one()
+            == 0
+        )
+    assert not (tmp_path / "out").exists()
+
+
+def test_export_refuses_a_non_empty_directory(installation: Installation, tmp_path: Path) -> None:
+    import_files(installation, [DATA / "abcd" / "abcd_sample.json"])
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "keep.txt").write_text("precious")
+    with pytest.raises(AuditkitError, match="not an empty directory"):
+        export_bundle(installation, tmp_path / "out", ExportScope())
+    assert (tmp_path / "out" / "keep.txt").read_text() == "precious"
