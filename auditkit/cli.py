@@ -95,13 +95,21 @@ def init() -> None:
 def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str | None) -> None:
     """Validate FILES completely, then append new conversations and events."""
     installation = _installation(ctx)
-    with click.progressbar(length=0, label="importing", file=sys.stderr) as bar:
+    bars: list[Any] = []
 
-        def advance(done: int) -> None:
-            bar.length = (bar.length or 0) + done
-            bar.update(done)
+    def advance(done: int, total: int) -> None:
+        if not sys.stderr.isatty():
+            return  # no bar in logs and pipes; the summary below says what happened
+        if not bars:
+            bars.append(click.progressbar(length=total, label="importing", file=sys.stderr))
+            bars[0].__enter__()
+        bars[0].update(done - bars[0].pos)
 
+    try:
         report = ingest.import_files(installation, list(files), fmt=fmt, progress=advance)
+    finally:
+        if bars:
+            bars[0].__exit__(None, None, None)
     click.echo(
         f"{report.conversations} conversations read: {report.new_conversations} new, "
         f"{report.updated_conversations} with new events, "

@@ -19,7 +19,8 @@ from auditkit.storage import ledger_store
 # Conversations per write transaction: each transaction commits and signs one checkpoint.
 BATCH_CONVERSATIONS = 500
 
-Progress = Callable[[int], None]
+# Called after each committed batch with (conversations done, conversations in total).
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,7 @@ def import_files(
         items[start : start + batch_conversations]
         for start in range(0, len(items), batch_conversations)
     ] or [[]]
+    done = 0
     for number, chunk in enumerate(batches):
         with appending(installation) as batch:
             before = batch.size
@@ -152,8 +154,9 @@ def import_files(
                 batch.append([_run_record(installation, report)])
             report.records_appended += batch.size - before
             report.tree_size = batch.size
+        done += len(chunk)
         if progress is not None:
-            progress(len(chunk))
+            progress(done, len(items))
     return report
 
 

@@ -45,10 +45,12 @@ def test_update_and_delete_of_log_tables_are_refused_by_the_database(
     import_files(installation, [DATA / "abcd" / "abcd_sample.json"])
     with installation.engine.connect() as conn:
         before = conn.execute(text("SELECT count(*), max(seq) FROM log_entries")).one()
-    with installation.engine.connect() as conn:
-        with pytest.raises(DBAPIError, match="append-only"):
-            with conn.begin():
-                conn.execute(text(statement))
+    with (
+        installation.engine.connect() as conn,
+        pytest.raises(DBAPIError, match="append-only"),
+        conn.begin(),
+    ):
+        conn.execute(text(statement))
     with installation.engine.connect() as conn:
         after = conn.execute(text("SELECT count(*), max(seq) FROM log_entries")).one()
     assert after == before
@@ -66,10 +68,12 @@ def test_truncate_of_the_log_is_refused_on_postgresql(pg_url: str, tmp_path) -> 
     }
     initialise(load_settings(env))
     installation = Installation.open(load_settings(env))
-    with installation.engine.connect() as conn:
-        with pytest.raises(DBAPIError, match="append-only"):
-            with conn.begin():
-                conn.execute(text("TRUNCATE log_entries CASCADE"))
+    with (
+        installation.engine.connect() as conn,
+        pytest.raises(DBAPIError, match="append-only"),
+        conn.begin(),
+    ):
+        conn.execute(text("TRUNCATE log_entries CASCADE"))
     installation.engine.dispose()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def test_concurrent_writer_processes_keep_seq_dense_and_checkpoints_consistent(
     assert seqs == list(range(len(seqs)))
     assert conversations == WRITERS * FILES_PER_WRITER * 5
     assert len(sizes) >= WRITERS * FILES_PER_WRITER
-    for older, newer in zip(sizes, sizes[1:], strict=False):
+    for older, newer in itertools.pairwise(sizes):
         proof = prove_consistency(installation, older, newer)
         merkle.verify_consistency(older, newer, list(proof.proof), proof.root1, proof.root2)
     report = verify_ledger(installation)

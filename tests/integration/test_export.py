@@ -71,12 +71,12 @@ def _rehash_manifest(bundle: Path) -> None:
 
 TAMPERINGS = {
     "record edited": (
-        lambda b: _replace_line(b / "records.jsonl", 1, lambda l: l.replace(b"a", b"e", 1)),
+        lambda b: _replace_line(b / "records.jsonl", 1, lambda line: line.replace(b"a", b"e", 1)),
         "SHA-256",
     ),
     "record edited, manifest rehashed": (
         lambda b: (
-            _replace_line(b / "records.jsonl", 1, lambda l: l.replace(b"a", b"e", 1)),
+            _replace_line(b / "records.jsonl", 1, lambda line: line.replace(b"a", b"e", 1)),
             _rehash_manifest(b),
         ),
         "not in the checkpoint",

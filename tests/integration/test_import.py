@@ -55,7 +55,8 @@ def test_new_events_on_a_known_conversation_append_only_the_new_ones(
     conversation = make_conversation("c-1", messages=2)
     import_files(installation, [write_jsonl(tmp_path / "a.jsonl", [conversation])])
     grown = make_conversation("c-1", messages=2)
-    grown["events"] = conversation["events"][:-1] + [
+    grown["events"] = [
+        *conversation["events"][:-1],
         {
             "type": "message",
             "at": "2025-01-06T09:02:30Z",

@@ -1,0 +1,116 @@
+"""The command line end to end: init, import, verify, prove, checkpoint, keys, export, verify-bundle."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+from auditkit.ledger import merkle
+from auditkit.ledger.checkpoint import parse_checkpoint
+from tests.conftest import Cli
+from tests.factories import DATA
+
+
+def test_init_is_idempotent_and_reports_the_key(run: Cli) -> None:
+    first = run("init")
+    assert "created signing key" in first.output
+    second = run("init")
+    assert "already present" in second.output
+
+
+def test_import_verify_prove_checkpoint(run: Cli) -> None:
+    run("init")
+    imported = run("import", str(DATA / "demo" / "conversations.jsonl"))
+    assert "new" in imported.output
+    verified = run("verify")
+    assert verified.output.startswith("ok:")
+    proof = json.loads(run("prove", "3").stdout)
+    leaf = merkle.leaf_hash(proof["record"].encode())
+    merkle.verify_inclusion(
+        leaf,
+        3,
+        proof["tree_size"],
+        [base64.b64decode(p) for p in proof["proof"]],
+        base64.b64decode(proof["root_hash"]),
+    )
+    note = run("checkpoint").stdout
+    body = note.split("\n\n")[0] + "\n"
+    assert parse_checkpoint(body).size == proof["tree_size"]
+    again = run("import", str(DATA / "demo" / "conversations.jsonl"))
+    assert "nothing new" in again.output
+
+
+def test_export_and_verify_bundle(run: Cli, tmp_path: Path) -> None:
+    run("init")
+    run("import", str(DATA / "abcd" / "abcd_sample.json"))
+    out = tmp_path / "bundle"
+    exported = run("export", "--out", str(out), "--conversation", "abcd-3592")
+    assert "manifest sha256" in exported.output
+    checked = run("verify-bundle", str(out))
+    assert checked.output.startswith("ok:")
+    vkey = run("keys", "verifier").stdout.strip()
+    run("verify-bundle", str(out), "--key", vkey)
+    (out / "records.jsonl").write_bytes(
+        (out / "records.jsonl").read_bytes().replace(b"Hi", b"Hello", 1)
+    )
+    refused = run("verify-bundle", str(out), ok=False)
+    assert refused.exit_code == 1
+    assert "NOT verified" in refused.output
+
+
+def test_keys_rotate_keeps_old_checkpoints_verifiable(run: Cli) -> None:
+    run("init")
+    run("import", str(DATA / "abcd" / "abcd_sample.json"))
+    rotated = run("keys", "rotate")
+    assert "new signing key" in rotated.output
+    run("import", str(DATA / "demo" / "conversations.jsonl"))
+    listed = run("keys", "list").output.splitlines()
+    assert len(listed) == 2 and listed[1].startswith("*")
+    assert run("verify").output.startswith("ok:")
+    run("consistency", "76")
+
+
+def test_commands_before_init_say_what_to_do(run: Cli) -> None:
+    result = run("verify", ok=False)
+    assert result.exit_code == 1
+    assert "auditkit init" in result.output
+
+
+def test_a_bad_file_is_refused_with_file_line_and_reason(run: Cli, tmp_path: Path) -> None:
+    run("init")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"conversation_id": 5}\n', encoding="utf-8")
+    result = run("import", str(bad), ok=False)
+    assert result.exit_code == 1
+    assert f"{bad}:1:" in result.output
+
+
+def test_wrong_passphrase_is_a_clear_error(run: Cli) -> None:
+    run("init")
+    run.env = {**run.env, "AUDITKIT_KEY_PASSPHRASE": "not the passphrase"}
+    result = run("import", str(DATA / "abcd" / "abcd_sample.json"), ok=False)
+    assert result.exit_code == 1
+    assert "cannot decrypt signing key" in result.output
+
+
+def test_missing_passphrase_is_a_clear_error(run: Cli) -> None:
+    run.env = {**run.env, "AUDITKIT_KEY_PASSPHRASE": ""}
+    result = run("init", ok=False)
+    assert result.exit_code == 1
+    assert "AUDITKIT_KEY_PASSPHRASE" in result.output
+
+
+def test_prove_of_an_unknown_seq_is_refused(run: Cli) -> None:
+    run("init")
+    run("import", str(DATA / "abcd" / "abcd_sample.json"))
+    result = run("prove", "100000", ok=False)
+    assert result.exit_code == 1
+    assert "seq 100000" in result.output
+
+
+def test_export_with_a_bad_date_is_refused(run: Cli, tmp_path: Path) -> None:
+    run("init")
+    result = run("export", "--out", str(tmp_path / "x"), "--since", "yesterday", ok=False)
+    assert result.exit_code == 2
+    assert "--since" in result.output
