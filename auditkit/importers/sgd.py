@@ -141,7 +141,7 @@ def _document(item: object) -> dict[str, Any]:
             {"id": customer_id, "role": "customer"},
             {"id": BOT_ID, "role": "bot", "name": "SGD virtual assistant"},
         ],
-        "intents": intents or list(services),
+        "intents": intents or list(dict.fromkeys(services)),
         "tags": list(dict.fromkeys(services)),
         "events": events,
     }
