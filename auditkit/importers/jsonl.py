@@ -22,8 +22,9 @@ from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 
@@ -243,9 +244,12 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _conversation_from(document: object) -> Conversation:
     _check_values(document)
-    error = best_match(_validator().iter_errors(document))
-    if error is not None:
-        raise _Refusal(_describe(error))
+    if not _fast_validator().is_valid(document):
+        # The compiled validator decides; the reference one explains, with a JSON path.
+        error = best_match(_validator().iter_errors(document))
+        if error is not None:
+            raise _Refusal(_describe(error))
+        raise _Refusal(str(next(iter(_fast_validator().iter_errors(document)))))
     assert isinstance(document, dict)
     _check_semantics(document)
     return _build(document)
@@ -277,9 +281,31 @@ def _check_string(value: str, path: tuple[str | int, ...]) -> None:
 
 
 @cache
-def _validator() -> Draft202012Validator:
+def _schema() -> dict[str, Any]:
     schema_file = resources.files("auditkit").joinpath("schemas/conversation.schema.json")
-    schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    return cast(dict[str, Any], json.loads(schema_file.read_text(encoding="utf-8")))
+
+
+@cache
+def _fast_validator() -> jsonschema_rs.Draft202012Validator:
+    """The same schema compiled by jsonschema-rs: about 100 times faster than jsonschema,
+    which matters when an import validates millions of events before appending any."""
+    return jsonschema_rs.Draft202012Validator(
+        _schema(), formats={"date-time": _is_valid_timestamp}, validate_formats=True
+    )
+
+
+def _is_valid_timestamp(value: str) -> bool:
+    try:
+        parse_timestamp(value)
+    except ValueError:
+        return False
+    return True
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    schema = _schema()
     checker = FormatChecker(formats=())
     checker.checks("date-time", raises=ValueError)(_is_timestamp)
     return Draft202012Validator(schema, format_checker=checker)
