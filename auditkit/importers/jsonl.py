@@ -50,6 +50,7 @@ _RFC3339 = re.compile(
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+_NUL_OR_SURROGATE = re.compile(r"[\x00\ud800-\udfff]")
 _JSON_WHITESPACE = " \t\r\n"
 _MAX_INT_DIGITS = 100
 _REFERENCE_FIELDS = {
@@ -257,6 +258,40 @@ def _conversation_from(document: object) -> Conversation:
 
 def _check_values(document: object) -> None:
     """Refuse deep nesting, NUL and lone surrogates anywhere (keys included)."""
+    if _values_are_clean(document):
+        return
+    _explain_values(document)
+
+
+def _values_are_clean(document: object) -> bool:
+    """The common case, fast: no path bookkeeping, one regex per string."""
+    pending: list[tuple[object, int]] = [(document, 0)]
+    bad = _NUL_OR_SURROGATE.search
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            return False
+        kind = type(value)
+        if kind is str:
+            if bad(value):  # type: ignore[arg-type]
+                return False
+        elif kind is dict:
+            if depth >= MAX_DEPTH and value:
+                return False
+            for key, item in value.items():  # type: ignore[attr-defined]
+                if bad(key):
+                    return False
+                if type(item) is not str:
+                    pending.append((item, depth + 1))
+                elif bad(item):
+                    return False
+        elif kind is list:
+            pending.extend((item, depth + 1) for item in value)  # type: ignore[attr-defined]
+    return True
+
+
+def _explain_values(document: object) -> None:
+    """Find the first bad value again, this time keeping its JSON path for the message."""
     pending: list[tuple[object, tuple[str | int, ...]]] = [(document, ())]
     while pending:
         value, path = pending.pop()

@@ -95,20 +95,21 @@ def canonical_json(value: Any) -> bytes:
 
 
 def _stdlib_is_canonical(value: Any) -> bool:
-    if isinstance(value, str) or value is None or value is True or value is False:
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
         return True
-    if isinstance(value, int):
+    if kind is int:
         return -_SAFE_INT < value < _SAFE_INT
-    if isinstance(value, dict):
+    if kind is dict:
         for key, item in value.items():
             # Python sorts keys by code point, RFC 8785 by UTF-16 unit: they only
             # differ when a key holds a character beyond the BMP.
-            if not isinstance(key, str) or (not key.isascii() and max(key) > "\uffff"):
+            if type(key) is not str or (not key.isascii() and max(key) > "\uffff"):
                 return False
-            if not _stdlib_is_canonical(item):
+            if type(item) is not str and not _stdlib_is_canonical(item):
                 return False
         return True
-    if isinstance(value, list | tuple):
+    if kind is list or kind is tuple:
         return all(_stdlib_is_canonical(item) for item in value)
     return False
 

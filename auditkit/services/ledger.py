@@ -39,7 +39,7 @@ class AppendBatch:
         self.start_size = size
         self.projection = Projection()
         self._seeded: set[str] = set()
-        self._entry_rows: list[dict[str, object]] = []
+        self._entry_rows: list[tuple[object, ...]] = []
         self._node_rows: list[tuple[int, int, bytes]] = []
 
     @property
@@ -72,16 +72,17 @@ class AppendBatch:
             for node, digest in self.tree.append(leaf):
                 self._node_rows.append((node.level, node.index, digest))
             occurred_at = format_time(draft.occurred_at)
+            # In ledger_store.ENTRY_COLUMNS order.
             self._entry_rows.append(
-                {
-                    "seq": seq,
-                    "kind": str(draft.kind),
-                    "conversation_key": draft.conversation,
-                    "recorded_at": self.recorded_at,
-                    "occurred_at": occurred_at,
-                    "entry": entry,
-                    "leaf_hash": leaf,
-                }
+                (
+                    seq,
+                    str(draft.kind),
+                    draft.conversation,
+                    self.recorded_at,
+                    occurred_at,
+                    entry,
+                    leaf,
+                )
             )
             record = Record(
                 seq=seq,
