@@ -19,7 +19,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, cast
@@ -164,6 +164,9 @@ def read_json_document(path: Path) -> object:
         raise ImportRejected(source=source, line=0, reason=str(error)) from None
 
 
+@lru_cache(
+    maxsize=8192
+)  # each event's time is checked by the schema, the order check and the build
 def parse_timestamp(value: str) -> datetime:
     """Parse an RFC 3339 date-time with a time zone to an aware UTC datetime.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from typing import Any
 
 from auditkit.importers import detect_format, read_conversations
 from auditkit.importers.model import Conversation, Event, SourceItem
-from auditkit.ledger.records import RecordDraft, RecordKind, canonical_json
+from auditkit.ledger.records import RecordDraft, RecordKind
 from auditkit.services.installation import Installation, utc_now
 from auditkit.services.ledger import AppendBatch, appending
 from auditkit.storage import ledger_store
@@ -63,11 +64,15 @@ def event_keys(events: Sequence[Event]) -> list[str]:
         if isinstance(source_id, str) and source_id:
             keys.append(f"id:{source_id}")
             continue
-        digest = hashlib.sha256(
-            canonical_json(
-                {"type": str(event.type), "at": event.at.isoformat(), "data": dict(event.data)}
-            )
-        ).hexdigest()
+        # Sorted-key JSON is deterministic for the same content, which is all an identity
+        # needs; it skips the RFC 8785 checks that leaf bytes require.
+        content = json.dumps(
+            [str(event.type), event.at.isoformat(), event.data],
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        digest = hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()
         seen[digest] += 1
         keys.append(f"sha256:{digest}:{seen[digest]}")
     return keys

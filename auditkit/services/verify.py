@@ -20,8 +20,6 @@ from auditkit.storage import ledger_store
 from auditkit.storage.db import read_transaction
 from auditkit.storage.guards import missing_guards
 
-CHUNK = 20000
-
 
 @dataclass(frozen=True)
 class Problem:
@@ -141,6 +139,28 @@ def _checked_checkpoints(
     return roots
 
 
+CHUNK_LEVEL = 14
+CHUNK = 1 << CHUNK_LEVEL  # leaves per aligned chunk: verified level by level in bulk
+
+
+class _UpperNodes:
+    """Complete subtrees above chunk level, built from chunk roots with a compact range."""
+
+    def __init__(self) -> None:
+        self.range = merkle.CompactRange()
+        self.computed: dict[merkle.NodeId, bytes] = {}
+
+    def add_chunk_root(self, root: bytes) -> list[tuple[int, int, bytes]]:
+        index = self.range.size
+        self.computed[merkle.NodeId(CHUNK_LEVEL, index)] = root
+        new = [(CHUNK_LEVEL, index, root)]
+        for node, digest in self.range.append(root):
+            real = merkle.NodeId(node.level + CHUNK_LEVEL, node.index)
+            self.computed[real] = digest
+            new.append((real.level, real.index, digest))
+        return new
+
+
 def _check_tree(
     conn: Connection,
     roots: dict[int, bytes],
@@ -148,64 +168,66 @@ def _check_tree(
     report: VerifyReport,
     progress: Callable[[int], None] | None,
 ) -> None:
-    tree = merkle.CompactRange(0, [])
-    expected_seq = 0
-    signed_size = 0  # records below this are covered by a verified root
-    pending: list[tuple[int, int, bytes]] = []
+    """Recompute leaves and nodes chunk by chunk and compare them with what is stored.
+
+    Each aligned chunk of 2^14 leaves is hashed level by level with list comprehensions
+    and compared with the stored nodes of that range in one read per level, which is
+    several times faster than feeding leaves one by one through a compact range.
+    """
+    upper = _UpperNodes()
+    size = 0
+    signed_size = 0  # records below this are covered by a verified signed root
     try:
-        for stored in ledger_store.iter_entries(conn, batch=CHUNK):
-            if stored.seq != expected_seq:
-                raise TamperDetected(
-                    seq=expected_seq, reason=f"record missing: next stored seq is {stored.seq}"
-                )
-            leaf = merkle.leaf_hash(stored.entry)
-            if leaf != stored.leaf_hash:
-                raise TamperDetected(seq=stored.seq, reason="stored bytes do not match leaf hash")
+        while True:
+            rows = ledger_store.entry_rows(conn, size, size + CHUNK, full=projection is not None)
+            if not rows:
+                break
+            seqs = [row[0] for row in rows]
+            if seqs[-1] != size + len(rows) - 1 or seqs[0] != size:
+                missing = next(size + n for n, seq in enumerate(seqs) if seq != size + n)
+                raise TamperDetected(seq=missing, reason="record missing: the seq is not stored")
+            leaves = [merkle.leaf_hash(row[1]) for row in rows]
+            if leaves != [row[2] for row in rows]:
+                bad = next(n for n, row in enumerate(rows) if leaves[n] != row[2])
+                raise TamperDetected(seq=size + bad, reason="stored bytes do not match leaf hash")
             if projection is not None:
-                record = decode_entry(stored.entry, expected_seq=stored.seq)
-                if (
-                    record.seq != stored.seq
-                    or record.kind != stored.kind
-                    or record.conversation != stored.conversation_key
-                    or record.recorded_at != stored.recorded_at
-                    or record.occurred_at != stored.occurred_at
-                ):
-                    raise TamperDetected(
-                        seq=stored.seq, reason="row columns disagree with the record bytes"
-                    )
-                projection.apply(record)
-            for node, digest in tree.append(leaf):
-                pending.append((node.level, node.index, digest))
-            expected_seq += 1
-            if tree.size in roots:
-                if tree.root() != roots[tree.size]:
+                _check_records(rows, projection)
+            levels = _check_chunk_levels(conn, size, leaves, report)
+            if len(rows) == CHUNK:
+                upper_nodes = upper.add_chunk_root(levels[CHUNK_LEVEL][0])
+                report.nodes_checked += _compare_nodes(conn, upper_nodes[1:])
+            for end in sorted(k for k in roots if size < k <= size + len(rows)):
+                if _root_at(end, size, levels, upper.computed) != roots[end]:
                     raise TamperDetected(
                         seq=signed_size,
                         reason=(
-                            f"a record in seq {signed_size}..{tree.size - 1} was altered: the root "
-                            f"of the first {tree.size} records differs from its signed checkpoint"
+                            f"a record in seq {signed_size}..{end - 1} was altered: the root "
+                            f"of the first {end} records differs from its signed checkpoint"
                         ),
                     )
-                signed_size = tree.size
-            if len(pending) >= CHUNK:
-                report.nodes_checked += _compare_nodes(conn, pending)
-                pending = []
-            if progress is not None and expected_seq % CHUNK == 0:
-                progress(CHUNK)
-        report.nodes_checked += _compare_nodes(conn, pending)
+                signed_size = end
+            size += len(rows)
+            if progress is not None:
+                progress(len(rows))
+            if len(rows) < CHUNK:
+                break
     except TamperDetected as exc:
         report.problems.append(Problem(exc.seq, exc.reason))
         return
-    report.tree_size = tree.size
-    if ledger_store.node_count(conn) != report.nodes_checked:
+    report.tree_size = size
+    if ledger_store.tree_size(conn) != size:
+        report.problems.append(
+            Problem(size, f"record missing: seq {size} is absent but later seqs are stored")
+        )
+    elif ledger_store.node_count(conn) != report.nodes_checked:
         report.problems.append(Problem(None, "merkle_nodes holds nodes that no record produced"))
-    if not roots and tree.size:
-        report.problems.append(Problem(tree.size - 1, "records exist but no checkpoint signs them"))
-    elif roots and max(roots) != tree.size:
+    if not roots and size:
+        report.problems.append(Problem(size - 1, "records exist but no checkpoint signs them"))
+    elif roots and max(roots) != size:
         last = max(roots)
-        if last > tree.size:
+        if last > size:
             report.problems.append(
-                Problem(tree.size, f"a checkpoint signs {last} records but only {tree.size} exist")
+                Problem(size, f"a checkpoint signs {last} records but only {size} exist")
             )
         else:
             report.problems.append(
@@ -213,20 +235,71 @@ def _check_tree(
             )
 
 
+def _check_records(rows: Sequence[Sequence[Any]], projection: Projection) -> None:
+    for seq, entry, _leaf, kind, conversation, recorded_at, occurred_at in rows:
+        record = decode_entry(entry, expected_seq=seq)
+        if (
+            record.seq != seq
+            or record.kind != kind
+            or record.conversation != conversation
+            or record.recorded_at != recorded_at
+            or record.occurred_at != occurred_at
+        ):
+            raise TamperDetected(seq=seq, reason="row columns disagree with the record bytes")
+        projection.apply(record)
+
+
+def _check_chunk_levels(
+    conn: Connection, start: int, leaves: list[bytes], report: VerifyReport
+) -> list[list[bytes]]:
+    """Hash a chunk's complete subtrees level by level; compare each level with storage."""
+    levels = [leaves]
+    current = leaves
+    level = 0
+    while len(current) >= 2:
+        level += 1
+        node = merkle.node_hash
+        current = [node(current[i], current[i + 1]) for i in range(0, len(current) - 1, 2)]
+        first = start >> level
+        stored = ledger_store.node_level_range(conn, level, first, first + len(current))
+        if stored != current:
+            bad = next(
+                (n for n in range(len(current)) if n >= len(stored) or stored[n] != current[n]),
+                len(current),
+            )
+            raise TamperDetected(
+                seq=(first + bad) << level,
+                reason=f"stored Merkle node (level {level}, index {first + bad}) is wrong or missing",
+            )
+        report.nodes_checked += len(current)
+        levels.append(current)
+    return levels
+
+
+def _root_at(
+    size: int,
+    chunk_start: int,
+    levels: list[list[bytes]],
+    upper: dict[merkle.NodeId, bytes],
+) -> bytes:
+    """Root of the first ``size`` leaves from its peaks: upper nodes or this chunk's levels."""
+
+    class Peaks(dict[merkle.NodeId, bytes]):
+        def __missing__(self, node: merkle.NodeId) -> bytes:
+            if node.level >= CHUNK_LEVEL and node in upper:
+                return upper[node]
+            return levels[node.level][node.index - (chunk_start >> node.level)]
+
+    return merkle.root_from(merkle.root_plan(size), Peaks())
+
+
 def _compare_nodes(conn: Connection, computed: list[tuple[int, int, bytes]]) -> int:
-    by_level: dict[int, list[tuple[int, bytes]]] = {}
     for level, idx, digest in computed:
-        by_level.setdefault(level, []).append((idx, digest))
-    for level, nodes in by_level.items():
-        nodes.sort()
-        stored = dict(ledger_store.iter_nodes(conn, level, nodes[0][0], nodes[-1][0] + 1))
-        for idx, digest in nodes:
-            if stored.get(idx) != digest:
-                first_leaf = idx << level
-                raise TamperDetected(
-                    seq=first_leaf,
-                    reason=f"stored Merkle node (level {level}, index {idx}) is wrong or missing",
-                )
+        if ledger_store.node_level_range(conn, level, idx, idx + 1) != [digest]:
+            raise TamperDetected(
+                seq=idx << level,
+                reason=f"stored Merkle node (level {level}, index {idx}) is wrong or missing",
+            )
     return len(computed)
 
 

@@ -187,42 +187,29 @@ def signing_key_rows(conn: Connection) -> list[dict[str, Any]]:
     return [dict(row._mapping) for row in rows]
 
 
-def iter_entries(
-    conn: Connection, start: int = 0, stop: int | None = None, *, batch: int = 20000
-) -> Iterator[StoredEntry]:
-    """Log rows with seq in [start, stop), in seq order, read in batches."""
-    position = start
-    while stop is None or position < stop:
-        upper = position + batch if stop is None else min(position + batch, stop)
-        rows = conn.execute(
-            select(log_entries)
-            .where(and_(log_entries.c.seq >= position, log_entries.c.seq < upper))
-            .order_by(log_entries.c.seq)
-        ).all()
-        if not rows and stop is None:
-            return
-        for row in rows:
-            yield StoredEntry(
-                seq=int(row.seq),
-                kind=row.kind,
-                conversation_key=row.conversation_key,
-                recorded_at=row.recorded_at,
-                occurred_at=row.occurred_at,
-                entry=bytes(row.entry),
-                leaf_hash=bytes(row.leaf_hash),
-            )
-        position = upper
+def entry_rows(conn: Connection, start: int, stop: int, *, full: bool) -> list[tuple[Any, ...]]:
+    """Plain tuples (seq, entry, leaf_hash[, kind, conversation_key, recorded_at, occurred_at])
+    for seq in [start, stop), in order: the verifier's bulk read."""
+    columns = [log_entries.c.seq, log_entries.c.entry, log_entries.c.leaf_hash]
+    if full:
+        columns += [
+            log_entries.c.kind,
+            log_entries.c.conversation_key,
+            log_entries.c.recorded_at,
+            log_entries.c.occurred_at,
+        ]
+    result = conn.execute(
+        select(*columns)
+        .where(and_(log_entries.c.seq >= start, log_entries.c.seq < stop))
+        .order_by(log_entries.c.seq)
+    )
+    return [(row[0], bytes(row[1]), bytes(row[2]), *row[3:]) for row in result.tuples()]
 
 
-def entry_count(conn: Connection) -> int:
-    """Number of log rows (differs from tree_size when rows were deleted behind our back)."""
-    return int(conn.execute(select(func.count()).select_from(log_entries)).scalar() or 0)
-
-
-def iter_nodes(conn: Connection, level: int, start: int, stop: int) -> Iterator[tuple[int, bytes]]:
-    """Stored node hashes at ``level`` with index in [start, stop), in order."""
-    rows = conn.execute(
-        select(merkle_nodes.c.idx, merkle_nodes.c.hash)
+def node_level_range(conn: Connection, level: int, start: int, stop: int) -> list[bytes]:
+    """Stored hashes at ``level`` with index in [start, stop), in index order."""
+    result = conn.execute(
+        select(merkle_nodes.c.hash)
         .where(
             and_(
                 merkle_nodes.c.level == level,
@@ -232,8 +219,7 @@ def iter_nodes(conn: Connection, level: int, start: int, stop: int) -> Iterator[
         )
         .order_by(merkle_nodes.c.idx)
     )
-    for idx, h in rows:
-        yield int(idx), bytes(h)
+    return [bytes(h) for (h,) in result.tuples()]
 
 
 def node_count(conn: Connection) -> int:
