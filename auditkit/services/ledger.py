@@ -67,11 +67,11 @@ class AppendBatch:
         records: list[Record] = []
         for draft in drafts:
             seq = self.tree.size
-            entry = encode_entry(seq, draft, self.recorded_at)
+            occurred_at = format_time(draft.occurred_at)
+            entry = encode_entry(seq, draft, self.recorded_at, occurred_at)
             leaf = merkle.leaf_hash(entry)
             for node, digest in self.tree.append(leaf):
                 self._node_rows.append((node.level, node.index, digest))
-            occurred_at = format_time(draft.occurred_at)
             # In ledger_store.ENTRY_COLUMNS order.
             self._entry_rows.append(
                 (
