@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from auditkit.ledger.projection import EVENT_KINDS
 
 
 @dataclass(frozen=True)
@@ -60,3 +62,47 @@ class LedgerConversation:
             return None
         person = self.participants.get(participant_id)
         return person.role if person else None
+
+
+def conversation_from_records(
+    records: Sequence[tuple[int, str, Mapping[str, Any]]],
+) -> LedgerConversation:
+    """Build a conversation from its records ``(seq, kind, decoded entry)`` in seq order.
+
+    The first record must be its ``conversation.opened``; later event records follow.
+    """
+    seq, kind, opened = records[0]
+    if kind != "conversation.opened":
+        raise ValueError(f"seq {seq}: a conversation starts with conversation.opened, not {kind}")
+    body = opened["body"]
+    participants = {
+        p["id"]: LedgerParticipant(
+            id=p["id"],
+            role=p["role"],
+            name=p.get("name"),
+            team=p.get("team"),
+            email=p.get("email"),
+            phone=p.get("phone"),
+        )
+        for p in body["participants"]
+    }
+    events = tuple(
+        LedgerEvent(seq=s, kind=k, at=_parse_time(entry["occurred_at"]), body=entry["body"])
+        for s, k, entry in records[1:]
+        if k in EVENT_KINDS
+    )
+    return LedgerConversation(
+        key=opened["conversation"],
+        channel=body["channel"],
+        customer=body["customer"],
+        participants=participants,
+        events=events,
+        intents=tuple(body.get("intents") or ()),
+        tags=tuple(body.get("tags") or ()),
+        segment=body.get("segment"),
+        opened_seq=seq,
+    )
+
+
+def _parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))

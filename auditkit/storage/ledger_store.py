@@ -350,3 +350,35 @@ def all_rows(conn: Connection, table_name: str) -> Iterator[dict[str, Any]]:
 def conversation_keys_matching(conn: Connection, keys: Sequence[str]) -> list[str]:
     """Which of ``keys`` are known conversations."""
     return [row["conversation_key"] for row in conversation_rows(conn, keys)]
+
+
+def conversation_records(
+    conn: Connection, keys: Sequence[str]
+) -> dict[str, list[tuple[int, str, bytes]]]:
+    """Every record (seq, kind, entry bytes) of the conversations ``keys``, in seq order."""
+    found: dict[str, list[tuple[int, str, bytes]]] = {key: [] for key in keys}
+    for start in range(0, len(keys), CHUNK):
+        part = list(keys[start : start + CHUNK])
+        result = conn.execute(
+            select(
+                log_entries.c.conversation_key,
+                log_entries.c.seq,
+                log_entries.c.kind,
+                log_entries.c.entry,
+            )
+            .where(log_entries.c.conversation_key.in_(part))
+            .order_by(log_entries.c.conversation_key, log_entries.c.seq)
+        )
+        for key, seq, kind, entry in result.tuples():
+            found[key].append((int(seq), kind, bytes(entry)))
+    return found
+
+
+def conversation_keys(
+    conn: Connection, *, after: str | None = None, limit: int = 1000
+) -> list[str]:
+    """Conversation keys in key order, a page at a time (keyset pagination)."""
+    query = select(conversations.c.conversation_key).order_by(conversations.c.conversation_key)
+    if after is not None:
+        query = query.where(conversations.c.conversation_key > after)
+    return [key for (key,) in conn.execute(query.limit(limit)).tuples()]

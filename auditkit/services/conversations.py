@@ -1,0 +1,39 @@
+"""Read whole conversations back from the ledger, for checks, scans, reviews and reports."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+
+from sqlalchemy import Connection
+
+from auditkit.errors import NotFound
+from auditkit.ledger.conversation import LedgerConversation, conversation_from_records
+from auditkit.storage import ledger_store
+
+PAGE = 500
+
+
+def load_conversations(conn: Connection, keys: Sequence[str]) -> list[LedgerConversation]:
+    """The conversations ``keys`` (in that order) with every event record."""
+    records = ledger_store.conversation_records(conn, keys)
+    missing = [key for key in keys if not records.get(key)]
+    if missing:
+        raise NotFound(f"unknown conversation(s): {', '.join(missing[:5])}")
+    return [
+        conversation_from_records(
+            [(seq, kind, json.loads(entry)) for seq, kind, entry in records[key]]
+        )
+        for key in keys
+    ]
+
+
+def iter_conversations(conn: Connection, *, page: int = PAGE) -> Iterator[LedgerConversation]:
+    """Every conversation, in key order, read a page at a time."""
+    after: str | None = None
+    while True:
+        keys = ledger_store.conversation_keys(conn, after=after, limit=page)
+        if not keys:
+            return
+        yield from load_conversations(conn, keys)
+        after = keys[-1]
