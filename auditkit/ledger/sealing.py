@@ -1,0 +1,228 @@
+"""Sealed personal content: AES-256-GCM per data subject, keys wrapped by a master key.
+
+The ledger's leaves commit to the sealed bytes, so proofs verify without any key; erasing
+a subject destroys its data key (crypto-shredding) and its content can no longer be read.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from auditkit.errors import AuditkitError
+
+KEY_BYTES = 32
+NONCE_BYTES = 12
+SEALED = "sealed"
+ERASED = "[erased]"
+"""What erased personal text reads as, everywhere."""
+
+# Which body fields of each record kind are personal content. Participant identities
+# (ids, roles, teams) stay clear so the projections and checks work without keys; their
+# names, e-mails and phone numbers are sealed.
+PERSONAL_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "message": ("text", "acts"),
+    "internal_note": ("text", "fields"),
+    "correction": ("text",),
+    "action": ("fields",),
+    "assignment": ("reason",),
+    "escalation": ("reason",),
+    "csat": ("comment",),
+}
+PERSONAL_PARTICIPANT_FIELDS = ("name", "email", "phone")
+
+
+class SealingError(AuditkitError):
+    """A key or sealed value cannot be used: wrong master key, corrupted or swapped ciphertext."""
+
+
+@dataclass(frozen=True)
+class MasterKey:
+    """The installation's key-encryption key; it never leaves the settings."""
+
+    secret: bytes
+
+    def __post_init__(self) -> None:
+        """Refuse anything but a 256-bit key."""
+        if len(self.secret) != KEY_BYTES:
+            raise SealingError(f"master key must be {KEY_BYTES} bytes, got {len(self.secret)}")
+
+    @property
+    def key_id(self) -> str:
+        """A public fingerprint that tells which master key wrapped a data key."""
+        return hashlib.sha256(b"auditkit master key\n" + self.secret).hexdigest()[:16]
+
+    def encoded(self) -> str:
+        """The key as stored in a key file or variable (base64)."""
+        return base64.b64encode(self.secret).decode("ascii")
+
+
+def generate_master_key() -> MasterKey:
+    """A new random master key."""
+    return MasterKey(os.urandom(KEY_BYTES))
+
+
+def parse_master_key(text: str) -> MasterKey:
+    """Decode a base64 master key, with a clear error when it is not one."""
+    try:
+        secret = base64.b64decode(text.strip(), validate=True)
+    except ValueError:
+        raise SealingError("master key is not base64") from None
+    return MasterKey(secret)
+
+
+def new_data_key() -> bytes:
+    """A new random per-subject data key."""
+    return AESGCM.generate_key(bit_length=KEY_BYTES * 8)
+
+
+def wrap_data_key(master: MasterKey, subject: str, data_key: bytes) -> bytes:
+    """Encrypt a subject's data key under the master key, bound to the subject."""
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(master.secret).encrypt(nonce, data_key, _wrap_aad(subject))
+
+
+def unwrap_data_key(master: MasterKey, subject: str, wrapped: bytes) -> bytes:
+    """Decrypt a wrapped data key; a wrong master key is an error, never an empty read."""
+    try:
+        return AESGCM(master.secret).decrypt(
+            wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], _wrap_aad(subject)
+        )
+    except InvalidTag:
+        raise SealingError(
+            f"cannot unwrap the data key of subject {subject!r}: wrong master key?"
+        ) from None
+
+
+def _wrap_aad(subject: str) -> bytes:
+    return b"auditkit data key\n" + subject.encode("utf-8")
+
+
+def _content_aad(seq: int, kind: str, conversation: str | None, subject: str) -> bytes:
+    # Binding seq, kind and conversation means a ciphertext moved to another record fails.
+    return json.dumps([seq, kind, conversation, subject], separators=(",", ":")).encode("utf-8")
+
+
+def split_personal(kind: str, body: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Separate a body into its clear part and its personal part (empty when none)."""
+    clear = dict(body)
+    personal: dict[str, Any] = {}
+    if kind == "conversation.opened" or kind == "participant.added":
+        people = clear.get("participants") if kind == "conversation.opened" else None
+        if people is None and "participant" in clear:
+            people = [clear["participant"]]
+        hidden: dict[str, dict[str, Any]] = {}
+        stripped = []
+        for person in people or []:
+            secret = {k: person[k] for k in PERSONAL_PARTICIPANT_FIELDS if k in person}
+            if secret:
+                hidden[person["id"]] = secret
+            stripped.append({k: v for k, v in person.items() if k not in secret})
+        if hidden:
+            personal["participants"] = hidden
+            if kind == "conversation.opened":
+                clear["participants"] = stripped
+            else:
+                clear["participant"] = stripped[0]
+        return clear, personal
+    for name in PERSONAL_FIELDS.get(kind, ()):
+        if name in clear:
+            personal[name] = clear.pop(name)
+    return clear, personal
+
+
+def merge_personal(
+    kind: str, clear: Mapping[str, Any], personal: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Inverse of :func:`split_personal`."""
+    body = {k: v for k, v in clear.items() if k != SEALED}
+    if kind in ("conversation.opened", "participant.added"):
+        hidden = personal.get("participants", {})
+        if kind == "conversation.opened":
+            body["participants"] = [{**p, **hidden.get(p["id"], {})} for p in body["participants"]]
+        elif "participant" in body:
+            person = body["participant"]
+            body["participant"] = {**person, **hidden.get(person["id"], {})}
+        return body
+    body.update(personal)
+    return body
+
+
+def seal_body(
+    kind: str,
+    body: Mapping[str, Any],
+    *,
+    subject: str,
+    data_key: bytes,
+    seq: int,
+    conversation: str | None,
+) -> dict[str, Any]:
+    """The body to store: personal fields replaced by one AES-256-GCM ciphertext."""
+    clear, personal = split_personal(kind, body)
+    if not personal:
+        return clear
+    nonce = os.urandom(NONCE_BYTES)
+    plaintext = json.dumps(personal, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    ciphertext = AESGCM(data_key).encrypt(
+        nonce, plaintext, _content_aad(seq, kind, conversation, subject)
+    )
+    clear[SEALED] = {
+        "subject": subject,
+        "nonce": base64.b64encode(nonce).decode("ascii"),
+        "ct": base64.b64encode(ciphertext).decode("ascii"),
+    }
+    return clear
+
+
+def sealed_subject(body: Mapping[str, Any]) -> str | None:
+    """The data subject whose key sealed this body, or None when nothing is sealed."""
+    sealed = body.get(SEALED)
+    return sealed["subject"] if isinstance(sealed, Mapping) else None
+
+
+def unseal_body(
+    kind: str,
+    body: Mapping[str, Any],
+    *,
+    data_key: bytes | None,
+    seq: int,
+    conversation: str | None,
+) -> dict[str, Any]:
+    """The clear body; with no data key (erased subject) personal fields read as erased."""
+    sealed = body.get(SEALED)
+    if not isinstance(sealed, Mapping):
+        return dict(body)
+    if data_key is None:
+        return merge_personal(kind, body, _erased(kind, body))
+    try:
+        plaintext = AESGCM(data_key).decrypt(
+            base64.b64decode(sealed["nonce"]),
+            base64.b64decode(sealed["ct"]),
+            _content_aad(seq, kind, conversation, sealed["subject"]),
+        )
+    except (InvalidTag, KeyError, ValueError):
+        raise SealingError(
+            f"seq {seq}: sealed content does not open with its subject's key "
+            "(moved from another record, or corrupted)"
+        ) from None
+    return merge_personal(kind, body, json.loads(plaintext))
+
+
+def _erased(kind: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    if kind in ("conversation.opened", "participant.added"):
+        people = body.get("participants") or [body.get("participant", {})]
+        return {"participants": {p["id"]: {"name": ERASED} for p in people if "id" in p}}
+    erased: dict[str, Any] = {}
+    for name in PERSONAL_FIELDS.get(kind, ()):
+        erased[name] = ERASED if name in ("text", "reason", "comment") else None
+    if "text" in erased or kind in ("message", "internal_note", "correction"):
+        erased["text"] = ERASED
+    return {k: v for k, v in erased.items() if v is not None}
