@@ -15,8 +15,8 @@ from auditkit.errors import AuditkitError
 from auditkit.ledger.bundle_verifier import BundleError, verify_bundle
 from auditkit.ledger.checkpoint import parse_verifier_key
 from auditkit.ledger.records import parse_time
+from auditkit.services import erasure, ingest, keys, proofs, verify
 from auditkit.services import export as export_service
-from auditkit.services import ingest, keys, proofs, verify
 from auditkit.services.installation import Installation, initialise
 from auditkit.settings import load_settings
 
@@ -88,7 +88,7 @@ def init() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["jsonl", "abcd", "sgd"]),
+    type=click.Choice(["jsonl", "abcd", "sgd", "chatwoot"]),
     help="Input format (default: detect).",
 )
 @click.pass_context
@@ -219,6 +219,90 @@ def keys_rotate(ctx: click.Context) -> None:
     """Start signing with a new key; old checkpoints still verify with the old one."""
     signer = keys.rotate_key(_installation(ctx))
     click.echo(f"new signing key {signer.key_id:08x}: {signer.verifier().verifier_key_string()}")
+
+
+@keys_group.command(name="rotate-master")
+@click.pass_context
+def keys_rotate_master(ctx: click.Context) -> None:
+    """Re-wrap every data key under a new master key (nothing is re-encrypted)."""
+    old, new, count = erasure.rotate_master_key(_installation(ctx))
+    click.echo(f"master key {old} replaced by {new}: {count} data keys re-wrapped")
+
+
+@cli.command()
+@click.option("--subject", required=True, help="The data subject (customer participant id).")
+@click.option("--reason", required=True, help="Why (recorded in the ledger).")
+@click.pass_context
+def erase(ctx: click.Context, subject: str, reason: str) -> None:
+    """Crypto-shred a data subject: destroy their data key and purge their clear text."""
+    result = erasure.erase_subject(_installation(ctx), subject, reason=reason)
+    click.echo(
+        f"erased {result.subject}: {len(result.conversations)} conversation(s), "
+        f"{result.messages_purged} message(s) purged; recorded as seq {result.erasure_seq}"
+    )
+
+
+@cli.group(name="hold")
+def hold_group() -> None:
+    """Legal holds: erasure of what a hold names is refused until it is removed."""
+
+
+@hold_group.command(name="add")
+@click.option("--subject", help="Hold everything of this data subject.")
+@click.option("--conversation", help="Hold this conversation.")
+@click.option("--reason", required=True, help="Why (recorded in the ledger).")
+@click.pass_context
+def hold_add(
+    ctx: click.Context, subject: str | None, conversation: str | None, reason: str
+) -> None:
+    """Place a legal hold on a subject or a conversation."""
+    hold = erasure.add_hold(
+        _installation(ctx), subject=subject, conversation=conversation, reason=reason
+    )
+    click.echo(f"legal hold #{hold.id} placed on {hold.subject or hold.conversation_key}")
+
+
+@hold_group.command(name="remove")
+@click.argument("hold_id", type=int)
+@click.option("--reason", required=True, help="Why (recorded in the ledger).")
+@click.pass_context
+def hold_remove(ctx: click.Context, hold_id: int, reason: str) -> None:
+    """Remove legal hold HOLD_ID."""
+    erasure.remove_hold(_installation(ctx), hold_id, reason=reason)
+    click.echo(f"legal hold #{hold_id} removed")
+
+
+@hold_group.command(name="list")
+@click.pass_context
+def hold_list(ctx: click.Context) -> None:
+    """List the holds in force."""
+    for hold in erasure.list_holds(_installation(ctx)):
+        target = (
+            f"subject {hold.subject}" if hold.subject else f"conversation {hold.conversation_key}"
+        )
+        click.echo(f"#{hold.id}  {target}  {hold.created_at}  {hold.created_by}: {hold.reason}")
+
+
+@cli.group(name="retention")
+def retention_group() -> None:
+    """Retention: erase personal content whose retention period has passed."""
+
+
+@retention_group.command(name="apply")
+@click.option("--dry-run", is_flag=True, help="List what would be erased; change nothing.")
+@click.pass_context
+def retention_apply(ctx: click.Context, dry_run: bool) -> None:
+    """Erase expired subjects (safe to run from cron); held subjects are skipped."""
+    report = erasure.apply_retention(_installation(ctx), dry_run=dry_run)
+    verb = "would erase" if dry_run else "erased"
+    for subject in report.erased:
+        click.echo(f"{verb} {subject}")
+    for subject in report.held:
+        click.echo(f"skipped {subject}: under legal hold")
+    click.echo(
+        f"{len(report.erased)} subject(s) {verb}, {len(report.held)} held, "
+        f"{report.kept} still within retention"
+    )
 
 
 @cli.command()

@@ -3,14 +3,64 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditkit.errors import ConfigError
 
 SETTINGS_FILE = "settings.toml"
+
+DEFAULT_WEBHOOK_MAX_BYTES = 1024 * 1024
+"""Largest webhook request body accepted when ``AUDITKIT_WEBHOOK_MAX_BYTES`` is not set."""
+
+MIN_WEBHOOK_SECRET_LENGTH = 16
+_WEBHOOK_SOURCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+@dataclass(frozen=True)
+class RetentionRule:
+    """Keep personal content ``days`` after a conversation closes, for a channel or intent."""
+
+    days: int
+    channel: str | None = None
+    intent: str | None = None
+
+    def matches(self, channel: str, intents: tuple[str, ...]) -> bool:
+        """Whether the rule applies to a conversation (a rule naming neither applies to all)."""
+        if self.channel is not None and self.channel != channel:
+            return False
+        return self.intent is None or self.intent in intents
+
+
+def _retention_rules(raw: object, path: Path, problems: list[str]) -> tuple[RetentionRule, ...]:
+    if not isinstance(raw, list):
+        problems.append(f"{path}: retention must be a list of [[retention]] tables")
+        return ()
+    rules: list[RetentionRule] = []
+    for number, item in enumerate(raw, start=1):
+        where = f"{path}: retention[{number}]"
+        if not isinstance(item, dict):
+            problems.append(f"{where}: must be a table")
+            continue
+        unknown = set(item) - {"days", "channel", "intent"}
+        if unknown:
+            problems.append(f"{where}: unknown field(s) {sorted(unknown)}")
+        days = item.get("days")
+        if not isinstance(days, int) or isinstance(days, bool) or days < 0:
+            problems.append(f"{where}.days: must be a whole number of days >= 0")
+            continue
+        channel, intent = item.get("channel"), item.get("intent")
+        if channel is not None and not isinstance(channel, str):
+            problems.append(f"{where}.channel: must be a string")
+            continue
+        if intent is not None and not isinstance(intent, str):
+            problems.append(f"{where}.intent: must be a string")
+            continue
+        rules.append(RetentionRule(days=days, channel=channel, intent=intent))
+    return tuple(rules)
 
 
 def default_home(env: Mapping[str, str]) -> Path:
@@ -28,11 +78,22 @@ class Settings:
     origin: str | None
     key_passphrase: bytes | None
     actor: str
+    sealing: bool = True
+    master_key_text: str | None = field(default=None, repr=False)
+    master_key_file: Path | None = None
+    retention: tuple[RetentionRule, ...] = ()
+    webhook_secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
+    webhook_max_bytes: int = DEFAULT_WEBHOOK_MAX_BYTES
 
     @property
     def keys_dir(self) -> Path:
         """Folder holding the encrypted signing keys."""
         return self.home / "keys"
+
+    @property
+    def master_key_path(self) -> Path:
+        """Where the master key is read from (and written by ``init`` when none is given)."""
+        return self.master_key_file or self.keys_dir / "master.key"
 
     @property
     def settings_path(self) -> Path:
@@ -66,8 +127,20 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             problems.append(f"{path}: not valid TOML ({exc})")
     for key in file_values:
-        if key not in {"origin", "database_url"}:
-            problems.append(f"{path}: unknown setting {key!r} (known: origin, database_url)")
+        if key not in {"origin", "database_url", "retention"}:
+            problems.append(
+                f"{path}: unknown setting {key!r} (known: origin, database_url, retention)"
+            )
+    retention = _retention_rules(file_values.get("retention", []), path, problems)
+    sealing_text = env.get("AUDITKIT_SEALING", "off").lower()
+    if sealing_text not in {"on", "off"}:
+        problems.append(f"AUDITKIT_SEALING: {sealing_text!r} must be on or off")
+    master_key_text = env.get("AUDITKIT_MASTER_KEY") or None
+    master_key_file = (
+        Path(env["AUDITKIT_MASTER_KEY_FILE"]).expanduser()
+        if env.get("AUDITKIT_MASTER_KEY_FILE")
+        else None
+    )
 
     database_url = env.get("AUDITKIT_DATABASE_URL") or file_values.get("database_url")
     if database_url is None:
@@ -92,6 +165,17 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             problems.append(f"AUDITKIT_KEY_PASSPHRASE_FILE: {pass_path} is empty")
 
     actor = env.get("AUDITKIT_ACTOR") or env.get("USER") or "unknown"
+    webhook_secrets = _webhook_secrets(env.get("AUDITKIT_WEBHOOK_SECRETS", ""), problems)
+    webhook_max_bytes = DEFAULT_WEBHOOK_MAX_BYTES
+    if env.get("AUDITKIT_WEBHOOK_MAX_BYTES"):
+        raw = env["AUDITKIT_WEBHOOK_MAX_BYTES"]
+        if raw.isdigit() and 1024 <= int(raw) <= 64 * 1024 * 1024:
+            webhook_max_bytes = int(raw)
+        else:
+            problems.append(
+                f"AUDITKIT_WEBHOOK_MAX_BYTES: {raw!r} must be a whole number of bytes "
+                "from 1024 to 67108864"
+            )
     if problems:
         raise ConfigError(problems)
     return Settings(
@@ -100,7 +184,38 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         origin=origin if isinstance(origin, str) else None,
         key_passphrase=passphrase,
         actor=actor,
+        webhook_secrets=webhook_secrets,
+        webhook_max_bytes=webhook_max_bytes,
+        sealing=sealing_text != "off",
+        master_key_text=master_key_text,
+        master_key_file=master_key_file,
+        retention=retention,
     )
+
+
+def _webhook_secrets(raw: str, problems: list[str]) -> dict[str, str]:
+    """Parse ``source=secret,source=secret``; secrets are compared in constant time later."""
+    secrets: dict[str, str] = {}
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        source, separator, secret = item.partition("=")
+        source = source.strip()
+        if not separator or not _WEBHOOK_SOURCE.fullmatch(source):
+            problems.append(
+                "AUDITKIT_WEBHOOK_SECRETS: each entry must be SOURCE=SECRET with SOURCE made of "
+                f"letters, digits, '.', '_' or '-' (got an entry starting {item[:12]!r})"
+            )
+        elif source in secrets:
+            problems.append(f"AUDITKIT_WEBHOOK_SECRETS: source {source!r} is given twice")
+        elif len(secret) < MIN_WEBHOOK_SECRET_LENGTH:
+            problems.append(
+                f"AUDITKIT_WEBHOOK_SECRETS: the secret of source {source!r} is shorter than "
+                f"{MIN_WEBHOOK_SECRET_LENGTH} characters"
+            )
+        else:
+            secrets[source] = secret
+    return secrets
 
 
 def _valid_origin(origin: str) -> bool:
@@ -108,12 +223,10 @@ def _valid_origin(origin: str) -> bool:
 
 
 def write_settings_file(settings: Settings, *, origin: str) -> None:
-    """Record the log origin in the home's settings file, keeping a database_url already there."""
+    """Record the log origin in the home's settings file, keeping whatever else it holds."""
     settings.home.mkdir(parents=True, exist_ok=True)
-    lines = [f'origin = "{origin}"']
     path = settings.settings_path
-    if path.is_file():
-        current = tomllib.loads(path.read_text(encoding="utf-8"))
-        if "database_url" in current:
-            lines.append(f'database_url = "{current["database_url"]}"')
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    current = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if "origin" in tomllib.loads(current):
+        return
+    path.write_text(f'origin = "{origin}"\n' + current, encoding="utf-8")

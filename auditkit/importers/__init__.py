@@ -1,4 +1,4 @@
-"""Readers that turn conversation files (auditkit JSONL, ABCD, SGD) into domain conversations."""
+"""Readers that turn conversation files (auditkit JSONL, ABCD, SGD, Chatwoot) into domain conversations."""
 
 from __future__ import annotations
 
@@ -7,13 +7,19 @@ from pathlib import Path
 
 from auditkit.errors import ImportRejected
 from auditkit.importers.abcd import read_abcd
+from auditkit.importers.chatwoot import looks_like_chatwoot, read_chatwoot
 from auditkit.importers.jsonl import read_json_document, read_jsonl
 from auditkit.importers.model import SourceItem
 from auditkit.importers.sgd import read_sgd
 
 Reader = Callable[[Path], Iterator[SourceItem]]
 
-FORMATS: dict[str, Reader] = {"jsonl": read_jsonl, "abcd": read_abcd, "sgd": read_sgd}
+FORMATS: dict[str, Reader] = {
+    "jsonl": read_jsonl,
+    "abcd": read_abcd,
+    "sgd": read_sgd,
+    "chatwoot": read_chatwoot,
+}
 """Every import format by name, as accepted by ``auditkit import --format``."""
 
 __all__ = ["FORMATS", "Reader", "detect_format", "read_conversations"]
@@ -44,7 +50,12 @@ def detect_format(path: Path) -> str:
                 return "abcd"
             if all("dialogue_id" in item for item in data):
                 return "sgd"
-        reason = "cannot tell the format: expected a list of ABCD (convo_id) or SGD (dialogue_id) objects"
+        if looks_like_chatwoot(data):
+            return "chatwoot"
+        reason = (
+            "cannot tell the format: expected a list of ABCD (convo_id) or SGD (dialogue_id) "
+            "objects, or Chatwoot conversations (inbox_id and messages)"
+        )
         raise ImportRejected(source=source, line=0, reason=reason)
     known = ", ".join(FORMATS)
     reason = f"cannot tell the format from the file name; name one of: {known}"

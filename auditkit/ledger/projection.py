@@ -21,6 +21,9 @@ EVENT_KINDS = frozenset(
         RecordKind.TAG,
         RecordKind.RESOLUTION_CODE,
         RecordKind.CSAT,
+        # A correction (e.g. a message edited at the source) is an event of its own that points
+        # at the original by event key; it adds no message row, the original stays as it was.
+        RecordKind.CORRECTION,
     }
 )
 TEXT_KINDS = frozenset({RecordKind.MESSAGE, RecordKind.INTERNAL_NOTE})
@@ -52,6 +55,8 @@ class Projection:
         kind = record.kind
         if kind == RecordKind.CONVERSATION_OPENED:
             self._open(record)
+        elif kind == RecordKind.PARTICIPANT_ADDED:
+            self._join(record)
         elif kind in EVENT_KINDS:
             self._event(record)
 
@@ -82,6 +87,29 @@ class Projection:
             }
             self.participants[(key, person["id"])] = row
             self.new_participants.append(row)
+
+    def _join(self, record: Record) -> None:
+        """A participant who first appears after the conversation was opened (live ingestion)."""
+        key = _conversation_of(record)
+        if key not in self.conversations:
+            raise TamperDetected(
+                seq=record.seq, reason=f"participant added to unopened conversation {key!r}"
+            )
+        person = record.body["participant"]
+        if (key, person["id"]) in self.participants:
+            raise TamperDetected(
+                seq=record.seq,
+                reason=f"participant {person['id']!r} added twice to conversation {key!r}",
+            )
+        row = {
+            "conversation_key": key,
+            "participant_id": person["id"],
+            "role": person["role"],
+            "name": person.get("name"),
+            "team": person.get("team"),
+        }
+        self.participants[(key, person["id"])] = row
+        self.new_participants.append(row)
 
     def _event(self, record: Record) -> None:
         key = _conversation_of(record)

@@ -30,9 +30,17 @@ class RecordKind(StrEnum):
     TAG = "tag"
     RESOLUTION_CODE = "resolution_code"
     CSAT = "csat"
+    CORRECTION = "correction"
+    PARTICIPANT_ADDED = "participant.added"
     IMPORT_RUN = "import.run"
     ACCESS = "access"
     KEY_ROTATED = "key.rotated"
+    ERASURE = "erasure"
+    LEGAL_HOLD_ADDED = "legal_hold.added"
+    LEGAL_HOLD_REMOVED = "legal_hold.removed"
+    MASTER_KEY_ROTATED = "master_key.rotated"
+    REVIEW = "review"
+    REVIEW_COMMENT = "review.comment"
 
 
 @dataclass(frozen=True)

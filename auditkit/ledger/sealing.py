@@ -38,6 +38,7 @@ PERSONAL_FIELDS: Mapping[str, tuple[str, ...]] = {
     "csat": ("comment",),
 }
 PERSONAL_PARTICIPANT_FIELDS = ("name", "email", "phone")
+_HAS_PERSONAL = "personal"
 
 
 class SealingError(AuditkitError):
@@ -123,9 +124,11 @@ def split_personal(kind: str, body: Mapping[str, Any]) -> tuple[dict[str, Any], 
         stripped = []
         for person in people or []:
             secret = {k: person[k] for k in PERSONAL_PARTICIPANT_FIELDS if k in person}
+            kept = {k: v for k, v in person.items() if k not in secret}
             if secret:
                 hidden[person["id"]] = secret
-            stripped.append({k: v for k, v in person.items() if k not in secret})
+                kept[_HAS_PERSONAL] = True  # so an erased view knows whose name to mark
+            stripped.append(kept)
         if hidden:
             personal["participants"] = hidden
             if kind == "conversation.opened":
@@ -146,11 +149,15 @@ def merge_personal(
     body = {k: v for k, v in clear.items() if k != SEALED}
     if kind in ("conversation.opened", "participant.added"):
         hidden = personal.get("participants", {})
+
+        def merged(person: Mapping[str, Any]) -> dict[str, Any]:
+            plain = {k: v for k, v in person.items() if k != _HAS_PERSONAL}
+            return {**plain, **hidden.get(person["id"], {})}
+
         if kind == "conversation.opened":
-            body["participants"] = [{**p, **hidden.get(p["id"], {})} for p in body["participants"]]
+            body["participants"] = [merged(p) for p in body["participants"]]
         elif "participant" in body:
-            person = body["participant"]
-            body["participant"] = {**person, **hidden.get(person["id"], {})}
+            body["participant"] = merged(body["participant"])
         return body
     body.update(personal)
     return body
@@ -219,7 +226,7 @@ def unseal_body(
 def _erased(kind: str, body: Mapping[str, Any]) -> dict[str, Any]:
     if kind in ("conversation.opened", "participant.added"):
         people = body.get("participants") or [body.get("participant", {})]
-        return {"participants": {p["id"]: {"name": ERASED} for p in people if "id" in p}}
+        return {"participants": {p["id"]: {"name": ERASED} for p in people if p.get(_HAS_PERSONAL)}}
     erased: dict[str, Any] = {}
     for name in PERSONAL_FIELDS.get(kind, ()):
         erased[name] = ERASED if name in ("text", "reason", "comment") else None

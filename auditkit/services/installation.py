@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,8 +15,9 @@ from auditkit.errors import NotInitialised
 from auditkit.ledger.checkpoint import Signer, Verifier, parse_verifier_key
 from auditkit.ledger.keyring import create_signer, load_signer
 from auditkit.ledger.records import format_time
+from auditkit.ledger.sealing import MasterKey, SealingError, generate_master_key, parse_master_key
 from auditkit.settings import Settings, write_settings_file
-from auditkit.storage import ledger_store
+from auditkit.storage import ledger_store, sealing_store
 from auditkit.storage.db import make_engine, schema_is_current, upgrade_to_head, write_transaction
 
 TRUSTED_KEYS_FILE = "trusted.keys"
@@ -32,6 +35,7 @@ class Installation:
     settings: Settings
     engine: Engine
     _signer: Signer | None = field(default=None, repr=False)
+    _master: MasterKey | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, settings: Settings) -> Installation:
@@ -54,6 +58,32 @@ class Installation:
                 "the database schema is missing or out of date: run `auditkit init` "
                 f"(database {self.engine.url.render_as_string(hide_password=True)})"
             )
+
+    def master_key(self) -> MasterKey | None:
+        """The master key that wraps data keys (None when sealing is off).
+
+        Refuses, with a clear error, a missing key or one that is not the key the stored
+        data keys were wrapped with: never a silent empty read.
+        """
+        if not self.settings.sealing:
+            return None
+        if self._master is None:
+            key = _read_master_key(self.settings)
+            if key is None:
+                raise SealingError(
+                    "no master key: set AUDITKIT_MASTER_KEY or AUDITKIT_MASTER_KEY_FILE, or "
+                    f"restore {self.settings.master_key_path}; without it sealed personal "
+                    "content can be neither written nor read"
+                )
+            with self.engine.connect() as conn:
+                used = sealing_store.master_key_ids(conn)
+            if used and used != {key.key_id}:
+                raise SealingError(
+                    f"the configured master key ({key.key_id}) is not the one that wrapped this "
+                    f"installation's data keys ({', '.join(sorted(used))}): restore that key"
+                )
+            self._master = key
+        return self._master
 
     def verifiers(self) -> list[Verifier]:
         """Public keys of every signing key this log has used, oldest first."""
@@ -93,17 +123,12 @@ def initialise(settings: Settings) -> InitReport:
     origin = settings.origin or f"auditkit.local/{secrets.token_hex(8)}"
     if not settings.origin:
         write_settings_file(settings, origin=origin)
-    settings = Settings(
-        home=settings.home,
-        database_url=settings.database_url,
-        origin=origin,
-        key_passphrase=passphrase,
-        actor=settings.actor,
-    )
+    settings = dataclasses.replace(settings, origin=origin, key_passphrase=passphrase)
     installation = Installation.open(settings)
     upgrade_to_head(installation.engine)
     with installation.engine.connect() as conn:
         existing = ledger_store.signing_key_rows(conn)
+    _ensure_master_key(installation)
     created: str | None = None
     if existing:
         installation.signer()  # proves the passphrase opens the active key
@@ -114,6 +139,32 @@ def initialise(settings: Settings) -> InitReport:
         created_key=created,
         database=installation.engine.url.render_as_string(hide_password=True),
     )
+
+
+def _read_master_key(settings: Settings) -> MasterKey | None:
+    if settings.master_key_text:
+        return parse_master_key(settings.master_key_text)
+    path = settings.master_key_path
+    if not path.is_file():
+        return None
+    return parse_master_key(path.read_text(encoding="utf-8"))
+
+
+def _ensure_master_key(installation: Installation) -> None:
+    """Create the master key file on first init; never replace a lost one silently."""
+    settings = installation.settings
+    if not settings.sealing or settings.master_key_text or settings.master_key_path.exists():
+        installation.master_key()  # proves the configured key fits the stored data keys
+        return
+    with installation.engine.connect() as conn:
+        if sealing_store.master_key_ids(conn):
+            installation.master_key()  # raises: data keys exist but their master key is gone
+    key = generate_master_key()
+    path = settings.master_key_path
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(key.encoded() + "\n")
 
 
 def register_new_key(installation: Installation) -> Signer:

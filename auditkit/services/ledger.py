@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,8 +12,10 @@ from sqlalchemy import Connection
 from auditkit.ledger import merkle
 from auditkit.ledger.checkpoint import Checkpoint, Signer, sign_checkpoint
 from auditkit.ledger.projection import Projection
-from auditkit.ledger.records import Record, RecordDraft, encode_entry, format_time
+from auditkit.ledger.records import Record, RecordDraft, RecordKind, encode_entry, format_time
+from auditkit.ledger.sealing import seal_body, split_personal
 from auditkit.services.installation import Installation, utc_now
+from auditkit.services.sealing import DataKeys
 from auditkit.storage import ledger_store
 from auditkit.storage.db import write_transaction
 
@@ -29,9 +32,12 @@ class SignedHead:
 class AppendBatch:
     """Records appended inside one write transaction; sealed by one signed checkpoint."""
 
-    def __init__(self, conn: Connection, *, recorded_at: str) -> None:
+    def __init__(
+        self, conn: Connection, *, recorded_at: str, data_keys: DataKeys | None = None
+    ) -> None:
         self.conn = conn
         self.recorded_at = recorded_at
+        self.data_keys = data_keys
         size = ledger_store.tree_size(conn)
         peaks = merkle.peak_nodes(size)
         stored = ledger_store.node_hashes(conn, [(n.level, n.index) for n in peaks])
@@ -68,7 +74,8 @@ class AppendBatch:
         for draft in drafts:
             seq = self.tree.size
             occurred_at = format_time(draft.occurred_at)
-            entry = encode_entry(seq, draft, self.recorded_at, occurred_at)
+            stored = self._sealed(seq, draft)
+            entry = encode_entry(seq, stored, self.recorded_at, occurred_at)
             leaf = merkle.leaf_hash(entry)
             for node, digest in self.tree.append(leaf):
                 self._node_rows.append((node.level, node.index, digest))
@@ -96,6 +103,27 @@ class AppendBatch:
             self.projection.apply(record)
             records.append(record)
         return records
+
+    def _sealed(self, seq: int, draft: RecordDraft) -> RecordDraft:
+        """The draft as stored: personal fields sealed under the conversation customer's key."""
+        if self.data_keys is None or draft.conversation is None:
+            return draft
+        kind = str(draft.kind)
+        if not split_personal(kind, draft.body)[1]:
+            return draft
+        if kind == RecordKind.CONVERSATION_OPENED:
+            subject = draft.body["customer"]
+        else:
+            subject = self.projection.conversations[draft.conversation]["customer"]
+        body = seal_body(
+            kind,
+            draft.body,
+            subject=subject,
+            data_key=self.data_keys.for_sealing(subject),
+            seq=seq,
+            conversation=draft.conversation,
+        )
+        return dataclasses.replace(draft, body=body)
 
     def flush(self) -> None:
         """Write what was appended so far (still inside the transaction)."""
@@ -144,9 +172,11 @@ class AppendBatch:
 def appending(installation: Installation) -> Iterator[AppendBatch]:
     """A batch under the writer lock; on normal exit it is signed and committed, else rolled back."""
     signer = installation.signer()  # fail before taking the lock if the key is unusable
+    master = installation.master_key()
     origin = installation.origin
     with write_transaction(installation.engine) as conn:
-        batch = AppendBatch(conn, recorded_at=format_time(utc_now()))
+        keys = DataKeys(conn, master) if master is not None else None
+        batch = AppendBatch(conn, recorded_at=format_time(utc_now()), data_keys=keys)
         yield batch
         batch.sign(signer, origin)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -15,7 +16,9 @@ from auditkit.ledger import merkle
 from auditkit.ledger.checkpoint import Verifier, parse_verifier_key, verify_checkpoint
 from auditkit.ledger.projection import Projection
 from auditkit.ledger.records import decode_entry
+from auditkit.ledger.sealing import SealingError, sealed_subject
 from auditkit.services.installation import Installation, trusted_keys_path
+from auditkit.services.sealing import DataKeys, unseal_mapping
 from auditkit.storage import ledger_store
 from auditkit.storage.db import read_transaction
 from auditkit.storage.guards import missing_guards
@@ -84,7 +87,9 @@ def verify_ledger(
         checkpoints = _checked_checkpoints(installation, conn, verifiers, report)
         report.checkpoints = len(checkpoints)
         projection = Projection() if check_projections else None
-        _check_tree(conn, checkpoints, projection, report, progress)
+        master = installation.master_key() if check_projections else None
+        keys = DataKeys(conn, master) if master is not None else None
+        _check_tree(conn, checkpoints, projection, keys, report, progress)
         if projection is not None and report.ok:
             _check_projections(conn, projection, report)
             report.projections_checked = True
@@ -165,6 +170,7 @@ def _check_tree(
     conn: Connection,
     roots: dict[int, bytes],
     projection: Projection | None,
+    keys: DataKeys | None,
     report: VerifyReport,
     progress: Callable[[int], None] | None,
 ) -> None:
@@ -191,7 +197,7 @@ def _check_tree(
                 bad = next(n for n, row in enumerate(rows) if leaves[n] != row[2])
                 raise TamperDetected(seq=size + bad, reason="stored bytes do not match leaf hash")
             if projection is not None:
-                _check_records(rows, projection)
+                _check_records(rows, projection, keys)
             levels = _check_chunk_levels(conn, size, leaves, report)
             if len(rows) == CHUNK:
                 upper_nodes = upper.add_chunk_root(levels[CHUNK_LEVEL][0])
@@ -235,9 +241,19 @@ def _check_tree(
             )
 
 
-def _check_records(rows: Sequence[Sequence[Any]], projection: Projection) -> None:
+def _check_records(
+    rows: Sequence[Sequence[Any]], projection: Projection, keys: DataKeys | None
+) -> None:
     for seq, entry, _leaf, kind, conversation, recorded_at, occurred_at in rows:
         record = decode_entry(entry, expected_seq=seq)
+        if keys is not None and sealed_subject(record.body) is not None:
+            try:
+                body = unseal_mapping(
+                    record.kind, record.body, seq=seq, conversation=record.conversation, keys=keys
+                )
+            except SealingError as exc:
+                raise TamperDetected(seq=seq, reason=str(exc)) from None
+            record = dataclasses.replace(record, body=body)
         if (
             record.seq != seq
             or record.kind != kind

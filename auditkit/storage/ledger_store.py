@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, func, select, tuple_
+from sqlalchemy import Connection, Table, and_, func, select
 
 from auditkit.storage.tables import (
     checkpoints,
@@ -65,14 +65,20 @@ def node_hashes(conn: Connection, ids: Iterable[tuple[int, int]]) -> dict[tuple[
             select(log_entries.c.seq, log_entries.c.leaf_hash).where(log_entries.c.seq.in_(part))
         )
         found.update({(0, int(seq)): bytes(h) for seq, h in rows})
-    for start in range(0, len(inner), CHUNK):
-        part = inner[start : start + CHUNK]
-        rows = conn.execute(
-            select(merkle_nodes.c.level, merkle_nodes.c.idx, merkle_nodes.c.hash).where(
-                tuple_(merkle_nodes.c.level, merkle_nodes.c.idx).in_(part)
+    by_level: dict[int, list[int]] = {}
+    for level, index in inner:
+        by_level.setdefault(level, []).append(index)
+    # One primary-key lookup per level: SQLite plans a row-value IN over (level, idx) as a
+    # full scan of merkle_nodes, which made proofs linear in the tree size.
+    for level, indexes in by_level.items():
+        for start in range(0, len(indexes), CHUNK):
+            part = indexes[start : start + CHUNK]
+            rows = conn.execute(
+                select(merkle_nodes.c.idx, merkle_nodes.c.hash).where(
+                    and_(merkle_nodes.c.level == level, merkle_nodes.c.idx.in_(part))
+                )
             )
-        )
-        found.update({(int(level), int(idx)): bytes(h) for level, idx, h in rows})
+            found.update({(level, int(idx)): bytes(h) for idx, h in rows})
     return found
 
 

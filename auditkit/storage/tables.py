@@ -136,3 +136,35 @@ messages = Table(
 Index("ix_messages_conversation_key", messages.c.conversation_key, messages.c.seq)
 
 PROJECTION_TABLES = ("conversations", "participants", "conversation_events", "messages")
+
+# --- sealing: per-subject data keys and legal holds ----------------------------------------
+
+# Mutable on purpose: erasure destroys a subject's wrapped key (crypto-shredding).
+subject_keys = Table(
+    "subject_keys",
+    metadata,
+    Column("subject", String(200), primary_key=True),
+    Column("wrapped_key", LargeBinary, nullable=True),
+    Column("master_key_id", String(16), nullable=True),
+    Column("created_at", String(32), nullable=False),
+    Column("erased_at", String(32), nullable=True),
+    Column("erasure_seq", BigInteger, nullable=True),
+)
+
+legal_holds = Table(
+    "legal_holds",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("subject", String(200), nullable=True),
+    Column("conversation_key", String(200), nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("hold_seq", BigInteger, nullable=False),
+    Column("released_at", String(32), nullable=True),
+    Column("released_by", String(200), nullable=True),
+    Column("release_seq", BigInteger, nullable=True),
+)
+Index("ix_legal_holds_subject", legal_holds.c.subject)
+Index("ix_legal_holds_conversation_key", legal_holds.c.conversation_key)
+Index("ix_conversations_customer", conversations.c.customer)

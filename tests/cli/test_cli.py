@@ -114,3 +114,20 @@ def test_export_with_a_bad_date_is_refused(run: Cli, tmp_path: Path) -> None:
     result = run("export", "--out", str(tmp_path / "x"), "--since", "yesterday", ok=False)
     assert result.exit_code == 2
     assert "--since" in result.output
+
+
+def test_erase_hold_and_retention_from_the_command_line(run: Cli) -> None:
+    run.env = {**run.env, "AUDITKIT_SEALING": "on"}
+    run("init")
+    run("import", str(DATA / "demo" / "conversations.jsonl"))
+    placed = run("hold", "add", "--subject", "cust-maria-gonzalez", "--reason", "litigation")
+    assert "legal hold #1" in placed.output
+    assert "cust-maria-gonzalez" in run("hold", "list").output
+    refused = run("erase", "--subject", "cust-maria-gonzalez", "--reason", "request", ok=False)
+    assert refused.exit_code == 1 and "legal hold" in refused.output
+    run("hold", "remove", "1", "--reason", "case closed")
+    erased = run("erase", "--subject", "cust-maria-gonzalez", "--reason", "request")
+    assert "erased cust-maria-gonzalez" in erased.output
+    assert run("retention", "apply", "--dry-run").output.strip().endswith("still within retention")
+    assert "re-wrapped" in run("keys", "rotate-master").output
+    assert run("verify").output.startswith("ok:")

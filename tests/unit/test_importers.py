@@ -17,6 +17,7 @@ from auditkit.errors import ImportRejected
 from auditkit.importers import FORMATS, detect_format, read_conversations
 from auditkit.importers import jsonl as jsonl_module
 from auditkit.importers.abcd import parse_abcd, read_abcd, synthetic_time
+from auditkit.importers.chatwoot import read_chatwoot
 from auditkit.importers.jsonl import parse_jsonl_lines, parse_timestamp, read_jsonl
 from auditkit.importers.model import EventType, Role
 from auditkit.importers.sgd import BOT_ID, parse_sgd, read_sgd
@@ -955,8 +956,13 @@ def test_malformed_sgd_is_refused_with_the_item_position(
 # --------------------------------------------------------------------------- registry
 
 
-def test_the_registry_names_the_three_formats() -> None:
-    assert {"jsonl": read_jsonl, "abcd": read_abcd, "sgd": read_sgd} == FORMATS
+def test_the_registry_names_the_four_formats() -> None:
+    assert {
+        "jsonl": read_jsonl,
+        "abcd": read_abcd,
+        "sgd": read_sgd,
+        "chatwoot": read_chatwoot,
+    } == FORMATS
 
 
 @pytest.mark.parametrize(("path", "expected"), [(DEMO, "jsonl"), (ABCD, "abcd"), (SGD, "sgd")])
@@ -982,7 +988,7 @@ def test_an_explicit_format_overrides_detection(tmp_path: Path) -> None:
         ("data.json", "[]", None, "cannot tell the format"),
         ("data.json", '[{"convo_id": 1}, {"dialogue_id": "2"}]', None, "cannot tell the format"),
         ("data.json", "[", None, "invalid JSON"),
-        ("data.jsonl", "", "csv", "unknown format 'csv' (known: jsonl, abcd, sgd)"),
+        ("data.jsonl", "", "csv", "unknown format 'csv' (known: jsonl, abcd, sgd, chatwoot)"),
     ],
 )
 def test_an_unknown_format_is_refused_as_a_whole(

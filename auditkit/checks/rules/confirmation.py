@@ -1,0 +1,123 @@
+"""Explicit confirmation: the agent states what will happen and the customer affirms, first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Self
+
+from auditkit.checks.results import CheckContext, RuleOutcome
+from auditkit.checks.rules.base import (
+    ActionMatcher,
+    MessageMatcher,
+    Rule,
+    describe_action,
+    each,
+    failed,
+    not_applicable,
+    passed,
+)
+from auditkit.checks.spec import Spec
+from auditkit.checks.timeline import Timeline
+
+
+@dataclass(frozen=True)
+class ConfirmationBeforeAction(Rule):
+    """Each transactional action follows its own confirmation, affirmed by the customer.
+
+    Walking the session in order: a staff message matching ``confirm`` opens a
+    confirmation; a customer message matching ``affirm`` affirms it and one matching
+    ``negate`` takes the affirmation back; the action passes only when the latest
+    confirmation in its session is affirmed and not taken back. Each action uses up
+    its confirmation, so a second transfer needs a second one.
+    """
+
+    type_name = "confirmation_before_action"
+    fields = ("actions", "phrases", "confirm", "affirm", "negate")
+
+    action: ActionMatcher
+    confirm: MessageMatcher
+    affirm: MessageMatcher
+    negate: MessageMatcher
+
+    @classmethod
+    def from_spec(cls, rule_id: str, spec: Spec) -> Self:
+        """Read the transactional actions and the confirm, affirm and negate matchers."""
+        return cls(
+            rule_id=rule_id,
+            action=ActionMatcher.read(spec),
+            confirm=MessageMatcher.read(spec, "confirm", required=True),
+            affirm=MessageMatcher.read(spec, "affirm", required=True),
+            negate=MessageMatcher.read(spec, "negate", required=False),
+        )
+
+    def evaluate(self, timeline: Timeline, context: CheckContext) -> RuleOutcome:
+        """Replay confirmations and replies in each session and judge every action."""
+        occurrences = self.action.find(timeline)
+        if not occurrences:
+            return not_applicable("No transactional action happened.")
+        targets = set(occurrences)
+        events = timeline.events
+        sessions = timeline.sessions
+        violations: list[str] = []
+        proof: list[int] = []
+        against: list[int] = []
+        session = -1
+        confirmed: int | None = None
+        affirmed: int | None = None
+        negated: int | None = None
+        for index in range(occurrences[-1] + 1):
+            if sessions[index] != session:
+                session = sessions[index]
+                confirmed = affirmed = negated = None
+            if index in targets:
+                problem, cited = self._judge(timeline, index, confirmed, affirmed, negated)
+                if problem is None:
+                    proof.extend(cited)
+                else:
+                    violations.append(problem)
+                    against.extend(cited)
+                confirmed = affirmed = negated = None
+                continue
+            if events[index].kind != "message":
+                continue
+            if timeline.is_staff(index):
+                if self.confirm.matches(timeline, index):
+                    confirmed, affirmed, negated = index, None, None
+            elif confirmed is not None and timeline.roles[index] == "customer":
+                if self.affirm.matches(timeline, index):
+                    affirmed, negated = index, None
+                elif self.negate and self.negate.matches(timeline, index):
+                    affirmed, negated = None, index
+        if violations:
+            return failed(violations, against)
+        return passed(
+            f"A confirmation the customer affirmed came before"
+            f" {each(len(occurrences), 'transactional action')}.",
+            proof,
+        )
+
+    def _judge(
+        self,
+        timeline: Timeline,
+        index: int,
+        confirmed: int | None,
+        affirmed: int | None,
+        negated: int | None,
+    ) -> tuple[str | None, list[int]]:
+        """What is wrong with the action at ``index`` (None when fine) and the seqs to cite."""
+        action = describe_action(timeline, index)
+        seq = timeline.seq(index)
+        if confirmed is None:
+            return f"{action} came with no confirmation asked before it in its session", [seq]
+        if affirmed is None:
+            cited = [timeline.seq(confirmed), seq]
+            declined = ""
+            if negated is not None:
+                declined = f"; the customer declined (seq {timeline.seq(negated)})"
+                cited.append(timeline.seq(negated))
+            return (
+                f"{action} came before the customer affirmed the confirmation"
+                f" (seq {timeline.seq(confirmed)}){declined}",
+                cited,
+            )
+        return None, [timeline.seq(confirmed), timeline.seq(affirmed), seq]

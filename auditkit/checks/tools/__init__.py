@@ -1,0 +1,1 @@
+"""Small scripts that derive packaged policies from public data sets."""

@@ -1,0 +1,137 @@
+"""Which recognizers can possibly find something in a text, decided cheaply and soundly.
+
+Presidio runs every recognizer on every text; most chat messages ("thanks!", "how can I
+help you?") give none of them anything to find, yet each call costs tens of
+microseconds of bookkeeping. For each recognizer this module knows a necessary
+condition for it to return any result:
+
+* a pattern recognizer (Presidio's ``PatternRecognizer`` or auditkit's
+  ``GroupPatternRecognizer``) finds nothing unless one of its own compiled regexes
+  matches somewhere in the text;
+* Presidio's ``PhoneRecognizer`` finds nothing unless libphonenumber's candidate
+  pattern matches (the matcher only looks at those candidates);
+* the spaCy recognizer finds nothing beyond the entity labels already in the NLP
+  artifacts.
+
+Any other recognizer is always a candidate. The detector asks Presidio for the
+candidates' entity types only, so the same recognizers produce the same results and
+Presidio's merging sees the same input: findings are identical, only faster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import regex
+from presidio_analyzer import EntityRecognizer, PatternRecognizer
+from presidio_analyzer.predefined_recognizers import IbanRecognizer, PhoneRecognizer, SpacyRecognizer
+
+from auditkit.pii.recognizers.base import GroupPatternRecognizer
+
+Probe = Callable[[str, Any], frozenset[str]]
+"""Given a text and its NLP artifacts: the entity types a recognizer may return."""
+
+
+def _phone_candidates() -> Any:
+    from phonenumbers import phonenumbermatcher
+
+    return getattr(phonenumbermatcher, "_PATTERN", None)
+
+
+def _always(types: frozenset[str]) -> Probe:
+    return lambda _text, _artifacts: types
+
+
+def _pattern_probe(recognizer: PatternRecognizer) -> Probe:
+    # The same regexes and flags PatternRecognizer.analyze compiles (global flags, as the
+    # analyzer passes none of its own).
+    compiled = [regex.compile(p.regex, flags=recognizer.global_regex_flags) for p in recognizer.patterns]
+    types = frozenset(recognizer.supported_entities)
+
+    def probe(text: str, _artifacts: Any) -> frozenset[str]:
+        return types if any(item.search(text) for item in compiled) else frozenset()
+
+    return probe
+
+
+def _group_probe(recognizer: GroupPatternRecognizer) -> Probe:
+    patterns = recognizer.patterns
+
+    def probe(text: str, _artifacts: Any) -> frozenset[str]:
+        return frozenset(p.entity_type for p in patterns if p.regex.search(text))
+
+    return probe
+
+
+def _spacy_probe(recognizer: SpacyRecognizer) -> Probe:
+    supported = frozenset(recognizer.supported_entities)
+
+    def probe(_text: str, artifacts: Any) -> frozenset[str]:
+        if artifacts is None:
+            return frozenset()
+        return frozenset(entity.label_ for entity in artifacts.entities) & supported
+
+    return probe
+
+
+def _phone_probe(recognizer: PhoneRecognizer) -> Probe:
+    candidate = _phone_candidates()
+    types = frozenset(recognizer.supported_entities)
+    if candidate is None:
+        return _always(types)
+
+    def probe(text: str, _artifacts: Any) -> frozenset[str]:
+        return types if candidate.search(text) else frozenset()
+
+    return probe
+
+
+# analyze() implementations that only report matches of the recognizer's own patterns,
+# compiled with its global flags (IbanRecognizer re-implements the loop for its groups).
+_PATTERN_ANALYZERS = (PatternRecognizer.analyze, IbanRecognizer.analyze)
+
+
+def probe_for(recognizer: EntityRecognizer) -> Probe:
+    """A sound necessary condition for ``recognizer`` to return results, as a probe."""
+    if isinstance(recognizer, GroupPatternRecognizer) and type(recognizer).analyze is GroupPatternRecognizer.analyze:
+        return _group_probe(recognizer)
+    if isinstance(recognizer, PatternRecognizer) and type(recognizer).analyze in _PATTERN_ANALYZERS:
+        return _pattern_probe(recognizer)
+    if type(recognizer) is SpacyRecognizer:
+        return _spacy_probe(recognizer)
+    if type(recognizer) is PhoneRecognizer:
+        return _phone_probe(recognizer)
+    return _always(frozenset(recognizer.supported_entities))
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """What may be found in one text, and whether a context check may read its lemmas."""
+
+    entities: frozenset[str]
+    needs_lemmas: bool
+
+
+@dataclass(frozen=True)
+class CandidateFilter:
+    """The probes of a registry's recognizers, with whether each recognizer has context words."""
+
+    probes: tuple[tuple[Probe, bool], ...]
+
+    @classmethod
+    def of(cls, recognizers: Sequence[EntityRecognizer]) -> CandidateFilter:
+        """Probes for every recognizer."""
+        return cls(tuple((probe_for(r), bool(r.context)) for r in recognizers))
+
+    def candidates(self, text: str, artifacts: Any) -> Candidates:
+        """The entity types any recognizer may find in ``text``."""
+        found: set[str] = set()
+        lemmas = False
+        for probe, has_context in self.probes:
+            types = probe(text, artifacts)
+            if types:
+                found |= types
+                lemmas = lemmas or has_context
+        return Candidates(frozenset(found), lemmas)

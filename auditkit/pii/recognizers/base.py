@@ -1,0 +1,105 @@
+"""The base of auditkit's recognizers: regexes whose ``value`` group is the entity."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
+
+LANGUAGE = "en"
+
+
+@dataclass(frozen=True)
+class GroupPattern:
+    """A regex finding one entity type; its group ``value`` (else the whole match) is the entity.
+
+    The rest of the match is the cue ("my password is"), which is evidence, not personal data.
+    """
+
+    name: str
+    entity_type: str
+    regex: re.Pattern[str]
+    score: float
+
+    @property
+    def span_group(self) -> str | int:
+        """The group whose span is the entity."""
+        return "value" if "value" in self.regex.groupindex else 0
+
+
+def pattern(
+    name: str, entity_type: str, regex: str, score: float, *, flags: int = re.IGNORECASE
+) -> GroupPattern:
+    """Compile a :class:`GroupPattern` (case-insensitive unless ``flags`` says otherwise)."""
+    return GroupPattern(
+        name=name, entity_type=entity_type, regex=re.compile(regex, flags), score=score
+    )
+
+
+class GroupPatternRecognizer(LocalRecognizer):  # type: ignore[misc]
+    """A recognizer declared by its ``PATTERNS``; subclasses may override :meth:`accept`."""
+
+    PATTERNS: ClassVar[tuple[GroupPattern, ...]] = ()
+    CONTEXT: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(
+        self,
+        patterns: Sequence[GroupPattern] | None = None,
+        *,
+        name: str | None = None,
+        context: Sequence[str] | None = None,
+    ) -> None:
+        self.patterns = tuple(self.PATTERNS if patterns is None else patterns)
+        super().__init__(
+            supported_entities=sorted({p.entity_type for p in self.patterns}),
+            supported_language=LANGUAGE,
+            name=name,
+            context=list(self.CONTEXT if context is None else context) or None,
+        )
+
+    def load(self) -> None:
+        """Nothing to load: the patterns are compiled already."""
+
+    def accept(self, value: str, pattern: GroupPattern, text: str, start: int) -> bool:
+        """Whether a matched ``value`` is really the entity (the hook subclasses override)."""
+        return True
+
+    def analyze(
+        self, text: str, entities: Sequence[str] | None, nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
+        """Every accepted match of every pattern whose type was asked for."""
+        results: list[RecognizerResult] = []
+        for item in self.patterns:
+            if entities and item.entity_type not in entities:
+                continue
+            group = item.span_group
+            for match in item.regex.finditer(text):
+                start, end = match.span(group)
+                if start < 0 or start == end:
+                    continue
+                if not self.accept(text[start:end], item, text, start):
+                    continue
+                results.append(self._result(item, start, end))
+        return results
+
+    def _result(self, item: GroupPattern, start: int, end: int) -> RecognizerResult:
+        explanation = AnalysisExplanation(
+            recognizer=self.name,
+            original_score=item.score,
+            pattern_name=item.name,
+            pattern=item.regex.pattern,
+        )
+        return RecognizerResult(
+            entity_type=item.entity_type,
+            start=start,
+            end=end,
+            score=item.score,
+            analysis_explanation=explanation,
+            recognition_metadata={
+                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+            },
+        )

@@ -1,0 +1,162 @@
+"""Rules that drop findings the full detector knows better than the stock recognizers.
+
+Each rule is data: which findings it drops and why. They run after Presidio's own
+merging, only with the full recognizer set (the stock set stays exactly stock).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from auditkit.pii.entities import EntityType
+from auditkit.pii.findings import Finding
+
+NER_RECOGNIZER = "SpacyRecognizer"
+PARTICIPANT_RECOGNIZER = "ParticipantRecognizer"
+
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_ABSOLUTE_DATE = re.compile(
+    rf"\d{{1,4}}[/.-]\d{{1,2}}(?:[/.-]\d{{1,4}})?|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}"
+    rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|{_MONTH}\s+(?:19|20)\d{{2}}",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class DropRule:
+    """Drop a finding when ``applies(finding, all findings, text)`` holds; ``reason`` says why."""
+
+    name: str
+    reason: str
+    applies: Callable[[Finding, Sequence[Finding], str], bool]
+
+
+def _ner_relative_date(span: Finding, _: Sequence[Finding], text: str) -> bool:
+    return (
+        span.recognizer == NER_RECOGNIZER
+        and span.entity_type == EntityType.DATE_TIME
+        and not _ABSOLUTE_DATE.search(text[span.start : span.end])
+    )
+
+
+def _ner_without_letters(span: Finding, _: Sequence[Finding], text: str) -> bool:
+    return (
+        span.recognizer == NER_RECOGNIZER
+        and span.entity_type != EntityType.DATE_TIME
+        and not any(char.isalpha() for char in text[span.start : span.end])
+    )
+
+
+def _url_inside_email(span: Finding, others: Sequence[Finding], _: str) -> bool:
+    return span.entity_type == EntityType.URL and any(
+        other.entity_type == EntityType.EMAIL_ADDRESS and span.inside(other) for other in others
+    )
+
+
+def _ner_inside_address(span: Finding, others: Sequence[Finding], _: str) -> bool:
+    return span.recognizer == NER_RECOGNIZER and any(
+        other.entity_type == EntityType.STREET_ADDRESS and span.inside(other) for other in others
+    )
+
+
+def _ner_inside_participant(span: Finding, others: Sequence[Finding], _: str) -> bool:
+    return span.recognizer == NER_RECOGNIZER and any(
+        other.recognizer == PARTICIPANT_RECOGNIZER
+        and other.entity_type != span.entity_type
+        and other.start <= span.start
+        and span.end <= other.end
+        for other in others
+    )
+
+
+WEAK_PHONE_SCORE = 0.5
+_IDENTIFIERS = frozenset(
+    {
+        EntityType.STREET_ADDRESS,
+        EntityType.ORDER_NUMBER,
+        EntityType.ACCOUNT_NUMBER,
+        EntityType.CREDIT_CARD,
+        EntityType.PARTIAL_CARD_NUMBER,
+        EntityType.ONE_TIME_CODE,
+        EntityType.PIN,
+        EntityType.US_SSN,
+    }
+)
+
+
+def _weak_phone_inside_identifier(span: Finding, others: Sequence[Finding], _: str) -> bool:
+    return (
+        span.entity_type == EntityType.PHONE_NUMBER
+        and span.score < WEAK_PHONE_SCORE
+        and any(
+            other.entity_type in _IDENTIFIERS
+            and other.start <= span.start
+            and span.end <= other.end
+            for other in others
+        )
+    )
+
+
+def _nhs_number_that_is_a_phone(span: Finding, others: Sequence[Finding], text: str) -> bool:
+    return (
+        span.entity_type == EntityType.UK_NHS
+        and "nhs" not in text.lower()
+        and any(
+            other.entity_type == EntityType.PHONE_NUMBER
+            and other.start <= span.start
+            and span.end <= other.end
+            for other in others
+        )
+    )
+
+
+DROP_RULES: tuple[DropRule, ...] = (
+    DropRule(
+        "relative date",
+        'spaCy\'s DATE covers durations and numbers ("7 days", "75227"); only a calendar date is personal',
+        _ner_relative_date,
+    ),
+    DropRule(
+        "entity without letters",
+        'a name, place or group has letters ("+1-944" is no NRP)',
+        _ner_without_letters,
+    ),
+    DropRule(
+        "url inside email",
+        "an email's domain is part of the email, not a separate URL",
+        _url_inside_email,
+    ),
+    DropRule(
+        "entity inside address",
+        'a street named after a person or place is part of the address ("Nelson Mandela Drive")',
+        _ner_inside_address,
+    ),
+    DropRule(
+        "entity inside participant",
+        "the conversation's own metadata says what a participant's name is",
+        _ner_inside_participant,
+    ),
+    DropRule(
+        "weak phone inside identifier",
+        "digits libphonenumber accepts without a phone word are the order number or house number around them",
+        _weak_phone_inside_identifier,
+    ),
+    DropRule(
+        "nhs number that is a phone",
+        "a 10-digit phone passes the NHS checksum one time in eleven; without 'NHS' it is a phone",
+        _nhs_number_that_is_a_phone,
+    ),
+)
+
+
+def refine(
+    findings: Sequence[Finding], text: str, rules: Sequence[DropRule] = DROP_RULES
+) -> list[Finding]:
+    """The findings no rule drops, in their order."""
+    return [
+        finding
+        for finding in findings
+        if not any(rule.applies(finding, findings, text) for rule in rules)
+    ]

@@ -1,0 +1,196 @@
+"""Sampling rules of the review queue: conversation facts, random and stratified draws, assignment.
+
+Pure functions: no database. The queue service feeds them rows and stores what they return.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from auditkit.ledger.conversation import LedgerConversation
+from auditkit.ledger.records import format_time
+
+NONE_STRATUM = "(none)"
+STAFF_ROLES = frozenset({"agent", "supervisor"})
+
+
+class SamplingMethod(StrEnum):
+    """How conversations are drawn from those that pass the filters."""
+
+    RANDOM = "random"
+    BY_AGENT = "agent"
+    BY_INTENT = "intent"
+    BY_CHANNEL = "channel"
+
+    @property
+    def label(self) -> str:
+        """The method as shown in the app."""
+        return {
+            SamplingMethod.RANDOM: "Random",
+            SamplingMethod.BY_AGENT: "Stratified by agent",
+            SamplingMethod.BY_INTENT: "Stratified by intent",
+            SamplingMethod.BY_CHANNEL: "Stratified by channel",
+        }[self]
+
+
+class SampleFilter(StrEnum):
+    """Conditions a conversation must meet to be drawn (all chosen ones must hold)."""
+
+    ESCALATED = "escalated"
+    REOPENED = "reopened"
+    TRANSFERRED = "transferred"
+    LOW_CSAT = "low_csat"
+    LONG = "long"
+
+    @property
+    def label(self) -> str:
+        """The filter as shown in the app."""
+        return {
+            SampleFilter.ESCALATED: "Escalated",
+            SampleFilter.REOPENED: "Reopened",
+            SampleFilter.TRANSFERRED: "Transferred between agents",
+            SampleFilter.LOW_CSAT: "Low CSAT",
+            SampleFilter.LONG: "Long",
+        }[self]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A conversation that may be drawn, with what stratification and assignment need."""
+
+    key: str
+    channel: str
+    primary_agent: str | None
+    intent: str | None
+    staff: frozenset[str]
+
+
+def facts_of(conversation: LedgerConversation) -> dict[str, Any]:
+    """The ``conversation_facts`` row of a conversation, derived from its records.
+
+    The primary agent wrote most of the agent messages (ties: the one who wrote last); a
+    conversation is *transferred* when ownership passed from one agent or supervisor to
+    another (a bot's handoff is not a transfer); CSAT is the last survey's score over its
+    scale (5 when the scale is not given).
+    """
+    agent_messages: Counter[str] = Counter()
+    last_writer: dict[str, int] = {}
+    escalated = reopened = transferred = False
+    csat: float | None = None
+    message_count = 0
+    for index, event in enumerate(conversation.events):
+        body = event.body
+        if event.kind == "message":
+            message_count += 1
+            author = body.get("author")
+            if conversation.role_of(author) == "agent" and isinstance(author, str):
+                agent_messages[author] += 1
+                last_writer[author] = index
+        elif event.kind == "escalation":
+            escalated = True
+        elif event.kind == "status" and body.get("status") == "reopened":
+            reopened = True
+        elif event.kind == "assignment":
+            if (
+                conversation.role_of(body.get("from")) in STAFF_ROLES
+                and conversation.role_of(body.get("to")) in STAFF_ROLES
+                and body.get("from") != body.get("to")
+            ):
+                transferred = True
+        elif event.kind == "csat":
+            scale = body.get("scale") or 5
+            csat = float(body.get("score", 0)) / float(scale)
+    primary = None
+    if agent_messages:
+        primary = max(agent_messages, key=lambda a: (agent_messages[a], last_writer[a]))
+    else:
+        for event in reversed(conversation.events):
+            target = event.body.get("to") if event.kind == "assignment" else None
+            if conversation.role_of(target) == "agent":
+                primary = target
+                break
+    agents = sorted(p.id for p in conversation.participants.values() if p.role == "agent")
+    staff = sorted(p.id for p in conversation.participants.values() if p.role in STAFF_ROLES)
+    first = conversation.events[0].at if conversation.events else None
+    last = conversation.events[-1].at if conversation.events else None
+    return {
+        "conversation_key": conversation.key,
+        "last_seq": conversation.last_seq,
+        "channel": conversation.channel,
+        "primary_agent": primary,
+        "agents": json.dumps(agents),
+        "staff": json.dumps(staff),
+        "intent": conversation.intents[0] if conversation.intents else None,
+        "escalated": escalated,
+        "reopened": reopened,
+        "transferred": transferred,
+        "csat": csat,
+        "message_count": message_count,
+        "duration_seconds": int((last - first).total_seconds()) if first and last else 0,
+        "first_event_at": format_time(first) if first else None,
+        "last_event_at": format_time(last) if last else None,
+    }
+
+
+def stratum_of(candidate: Candidate, method: SamplingMethod) -> str:
+    """The stratum a candidate falls in under ``method``."""
+    if method == SamplingMethod.BY_AGENT:
+        return candidate.primary_agent or NONE_STRATUM
+    if method == SamplingMethod.BY_INTENT:
+        return candidate.intent or NONE_STRATUM
+    if method == SamplingMethod.BY_CHANNEL:
+        return candidate.channel
+    return ""
+
+
+def draw(
+    candidates: Sequence[Candidate], *, method: SamplingMethod, size: int, seed: str
+) -> list[Candidate]:
+    """Draw ``size`` candidates at random, or ``size`` from each stratum; same seed, same draw."""
+    rng = random.Random(seed)  # noqa: S311 (a reproducible draw, not a secret)
+    ordered = sorted(candidates, key=lambda c: c.key)
+    if method == SamplingMethod.RANDOM:
+        return sorted(rng.sample(ordered, min(size, len(ordered))), key=lambda c: c.key)
+    strata: dict[str, list[Candidate]] = defaultdict(list)
+    for candidate in ordered:
+        strata[stratum_of(candidate, method)].append(candidate)
+    drawn: list[Candidate] = []
+    for name in sorted(strata):
+        members = strata[name]
+        drawn.extend(rng.sample(members, min(size, len(members))))
+    return sorted(drawn, key=lambda c: c.key)
+
+
+@dataclass(frozen=True)
+class Reviewer:
+    """Who can take assignments, and their own participant id (never their own work)."""
+
+    id: int
+    participant_id: str | None
+
+
+def assign(
+    drawn: Sequence[Candidate], reviewers: Sequence[Reviewer]
+) -> tuple[list[tuple[Candidate, int]], list[Candidate]]:
+    """Give each drawn conversation to the least-loaded reviewer who took no part in it.
+
+    Returns the (candidate, reviewer id) pairs and the candidates nobody could take.
+    """
+    load = dict.fromkeys((r.id for r in reviewers), 0)
+    pairs: list[tuple[Candidate, int]] = []
+    skipped: list[Candidate] = []
+    for candidate in drawn:
+        eligible = [r for r in reviewers if r.participant_id not in candidate.staff]
+        if not eligible:
+            skipped.append(candidate)
+            continue
+        chosen = min(eligible, key=lambda r: load[r.id])
+        load[chosen.id] += 1
+        pairs.append((candidate, chosen.id))
+    return pairs, skipped

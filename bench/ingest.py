@@ -1,0 +1,585 @@
+"""Benchmark auditkit's import, verify and proofs against a raw insert of the same rows.
+
+For each database (SQLite, PostgreSQL or both) one run:
+
+1. generates a seeded JSONL file (not timed) and imports it with ``import_files`` into a
+   fresh installation: records/s;
+2. reads the stored ``log_entries`` rows back and inserts them with the driver's raw
+   ``executemany`` into an identical fresh table, committing as often as the import did:
+   rows/s, and the ratio of the two (target: at least 0.5);
+3. runs ``verify_ledger`` without and with the projection check: leaves/s (target for
+   the hash/tree/signature check: 300k leaves/s);
+4. times ``prove_inclusion`` for 200 random seqs at the final size and counts the nodes
+   each proof reads beside log2(n).
+
+Timings are printed, never asserted; the exit status is 1 only when something fails
+functionally (a verify problem, a wrong record count, a proof that does not check).
+
+    python bench/ingest.py                          # 200k messages, SQLite and PostgreSQL
+    python bench/ingest.py --messages 1000000 --database sqlite
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import itertools
+import math
+import os
+import pstats
+import random
+import secrets
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import psycopg
+
+# Run as a script, so this folder is sys.path[0] and its generator imports by name.
+from generate import EVENTS_PER_CONVERSATION, write_conversations
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.engine import URL, Dialect, make_url
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+from auditkit.errors import AuditkitError
+from auditkit.ledger import merkle
+from auditkit.services import ingest
+from auditkit.services.ingest import import_files
+from auditkit.services.installation import Installation, initialise
+from auditkit.services.proofs import prove_inclusion
+from auditkit.services.verify import VerifyReport, verify_ledger
+from auditkit.settings import load_settings
+from auditkit.storage.tables import log_entries
+
+DEFAULT_MESSAGES = 200_000
+DEFAULT_PG_URL = "postgresql+psycopg://127.0.0.1:5432/test"
+PROOF_SAMPLES = 200
+INGEST_TARGET = 0.5
+VERIFY_TARGET = 300_000
+PASSPHRASE = "auditkit-bench"
+COLUMNS = ("seq", "kind", "conversation_key", "recorded_at", "occurred_at", "entry", "leaf_hash")
+
+Row = tuple[Any, ...]
+
+
+class BenchFailure(Exception):
+    """Something went functionally wrong: the benchmark's figures cannot be trusted."""
+
+
+class Database(Protocol):
+    """Where one benchmark run keeps its installation and its baseline table."""
+
+    name: str
+
+    def database_url(self, home: Path) -> str:
+        """The AUDITKIT_DATABASE_URL of the fresh installation."""
+        ...
+
+    def raw_insert(self, rows: Sequence[Row], batch_rows: int) -> float:
+        """Insert ``rows`` into a fresh copy of ``log_entries`` with raw executemany; seconds."""
+        ...
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Everything one run measured on one database."""
+
+    database: str
+    conversations: int
+    events: int
+    records: int
+    ingest_seconds: float
+    baseline_seconds: float
+    verify_fast_seconds: float
+    verify_full_seconds: float
+    read_seconds: float
+    batch_seconds: tuple[float, ...]
+    proof_seconds: tuple[float, ...]
+    proof_nodes: tuple[int, ...]
+    proof_hashes: tuple[int, ...]
+
+    @property
+    def ingest_rate(self) -> float:
+        """Records appended per second by ``import_files``."""
+        return self.records / self.ingest_seconds
+
+    @property
+    def baseline_rate(self) -> float:
+        """Rows per second of the raw executemany of the same rows."""
+        return self.records / self.baseline_seconds
+
+
+def create_statements(dialect: Dialect) -> list[str]:
+    """DDL of ``log_entries`` and its indexes exactly as auditkit declares them."""
+    statements = [str(CreateTable(log_entries).compile(dialect=dialect))]
+    statements += [
+        str(CreateIndex(index).compile(dialect=dialect)) for index in log_entries.indexes
+    ]
+    return statements
+
+
+def insert_statement(placeholder: str) -> str:
+    """A plain multi-parameter INSERT into ``log_entries``."""
+    marks = ", ".join([placeholder] * len(COLUMNS))
+    return f"INSERT INTO log_entries ({', '.join(COLUMNS)}) VALUES ({marks})"
+
+
+def batches(rows: Sequence[Row], size: int) -> Iterator[Sequence[Row]]:
+    """``rows`` in consecutive slices of ``size``."""
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+class SqliteDatabase:
+    """A SQLite file in the run's folder; the baseline is a second file, same pragmas."""
+
+    name = "sqlite"
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+
+    def database_url(self, home: Path) -> str:
+        """A new database file inside the installation's home."""
+        return f"sqlite:///{home / 'auditkit.db'}"
+
+    def raw_insert(self, rows: Sequence[Row], batch_rows: int) -> float:
+        """stdlib sqlite3 executemany into a new WAL file with synchronous=NORMAL."""
+        conn = sqlite3.connect(self.workdir / "baseline.db", isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            for statement in create_statements(sqlite_dialect.dialect()):
+                conn.execute(statement)
+            sql = insert_statement("?")
+            started = time.perf_counter()
+            for part in batches(rows, batch_rows):
+                conn.execute("BEGIN IMMEDIATE")
+                conn.executemany(sql, part)
+                conn.execute("COMMIT")
+            return time.perf_counter() - started
+        finally:
+            conn.close()
+
+
+class PostgresDatabase:
+    """Fresh schemas on one PostgreSQL server: one for auditkit, one for the baseline."""
+
+    name = "postgresql"
+
+    def __init__(self, base_url: str) -> None:
+        self.base = make_url(base_url)
+        tag = f"{os.getpid()}_{secrets.token_hex(3)}"
+        self.schema = f"auditkit_bench_{tag}"
+        self.raw_schema = f"auditkit_bench_raw_{tag}"
+
+    @contextmanager
+    def schemas(self) -> Iterator[None]:
+        """Create both schemas, and drop them (with everything in them) afterwards."""
+        admin = create_engine(self.base, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                for schema in (self.schema, self.raw_schema):
+                    conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            yield
+        finally:
+            with admin.connect() as conn:
+                for schema in (self.schema, self.raw_schema):
+                    conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            admin.dispose()
+
+    def database_url(self, home: Path) -> str:
+        """The server URL with ``search_path`` set to the fresh schema."""
+        url: URL = self.base.update_query_dict({"options": f"-csearch_path={self.schema}"})
+        return url.render_as_string(hide_password=False)
+
+    def raw_insert(self, rows: Sequence[Row], batch_rows: int) -> float:
+        """psycopg executemany into ``log_entries`` in the baseline schema, same server."""
+        params: dict[str, Any] = {
+            key: value
+            for key, value in {
+                "host": self.base.host,
+                "port": self.base.port,
+                "dbname": self.base.database,
+                "user": self.base.username,
+                "password": self.base.password,
+            }.items()
+            if value is not None
+        }
+        params.update({k: v for k, v in self.base.query.items() if isinstance(v, str)})
+        params["options"] = f"-csearch_path={self.raw_schema}"
+        with psycopg.connect(**params) as conn:
+            with conn.cursor() as cursor:
+                for statement in create_statements(pg_dialect.dialect()):
+                    cursor.execute(statement.encode())
+            conn.commit()
+            sql = insert_statement("%s")
+            started = time.perf_counter()
+            for part in batches(rows, batch_rows):
+                with conn.cursor() as cursor:
+                    cursor.executemany(sql, part)
+                conn.commit()
+            return time.perf_counter() - started
+
+
+def fresh_installation(home: Path, database: Database) -> Installation:
+    """``auditkit init`` into ``home``, then open it as a service would."""
+    env = {
+        "AUDITKIT_HOME": str(home),
+        "AUDITKIT_DATABASE_URL": database.database_url(home),
+        "AUDITKIT_KEY_PASSPHRASE": PASSPHRASE,
+        "AUDITKIT_ACTOR": "bench",
+    }
+    initialise(load_settings(env))
+    # Re-read: initialise wrote the new log origin to settings.toml.
+    return Installation.open(load_settings(env))
+
+
+def stored_rows(installation: Installation) -> list[Row]:
+    """Every ``log_entries`` row as stored, in seq order, as plain tuples."""
+    columns = [log_entries.c[name] for name in COLUMNS]
+    with installation.engine.connect() as conn:
+        result = conn.execute(select(*columns).order_by(log_entries.c.seq))
+        return [
+            (seq, kind, key, recorded, occurred, bytes(entry), bytes(leaf))
+            for seq, kind, key, recorded, occurred, entry, leaf in result
+        ]
+
+
+def checkpoint_count(installation: Installation) -> int:
+    """How many signed checkpoints (one per write transaction) the import produced."""
+    with installation.engine.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM checkpoints")).scalar_one())
+
+
+@contextmanager
+def timing_read_inputs() -> Iterator[list[float]]:
+    """Measure the input-reading phase of ``import_files`` (parse and validate every line).
+
+    ``import_files`` looks ``read_inputs`` up in its module at call time, so wrapping it
+    there splits the import's wall time without touching auditkit's code.
+    """
+    original = ingest.read_inputs
+    seconds: list[float] = []
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            seconds.append(time.perf_counter() - started)
+
+    ingest.read_inputs = wrapped
+    try:
+        yield seconds
+    finally:
+        ingest.read_inputs = original
+
+
+def timed(action: Callable[[], Any]) -> tuple[Any, float]:
+    """Run ``action`` and return its result and its wall-clock seconds."""
+    started = time.perf_counter()
+    result = action()
+    return result, time.perf_counter() - started
+
+
+def run(
+    database: Database,
+    workdir: Path,
+    *,
+    conversations: int,
+    seed: int,
+    profile: Path | None,
+    say: Callable[[str], None],
+) -> Figures:
+    """The whole benchmark on one database."""
+    source = workdir / "conversations.jsonl"
+    say(f"[{database.name}] generating {conversations:,} conversations (seed {seed})")
+    events = write_conversations(source, conversations, seed)
+    installation = fresh_installation(workdir / "home", database)
+    try:
+        say(f"[{database.name}] importing {events:,} events")
+        profiler = cProfile.Profile() if profile is not None else None
+        marks: list[float] = []
+        with timing_read_inputs() as read_seconds:
+            started = time.perf_counter()
+            if profiler is not None:
+                profiler.enable()
+            report = import_files(
+                installation, [source], progress=lambda *_: marks.append(time.perf_counter())
+            )
+            if profiler is not None:
+                profiler.disable()
+            ingest_seconds = time.perf_counter() - started
+        if profiler is not None and profile is not None:
+            write_profile(profiler, profile, database.name, say)
+        expected = conversations + events + 1  # opened records, events, the import.run record
+        if report.records_appended != expected:
+            raise BenchFailure(
+                f"import appended {report.records_appended} records, expected {expected}"
+            )
+        records = report.records_appended
+
+        say(f"[{database.name}] raw executemany of the same {records:,} rows")
+        rows = stored_rows(installation)
+        if len(rows) != records:
+            raise BenchFailure(f"log_entries holds {len(rows)} rows, expected {records}")
+        batch_rows = math.ceil(records / max(1, checkpoint_count(installation)))
+        baseline_seconds = database.raw_insert(rows, batch_rows)
+        del rows
+
+        say(f"[{database.name}] verify (hashes, tree, signatures)")
+        fast = verify_ledger(installation, check_projections=False)
+        check_verify(fast, records, "verify --no-projections")
+        say(f"[{database.name}] verify (full, with projections)")
+        full = verify_ledger(installation, check_projections=True)
+        check_verify(full, records, "verify")
+
+        say(f"[{database.name}] {PROOF_SAMPLES} inclusion proofs at size {records:,}")
+        proof_seconds, proof_nodes, proof_hashes = time_proofs(installation, records, seed)
+    finally:
+        installation.engine.dispose()
+    return Figures(
+        database=database.name,
+        conversations=conversations,
+        events=events,
+        records=records,
+        ingest_seconds=ingest_seconds,
+        baseline_seconds=baseline_seconds,
+        verify_fast_seconds=fast.seconds,
+        verify_full_seconds=full.seconds,
+        read_seconds=sum(read_seconds),
+        batch_seconds=tuple(later - earlier for earlier, later in itertools.pairwise(marks)),
+        proof_seconds=proof_seconds,
+        proof_nodes=proof_nodes,
+        proof_hashes=proof_hashes,
+    )
+
+
+def check_verify(report: VerifyReport, records: int, what: str) -> None:
+    """Refuse a verification that found problems or checked the wrong number of leaves."""
+    if not report.ok:
+        shown = "; ".join(str(problem) for problem in report.problems[:5])
+        raise BenchFailure(f"{what} found {len(report.problems)} problem(s): {shown}")
+    if report.tree_size != records:
+        raise BenchFailure(f"{what} checked {report.tree_size} leaves, expected {records}")
+
+
+def time_proofs(
+    installation: Installation, size: int, seed: int
+) -> tuple[tuple[float, ...], tuple[int, ...], tuple[int, ...]]:
+    """Seconds of each ``prove_inclusion`` over random seqs, the stored nodes each one read
+    and the hashes each proof holds."""
+    rng = random.Random(seed)
+    seqs = [rng.randrange(size) for _ in range(PROOF_SAMPLES)]
+    prove_inclusion(installation, seqs[0])  # warm the connection pool and caches
+    seconds: list[float] = []
+    nodes: list[int] = []
+    hashes: list[int] = []
+    for seq in seqs:
+        proof, elapsed = timed(lambda seq=seq: prove_inclusion(installation, seq))
+        if proof.seq != seq or proof.tree_size != size:
+            raise BenchFailure(f"proof for seq {seq} is against size {proof.tree_size}")
+        seconds.append(elapsed)
+        nodes.append(len(merkle.inclusion_proof_nodes(seq, size).nodes))
+        hashes.append(len(proof.proof))
+    return tuple(seconds), tuple(nodes), tuple(hashes)
+
+
+def write_profile(
+    profiler: cProfile.Profile, path: Path, name: str, say: Callable[[str], None]
+) -> None:
+    """Save the import's profile and print its top functions by cumulative and own time."""
+    target = path.with_name(f"{path.stem}-{name}{path.suffix or '.prof'}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    profiler.dump_stats(target)
+    say(f"[{name}] profile of the import written to {target}")
+    for order in ("cumulative", "tottime"):
+        print(f"\n--- import profile ({name}), top 15 by {order} ---")
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats(order).print_stats(15)
+
+
+def p95(values: Sequence[float]) -> float:
+    """The 95th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def decile_mean(values: Sequence[float], *, first: bool) -> float:
+    """Mean of the first (or last) tenth of ``values``; NaN when there are none."""
+    if not values:
+        return math.nan
+    count = max(1, len(values) // 10)
+    part = values[:count] if first else values[-count:]
+    return statistics.fmean(part)
+
+
+def render(figures: Figures) -> str:
+    """The results of one database as a table: metric, auditkit, baseline, ratio, target."""
+    ratio = figures.ingest_rate / figures.baseline_rate
+    fast_rate = figures.records / figures.verify_fast_seconds
+    full_rate = figures.records / figures.verify_full_seconds
+    log2n = math.log2(figures.records)
+    rows = [
+        ("metric", "auditkit", "baseline", "ratio", "target"),
+        (
+            "ingest (records/s)",
+            f"{figures.ingest_rate:,.0f}",
+            f"{figures.baseline_rate:,.0f}",
+            f"{ratio:.3f}",
+            f">= {INGEST_TARGET} of raw",
+        ),
+        (
+            "  wall time (s)",
+            f"{figures.ingest_seconds:,.1f}",
+            f"{figures.baseline_seconds:,.1f}",
+            "",
+            "",
+        ),
+        ("  of which read + validate input (s)", f"{figures.read_seconds:,.1f}", "", "", ""),
+        (
+            "  of which append + commit (s)",
+            f"{figures.ingest_seconds - figures.read_seconds:,.1f}",
+            "",
+            "",
+            "",
+        ),
+        (
+            "  append batch, first / last 10% (s)",
+            (
+                f"{decile_mean(figures.batch_seconds, first=True):.3f} / "
+                f"{decile_mean(figures.batch_seconds, first=False):.3f}"
+                if len(figures.batch_seconds) >= 2
+                else "n/a (one batch)"
+            ),
+            "",
+            "",
+            "flat: O(1) per record",
+        ),
+        (
+            "verify, no projections (leaves/s)",
+            f"{fast_rate:,.0f}",
+            "",
+            f"{fast_rate / VERIFY_TARGET:.3f}",
+            f">= {VERIFY_TARGET:,}",
+        ),
+        ("verify, full (leaves/s)", f"{full_rate:,.0f}", "", "", ""),
+        (
+            "inclusion proof mean (ms)",
+            f"{statistics.fmean(figures.proof_seconds) * 1000:.2f}",
+            "",
+            "",
+            "",
+        ),
+        ("inclusion proof p95 (ms)", f"{p95(figures.proof_seconds) * 1000:.2f}", "", "", ""),
+        (
+            "hashes per proof, mean / max",
+            f"{statistics.fmean(figures.proof_hashes):.1f} / {max(figures.proof_hashes)}",
+            f"log2 n = {log2n:.1f}",
+            "",
+            f"<= ceil(log2 n) = {math.ceil(log2n)}",
+        ),
+        (
+            "nodes read per proof, mean / max",
+            f"{statistics.fmean(figures.proof_nodes):.1f} / {max(figures.proof_nodes)}",
+            f"log2 n = {log2n:.1f}",
+            "",
+            f"<= 2 ceil(log2 n) = {2 * math.ceil(log2n)}",
+        ),
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    lines = [
+        f"{figures.database}: {figures.events:,} events in {figures.conversations:,} "
+        f"conversations -> {figures.records:,} records",
+    ]
+    for number, row in enumerate(rows):
+        cells = [row[0].ljust(widths[0])] + [row[i].rjust(widths[i]) for i in range(1, 5)]
+        lines.append("  ".join(cells))
+        if number == 0:
+            lines.append("  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: run the benchmark on the chosen databases and print one table each."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--messages",
+        type=int,
+        default=DEFAULT_MESSAGES,
+        help=f"events to import, about {EVENTS_PER_CONVERSATION} per conversation "
+        f"(default {DEFAULT_MESSAGES:,}; the issue's figure is for 1000000)",
+    )
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--seed", type=int, default=1, help="generator and sampling seed")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="FILE",
+        help="run the import under cProfile, save FILE-<database>.prof and print the top "
+        "functions (the profiled ingest rate is slower than an unprofiled one)",
+    )
+    args = parser.parse_args(argv)
+    if args.messages < 1:
+        parser.error("--messages must be at least 1")
+    conversations = max(1, round(args.messages / EVENTS_PER_CONVERSATION))
+    names = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
+
+    def say(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    tables: list[str] = []
+    failed = False
+    for name in names:
+        with tempfile.TemporaryDirectory(prefix=f"auditkit-bench-{name}-") as folder:
+            workdir = Path(folder)
+            try:
+                if name == "sqlite":
+                    figures = run(
+                        SqliteDatabase(workdir),
+                        workdir,
+                        conversations=conversations,
+                        seed=args.seed,
+                        profile=args.profile,
+                        say=say,
+                    )
+                else:
+                    postgres = PostgresDatabase(
+                        os.environ.get("AUDITKIT_BENCH_PG_URL", DEFAULT_PG_URL)
+                    )
+                    with postgres.schemas():
+                        figures = run(
+                            postgres,
+                            workdir,
+                            conversations=conversations,
+                            seed=args.seed,
+                            profile=args.profile,
+                            say=say,
+                        )
+            except (AuditkitError, BenchFailure) as exc:
+                print(f"{name}: FAILED: {exc}", file=sys.stderr)
+                failed = True
+                continue
+            except Exception:  # a database or driver error: show it, go on to the next database
+                traceback.print_exc()
+                print(f"{name}: FAILED (see the traceback above)", file=sys.stderr)
+                failed = True
+                continue
+        tables.append(render(figures))
+    print()
+    print("\n\n".join(tables))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

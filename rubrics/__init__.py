@@ -1,0 +1,1 @@
+"""Rubric YAML files shipped with auditkit (package data of ``auditkit.rubrics``)."""

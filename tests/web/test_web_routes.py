@@ -1,0 +1,143 @@
+"""Every route has a role rule, and a walk over every route × role gets exactly the expected
+allow (anything but 403) or deny (403); signed out, everything but sign-in redirects to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+
+from auditkit.services import review
+from auditkit.services.review import DraftInput
+from auditkit.web import create_app
+from tests.web.conftest import ROLE_USER, Web, World
+
+ALL = {"admin", "compliance_officer", "qa_reviewer", "coach"}
+# endpoint -> roles allowed. Written out by hand: this is the specification the code must meet.
+EXPECTED: dict[str, set[str]] = {
+    "auth.index": ALL,
+    "auth.login": ALL,
+    "auth.logout": ALL,
+    "queue.mine": {"admin", "qa_reviewer"},
+    "queue.manage": {"admin"},
+    "queue.sample": {"admin"},
+    "queue.reassign": {"admin"},
+    "conversations.index": ALL,
+    "conversations.show": ALL,
+    "conversations.reveal": {"admin", "compliance_officer", "qa_reviewer"},
+    "reviews.workspace": {"admin", "qa_reviewer"},
+    "reviews.save_draft": {"admin", "qa_reviewer"},
+    "reviews.submit": {"admin", "qa_reviewer"},
+    "reviews.revise": {"admin", "qa_reviewer"},
+    "reviews.comment": {"admin", "qa_reviewer"},
+    "reviews.record": ALL,
+    "agents.index": {"admin", "compliance_officer", "coach"},
+    "agents.show": {"admin", "compliance_officer", "coach"},
+    "coaching.index": {"admin", "qa_reviewer", "coach"},
+    "rubrics.index": ALL,
+    "rubrics.show": ALL,
+    "static": ALL,
+}
+PUBLIC = {"auth.login", "static"}
+
+
+@pytest.fixture
+def matrix_app(world: World) -> Flask:
+    """The app with CSRF off: this walk tests role rules, test_web_security tests CSRF."""
+    return create_app(
+        world.installation,
+        secret_key=b"m" * 32,
+        config={"TESTING": True, "WTF_CSRF_ENABLED": False},
+    )
+
+
+@pytest.fixture
+def urls(world: World) -> Callable[[str, str], str]:
+    """An example URL for each endpoint, using objects the role's user owns where it matters."""
+    (ada_item,) = world.assign("ada", size=1, seed="a")
+    rita_items = world.assign("rita", size=2, seed="r")
+    submitted = rita_items[1]
+    rubric = review.workspace(world.installation, world.users["rita"], submitted.id).rubric
+    ratings = {c.id: c.scale.levels[-1] for _s, c in rubric.criteria()}
+    done = review.submit_review(
+        world.installation, world.users["rita"], submitted.id, DraftInput(ratings=ratings)
+    )
+    own = {"admin": ada_item.id}
+
+    def url(endpoint: str, role: str) -> str:
+        assignment = own.get(role, rita_items[0].id)
+        key = rita_items[0].conversation_key
+        return {
+            "auth.index": "/",
+            "auth.login": "/login",
+            "auth.logout": "/logout",
+            "queue.mine": "/queue",
+            "queue.manage": "/queue/manage",
+            "queue.sample": "/queue/sample",
+            "queue.reassign": f"/queue/assignments/{rita_items[0].id}/reassign",
+            "conversations.index": "/conversations",
+            "conversations.show": f"/conversations/{key}",
+            "conversations.reveal": f"/reveal/{key}",
+            "reviews.workspace": f"/reviews/{assignment}",
+            "reviews.save_draft": f"/reviews/{assignment}/draft",
+            "reviews.submit": f"/reviews/{assignment}/submit",
+            "reviews.revise": f"/reviews/{assignment}/revise",
+            "reviews.comment": f"/reviews/{assignment}/comments",
+            "reviews.record": f"/review-records/{done.seq}",
+            "agents.index": "/agents",
+            "agents.show": "/agents/agent-lucas",
+            "coaching.index": "/coaching",
+            "rubrics.index": "/rubrics",
+            "rubrics.show": f"/rubrics/{world.rubric_hash}",
+            "static": "/static/app.css",
+        }[endpoint]
+
+    return url
+
+
+def _routes(app: Flask) -> list[tuple[str, str]]:
+    return sorted(
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+    )
+
+
+def test_every_route_declares_a_rule_and_is_in_the_matrix(matrix_app: Flask) -> None:
+    endpoints = {endpoint for endpoint, _method in _routes(matrix_app)}
+    assert endpoints == set(EXPECTED), "add new routes to EXPECTED (and give them a rule)"
+    for endpoint in endpoints - {"static"}:
+        view = matrix_app.view_functions[endpoint]
+        assert getattr(view, "route_rule", None) is not None, f"{endpoint} has no role rule"
+
+
+@pytest.mark.parametrize("role", sorted(ALL))
+def test_every_route_for_every_role(
+    matrix_app: Flask, urls: Callable[[str, str], str], role: str
+) -> None:
+    results = []
+    for endpoint, method in _routes(matrix_app):
+        client = Web(matrix_app.test_client())
+        client.login(ROLE_USER[role])
+        url = urls(endpoint, role)
+        response = client.client.open(url, method=method, data={})
+        allowed = role in EXPECTED[endpoint]
+        ok = response.status_code != 403 if allowed else response.status_code == 403
+        assert response.status_code < 500, (endpoint, method, response.get_data(as_text=True))
+        results.append((endpoint, method, response.status_code, "allow" if allowed else "deny", ok))
+    wrong = [r for r in results if not r[-1]]
+    assert not wrong, wrong
+
+
+def test_signed_out_every_route_but_sign_in_redirects_to_it(
+    matrix_app: Flask, urls: Callable[[str, str], str]
+) -> None:
+    for endpoint, method in _routes(matrix_app):
+        response = matrix_app.test_client().open(urls(endpoint, "qa_reviewer"), method=method)
+        if endpoint in PUBLIC:
+            # The sign-in page itself: a form, or a refusal of an empty sign-in.
+            assert response.status_code in {200, 401}, (endpoint, method)
+        else:
+            assert response.status_code == 302, (endpoint, method)
+            assert response.headers["Location"].startswith("/login"), endpoint

@@ -1,0 +1,41 @@
+"""Each agent's review scores (the full dashboard comes with calibration)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from auditkit.services import review
+from auditkit.services.accounts import Permission
+
+from .context import installation, user
+from .forms import day_bounds, optional_date, refuse_if
+from .security import requires
+
+bp = Blueprint("agents", __name__, url_prefix="/agents")
+
+
+@bp.get("")
+@requires(Permission.AGENT_SCORES_READ)
+def index() -> str:
+    """Agents with review count, IQS and critical failures over a period."""
+    since, until, period = _period()
+    rows = review.agents_overview(installation(), user(), since=since, until=until)
+    return render_template("agents.html", rows=rows, period=period)
+
+
+@bp.get("/<path:agent_id>")
+@requires(Permission.AGENT_SCORES_READ)
+def show(agent_id: str) -> str:
+    """One agent's reviews and per-criterion means."""
+    since, until, period = _period()
+    history = review.agent_history(installation(), user(), agent_id, since=since, until=until)
+    return render_template("agent.html", history=history, period=period)
+
+
+def _period() -> tuple[str | None, str | None, dict[str, str]]:
+    problems: list[str] = []
+    since = optional_date(request.args, "since", "from", problems)
+    until = optional_date(request.args, "until", "to", problems)
+    refuse_if(problems)
+    start, end = day_bounds(since, until)
+    return start, end, {"since": request.args.get("since", ""), "until": request.args.get("until", "")}

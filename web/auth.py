@@ -1,0 +1,87 @@
+"""Signing in and out, and the front door that sends each role to its first screen."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from auditkit.services import accounts
+from auditkit.services.accounts import Permission
+from auditkit.services.review_errors import LoginRefused, LoginThrottled
+
+from .context import installation
+from .errors import status_for
+from .security import SessionUser, public, signed_in
+
+bp = Blueprint("auth", __name__)
+
+
+def _first_screen() -> str:
+    me = current_user.user
+    if me.can(Permission.QUEUE_WORK):
+        return url_for("queue.mine")
+    return url_for("conversations.index")
+
+
+def _safe_next(target: str | None) -> str | None:
+    # Only same-site paths: never "//host" or "https://…" (an open redirect).
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@bp.get("/")
+@signed_in
+def index() -> Response:
+    """Send the user to the first screen of their role."""
+    return redirect(_first_screen())
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login() -> Response | str:
+    """The sign-in form; failures are counted and throttled per username and address."""
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(_first_screen())
+        return render_template("login.html", username="", error=None)
+    username = request.form.get("username", "")
+    password = request.form.get("password", "")
+    try:
+        user = accounts.authenticate(
+            installation(),
+            username=username,
+            password=password,
+            remote_addr=request.remote_addr or "unknown",
+        )
+    except (LoginRefused, LoginThrottled) as exc:
+        page = render_template("login.html", username=username, error=str(exc))
+        response = make_response(page, status_for(exc))
+        if isinstance(exc, LoginThrottled):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    target = _safe_next(request.args.get("next"))
+    session.clear()  # a fresh session on sign-in: no fixation
+    session.permanent = True
+    login_user(SessionUser(user))
+    return redirect(target or _first_screen())
+
+
+@bp.post("/logout")
+@signed_in
+def logout() -> Response:
+    """Sign out and forget the session."""
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,141 @@
+"""The review queue: a reviewer's own assignments, and the manager's sampling and reassigning."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
+
+from auditkit.services import review_queue
+from auditkit.services.accounts import Permission
+from auditkit.services.review_errors import InputRefused
+from auditkit.services.review_sampling import SampleFilter, SamplingMethod
+
+from .context import installation, user
+from .errors import status_for
+from .forms import optional_date, refuse_if, whole_number
+from .security import requires
+
+bp = Blueprint("queue", __name__, url_prefix="/queue")
+
+
+@bp.get("")
+@requires(Permission.QUEUE_WORK)
+def mine() -> str:
+    """The signed-in reviewer's open assignments, earliest due first."""
+    items = review_queue.my_queue(installation(), user())
+    return render_template("queue.html", assignments=items)
+
+
+def _manage_page(problems: list[str] | None = None, status: int = 200) -> tuple[str, int]:
+    view = review_queue.manage_view(installation(), user())
+    page = render_template(
+        "manage.html",
+        view=view,
+        methods=list(SamplingMethod),
+        filters=list(SampleFilter),
+        problems=problems or [],
+        form=request.form if request.method == "POST" else MultiDict(),
+    )
+    return page, status
+
+
+@bp.get("/manage")
+@requires(Permission.QUEUE_MANAGE)
+def manage() -> tuple[str, int]:
+    """Sampling form, open assignments of every reviewer, reassignment."""
+    return _manage_page()
+
+
+@bp.post("/sample")
+@requires(Permission.QUEUE_MANAGE)
+def sample() -> Response | tuple[str, int]:
+    """Draw conversations by the chosen rule and assign them."""
+    form = request.form
+    problems: list[str] = []
+    try:
+        method = SamplingMethod(form.get("method", ""))
+    except ValueError:
+        problems.append("method: choose random or a stratification")
+        method = SamplingMethod.RANDOM
+    filters: set[SampleFilter] = set()
+    for value in form.getlist("filters"):
+        try:
+            filters.add(SampleFilter(value))
+        except ValueError:
+            problems.append(f"filters: unknown filter {value!r}")
+    size = whole_number(form, "size", "sample size", problems)
+    long_messages = whole_number(
+        form, "long_messages", "long conversations", problems, default=review_queue.DEFAULT_LONG_MESSAGES
+    )
+    due_on = optional_date(form, "due_on", "due date", problems)
+    if due_on is None and not form.get("due_on"):
+        problems.append("due date: required")
+    since = optional_date(form, "since", "period start", problems)
+    until = optional_date(form, "until", "period end", problems)
+    reviewer_ids = []
+    for value in form.getlist("reviewers"):
+        if value.isdigit():
+            reviewer_ids.append(int(value))
+        else:
+            problems.append("reviewers: choose from the list")
+    try:
+        refuse_if(problems)
+        assert size is not None and due_on is not None and long_messages is not None
+        outcome = review_queue.sample_and_assign(
+            installation(),
+            user(),
+            review_queue.SampleRequest(
+                method=method,
+                size=size,
+                filters=frozenset(filters),
+                rubric_hash=form.get("rubric", ""),
+                reviewer_ids=tuple(dict.fromkeys(reviewer_ids)),
+                due_on=due_on,
+                channel=form.get("channel") or None,
+                since=since,
+                until=until,
+                long_messages=long_messages,
+                seed=form.get("seed", "").strip() or None,
+            ),
+        )
+    except InputRefused as exc:
+        return _manage_page(exc.problems, status_for(exc))
+    message = (
+        f"Sample {outcome.sample_id}: {outcome.assigned} of {outcome.eligible} eligible "
+        f"conversations assigned (seed {outcome.seed})."
+    )
+    if outcome.skipped_own:
+        message += (
+            f" {len(outcome.skipped_own)} drawn but not assigned: every chosen reviewer took part "
+            f"in them ({', '.join(outcome.skipped_own[:5])})."
+        )
+    flash(message, "success")
+    return redirect(url_for("queue.manage"))
+
+
+@bp.post("/assignments/<int:assignment_id>/reassign")
+@requires(Permission.QUEUE_MANAGE)
+def reassign(assignment_id: int) -> Response | tuple[str, int]:
+    """Give an open assignment to another reviewer, with a reason."""
+    form = request.form
+    problems: list[str] = []
+    reviewer = form.get("reviewer", "")
+    due_on = optional_date(form, "due_on", "due date", problems)
+    try:
+        refuse_if(problems)
+        moved = review_queue.reassign(
+            installation(),
+            user(),
+            assignment_id,
+            reviewer_id=int(reviewer) if reviewer.isdigit() else None,
+            reason=form.get("reason", ""),
+            due_on=due_on,
+        )
+    except InputRefused as exc:
+        return _manage_page([f"assignment {assignment_id}: {p}" for p in exc.problems], 400)
+    flash(
+        f"{moved.conversation_key} reassigned to {moved.reviewer_name} (assignment {moved.id}).",
+        "success",
+    )
+    return redirect(url_for("queue.manage"))

@@ -1,0 +1,110 @@
+"""The reviewer's workspace: score, comment, mark coaching examples, autosave, submit; and
+submitted reviews."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from auditkit.services import review
+from auditkit.services.accounts import Permission
+from auditkit.services.review import DraftInput
+from auditkit.services.review_errors import InputRefused
+
+from .context import installation, user
+from .conversations import reveal_param
+from .errors import status_for
+from .forms import draft_from_form
+from .security import requires
+from .templating import when
+
+bp = Blueprint("reviews", __name__)
+
+
+def _render(
+    assignment_id: int, *, draft: DraftInput | None = None, problems: list[str] | None = None
+) -> str:
+    space = review.workspace(installation(), user(), assignment_id, reveal_seq=reveal_param())
+    if draft is not None:
+        space = review.Workspace(**{**space.__dict__, "draft": draft})
+    return render_template("workspace.html", space=space, problems=problems or [])
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+@bp.get("/reviews/<int:assignment_id>")
+@requires(Permission.REVIEW_WRITE)
+def workspace(assignment_id: int) -> str:
+    """The conversation next to the scoring form generated from the rubric."""
+    return _render(assignment_id)
+
+
+@bp.post("/reviews/<int:assignment_id>/draft")
+@requires(Permission.REVIEW_WRITE)
+def save_draft(assignment_id: int) -> Response | tuple[str, int] | tuple[Response, int]:
+    """Save the unfinished form (autosave posts here with ``Accept: application/json``)."""
+    draft, action = draft_from_form(request.form)
+    try:
+        saved_at = review.save_draft(installation(), user(), assignment_id, draft)
+    except InputRefused as exc:
+        if _wants_json():
+            return jsonify(saved=False, problems=exc.problems), status_for(exc)
+        return _render(assignment_id, draft=draft, problems=exc.problems), status_for(exc)
+    if _wants_json():
+        return jsonify(saved=True, saved_at=saved_at, saved_at_display=when(saved_at, seconds=True))
+    if action == "add_example":
+        flash("Coaching example added to the draft.", "success")
+    elif action.startswith("remove_example:"):
+        flash("Coaching example removed from the draft.", "success")
+    else:
+        flash("Draft saved.", "success")
+    return redirect(url_for("reviews.workspace", assignment_id=assignment_id, reveal=reveal_param()))
+
+
+@bp.post("/reviews/<int:assignment_id>/submit")
+@requires(Permission.REVIEW_WRITE)
+def submit(assignment_id: int) -> Response | tuple[str, int]:
+    """Score and append the review as a signed record."""
+    draft, _action = draft_from_form(request.form)
+    try:
+        done = review.submit_review(installation(), user(), assignment_id, draft)
+    except InputRefused as exc:
+        return _render(assignment_id, draft=draft, problems=exc.problems), status_for(exc)
+    score = f"score {done.score}" if done.score is not None else "not scorable (all N/A)"
+    flash(f"Review version {done.version} submitted and signed as record {done.seq}: {score}.", "success")
+    return redirect(url_for("reviews.record", seq=done.seq))
+
+
+@bp.post("/reviews/<int:assignment_id>/revise")
+@requires(Permission.REVIEW_WRITE)
+def revise(assignment_id: int) -> Response:
+    """Start a new version of a submitted review (the old one stays, superseded)."""
+    review.start_revision(installation(), user(), assignment_id)
+    flash("Editing a new version; the submitted one stays on record.", "info")
+    return redirect(url_for("reviews.workspace", assignment_id=assignment_id))
+
+
+@bp.post("/reviews/<int:assignment_id>/comments")
+@requires(Permission.REVIEW_WRITE)
+def comment(assignment_id: int) -> Response | tuple[str, int]:
+    """Append a comment anchored to one message."""
+    message_seq = request.form.get("message_seq", "")
+    try:
+        seq = review.add_comment(
+            installation(), user(), assignment_id, message_seq, request.form.get("text", "")
+        )
+    except InputRefused as exc:
+        return _render(assignment_id, problems=exc.problems), status_for(exc)
+    flash(f"Comment recorded as record {seq}.", "success")
+    target = url_for("reviews.workspace", assignment_id=assignment_id, reveal=reveal_param())
+    return redirect(f"{target}#m-{message_seq}")
+
+
+@bp.get("/review-records/<int:seq>")
+@requires(Permission.REVIEW_READ)
+def record(seq: int) -> str:
+    """One submitted review version, read back from its ledger record."""
+    detail = review.review_detail(installation(), user(), seq)
+    return render_template("review.html", detail=detail)

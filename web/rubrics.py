@@ -1,0 +1,28 @@
+"""Rubrics: what each criterion means, its levels, weight and critical rule."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from auditkit.services import review
+from auditkit.services.accounts import Permission
+
+from .context import installation, user
+from .security import requires
+
+bp = Blueprint("rubrics", __name__, url_prefix="/rubrics")
+
+
+@bp.get("")
+@requires(Permission.RUBRIC_READ)
+def index() -> str:
+    """The rubrics available for new assignments, with their content hashes."""
+    return render_template("rubrics.html", rubrics=review.rubrics_overview(installation(), user()))
+
+
+@bp.get("/<content_hash>")
+@requires(Permission.RUBRIC_READ)
+def show(content_hash: str) -> str:
+    """One rubric in full."""
+    rubric = review.rubric_detail(installation(), user(), content_hash)
+    return render_template("rubric.html", rubric=rubric)

@@ -1,0 +1,144 @@
+"""Sessions, sign-in, CSRF, security headers and the route rules (``requires``/``public``)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+from flask import Flask, Response, abort, current_app, request
+from flask_login import LoginManager, UserMixin, current_user
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from auditkit.services import accounts
+from auditkit.services.accounts import Permission, User
+
+from .context import installation
+
+SECRET_FILE = "web-secret.key"
+SESSION_HOURS = 8
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    ]
+)
+HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+class SessionUser(UserMixin):  # type: ignore[misc]
+    """Flask-Login's view of an auditkit user."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+
+    def get_id(self) -> str:
+        """The id kept in the session cookie."""
+        return str(self.user.id)
+
+
+def secret_key_from(home: Path) -> bytes:
+    """The key that signs session cookies: created once, random, readable by the owner only."""
+    path = home / SECRET_FILE
+    if not path.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_hex(32) + "\n")
+    return path.read_text(encoding="ascii").strip().encode("ascii")
+
+
+def init_app(app: Flask, *, secure_cookies: bool, behind_proxy: bool) -> None:
+    """Cookie settings, Flask-Login, CSRF on every form, and the headers on every response."""
+    app.config.update(
+        SESSION_COOKIE_NAME="__Host-auditkit" if secure_cookies else "auditkit_session",
+        SESSION_COOKIE_SECURE=secure_cookies,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=SESSION_HOURS * 3600,
+        WTF_CSRF_TIME_LIMIT=SESSION_HOURS * 3600,
+        WTF_CSRF_SSL_STRICT=True,
+    )
+    if behind_proxy:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    CSRFProtect(app)
+    login = LoginManager(app)
+    login.login_view = "auth.login"
+    login.login_message = "Sign in to continue."
+    login.login_message_category = "info"
+    login.session_protection = "strong"
+
+    @login.user_loader
+    def load(user_id: str) -> SessionUser | None:
+        try:
+            found = accounts.load_user(installation(), int(user_id))
+        except ValueError:
+            return None
+        return SessionUser(found) if found else None
+
+    @app.after_request
+    def headers(response: Response) -> Response:
+        for name, value in HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if request.endpoint != "static":
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def requires(permission: Permission) -> Callable[[View], View]:
+    """Route rule: signed in, with a role that grants ``permission`` (else 403)."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+            if not current_user.user.can(permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.route_rule = permission  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
+
+
+def signed_in(view: View) -> View:
+    """Route rule: any signed-in user."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+        return view(*args, **kwargs)
+
+    wrapped.route_rule = "signed-in"  # type: ignore[attr-defined]
+    return wrapped  # type: ignore[return-value]
+
+
+def public(view: View) -> View:
+    """Route rule: anyone, signed in or not (the sign-in page)."""
+    view.route_rule = "public"  # type: ignore[attr-defined]
+    return view

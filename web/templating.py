@@ -1,0 +1,61 @@
+"""Template filters and the navigation every page shows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_login import current_user
+
+from auditkit.ledger.records import parse_time
+from auditkit.services.accounts import Permission
+
+NAVIGATION = (
+    ("queue.mine", "My queue", Permission.QUEUE_WORK),
+    ("queue.manage", "Queue", Permission.QUEUE_MANAGE),
+    ("conversations.index", "Conversations", Permission.CONVERSATION_READ),
+    ("agents.index", "Agents", Permission.AGENT_SCORES_READ),
+    ("coaching.index", "Coaching", Permission.COACHING_READ),
+    ("rubrics.index", "Rubrics", Permission.RUBRIC_READ),
+)
+
+
+def when(value: str | None, *, seconds: bool = False) -> str:
+    """A ledger time as people read it: ``4 Mar 2024, 09:12 UTC``."""
+    if not value:
+        return "—"
+    moment = parse_time(value)
+    clock = "%H:%M:%S" if seconds else "%H:%M"
+    return f"{moment.day} {moment.strftime('%b %Y')}, {moment.strftime(clock)} UTC"
+
+
+def clock(value: str | None) -> str:
+    """Just the time of day of a ledger time: ``09:12:05``."""
+    return parse_time(value).strftime("%H:%M:%S") if value else ""
+
+
+def score(value: Any) -> str:
+    """A 0-100 score with one decimal, or a dash when there is none."""
+    if value is None or value == "":
+        return "—"
+    return f"{float(value):.1f}"
+
+
+def init_app(app: Flask) -> None:
+    """Register filters and the navigation context."""
+    app.jinja_env.filters.update(when=when, clock=clock, score=score)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def navigation() -> dict[str, Any]:
+        if not current_user.is_authenticated:
+            return {"navigation": (), "me": None}
+        me = current_user.user
+        return {
+            "navigation": tuple(
+                (endpoint, label) for endpoint, label, needed in NAVIGATION if me.can(needed)
+            ),
+            "me": me,
+            "Permission": Permission,
+        }
