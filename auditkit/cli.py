@@ -15,9 +15,10 @@ from auditkit.errors import AuditkitError
 from auditkit.ledger.bundle_verifier import BundleError, verify_bundle
 from auditkit.ledger.checkpoint import parse_verifier_key
 from auditkit.ledger.records import parse_time
-from auditkit.services import erasure, ingest, keys, proofs, verify
+from auditkit.services import checks, erasure, ingest, keys, proofs, verify
 from auditkit.services import export as export_service
 from auditkit.services.installation import Installation, initialise
+from auditkit.services.review_redaction import default_redactor
 from auditkit.settings import load_settings
 
 
@@ -303,6 +304,71 @@ def retention_apply(ctx: click.Context, dry_run: bool) -> None:
         f"{len(report.erased)} subject(s) {verb}, {len(report.held)} held, "
         f"{report.kept} still within retention"
     )
+
+
+@cli.command()
+@click.option("--policy", "policies", multiple=True, help="Only this policy id (repeatable).")
+@click.option(
+    "--conversation", "conversations", multiple=True, help="Only this conversation (repeatable)."
+)
+@click.pass_context
+def check(ctx: click.Context, policies: tuple[str, ...], conversations: tuple[str, ...]) -> None:
+    """Evaluate consent and validation policies over whole conversations; record the results."""
+    report = checks.run_checks(
+        _installation(ctx), policy_ids=policies, conversation_ids=conversations
+    )
+    outcomes = ", ".join(f"{count} {outcome}" for outcome, count in sorted(report.outcomes.items()))
+    click.echo(f"{report.conversations} conversations, {report.evaluated} results: {outcomes}")
+    click.echo(
+        f"{report.recorded} results recorded, {report.unchanged} unchanged since the last run"
+    )
+    for policy, count in sorted(report.failures_by_policy.items()):
+        click.echo(f"  {policy}: {count} failing conversation(s)")
+
+
+@cli.command()
+@click.option("--policy", help="Only this policy id.")
+@click.option("--agent", help="Only conversations this agent took part in.")
+@click.option("--intent", help="Only conversations with this intent.")
+@click.option("--channel", help="Only this channel.")
+@click.option("--since", help="Conversations active at or after this date/time (UTC).")
+@click.option("--until", help="Conversations started before this date/time (UTC).")
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
+@click.pass_context
+def findings(
+    ctx: click.Context,
+    policy: str | None,
+    agent: str | None,
+    intent: str | None,
+    channel: str | None,
+    since: str | None,
+    until: str | None,
+    limit: int,
+) -> None:
+    """List failed checks with their evidence messages, redacted."""
+    redactor = default_redactor()
+    rows = checks.list_findings(
+        _installation(ctx),
+        policy=policy,
+        agent=agent,
+        intent=intent,
+        channel=channel,
+        since=_time(since, "--since"),
+        until=_time(until, "--until"),
+        redactor=lambda conversation, _seq, text: (
+            redactor.redact(text, participants=conversation.participants.values()).text
+        ),
+        limit=limit,
+    )
+    if not rows:
+        click.echo("no failing checks match")
+    for finding in rows:
+        click.echo(
+            f"{finding.conversation_key} [{finding.channel}] {finding.policy_id} "
+            f"v{finding.policy_version} ({finding.severity}): {finding.explanation}"
+        )
+        for seq, kind, text in finding.evidence:
+            click.echo(f"    seq {seq} {kind}: {text}")
 
 
 @cli.command()

@@ -82,6 +82,7 @@ class Settings:
     master_key_text: str | None = field(default=None, repr=False)
     master_key_file: Path | None = None
     retention: tuple[RetentionRule, ...] = ()
+    policy_dir: Path | None = None
     webhook_secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
     webhook_max_bytes: int = DEFAULT_WEBHOOK_MAX_BYTES
 
@@ -131,6 +132,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             problems.append(
                 f"{path}: unknown setting {key!r} (known: origin, database_url, retention)"
             )
+    policy_dir = (
+        Path(env["AUDITKIT_POLICY_DIR"]).expanduser() if env.get("AUDITKIT_POLICY_DIR") else None
+    )
+    if policy_dir is not None and not policy_dir.is_dir():
+        problems.append(f"AUDITKIT_POLICY_DIR: {policy_dir} is not a folder")
     retention = _retention_rules(file_values.get("retention", []), path, problems)
     sealing_text = env.get("AUDITKIT_SEALING", "off").lower()
     if sealing_text not in {"on", "off"}:
@@ -190,6 +196,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         master_key_text=master_key_text,
         master_key_file=master_key_file,
         retention=retention,
+        policy_dir=policy_dir,
     )
 
 

@@ -1,6 +1,6 @@
 """Precision and recall of auditkit's PII detector beside stock Presidio, per entity type.
 
-Two labelled sets (from ``../shared/data`` beside the repository, or ``--data``):
+Two labelled sets (from ``../shared/data`` beside the repository, or ``--synth``/``--abcd``):
 
 * ``presidio_synth/generated_small.json``: 100 sentences from the Presidio team's
   generator with labelled spans;
@@ -25,7 +25,8 @@ Stock Presidio is ``AnalyzerEngine`` with its default recognizers and NER settin
 is ``build_detector()`` with its defaults, and the pattern-only mode.
 
     python bench/pii_accuracy.py
-    python bench/pii_accuracy.py --data tests/data/pii      # the small copies in the repo
+    python bench/pii_accuracy.py --synth tests/data/pii/presidio_synth/generated_small.json \
+        --abcd tests/data/abcd/abcd_sample.json          # the copies in the repository
 """
 
 from __future__ import annotations
@@ -349,20 +350,47 @@ def check_targets(columns: dict[str, Scores], stock: str, ours: str) -> list[str
     return misses
 
 
+def evaluate(
+    sets: dict[str, list[Example]], predictors: dict[str, Predictor]
+) -> dict[str, dict[str, Scores]]:
+    """Scores per set (and for all sets together) per predictor."""
+    results: dict[str, dict[str, Scores]] = {}
+    combined: dict[str, Scores] = {name: Scores() for name in predictors}
+    for title, examples in sets.items():
+        columns: dict[str, Scores] = {}
+        for name, predict in predictors.items():
+            began = time.perf_counter()
+            columns[name] = score(examples, predict(examples))
+            elapsed = time.perf_counter() - began
+            print(f"{title}: {name}: {len(examples)} texts in {elapsed:.2f}s", file=sys.stderr)
+            for kind, tally in columns[name].by_type.items():
+                combined[name].tally(kind).add(tally)
+        results[f"{title} ({len(examples)} texts)"] = columns
+    results["both sets together"] = combined
+    return results
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run every detector on both sets and print the tables; exit 1 if a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--data", type=Path, default=DEFAULT_DATA, help="folder of the labelled sets"
+        "--synth",
+        type=Path,
+        default=DEFAULT_DATA / "presidio_synth" / "generated_small.json",
+        help="Presidio generator sentences (generated_small.json)",
+    )
+    parser.add_argument(
+        "--abcd",
+        type=Path,
+        default=DEFAULT_DATA / "abcd" / "abcd_sample.json",
+        help="ABCD chats with scenarios",
     )
     parser.add_argument("--model", default="en_core_web_sm", help="spaCy model for both detectors")
     args = parser.parse_args(argv)
 
-    synth_path = args.data / "presidio_synth" / "generated_small.json"
-    abcd_path = args.data / "abcd" / "abcd_sample.json"
     sets = {
-        "presidio_synth/generated_small.json": load_presidio_synth(synth_path),
-        "ABCD (labels from scenario)": load_abcd(abcd_path),
+        "presidio_synth/generated_small.json": load_presidio_synth(args.synth),
+        "ABCD (labels from scenario)": load_abcd(args.abcd),
     }
     package = spacy_model_package(args.model)
     if package is None:
@@ -373,24 +401,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "auditkit": auditkit_predictor(DetectorConfig(spacy_model=args.model)),
         "auditkit patterns": auditkit_predictor(DetectorConfig(mode=DetectorMode.PATTERNS)),
     }
-    print(f"spaCy model {args.model} ({package[0]} {package[1]}); data {args.data}")
-    misses: list[str] = []
-    combined: dict[str, Scores] = {name: Scores() for name in predictors}
-    for title, examples in sets.items():
-        columns: dict[str, Scores] = {}
-        for name, predict in predictors.items():
-            began = time.perf_counter()
-            columns[name] = score(examples, predict(examples))
-            elapsed = time.perf_counter() - began
-            print(f"{title}: {name} {len(examples)} texts in {elapsed:.2f}s")
-            for kind, tally in columns[name].by_type.items():
-                combined[name].tally(kind).add(tally)
-        print_table(f"{title} ({len(examples)} texts)", columns)
-        misses += [
-            f"{title}: {miss}" for miss in check_targets(columns, "stock Presidio", "auditkit")
-        ]
-    print_table("both sets together", combined)
-    misses += [f"both: {miss}" for miss in check_targets(combined, "stock Presidio", "auditkit")]
+    print(f"spaCy model {args.model} ({package[0]} {package[1]}); data {args.synth}, {args.abcd}")
+    results = evaluate(sets, predictors)
+    for title, columns in results.items():
+        print_table(title, columns)
+    misses = [
+        f"{title}: {miss}"
+        for title, columns in results.items()
+        for miss in check_targets(columns, "stock Presidio", "auditkit")
+    ]
     counts = Counter(span.kind for examples in sets.values() for e in examples for span in e.gold)
     print("\nlabels per type:", dict(sorted(counts.items())))
     if misses:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-import auditkit.storage.review_tables  # noqa: F401
+import auditkit.storage.review_tables
 import auditkit.storage.webhook_tables  # noqa: F401
 from auditkit.settings import load_settings
 from auditkit.storage.db import make_engine

@@ -38,4 +38,8 @@ def _period() -> tuple[str | None, str | None, dict[str, str]]:
     until = optional_date(request.args, "until", "to", problems)
     refuse_if(problems)
     start, end = day_bounds(since, until)
-    return start, end, {"since": request.args.get("since", ""), "until": request.args.get("until", "")}
+    return (
+        start,
+        end,
+        {"since": request.args.get("since", ""), "until": request.args.get("until", "")},
+    )

@@ -11,7 +11,9 @@ from auditkit.services.review import DraftInput, ExampleInput
 from auditkit.services.review_errors import InputRefused
 
 
-def optional_date(form: MultiDict[str, str], name: str, label: str, problems: list[str]) -> date | None:
+def optional_date(
+    form: MultiDict[str, str], name: str, label: str, problems: list[str]
+) -> date | None:
     """A YYYY-MM-DD field, or None when empty; a bad value is noted in ``problems``."""
     value = form.get(name, "").strip()
     if not value:
@@ -24,7 +26,12 @@ def optional_date(form: MultiDict[str, str], name: str, label: str, problems: li
 
 
 def whole_number(
-    form: MultiDict[str, str], name: str, label: str, problems: list[str], *, default: int | None = None
+    form: MultiDict[str, str],
+    name: str,
+    label: str,
+    problems: list[str],
+    *,
+    default: int | None = None,
 ) -> int | None:
     """A whole-number field; a bad or missing value is noted in ``problems``."""
     value = form.get(name, "").strip()

@@ -66,7 +66,11 @@ def sample() -> Response | tuple[str, int]:
             problems.append(f"filters: unknown filter {value!r}")
     size = whole_number(form, "size", "sample size", problems)
     long_messages = whole_number(
-        form, "long_messages", "long conversations", problems, default=review_queue.DEFAULT_LONG_MESSAGES
+        form,
+        "long_messages",
+        "long conversations",
+        problems,
+        default=review_queue.DEFAULT_LONG_MESSAGES,
     )
     due_on = optional_date(form, "due_on", "due date", problems)
     if due_on is None and not form.get("due_on"):

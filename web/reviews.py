@@ -60,7 +60,9 @@ def save_draft(assignment_id: int) -> Response | tuple[str, int] | tuple[Respons
         flash("Coaching example removed from the draft.", "success")
     else:
         flash("Draft saved.", "success")
-    return redirect(url_for("reviews.workspace", assignment_id=assignment_id, reveal=reveal_param()))
+    return redirect(
+        url_for("reviews.workspace", assignment_id=assignment_id, reveal=reveal_param())
+    )
 
 
 @bp.post("/reviews/<int:assignment_id>/submit")
@@ -73,7 +75,10 @@ def submit(assignment_id: int) -> Response | tuple[str, int]:
     except InputRefused as exc:
         return _render(assignment_id, draft=draft, problems=exc.problems), status_for(exc)
     score = f"score {done.score}" if done.score is not None else "not scorable (all N/A)"
-    flash(f"Review version {done.version} submitted and signed as record {done.seq}: {score}.", "success")
+    flash(
+        f"Review version {done.version} submitted and signed as record {done.seq}: {score}.",
+        "success",
+    )
     return redirect(url_for("reviews.record", seq=done.seq))
 
 

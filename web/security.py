@@ -19,7 +19,7 @@ from auditkit.services.accounts import Permission, User
 
 from .context import installation
 
-SECRET_FILE = "web-secret.key"
+SECRET_FILE = "web-secret.key"  # noqa: S105 (a file name, not a secret)
 SESSION_HOURS = 8
 CONTENT_SECURITY_POLICY = "; ".join(
     [

@@ -36,6 +36,7 @@ class RecordKind(StrEnum):
     ACCESS = "access"
     KEY_ROTATED = "key.rotated"
     ERASURE = "erasure"
+    CHECK_RESULT = "check.result"
     LEGAL_HOLD_ADDED = "legal_hold.added"
     LEGAL_HOLD_REMOVED = "legal_hold.removed"
     MASTER_KEY_ROTATED = "master_key.rotated"

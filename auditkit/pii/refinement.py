@@ -49,6 +49,15 @@ def _ner_without_letters(span: Finding, _: Sequence[Finding], text: str) -> bool
     )
 
 
+def _ner_person_with_digits(span: Finding, _: Sequence[Finding], text: str) -> bool:
+    value = text[span.start : span.end]
+    return (
+        span.recognizer == NER_RECOGNIZER
+        and span.entity_type == EntityType.PERSON
+        and (any(char.isdigit() for char in value) or "@" in value)
+    )
+
+
 def _url_inside_email(span: Finding, others: Sequence[Finding], _: str) -> bool:
     return span.entity_type == EntityType.URL and any(
         other.entity_type == EntityType.EMAIL_ADDRESS and span.inside(other) for other in others
@@ -122,6 +131,11 @@ DROP_RULES: tuple[DropRule, ...] = (
         "entity without letters",
         'a name, place or group has letters ("+1-944" is no NRP)',
         _ner_without_letters,
+    ),
+    DropRule(
+        "person with digits",
+        'spaCy reads "expiry 09/27" or an email as a name; names have no digits or @',
+        _ner_person_with_digits,
     ),
     DropRule(
         "url inside email",

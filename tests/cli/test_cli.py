@@ -131,3 +131,16 @@ def test_erase_hold_and_retention_from_the_command_line(run: Cli) -> None:
     assert run("retention", "apply", "--dry-run").output.strip().endswith("still within retention")
     assert "re-wrapped" in run("keys", "rotate-master").output
     assert run("verify").output.startswith("ok:")
+
+
+def test_check_and_findings_from_the_command_line(run: Cli) -> None:
+    run("init")
+    run("import", str(DATA / "demo" / "conversations.jsonl"))
+    first = run("check")
+    assert "results recorded" in first.output and "identity-validation" in first.output
+    again = run("check", "--policy", "identity-validation")
+    assert "0 results recorded" in again.output
+    found = run("findings", "--policy", "identity-validation")
+    assert "nb-2024-10502" in found.output and "seq" in found.output
+    refused = run("check", "--policy", "nope", ok=False)
+    assert refused.exit_code == 1 and "unknown policy" in refused.output

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
+from auditkit.web import create_app
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -21,7 +22,6 @@ from auditkit.services.ingest import import_files
 from auditkit.services.installation import Installation, utc_now
 from auditkit.services.review_rubrics import DEFAULT_RUBRIC_ID, available_rubrics
 from auditkit.services.review_sampling import SamplingMethod
-from auditkit.web import create_app
 from tests.factories import DATA
 
 PASSWORD = "correct-horse-battery"

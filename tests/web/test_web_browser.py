@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from auditkit.services import review
 from auditkit.storage import ledger_store
 from tests.conftest import IN_CI
 from tests.web.conftest import PASSWORD, World
@@ -164,8 +165,7 @@ def test_reviewer_scores_a_conversation_end_to_end(
 
 def test_manager_screens(browser_page: Any, live_app: str, world: World, database_url: str) -> None:
     page, base = browser_page, live_app
-    world.assign("rita", size=4)
-    world.assign("rob", size=3, seed="other")
+    submit_examples(world)
     sign_in(page, base, "ada")
     page.goto(f"{base}/queue/manage")
     page.wait_for_selector("h1:text('Review queue')")
@@ -174,7 +174,51 @@ def test_manager_screens(browser_page: Any, live_app: str, world: World, databas
     row.get_by_role("button", name="Reassign").click()
     page.wait_for_selector(".flash-success")
     assert "reassigned" in page.inner_text(".flash-success")
+    page.goto(f"{base}/agents")
+    assert "agent-lucas" in page.inner_text("table")
+    page.goto(f"{base}/coaching")
+    assert "Needs work" in page.inner_text("main")
+    assert "Ahmed" not in page.inner_text("main")  # examples stay redacted
     if database_url.startswith("sqlite"):
+        shot(page, "coaching")
+        page.goto(f"{base}/agents/agent-lucas")
+        shot(page, "agent")
+        page.goto(f"{base}/queue/manage")
         shot(page, "manage")
         page.goto(f"{base}/rubrics/{world.rubric_hash}")
         shot(page, "rubric")
+
+
+def submit_examples(world: World) -> None:
+    """Two submitted reviews by rob, with coaching examples, for the agents and coaching screens."""
+    items = world.assign("rob", size=12, seed="examples")
+    for key, level, label in (
+        ("nb-2024-10447", "4", "exemplary"),
+        ("nb-2024-10533", "2", "needs_work"),
+    ):
+        item = next(a for a in items if a.conversation_key == key)
+        space = review.workspace(world.installation, world.users["rob"], item.id)
+        seqs = [seq for _number, seq in space.page.message_seqs]
+        ratings = {
+            c.id: level if c.scale.levels[-1] == "5" else c.scale.levels[-1]
+            for _s, c in space.rubric.criteria()
+        }
+        review.submit_review(
+            world.installation,
+            world.users["rob"],
+            item.id,
+            review.DraftInput(
+                ratings=ratings,
+                examples=(
+                    review.ExampleInput(
+                        first_seq=str(seqs[1]),
+                        last_seq=str(seqs[3]),
+                        label=label,
+                        criterion="problem-understanding",
+                        note="the customer had to repeat the card number"
+                        if label == "needs_work"
+                        else "confirmed the new address back in one message",
+                    ),
+                ),
+            ),
+        )

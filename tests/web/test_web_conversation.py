@@ -120,7 +120,9 @@ def test_a_reveal_expires(world: World, monkeypatch: pytest.MonkeyPatch) -> None
 def test_a_reveal_of_an_unknown_conversation_is_refused(
     web: Callable[[str | None], Web], world: World
 ) -> None:
-    assert web("cora").post("/reveal/nope", {"reason": "a perfectly good reason"}).status_code == 404
+    assert (
+        web("cora").post("/reveal/nope", {"reason": "a perfectly good reason"}).status_code == 404
+    )
     assert access_records(world) == []
 
 

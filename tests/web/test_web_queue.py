@@ -153,7 +153,10 @@ def test_a_conversation_is_not_sampled_twice_for_one_rubric(world: World) -> Non
         ({"due_on": "soon"}, "due date: 'soon' is not a date"),
         ({"method": "vibes"}, "method: choose random or a stratification"),
         ({"rubric": "0" * 64}, "rubric: choose one of the rubrics listed"),
-        ({"since": "2024-05-01", "until": "2024-01-01"}, "period: the start must not be after the end"),
+        (
+            {"since": "2024-05-01", "until": "2024-01-01"},
+            "period: the start must not be after the end",
+        ),
         ({"filters": ["nonsense"]}, "filters: unknown filter"),
         ({"reviewers": [str(999)]}, "reviewers: only active QA reviewers and admins"),
     ],
@@ -170,7 +173,9 @@ def test_bad_sampling_input_is_refused_and_stores_nothing(
         assert conn.execute(select(func.count()).select_from(review_samples)).scalar() == 0
 
 
-def test_reassign_keeps_the_reason_and_the_trail(web: Callable[[str | None], Web], world: World) -> None:
+def test_reassign_keeps_the_reason_and_the_trail(
+    web: Callable[[str | None], Web], world: World
+) -> None:
     (item,) = world.assign("rita", size=1)
     admin = web("ada")
     response = admin.post(
@@ -181,7 +186,9 @@ def test_reassign_keeps_the_reason_and_the_trail(web: Callable[[str | None], Web
     rows = {r["id"]: r for r in assignment_rows(world)}
     old, new = rows[item.id], next(r for r in rows.values() if r["previous_id"] == item.id)
     assert old["status"] == "reassigned" and old["closed_at"]
-    assert new["reviewer_id"] == world.users["rob"].id and new["reassign_reason"] == "rita is on leave"
+    assert (
+        new["reviewer_id"] == world.users["rob"].id and new["reassign_reason"] == "rita is on leave"
+    )
     assert new["due_on"] == old["due_on"] and new["review_id"] != old["review_id"]
     assert web("rita").get(f"/reviews/{item.id}").status_code == 409
     assert item.conversation_key in text(web("rob").get("/queue"))
@@ -195,7 +202,10 @@ def test_reassign_keeps_the_reason_and_the_trail(web: Callable[[str | None], Web
         ({"reviewer": "", "reason": "rita is on leave"}, "reviewer: choose an active QA reviewer"),
         ({"reviewer": "rita", "reason": "rita is on leave"}, "the assignment is already theirs"),
         ({"reviewer": "amara", "reason": "balance the load"}, "took part in this conversation"),
-        ({"reason": "rita is on leave", "due_on": "2000-01-01"}, "due date: must be today or later"),
+        (
+            {"reason": "rita is on leave", "due_on": "2000-01-01"},
+            "due date: must be today or later",
+        ),
     ],
 )
 def test_bad_reassignment_is_refused_and_changes_nothing(
@@ -212,7 +222,9 @@ def test_bad_reassignment_is_refused_and_changes_nothing(
     assert len(assignment_rows(world)) == 12
 
 
-def test_reassigning_a_closed_assignment_is_a_conflict(web: Callable[[str | None], Web], world: World) -> None:
+def test_reassigning_a_closed_assignment_is_a_conflict(
+    web: Callable[[str | None], Web], world: World
+) -> None:
     (item,) = world.assign("rita", size=1)
     admin = web("ada")
     form = {"reviewer": str(world.users["rob"].id), "reason": "rita is on leave"}
@@ -227,7 +239,9 @@ def test_the_sample_rule_is_recorded(world: World) -> None:
     assert rule["method"] == "intent" and rule["seed"] == "abc" and rule["reviewers"] == ["rita"]
 
 
-def test_the_queue_shows_overdue_assignments(web: Callable[[str | None], Web], world: World) -> None:
+def test_the_queue_shows_overdue_assignments(
+    web: Callable[[str | None], Web], world: World
+) -> None:
     (item,) = world.assign("rita", size=1)
     with world.installation.engine.begin() as conn:
         conn.execute(review_assignments.update().values(due_on="2020-01-01"))

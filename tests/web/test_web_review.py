@@ -139,7 +139,10 @@ def test_a_critical_failure_zeroes_the_review(
     [
         ({"rating.tone-consistency": ""}, "rate “Tone consistency”"),
         ({"rating.tone-consistency": "7"}, "'7' is not a level of “Tone consistency”"),
-        ({"rating.problem-understanding": "na"}, "“Clarity of problem understanding” cannot be N/A"),
+        (
+            {"rating.problem-understanding": "na"},
+            "“Clarity of problem understanding” cannot be N/A",
+        ),
         ({"rating.made-up": "1"}, "made-up: not a criterion of this rubric"),
         ({"summary": "x" * 10_001}, "summary: longer than 10000 characters"),
         ({"seen_last_seq": "1"}, "the conversation has new events since you opened it"),
@@ -228,7 +231,8 @@ def test_comments_are_anchored_to_a_message_and_recorded(
     client.get(f"/reviews/{assignment.id}")
     target = message_seqs(world)[4]
     response = client.post(
-        f"/reviews/{assignment.id}/comments", {"message_seq": str(target), "text": "Verified first."}
+        f"/reviews/{assignment.id}/comments",
+        {"message_seq": str(target), "text": "Verified first."},
     )
     assert response.status_code == 302 and response.headers["Location"].endswith(f"#m-{target}")
     ((seq, body),) = records(world, "review.comment")
@@ -248,8 +252,14 @@ def test_comments_are_anchored_to_a_message_and_recorded(
     ("form", "message"),
     [
         ({"message_seq": "MESSAGE", "text": ""}, "comment: write something"),
-        ({"message_seq": "0", "text": "on the opening record"}, "choose a message of this conversation"),
-        ({"message_seq": "OTHER", "text": "wrong conversation"}, "choose a message of this conversation"),
+        (
+            {"message_seq": "0", "text": "on the opening record"},
+            "choose a message of this conversation",
+        ),
+        (
+            {"message_seq": "OTHER", "text": "wrong conversation"},
+            "choose a message of this conversation",
+        ),
         ({"message_seq": "x", "text": "not a number"}, "choose a message of this conversation"),
         ({"message_seq": "MESSAGE", "text": "y" * 4001}, "comment: at most 4000 characters"),
     ],
@@ -296,11 +306,22 @@ def test_coaching_examples_are_added_removed_and_submitted(
         "example-0-criterion": "problem-understanding",
         "example-0-note": "textbook verification",
     }
-    second = {**kept, **example, "new-example-label": "needs_work", "new-example-first": str(seqs[8])}
+    second = {
+        **kept,
+        **example,
+        "new-example-label": "needs_work",
+        "new-example-first": str(seqs[8]),
+    }
     second["new-example-last"] = str(seqs[8])
     client.post(f"/reviews/{assignment.id}/draft", second)
-    both = {**kept, "example-count": "2", "example-1-first": str(seqs[8]), "example-1-last": str(seqs[8]),
-            "example-1-label": "needs_work", "example-1-criterion": "problem-understanding"}
+    both = {
+        **kept,
+        "example-count": "2",
+        "example-1-first": str(seqs[8]),
+        "example-1-last": str(seqs[8]),
+        "example-1-label": "needs_work",
+        "example-1-criterion": "problem-understanding",
+    }
     client.post(f"/reviews/{assignment.id}/draft", {**both, "action": "remove_example:1"})
     client.post(f"/reviews/{assignment.id}/submit", {**TOP, **kept})
     ((seq, body),) = records(world, "review")
@@ -322,7 +343,10 @@ def test_coaching_examples_are_added_removed_and_submitted(
 @pytest.mark.parametrize(
     ("example", "message"),
     [
-        ({"new-example-first": "LAST", "new-example-last": "FIRST"}, "the first message comes after the last"),
+        (
+            {"new-example-first": "LAST", "new-example-last": "FIRST"},
+            "the first message comes after the last",
+        ),
         ({"new-example-first": "0"}, "the messages must belong to this conversation"),
         ({"new-example-label": "great"}, "mark it exemplary or needs work"),
         ({"new-example-criterion": "nope"}, "choose the criterion it illustrates"),

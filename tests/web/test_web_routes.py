@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from auditkit.web import create_app
 from flask import Flask
 
 from auditkit.services import review
 from auditkit.services.review import DraftInput
-from auditkit.web import create_app
 from tests.web.conftest import ROLE_USER, Web, World
 
 ALL = {"admin", "compliance_officer", "qa_reviewer", "coach"}

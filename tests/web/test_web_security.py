@@ -6,12 +6,12 @@ from collections.abc import Callable
 
 import pytest
 from argon2 import PasswordHasher
+from auditkit.web import create_app
 from flask import Flask
 from sqlalchemy import func, select
 
 from auditkit.services import accounts
 from auditkit.storage.review_tables import review_assignments, users
-from auditkit.web import create_app
 from tests.web.conftest import PASSWORD, Web, World, text
 
 POST_ROUTES = [

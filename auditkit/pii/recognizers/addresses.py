@@ -63,7 +63,7 @@ class StreetAddressRecognizer(GroupPatternRecognizer):
         pattern(
             "street and house number",
             EntityType.STREET_ADDRESS,
-            rf"(?<![\w-])(?:[^\W\d_][\w'’-]*\s+)?{_EU_STREET}\s+{_HOUSE}\b\.?",
+            rf"(?<![\w-])(?:{_WORD}\s+)?{_EU_STREET}\s+{_HOUSE}\b\.?",
             0.65,
         ),
         pattern(

@@ -91,7 +91,7 @@ def _phone_pattern(phone: str) -> GroupPattern | None:
     return pattern(
         "participant phone",
         EntityType.PHONE_NUMBER,
-        rf"(?<![\d])(?:\+?\d{{1,3}}{separator})??(?:{alternatives})(?!\d)",
+        rf"(?<![\d(])(?:\+?\d{{1,3}}{separator})??\(?(?:{alternatives})(?!\d)",
         PHONE_SCORE,
     )
 
