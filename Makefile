@@ -26,15 +26,22 @@ $(DEMO_HOME)/passphrase:
 	mkdir -p $(DEMO_HOME)
 	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(32))" > $@
 
-demo: install $(DEMO_HOME)/passphrase
+$(DEMO_HOME)/admin-password:
+	mkdir -p $(DEMO_HOME)
+	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(12))" > $@
+
+demo: install $(DEMO_HOME)/passphrase $(DEMO_HOME)/admin-password
 	$(DEMO_ENV) $(BIN)/auditkit init
 	$(DEMO_ENV) $(BIN)/auditkit import $(DEMO_DATA)
 	$(DEMO_ENV) $(BIN)/auditkit verify
-	$(DEMO_ENV) $(BIN)/auditkit checkpoint
+	$(DEMO_ENV) $(BIN)/auditkit check
+	$(DEMO_ENV) $(BIN)/auditkit users list | grep -q '^admin ' || \
+		$(DEMO_ENV) AUDITKIT_NEW_USER_PASSWORD=$$(cat $(DEMO_HOME)/admin-password) \
+		$(BIN)/auditkit users add admin --role admin --name "Demo admin"
 	@echo
-	@echo "Demo installation in $(DEMO_HOME). Try:"
-	@echo "  $(DEMO_ENV) $(BIN)/auditkit prove 3"
-	@echo "  $(DEMO_ENV) $(BIN)/auditkit export --out $(DEMO_HOME)/bundle && $(BIN)/auditkit verify-bundle $(DEMO_HOME)/bundle"
+	@echo "Demo installation in $(DEMO_HOME). Sign in at http://127.0.0.1:8080/ as admin,"
+	@echo "password: $$(cat $(DEMO_HOME)/admin-password)   (Ctrl-C stops the server)"
+	$(DEMO_ENV) $(BIN)/auditkit serve --port 8080
 
 lint: install
 	$(BIN)/ruff check .

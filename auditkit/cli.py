@@ -20,6 +20,7 @@ from auditkit.services import export as export_service
 from auditkit.services.installation import Installation, initialise
 from auditkit.services.review_redaction import default_redactor
 from auditkit.settings import load_settings
+from auditkit.web_cli import rubrics, serve, users
 
 
 def _installation(ctx: click.Context) -> Installation:
@@ -414,6 +415,11 @@ def verify_bundle_(directory: Path, key: str | None) -> None:
         f"{summary.tree_size}, signed by key {summary.key_id}"
     )
     click.echo(f"manifest sha256: {summary.manifest_sha256}")
+
+
+cli.add_command(serve)
+cli.add_command(users)
+cli.add_command(rubrics)
 
 
 def main() -> None:

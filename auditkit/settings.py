@@ -203,15 +203,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 def _webhook_secrets(raw: str, problems: list[str]) -> dict[str, str]:
     """Parse ``source=secret,source=secret``; secrets are compared in constant time later."""
     secrets: dict[str, str] = {}
-    for item in (part.strip() for part in raw.split(",")):
+    for number, item in enumerate((part.strip() for part in raw.split(",")), start=1):
         if not item:
             continue
         source, separator, secret = item.partition("=")
         source = source.strip()
         if not separator or not _WEBHOOK_SOURCE.fullmatch(source):
+            # Never echo the entry: it may be (part of) a secret.
             problems.append(
-                "AUDITKIT_WEBHOOK_SECRETS: each entry must be SOURCE=SECRET with SOURCE made of "
-                f"letters, digits, '.', '_' or '-' (got an entry starting {item[:12]!r})"
+                f"AUDITKIT_WEBHOOK_SECRETS: entry {number} must be SOURCE=SECRET with SOURCE "
+                "made of letters, digits, '.', '_' or '-' (at most 64)"
             )
         elif source in secrets:
             problems.append(f"AUDITKIT_WEBHOOK_SECRETS: source {source!r} is given twice")

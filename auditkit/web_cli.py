@@ -60,7 +60,14 @@ def serve(
     review_rubrics.available_rubrics(installation)  # and refuse to start on a bad rubric file
     app = create_app(installation, secure_cookies=not insecure_cookies, behind_proxy=behind_proxy)
     click.echo(f"auditkit review app on http://{host}:{port}/ (waitress, {threads} threads)")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="auditkit")
+    waitress.serve(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="auditkit",
+        max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
+    )
 
 
 @click.group()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -32,6 +31,7 @@ def create_app(
         coaching,
         conversations,
         errors,
+        hooks,
         queue,
         reviews,
         rubrics,
@@ -53,9 +53,5 @@ def create_app(
     templating.init_app(app)
     for module in (auth, queue, conversations, reviews, agents, coaching, rubrics):
         app.register_blueprint(module.bp)
+    app.register_blueprint(hooks.bp)  # Chatwoot webhooks: token-authenticated, no CSRF
     return app
-
-
-def package_path() -> Path:
-    """Where the app's templates and static files live."""
-    return Path(__file__).parent

@@ -3,6 +3,8 @@ submitted reviews."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
@@ -26,7 +28,7 @@ def _render(
 ) -> str:
     space = review.workspace(installation(), user(), assignment_id, reveal_seq=reveal_param())
     if draft is not None:
-        space = review.Workspace(**{**space.__dict__, "draft": draft})
+        space = replace(space, draft=draft)
     return render_template("workspace.html", space=space, problems=problems or [])
 
 
@@ -49,10 +51,10 @@ def save_draft(assignment_id: int) -> Response | tuple[str, int] | tuple[Respons
     try:
         saved_at = review.save_draft(installation(), user(), assignment_id, draft)
     except InputRefused as exc:
-        if _wants_json():
+        if _wants_json() or action == "autosave":
             return jsonify(saved=False, problems=exc.problems), status_for(exc)
         return _render(assignment_id, draft=draft, problems=exc.problems), status_for(exc)
-    if _wants_json():
+    if _wants_json() or action == "autosave":
         return jsonify(saved=True, saved_at=saved_at, saved_at_display=when(saved_at, seconds=True))
     if action == "add_example":
         flash("Coaching example added to the draft.", "success")

@@ -38,7 +38,7 @@ def read_conversations(path: Path, fmt: str | None) -> Iterator[SourceItem]:
 
 
 def detect_format(path: Path) -> str:
-    """Tell a file's format: ``.jsonl`` is auditkit JSONL; a ``.json`` list of ABCD or SGD items."""
+    """Tell a file's format: ``.jsonl`` is auditkit JSONL; ``.json`` is ABCD, SGD or Chatwoot."""
     source = str(path)
     suffix = path.suffix.lower()
     if suffix == ".jsonl":

@@ -70,7 +70,7 @@ class Detector:
         )
         self._entities: list[str] | None = sorted(asked) if asked is not None else None
         self._refine = config.recognizers == RecognizerSet.FULL
-        self._candidates = CandidateFilter.of(analyzer.registry.recognizers)
+        self._candidates = CandidateFilter.of(list(analyzer.registry.recognizers))
         self._asked = frozenset(self._entities) if self._entities is not None else None
         self._cache: OrderedDict[str, tuple[Finding, ...]] = OrderedDict()
 
@@ -128,19 +128,30 @@ class Detector:
                 missing.append(text)
         for start in range(0, len(missing), self.batch_size):
             chunk = missing[start : start + self.batch_size]
-            analysed = list(self.nlp_engine.process_batch(chunk, LANGUAGE, batch_size=self.batch_size))
+            analysed = list(
+                self.nlp_engine.process_batch(chunk, LANGUAGE, batch_size=self.batch_size)
+            )
             # Ask only for the types some recognizer can find here: same results, and
             # most messages need no recognizer at all (see prefilter.py).
-            candidates = [self._candidates.candidates(text, artifacts) for text, artifacts in analysed]
+            candidates = [
+                self._candidates.candidates(text, artifacts) for text, artifacts in analysed
+            ]
             complete = getattr(self.nlp_engine, "complete", None)
             if complete is not None:
-                complete([a for (_, a), c in zip(analysed, candidates, strict=True) if c.needs_lemmas])
+                complete(
+                    [a for (_, a), c in zip(analysed, candidates, strict=True) if c.needs_lemmas]
+                )
             for (text, artifacts), candidate in zip(analysed, candidates, strict=True):
-                asked = candidate.entities if self._asked is None else candidate.entities & self._asked
+                asked = (
+                    candidate.entities if self._asked is None else candidate.entities & self._asked
+                )
                 found: list[Finding] = []
                 if asked:
                     results = self.analyzer.analyze(
-                        text=text, language=LANGUAGE, entities=sorted(asked), nlp_artifacts=artifacts
+                        text=text,
+                        language=LANGUAGE,
+                        entities=sorted(asked),
+                        nlp_artifacts=artifacts,
                     )
                     found = sorted(finding_from_result(result) for result in results)
                     if self._refine:

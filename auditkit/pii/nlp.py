@@ -24,7 +24,7 @@ The integration test compares the findings with a stock ``AnalyzerEngine`` text 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from typing import Any
 
 import spacy
@@ -43,8 +43,17 @@ _SENTENCE_SETTERS = frozenset({"parser", "senter", "sentencizer"})
 
 DEFAULT_BATCH_SIZE = 256
 
+Analysed = Generator[tuple[str, NlpArtifacts], Any, None]
+"""What ``process_batch`` yields: each text with its artifacts."""
 
-class LazyLemmaArtifacts(NlpArtifacts):  # type: ignore[misc]
+
+def _no_tuples(as_tuples: bool) -> None:
+    # Presidio's (text, context) form is not used by auditkit; refuse it loudly.
+    if as_tuples:
+        raise ValueError("as_tuples is not supported: pass plain texts")
+
+
+class LazyLemmaArtifacts(NlpArtifacts):
     """NLP artifacts that tag and lemmatize their document the first time lemmas are read."""
 
     def __init__(
@@ -85,7 +94,10 @@ class LazyLemmaArtifacts(NlpArtifacts):  # type: ignore[misc]
     def keywords(self) -> list[str]:
         """Lower-cased lemmas that are neither stop words nor punctuation, as Presidio derives them."""
         if self._keywords is None:
-            self._keywords = NlpArtifacts.set_keywords(self.nlp_engine, self.lemmas, self._language)
+            keywords: list[str] = NlpArtifacts.set_keywords(
+                self.nlp_engine, self.lemmas, self._language
+            )
+            self._keywords = keywords
         return self._keywords
 
     @keywords.setter
@@ -97,7 +109,7 @@ def entity_components(nlp: Language) -> tuple[str, ...]:
     """``ner`` and the components it listens to: what must run to decide entities."""
     if "ner" not in nlp.pipe_names:
         return ()
-    model = getattr(nlp.get_pipe("ner"), "model", None)
+    model: Any = getattr(nlp.get_pipe("ner"), "model", None)
     upstreams: set[str] = set()
     for layer in model.walk() if model is not None else ():
         upstream = getattr(layer, "upstream_name", None)
@@ -113,7 +125,7 @@ def entity_components(nlp: Language) -> tuple[str, ...]:
     )
 
 
-class BatchedSpacyNlpEngine(SpacyNlpEngine):  # type: ignore[misc]
+class BatchedSpacyNlpEngine(SpacyNlpEngine):
     """A spaCy engine over an already loaded pipeline: batched, work on demand, never downloads."""
 
     def __init__(
@@ -128,16 +140,25 @@ class BatchedSpacyNlpEngine(SpacyNlpEngine):  # type: ignore[misc]
             models=[{"lang_code": language, "model_name": str(nlp.meta.get("name", "spacy"))}],
             ner_model_configuration=ner_model_configuration,
         )
-        self.nlp = {language: nlp}
+        # Presidio types ``nlp`` after its constructor's None; it is a dict of pipelines.
+        self.nlp = {language: nlp}  # type: ignore[assignment]
+        self.pipeline = nlp
         self.batch_size = batch_size
         self._eager = entity_components(nlp)
         rest = [(name, nlp.get_pipe(name)) for name in nlp.pipe_names if name not in self._eager]
         # Stage 1 ends with the last component that sets sentence starts (the parser);
         # stage 2 is the rest (attribute ruler, lemmatizer), needed for lemmas only.
-        setters = [i for i, (name, _) in enumerate(rest) if nlp.get_pipe_meta(name).factory in _SENTENCE_SETTERS]
+        setters = [
+            index
+            for index, (name, _) in enumerate(rest)
+            if nlp.get_pipe_meta(name).factory in _SENTENCE_SETTERS
+        ]
         cut = setters[-1] + 1 if setters else 0
-        self._stages: tuple[tuple[tuple[str, Any], ...], ...] = (tuple(rest[:cut]), tuple(rest[cut:]))
-        self._rest = tuple(name for name, _ in rest)
+        self._stages: tuple[tuple[Any, ...], tuple[Any, ...]] = (
+            tuple(pipe for _, pipe in rest[:cut]),
+            tuple(pipe for _, pipe in rest[cut:]),
+        )
+        self._rest = [name for name, _ in rest]
 
     def load(self) -> None:
         """Nothing to load: the pipeline was loaded (offline) before this engine was built."""
@@ -146,7 +167,7 @@ class BatchedSpacyNlpEngine(SpacyNlpEngine):  # type: ignore[misc]
         """Bring ``docs`` up to stage ``last`` (1: sentences, 2: everything), batched."""
         for stage in range(1, last + 1):
             todo = [doc for doc in docs if doc.user_data.get(_STAGE, 0) < stage]
-            for _, pipe in self._stages[stage - 1]:
+            for pipe in self._stages[stage - 1]:
                 if hasattr(pipe, "pipe"):
                     todo = list(pipe.pipe(todo, batch_size=self.batch_size))
                 else:
@@ -160,7 +181,7 @@ class BatchedSpacyNlpEngine(SpacyNlpEngine):  # type: ignore[misc]
         if docs:
             self._run_stages(docs, 2)
 
-    def _complete(self, doc: Doc, language: str) -> Doc:
+    def _complete(self, doc: Doc) -> Doc:
         """The document with every component's annotations, for its lemmas.
 
         Documents with longer entities were checked against sentence starts already, and
@@ -169,11 +190,11 @@ class BatchedSpacyNlpEngine(SpacyNlpEngine):  # type: ignore[misc]
         self._run_stages([doc], 2)
         return doc
 
-    def _checked(self, doc: Doc, language: str) -> Doc:
+    def _checked(self, doc: Doc) -> Doc:
         """``doc``, or the full pipeline's document if an entity crosses a sentence start."""
         for entity in doc.ents:
             if any(doc[index].is_sent_start for index in range(entity.start + 1, entity.end)):
-                full = self.nlp[language](doc.text)
+                full = self.pipeline(doc.text)
                 full.user_data[_STAGE] = 2
                 return full
         return doc
@@ -188,26 +209,27 @@ class BatchedSpacyNlpEngine(SpacyNlpEngine):  # type: ignore[misc]
             scores=scores,
             engine=self,
             language=language,
-            annotate=lambda lazy: self._complete(lazy, language),
+            annotate=self._complete,
         )
 
-    def docs(self, texts: Iterable[str], language: str, batch_size: int | None = None) -> Iterator[Doc]:
+    def docs(
+        self, texts: Iterable[str], batch_size: int | None = None
+    ) -> Generator[Doc, None, None]:
         """Final documents for ``texts``: entities decided, lemmas possibly still to come."""
         size = batch_size or self.batch_size
-        nlp = self.nlp[language]
         pending = iter(texts)
         while chunk := list(itertools.islice(pending, size)):
-            docs = list(nlp.pipe(chunk, batch_size=size, disable=list(self._rest)))
+            docs = list(self.pipeline.pipe(chunk, batch_size=size, disable=self._rest))
             longer = [doc for doc in docs if any(len(entity) > 1 for entity in doc.ents)]
             if longer and self._stages[0]:
                 self._run_stages(longer, 1)
-                checked = {id(doc): self._checked(doc, language) for doc in longer}
+                checked = {id(doc): self._checked(doc) for doc in longer}
                 docs = [checked.get(id(doc), doc) for doc in docs]
             yield from docs
 
     def process_text(self, text: str, language: str) -> NlpArtifacts:
         """Artifacts for one text (a batch of one)."""
-        return self._artifacts(next(self.docs([text], language, 1)), language)
+        return self._artifacts(next(self.docs([text], 1)), language)
 
     def process_batch(
         self,
@@ -216,19 +238,15 @@ class BatchedSpacyNlpEngine(SpacyNlpEngine):  # type: ignore[misc]
         batch_size: int = DEFAULT_BATCH_SIZE,
         n_process: int = 1,
         as_tuples: bool = False,
-    ) -> Iterator[Any]:
-        """Artifacts for many texts through ``nlp.pipe``, as ``(text, artifacts[, context])``."""
-        if as_tuples:
-            pairs = list(texts)
-            docs = self.docs((str(text) for text, _ in pairs), language, batch_size)  # type: ignore[misc]
-            for (_, context), doc in zip(pairs, docs, strict=True):
-                yield doc.text, self._artifacts(doc, language), context
-        else:
-            for doc in self.docs((str(text) for text in texts), language, batch_size):
-                yield doc.text, self._artifacts(doc, language)
+        **kwargs: Any,
+    ) -> Analysed:
+        """Artifacts for many texts through ``nlp.pipe``, as ``(text, artifacts)``."""
+        _no_tuples(as_tuples)
+        for doc in self.docs((str(text) for text in texts), batch_size):
+            yield doc.text, self._artifacts(doc, language)
 
 
-class TokenizerNlpEngine(NlpEngine):  # type: ignore[misc]
+class TokenizerNlpEngine(NlpEngine):
     """The pattern-only mode's engine: spaCy's rule-based tokenizer, no model, no entities.
 
     Lemmas are the lower-cased tokens, so recognizers' context words still raise scores
@@ -236,7 +254,8 @@ class TokenizerNlpEngine(NlpEngine):  # type: ignore[misc]
     """
 
     def __init__(self, language: str = "en") -> None:
-        self.nlp = {language: spacy.blank(language)}
+        self.pipeline = spacy.blank(language)
+        self.nlp = {language: self.pipeline}
 
     def load(self) -> None:
         """Nothing to load: a blank pipeline needs no model files."""
@@ -258,7 +277,7 @@ class TokenizerNlpEngine(NlpEngine):  # type: ignore[misc]
 
     def process_text(self, text: str, language: str) -> NlpArtifacts:
         """Tokenize one text."""
-        return self._artifacts(self.nlp[language].make_doc(text), language)
+        return self._artifacts(self.pipeline.make_doc(text), language)
 
     def process_batch(
         self,
@@ -267,23 +286,20 @@ class TokenizerNlpEngine(NlpEngine):  # type: ignore[misc]
         batch_size: int = DEFAULT_BATCH_SIZE,
         n_process: int = 1,
         as_tuples: bool = False,
-    ) -> Iterator[Any]:
-        """Tokenize many texts, as ``(text, artifacts[, context])``."""
-        tokenizer = self.nlp[language].tokenizer
-        if as_tuples:
-            for text, context in texts:  # type: ignore[misc]
-                yield str(text), self._artifacts(tokenizer(str(text)), language), context
-        else:
-            for doc in tokenizer.pipe((str(text) for text in texts), batch_size=batch_size):
-                yield doc.text, self._artifacts(doc, language)
+        **kwargs: Any,
+    ) -> Analysed:
+        """Tokenize many texts, as ``(text, artifacts)``."""
+        _no_tuples(as_tuples)
+        for text in texts:
+            yield str(text), self.process_text(str(text), language)
 
     def is_stopword(self, word: str, language: str) -> bool:
         """Whether ``word`` is an English stop word."""
-        return bool(self.nlp[language].vocab[word].is_stop)
+        return bool(self.pipeline.vocab[word].is_stop)
 
     def is_punct(self, word: str, language: str) -> bool:
         """Whether ``word`` is punctuation."""
-        return bool(self.nlp[language].vocab[word].is_punct)
+        return bool(self.pipeline.vocab[word].is_punct)
 
     def get_supported_entities(self) -> list[str]:
         """None: this engine recognizes no named entities."""

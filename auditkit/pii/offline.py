@@ -42,7 +42,7 @@ def offline_tld_extract() -> tldextract.TLDExtract:
     return tldextract.TLDExtract(cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True)
 
 
-class OfflineEmailRecognizer(EmailRecognizer):  # type: ignore[misc]
+class OfflineEmailRecognizer(EmailRecognizer):
     """Presidio's email recognizer, validating domains against the bundled suffix list."""
 
     def __init__(self) -> None:
@@ -56,7 +56,9 @@ class OfflineEmailRecognizer(EmailRecognizer):  # type: ignore[misc]
 
 def install_offline_tldextract() -> None:
     """Point Presidio's email module at the offline extractor (idempotent, process-wide)."""
-    email_recognizer.tldextract = SimpleNamespace(extract=offline_tld_extract())  # type: ignore[assignment]
+    # The module calls ``tldextract.extract``; give its global a namespace whose
+    # ``extract`` is the offline extractor.
+    vars(email_recognizer)["tldextract"] = SimpleNamespace(extract=offline_tld_extract())
 
 
 def model_candidates(name: str) -> tuple[str, ...]:

@@ -24,9 +24,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import regex
-from presidio_analyzer import EntityRecognizer, PatternRecognizer
-from presidio_analyzer.predefined_recognizers import IbanRecognizer, PhoneRecognizer, SpacyRecognizer
+import regex  # type: ignore[import-untyped]
+from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer
+from presidio_analyzer.predefined_recognizers import (
+    IbanRecognizer,
+    PhoneRecognizer,
+    SpacyRecognizer,
+)
 
 from auditkit.pii.recognizers.base import GroupPatternRecognizer
 
@@ -47,7 +51,9 @@ def _always(types: frozenset[str]) -> Probe:
 def _pattern_probe(recognizer: PatternRecognizer) -> Probe:
     # The same regexes and flags PatternRecognizer.analyze compiles (global flags, as the
     # analyzer passes none of its own).
-    compiled = [regex.compile(p.regex, flags=recognizer.global_regex_flags) for p in recognizer.patterns]
+    # Presidio sets ``patterns`` without a declared type; read it from the instance.
+    patterns: list[Pattern] = vars(recognizer)["patterns"]
+    compiled = [regex.compile(p.regex, flags=recognizer.global_regex_flags) for p in patterns]
     types = frozenset(recognizer.supported_entities)
 
     def probe(text: str, _artifacts: Any) -> frozenset[str]:
@@ -95,7 +101,10 @@ _PATTERN_ANALYZERS = (PatternRecognizer.analyze, IbanRecognizer.analyze)
 
 def probe_for(recognizer: EntityRecognizer) -> Probe:
     """A sound necessary condition for ``recognizer`` to return results, as a probe."""
-    if isinstance(recognizer, GroupPatternRecognizer) and type(recognizer).analyze is GroupPatternRecognizer.analyze:
+    if (
+        isinstance(recognizer, GroupPatternRecognizer)
+        and type(recognizer).analyze is GroupPatternRecognizer.analyze
+    ):
         return _group_probe(recognizer)
     if isinstance(recognizer, PatternRecognizer) and type(recognizer).analyze in _PATTERN_ANALYZERS:
         return _pattern_probe(recognizer)

@@ -73,7 +73,7 @@ def redaction_spans(
 
 @cache
 def _anonymizer() -> AnonymizerEngine:
-    return AnonymizerEngine()
+    return AnonymizerEngine()  # type: ignore[no-untyped-call]
 
 
 def redact(text: str, findings: Iterable[Finding]) -> str:

@@ -131,7 +131,7 @@ REQUEST_RULES: tuple[RequestRule, ...] = (
 _ASKS = re.compile(
     r"\b(?:give|provide|send|share|tell|type|enter|read|confirm|spell|verify|need|require|want"
     r"|what(?:'s|\s+is|\s+was|\s+are)|may\s+i\s+have|can\s+i\s+(?:have|get)|could\s+i\s+(?:have|get)"
-    r"|please)\b|\?",
+    r"|please)\b",
     re.IGNORECASE,
 )
 _NEGATED = re.compile(

@@ -257,7 +257,7 @@ def sample_and_assign(
         intents_ok = {
             row["conversation_key"]
             for row in rows
-            if rubric.applies_to.matches(row["channel"], [row["intent"]] if row["intent"] else [])
+            if rubric.applies_to.matches(row["channel"], json.loads(row["intents"]))
         }
         candidates = [
             Candidate(

@@ -127,6 +127,7 @@ def facts_of(conversation: LedgerConversation) -> dict[str, Any]:
         "agents": json.dumps(agents),
         "staff": json.dumps(staff),
         "intent": conversation.intents[0] if conversation.intents else None,
+        "intents": json.dumps(list(conversation.intents)),
         "escalated": escalated,
         "reopened": reopened,
         "transferred": transferred,

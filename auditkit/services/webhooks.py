@@ -28,6 +28,7 @@ from auditkit.importers.chatwoot import WebhookDelivery, parse_webhook
 from auditkit.importers.jsonl import decode_json
 from auditkit.importers.model import Event
 from auditkit.ledger.records import (
+    Record,
     RecordDraft,
     RecordKind,
     canonical_json,
@@ -37,6 +38,7 @@ from auditkit.ledger.records import (
 from auditkit.services.ingest import conversation_body, event_draft, event_keys
 from auditkit.services.installation import Installation, utc_now
 from auditkit.services.ledger import AppendBatch, appending
+from auditkit.services.sealing import unseal_mapping
 from auditkit.settings import Settings
 from auditkit.storage import webhook_store
 from auditkit.storage.db import read_transaction
@@ -167,8 +169,8 @@ class WebhookReceiver:
     installation: Installation
     max_group: int = MAX_GROUP
     _queue: list[_Job] = field(default_factory=list, repr=False)
-    _queue_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _commit_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _changed: threading.Condition = field(default_factory=threading.Condition, repr=False)
+    _leading: bool = field(default=False, repr=False)
 
     def receive(
         self, *, source: str, body: bytes, received_at: datetime | None = None
@@ -195,15 +197,29 @@ class WebhookReceiver:
         return self._append(_Job(source=source, delivery=delivery))
 
     def _append(self, job: _Job) -> DeliveryReport:
-        with self._queue_lock:
+        """Queue the job; the first thread to find no commit running leads the next group.
+
+        A thread whose job another leader committed returns at once; the others wait until
+        the running commit ends, and one of them leads the next group with whatever queued
+        up meanwhile.
+        """
+        with self._changed:
             self._queue.append(job)
-        with self._commit_lock:
-            if not job.done:
-                with self._queue_lock:
-                    self._queue.remove(job)
-                    group = [job, *self._queue[: self.max_group - 1]]
-                    del self._queue[: self.max_group - 1]
+            while not job.done and self._leading:
+                self._changed.wait()
+            lead = not job.done
+            if lead:
+                self._leading = True
+                self._queue.remove(job)
+                group = [job, *self._queue[: self.max_group - 1]]
+                del self._queue[: self.max_group - 1]
+        if lead:
+            try:
                 _commit_group(self.installation, group)
+            finally:
+                with self._changed:
+                    self._leading = False
+                    self._changed.notify_all()
         if job.error is not None:
             raise job.error
         assert job.report is not None
@@ -391,7 +407,7 @@ def delivery_drafts(
             drafts.append(event_draft(key, event, event_key))
             state.appended.add((key, event_key))
         elif delivery.revisable:
-            correction = _correction(batch, delivery, event, event_key)
+            correction = _correction(batch, state, delivery, event, event_key)
             if correction is not None:
                 drafts.append(correction)
                 state.appended.add((key, str(correction.body["event_key"])))
@@ -399,22 +415,32 @@ def delivery_drafts(
 
 
 def _correction(
-    batch: AppendBatch, delivery: WebhookDelivery, event: Event, event_key: str
+    batch: AppendBatch,
+    state: GroupState,
+    delivery: WebhookDelivery,
+    event: Event,
+    event_key: str,
 ) -> RecordDraft | None:
     """A correction of an already recorded event, unless this version was recorded before."""
     key = delivery.conversation.conversation_id
+    content = {"kind": str(event.type), **{k: v for k, v in event.data.items() if k != "id"}}
+    digest = _digest(content)
+    correction_key = f"{event_key}@{digest}"
+    if state.has(key, correction_key) or webhook_store.recorded_pairs(
+        batch.conn, {key: [correction_key]}
+    ):
+        return None
     batch.flush()  # the versions are read from the database, earlier appends included
     versions = [
         decode_entry(entry, expected_seq=seq)
         for seq, entry in webhook_store.event_versions(batch.conn, key, event_key)
     ]
-    content = {"kind": str(event.type), **{k: v for k, v in event.data.items() if k != "id"}}
-    digest = _digest(content)
-    if not versions or digest in {_digest(_version_content(v.kind, v.body)) for v in versions}:
+    seen = {_digest(_version_content(v.kind, _opened(batch, v))) for v in versions}
+    if not versions or digest in seen:
         return None
     source_id = event.data.get("id")
     body: dict[str, Any] = {
-        "event_key": f"{event_key}@{digest}",
+        "event_key": correction_key,
         "corrects": event_key,
         "corrects_seq": versions[0].seq,
         "kind": str(event.type),
@@ -423,6 +449,19 @@ def _correction(
     }
     return RecordDraft(
         kind=RecordKind.CORRECTION, conversation=key, occurred_at=delivery.changed_at, body=body
+    )
+
+
+def _opened(batch: AppendBatch, record: Record) -> Mapping[str, Any]:
+    """A stored body with its sealed personal fields opened (when sealing is on)."""
+    if batch.data_keys is None:
+        return record.body
+    return unseal_mapping(
+        record.kind,
+        record.body,
+        seq=record.seq,
+        conversation=record.conversation,
+        keys=batch.data_keys,
     )
 
 

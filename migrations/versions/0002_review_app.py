@@ -63,6 +63,7 @@ def upgrade() -> None:
         sa.Column("agents", sa.Text(), nullable=False),
         sa.Column("staff", sa.Text(), nullable=False),
         sa.Column("intent", sa.String(length=200), nullable=True),
+        sa.Column("intents", sa.Text(), nullable=False),
         sa.Column("escalated", sa.Boolean(), nullable=False),
         sa.Column("reopened", sa.Boolean(), nullable=False),
         sa.Column("transferred", sa.Boolean(), nullable=False),

@@ -6,6 +6,7 @@ Also keeps screenshots of the main screens under docs/screens/.
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,7 @@ from tests.web.conftest import PASSWORD, World
 
 CHROMIUM = Path(os.environ.get("AUDITKIT_TEST_CHROMIUM", "/usr/bin/chromium"))
 SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
+SCRATCH = Path(tempfile.gettempdir()) / "auditkit-screens"
 CONVERSATION = "nb-2024-10431"
 
 pytestmark = pytest.mark.browser
@@ -67,9 +69,11 @@ def live_app(app: Flask) -> Iterator[str]:
 
 
 def shot(page: Any, name: str) -> None:
-    """Keep a screenshot of the whole page (only from the SQLite run, to keep one set)."""
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=True)
+    """Screenshot the whole page: into docs/screens/ when AUDITKIT_UPDATE_SCREENS=1 (so a
+    normal run leaves the checkout alone), else into a scratch folder."""
+    folder = SCREENS if os.environ.get("AUDITKIT_UPDATE_SCREENS") == "1" else SCRATCH
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 def sign_in(page: Any, base: str, username: str) -> None:

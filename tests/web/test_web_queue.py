@@ -246,3 +246,22 @@ def test_the_queue_shows_overdue_assignments(
     with world.installation.engine.begin() as conn:
         conn.execute(review_assignments.update().values(due_on="2020-01-01"))
     assert "overdue 2020-01-01" in text(web("rita").get("/queue"))
+
+
+def test_a_rubric_is_sampled_only_where_it_applies(world: World) -> None:
+    folder = world.installation.settings.home / "rubrics"
+    folder.mkdir()
+    (folder / "disputes.yaml").write_text(
+        "id: disputes\nversion: 1\ntitle: Disputes\napplies_to: {intents: [card-dispute]}\n"
+        "sections:\n  - id: s\n    title: S\n    criteria:\n"
+        "      - {id: ok, label: OK, scale: pass_fail, weight: 1, levels: {pass: a, fail: b}}\n",
+        encoding="utf-8",
+    )
+    (rubric,) = [
+        r
+        for r in review_queue.review_rubrics.available_rubrics(world.installation)
+        if r.id == "disputes"
+    ]
+    world.rubric_hash = rubric.content_hash
+    items = world.assign("rita", size=50)
+    assert {a.conversation_key for a in items} == {"nb-2024-10431", "nb-2024-10650"}

@@ -1,29 +1,36 @@
-// Autosave for the scoring form: the page works without it (Save draft / Submit buttons).
+// Autosave for the scoring form. The page works without it (Save draft / Submit buttons);
+// with it, changes are saved a moment after they are made. An explicit button press waits
+// for any save in flight, so an older autosave can never land after it.
 (function () {
   "use strict";
   var form = document.getElementById("review-form");
-  if (!form || !window.fetch) { return; }
+  if (!form || !window.fetch || !window.FormData) { return; }
   var status = document.getElementById("autosave-status");
   var url = form.getAttribute("data-autosave-url");
   var token = form.querySelector("input[name=csrf_token]").value;
   var timer = null;
-  var inFlight = false;
+  var pending = null;
   var again = false;
+  var submitting = false;
 
   function show(text, kind) {
     status.textContent = text;
     status.className = "autosave" + (kind ? " " + kind : "");
   }
 
-  function save() {
-    timer = null;
-    if (inFlight) { again = true; return; }
-    inFlight = true;
+  function snapshot() {
     var data = new FormData(form);
     data.set("action", "autosave");
-    fetch(url, {
+    return data;
+  }
+
+  function save() {
+    timer = null;
+    if (submitting) { return; }
+    if (pending) { again = true; return; }
+    pending = fetch(url, {
       method: "POST",
-      body: data,
+      body: snapshot(),
       credentials: "same-origin",
       headers: { "Accept": "application/json", "X-CSRFToken": token }
     }).then(function (response) {
@@ -34,8 +41,8 @@
     }).catch(function () {
       show("Not saved: connection problem (use Save draft)", "error");
     }).then(function () {
-      inFlight = false;
-      if (again) { again = false; schedule(); }
+      pending = null;
+      if (again && !submitting) { again = false; schedule(); }
     });
   }
 
@@ -46,13 +53,27 @@
   }
 
   form.addEventListener("input", function (event) {
-    if (event.target.name && event.target.name.indexOf("new-example-") === 0) { return; }
+    var name = event.target.name || "";
+    if (name.indexOf("new-example-") === 0) { return; }
     schedule();
   });
   form.addEventListener("change", function (event) {
     if (event.target.type === "radio") { schedule(); }
   });
-  window.addEventListener("beforeunload", function () {
-    if (timer) { clearTimeout(timer); save(); }
+  form.addEventListener("submit", function (event) {
+    if (timer) { clearTimeout(timer); timer = null; }
+    if (pending && form.requestSubmit) {
+      var submitter = event.submitter;
+      event.preventDefault();
+      pending.then(function () { form.requestSubmit(submitter); });
+      return;
+    }
+    submitting = true;
+  });
+  window.addEventListener("pagehide", function () {
+    if (timer && !submitting && navigator.sendBeacon) {
+      clearTimeout(timer);
+      navigator.sendBeacon(url, snapshot());
+    }
   });
 })();

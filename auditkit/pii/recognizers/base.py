@@ -39,7 +39,7 @@ def pattern(
     )
 
 
-class GroupPatternRecognizer(LocalRecognizer):  # type: ignore[misc]
+class GroupPatternRecognizer(LocalRecognizer):
     """A recognizer declared by its ``PATTERNS``; subclasses may override :meth:`accept`."""
 
     PATTERNS: ClassVar[tuple[GroupPattern, ...]] = ()
@@ -53,10 +53,12 @@ class GroupPatternRecognizer(LocalRecognizer):  # type: ignore[misc]
         context: Sequence[str] | None = None,
     ) -> None:
         self.patterns = tuple(self.PATTERNS if patterns is None else patterns)
+        # Presidio sets ``name`` in two branches mypy cannot type; keep a typed copy.
+        self.recognizer_name: str = name or type(self).__name__
         super().__init__(
             supported_entities=sorted({p.entity_type for p in self.patterns}),
             supported_language=LANGUAGE,
-            name=name,
+            name=self.recognizer_name,
             context=list(self.CONTEXT if context is None else context) or None,
         )
 
@@ -87,7 +89,7 @@ class GroupPatternRecognizer(LocalRecognizer):  # type: ignore[misc]
 
     def _result(self, item: GroupPattern, start: int, end: int) -> RecognizerResult:
         explanation = AnalysisExplanation(
-            recognizer=self.name,
+            recognizer=self.recognizer_name,
             original_score=item.score,
             pattern_name=item.name,
             pattern=item.regex.pattern,
@@ -99,7 +101,7 @@ class GroupPatternRecognizer(LocalRecognizer):  # type: ignore[misc]
             score=item.score,
             analysis_explanation=explanation,
             recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                RecognizerResult.RECOGNIZER_NAME_KEY: self.recognizer_name,
                 RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
             },
         )

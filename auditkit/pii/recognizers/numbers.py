@@ -69,6 +69,7 @@ def _parse(item: Any, index: int, problems: list[str]) -> NumberPattern | None:
     score = item.get("score")
     if isinstance(score, bool) or not isinstance(score, int | float) or not 0 < score <= 1:
         problems.append(f"{where}.score: expected a number in (0, 1], got {score!r}")
+        score = 0.0
     context = item.get("context", [])
     if not isinstance(context, list) or not all(isinstance(word, str) and word for word in context):
         problems.append(f"{where}.context: expected a list of words")

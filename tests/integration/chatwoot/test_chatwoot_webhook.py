@@ -489,3 +489,29 @@ def test_one_line_registers_it_in_the_review_app_without_csrf_or_session(
     )
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     assert response.json["status"] == "recorded"
+
+
+def test_with_sealing_on_edits_are_compared_in_the_clear(env: dict[str, str]) -> None:
+    from auditkit.services.installation import initialise
+    from auditkit.settings import load_settings
+
+    sealed_env = {**env, "AUDITKIT_SEALING": "on"}
+    initialise(load_settings(sealed_env))
+    installation = Installation.open(load_settings(sealed_env))
+    try:
+        hooks = Hooks(make_app(installation).test_client(), installation)
+        hooks.post("message_created_incoming")
+        assert hooks.post("message_updated_edited").json["records"] == 1
+        assert hooks.post("message_updated_edited").json["status"] == "duplicate"
+        back = fixture("message_updated_edited")
+        back["content"] = fixture("message_created_incoming")["content"]
+        assert hooks.post(back).json["status"] == "duplicate"
+        correction = hooks.records()[-1]
+        assert correction.kind == "correction"
+        assert "text" not in correction.body  # stored sealed
+        hooks.post("message_created_agent_bot")  # a participant.added, its name sealed
+        assert hooks.records()[-2].kind == "participant.added"
+        report = verify_ledger(installation)
+        assert report.ok, report.problems
+    finally:
+        installation.engine.dispose()

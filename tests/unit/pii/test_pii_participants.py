@@ -9,7 +9,11 @@ from auditkit.ledger.conversation import LedgerParticipant
 from auditkit.pii.recognizers import ParticipantRecognizer
 
 CRYSTAL = LedgerParticipant(
-    id="c1", role="customer", name="Crystal Minh", email="cminh730@email.com", phone="(977) 625-2661"
+    id="c1",
+    role="customer",
+    name="Crystal Minh",
+    email="cminh730@email.com",
+    phone="(977) 625-2661",
 )
 AGENT = LedgerParticipant(id="a1", role="agent", name="Elizabeth")
 INTERNATIONAL = LedgerParticipant(id="c2", role="customer", phone="+1 415 555 0134")
