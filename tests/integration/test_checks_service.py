@@ -105,7 +105,7 @@ def test_unknown_policy_and_invalid_policy_files_are_refused(
         "id: x\nversion: 1\nrules: [{type: nonsense}]\n", encoding="utf-8"
     )
     team = Installation.open(load_settings({**env, "AUDITKIT_POLICY_DIR": str(folder)}))
-    with pytest.raises(PolicyLoadError, match="bad.yaml"):
+    with pytest.raises(PolicyLoadError, match=r"bad\.yaml"):
         run_checks(team)
     assert _results(installation) == {}
 
