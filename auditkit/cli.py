@@ -18,7 +18,6 @@ from auditkit.ledger.records import parse_time
 from auditkit.services import checks, erasure, ingest, keys, proofs, verify
 from auditkit.services import export as export_service
 from auditkit.services.installation import Installation, initialise
-from auditkit.services.review_redaction import default_redactor
 from auditkit.settings import load_settings
 from auditkit.web_cli import rubrics, serve, users
 
@@ -308,6 +307,62 @@ def retention_apply(ctx: click.Context, dry_run: bool) -> None:
 
 
 @cli.command()
+@click.option(
+    "--workers", type=click.IntRange(min=1), help="Detector processes (default: CPUs, at most 4)."
+)
+@click.pass_context
+def scan(ctx: click.Context, workers: int | None) -> None:
+    """Detect personal data in every message not yet scanned by the configured detector."""
+    from auditkit.services import scan as scan_service
+
+    bars: list[Any] = []
+
+    def advance(done: int, total: int) -> None:
+        if not sys.stderr.isatty():
+            return
+        if not bars:
+            bars.append(click.progressbar(length=total, label="scanning", file=sys.stderr))
+            bars[0].__enter__()
+        bars[0].update(done - bars[0].pos)
+
+    try:
+        report = scan_service.scan_messages(_installation(ctx), workers=workers, progress=advance)
+    finally:
+        if bars:
+            bars[0].__exit__(None, None, None)
+    if report.messages == 0:
+        click.echo(f"nothing to scan: every message is scanned by {report.detector_key}")
+        return
+    types = ", ".join(f"{t} {n}" for t, n in sorted(report.by_type.items()))
+    click.echo(
+        f"scanned {report.messages} messages in {report.conversations} conversations: "
+        f"{report.findings} findings ({types or 'none'}), {report.restricted} restricted-data findings"
+    )
+
+
+@cli.command()
+@click.argument("text", required=False)
+@click.option(
+    "--conversation-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="One conversation in the import format: its messages are scanned with its participants.",
+)
+@click.pass_context
+def pii(ctx: click.Context, text: str | None, conversation_file: Path | None) -> None:
+    """Run the configured detector on TEXT (or - for stdin): findings as JSON lines, then the redacted text."""
+    from auditkit.services import scan as scan_service
+
+    installation = Installation.open(load_settings())
+    samples = scan_service.sample_texts(text, conversation_file, stdin=sys.stdin)
+    for label, _text, findings, redacted in scan_service.detect_samples(installation, samples):
+        if label:
+            click.echo(f"# {label}")
+        for finding in findings:
+            click.echo(json.dumps(finding.as_dict()))
+        click.echo(redacted)
+
+
+@cli.command()
 @click.option("--policy", "policies", multiple=True, help="Only this policy id (repeatable).")
 @click.option(
     "--conversation", "conversations", multiple=True, help="Only this conversation (repeatable)."
@@ -347,17 +402,21 @@ def findings(
     limit: int,
 ) -> None:
     """List failed checks with their evidence messages, redacted."""
-    redactor = default_redactor()
+    from auditkit.pii import build_detector, redact
+    from auditkit.services.scan import detector_config
+
+    installation = _installation(ctx)
+    detector = build_detector(detector_config(installation))
     rows = checks.list_findings(
-        _installation(ctx),
+        installation,
         policy=policy,
         agent=agent,
         intent=intent,
         channel=channel,
         since=_time(since, "--since"),
         until=_time(until, "--until"),
-        redactor=lambda conversation, _seq, text: (
-            redactor.redact(text, participants=conversation.participants.values()).text
+        redactor=lambda conversation, _seq, text: redact(
+            text, detector.detect(text, tuple(conversation.participants.values()))
         ),
         limit=limit,
     )

@@ -83,6 +83,7 @@ class Settings:
     master_key_file: Path | None = None
     retention: tuple[RetentionRule, ...] = ()
     policy_dir: Path | None = None
+    pii_model: str = "en_core_web_sm"
     webhook_secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
     webhook_max_bytes: int = DEFAULT_WEBHOOK_MAX_BYTES
 
@@ -197,6 +198,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         master_key_file=master_key_file,
         retention=retention,
         policy_dir=policy_dir,
+        pii_model=env.get("AUDITKIT_PII_MODEL") or "en_core_web_sm",
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+import auditkit.storage.quality_tables  # noqa: F401
+import auditkit.storage.report_tables
 import auditkit.storage.review_tables
 import auditkit.storage.webhook_tables  # noqa: F401
 from auditkit.settings import load_settings

@@ -37,11 +37,15 @@ class RecordKind(StrEnum):
     KEY_ROTATED = "key.rotated"
     ERASURE = "erasure"
     CHECK_RESULT = "check.result"
+    PII_FINDINGS = "pii.findings"
     LEGAL_HOLD_ADDED = "legal_hold.added"
     LEGAL_HOLD_REMOVED = "legal_hold.removed"
     MASTER_KEY_ROTATED = "master_key.rotated"
     REVIEW = "review"
     REVIEW_COMMENT = "review.comment"
+    REVIEW_DISPUTE = "review.dispute"
+    REVIEW_GRADER_CHECK = "review.grader_check"
+    CALIBRATION = "calibration"
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,14 @@ class Permission(StrEnum):
     AGENT_SCORES_READ = "agent_scores.read"  # see each agent's scores
     COACHING_READ = "coaching.read"  # browse coaching examples
     RUBRIC_READ = "rubric.read"  # read rubrics
+    CALIBRATION_MANAGE = "calibration.manage"  # open, baseline and close calibration sessions
+    CALIBRATION_WORK = "calibration.work"  # score blind in the sessions one takes part in
+    CALIBRATION_READ = "calibration.read"  # see sessions and, once allowed, their agreement
+    DISPUTE_OPEN = "dispute.open"  # contest a review with a comment and proposed scores
+    DISPUTE_RESOLVE = "dispute.resolve"  # answer disputes of one's own reviews
+    DISPUTE_READ = "dispute.read"  # read disputes
+    DASHBOARD_READ = "dashboard.read"  # the quality dashboard
+    GRADER_CHECK = "grader.check"  # spot-check reviewers' reviews (grade the grader)
 
 
 ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
@@ -75,6 +83,8 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
             Permission.REVIEW_READ,
             Permission.AGENT_SCORES_READ,
             Permission.RUBRIC_READ,
+            Permission.DISPUTE_READ,
+            Permission.DASHBOARD_READ,
         }
     ),
     Role.QA_REVIEWER: frozenset(
@@ -86,6 +96,10 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
             Permission.REVIEW_READ,
             Permission.COACHING_READ,
             Permission.RUBRIC_READ,
+            Permission.CALIBRATION_WORK,
+            Permission.CALIBRATION_READ,
+            Permission.DISPUTE_RESOLVE,
+            Permission.DISPUTE_READ,
         }
     ),
     Role.COACH: frozenset(
@@ -95,6 +109,10 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
             Permission.AGENT_SCORES_READ,
             Permission.COACHING_READ,
             Permission.RUBRIC_READ,
+            Permission.CALIBRATION_READ,
+            Permission.DISPUTE_OPEN,
+            Permission.DISPUTE_READ,
+            Permission.DASHBOARD_READ,
         }
     ),
 }

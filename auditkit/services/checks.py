@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -17,7 +18,8 @@ from auditkit.ledger.records import RecordDraft, RecordKind, format_time
 from auditkit.services.conversations import load_conversations
 from auditkit.services.installation import Installation, utc_now
 from auditkit.services.ledger import appending
-from auditkit.storage import check_store, ledger_store
+from auditkit.services.scan import detector_config, detector_key
+from auditkit.storage import check_store, ledger_store, pii_store
 from auditkit.storage.db import read_transaction
 
 PAGE = 500
@@ -77,8 +79,11 @@ def select_policies(installation: Installation, policy_ids: Sequence[str] = ()) 
 
 
 def _input_key(conversation: LedgerConversation, context: CheckContext | None) -> str:
-    pii = "none" if context is None or context.pii is None else str(len(context.pii))
-    return f"{conversation.last_seq}:{pii}"
+    if context is None or context.pii is None:
+        return f"{conversation.last_seq}:unscanned"
+    found = sorted((seq, sorted(types)) for seq, types in context.pii.items())
+    digest = hashlib.sha256(repr(found).encode("utf-8")).hexdigest()[:16]
+    return f"{conversation.last_seq}:{digest}"
 
 
 def run_checks(
@@ -98,6 +103,8 @@ def run_checks(
     installation.require_schema()
     policies = select_policies(installation, policy_ids)
     master = installation.master_key()
+    # The restricted-data rules read the findings of the configured PII detector's scans.
+    pii_key = detector_key(detector_config(installation))
     report = CheckRunReport()
     after: str | None = None
     pending_keys = list(conversation_ids)
@@ -111,9 +118,15 @@ def run_checks(
                 break
             conversations = load_conversations(conn, keys, master=master)
             stored = check_store.input_keys(conn, keys)
+            pii = pii_store.entity_types_for(conn, pii_key, keys) if pii_context is None else {}
             changed: list[tuple[CheckResult, str]] = []
             for conversation in conversations:
-                context = pii_context(conn, conversation) if pii_context else None
+                if pii_context is not None:
+                    context = pii_context(conn, conversation)
+                elif conversation.key in pii:
+                    context = CheckContext(pii=pii[conversation.key])
+                else:
+                    context = None
                 input_key = _input_key(conversation, context)
                 for result in evaluate(policies, conversation, context):
                     report.evaluated += 1

@@ -92,7 +92,8 @@ def bulk_insert(
     """
     if not rows:
         return
-    names = ", ".join(columns)
+    quote = conn.dialect.identifier_preparer.quote  # columns such as "end" are reserved words
+    names = ", ".join(quote(column) for column in columns)
     if conn.dialect.name == "postgresql":
         raw = conn.connection.dbapi_connection
         assert raw is not None
