@@ -82,10 +82,11 @@ def scan_messages(
     workers: int | None = None,
     progress: Progress | None = None,
     page: int = PAGE,
+    config: DetectorConfig | None = None,
 ) -> ScanReport:
-    """Detect PII in every message not yet scanned by the configured detector."""
+    """Detect PII in every message not yet scanned by the configured (or given) detector."""
     installation.require_schema()
-    config = detector_config(installation)
+    config = config or detector_config(installation)
     key = detector_key(config)
     master = installation.master_key()
     report = ScanReport(detector_key=key)
