@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 from auditkit.errors import NotFound
 from auditkit.ledger.conversation import LedgerConversation, LedgerEvent, LedgerParticipant
 from auditkit.ledger.records import Record, RecordDraft, RecordKind, format_time, parse_time
+from auditkit.ledger.sealing import MasterKey
 from auditkit.rubric import (
     NOT_APPLICABLE,
     Rubric,
@@ -338,8 +339,8 @@ def _require(user: User, permission: Permission) -> None:
         raise AccessDenied(f"{user.role.label} may not {permission}")
 
 
-def _load(conn: Connection, key: str) -> LedgerConversation:
-    (conversation,) = load_conversations(conn, [key])
+def _load(conn: Connection, key: str, master: MasterKey | None) -> LedgerConversation:
+    (conversation,) = load_conversations(conn, [key], master=master)
     return conversation
 
 
@@ -624,7 +625,7 @@ def conversation_page(
     """The whole conversation, redacted unless ``reveal_seq`` is this user's reveal in force."""
     _require(user, Permission.CONVERSATION_READ)
     with read_transaction(installation.engine) as conn:
-        conversation = _load(conn, key)
+        conversation = _load(conn, key, installation.master_key())
         return _page(conn, user, conversation, reveal_seq=reveal_seq, with_history=True)
 
 
@@ -700,7 +701,7 @@ def workspace(
     _require(user, Permission.REVIEW_WRITE)
     with read_transaction(installation.engine) as conn:
         row = _own_assignment(conn, user, assignment_id)
-        conversation = _load(conn, row["conversation_key"])
+        conversation = _load(conn, row["conversation_key"], installation.master_key())
         _refuse_own_work(user, conversation)
         page = _page(conn, user, conversation, reveal_seq=reveal_seq, with_history=True)
         rubric = review_rubrics.stored_rubric(conn, row["rubric_hash"])
@@ -799,7 +800,7 @@ def save_draft(
         row = _own_assignment(conn, user, assignment_id)
         if row["status"] != "open" and review_store.draft(conn, assignment_id) is None:
             raise Conflict("this review was submitted: start a new version to change it")
-        conversation = _load(conn, row["conversation_key"])
+        conversation = _load(conn, row["conversation_key"], installation.master_key())
         _refuse_own_work(user, conversation)
         rubric = review_rubrics.stored_rubric(conn, row["rubric_hash"])
         problems = _draft_problems(rubric, conversation, draft, complete=False)
@@ -839,7 +840,7 @@ def submit_review(
         revising = row["status"] == "submitted"
         if revising and review_store.draft(conn, assignment_id) is None:
             raise Conflict("this review was submitted: start a new version to change it")
-        conversation = _load(conn, row["conversation_key"])
+        conversation = _load(conn, row["conversation_key"], installation.master_key())
         _refuse_own_work(user, conversation)
         rubric = review_rubrics.stored_rubric(conn, row["rubric_hash"])
         problems = _draft_problems(rubric, conversation, draft, complete=True)
@@ -1040,7 +1041,7 @@ def review_detail(installation: Installation, user: User, seq: int) -> ReviewDet
             for c in review_store.comments_for_conversation(conn, row["conversation_key"])
             if c["review_id"] == row["review_id"]
         )
-        conversation = _load(conn, row["conversation_key"])
+        conversation = _load(conn, row["conversation_key"], installation.master_key())
     numbers = {
         event.seq: index + 1
         for index, event in enumerate(e for e in conversation.events if e.kind in TEXT_KINDS)
@@ -1197,7 +1198,11 @@ def coaching_examples(
             conn, criterion_id=criterion, label=label, agent_id=agent, limit=limit
         )
         keys = sorted({r["conversation_key"] for r in rows})
-        conversations = {c.key: c for c in load_conversations(conn, keys)} if keys else {}
+        conversations = (
+            {c.key: c for c in load_conversations(conn, keys, master=installation.master_key())}
+            if keys
+            else {}
+        )
         labels: dict[str, str] = {}
         for content_hash in {row["rubric_hash"] for row in rows}:
             for _section, item in review_rubrics.stored_rubric(conn, content_hash).criteria():

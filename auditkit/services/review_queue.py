@@ -149,7 +149,10 @@ def refresh_facts(installation: Installation) -> int:
             keys = review_store.stale_fact_keys(conn, limit=FACTS_PAGE)
             if not keys:
                 return done
-            rows = [facts_of(c) for c in load_conversations(conn, keys)]
+            rows = [
+                facts_of(c)
+                for c in load_conversations(conn, keys, master=installation.master_key())
+            ]
         with review_store.operational_transaction(installation.engine) as conn:
             review_store.replace_facts(conn, rows)
         done += len(rows)
