@@ -984,7 +984,7 @@ def add_comment(
         anchor = -1
     with appending(installation) as batch:
         row = _own_assignment(batch.conn, user, assignment_id)
-        conversation = _load(batch.conn, row["conversation_key"])
+        conversation = _load(batch.conn, row["conversation_key"], installation.master_key())
         _refuse_own_work(user, conversation)
         if anchor not in {e.seq for e in conversation.events if e.kind in TEXT_KINDS}:
             problems.append("comment: choose a message of this conversation")
