@@ -22,7 +22,7 @@ from auditkit.ledger.sealing import (
 )
 from auditkit.services.conversations import iter_conversations, load_conversations
 from auditkit.services.installation import Installation, utc_now
-from auditkit.services.ledger import appending
+from auditkit.services.ledger import AppendBatch, appending
 from auditkit.settings import RetentionRule
 from auditkit.storage import sealing_store
 from auditkit.storage.db import read_transaction
@@ -66,53 +66,80 @@ def _require_sealing(installation: Installation) -> MasterKey:
 
 def erase_subject(installation: Installation, subject: str, *, reason: str) -> ErasureResult:
     """Destroy ``subject``'s data key, purge their clear text, and record the erasure."""
+    (result,) = erase_subjects(installation, [subject], reason=reason)
+    return result
+
+
+def erase_subjects(
+    installation: Installation, subjects: Sequence[str], *, reason: str
+) -> list[ErasureResult]:
+    """Erase several subjects in one transaction (all or none), then scrub free space once."""
     installation.require_schema()
     master = _require_sealing(installation)
     if not reason.strip():
         raise ErasureRefused("an erasure needs a reason (--reason)")
+    if len(set(subjects)) != len(subjects):
+        raise ErasureRefused("a subject is named twice")
+    results: list[ErasureResult] = []
     with appending(installation) as batch:
         conn = batch.conn
-        conversations = sealing_store.conversations_of_subject(conn, subject)
-        row = sealing_store.subject_key_rows(conn, [subject]).get(subject)
-        if not conversations and row is None:
-            raise NotFound(f"no data subject {subject!r}: no conversation has them as customer")
-        if row is not None and row.wrapped_key is None:
-            raise ErasureRefused(f"subject {subject!r} was already erased at {row.erased_at}")
-        holds = sealing_store.active_holds(conn, subject=subject, conversation_keys=conversations)
-        if holds:
-            named = ", ".join(f"#{h['id']} ({h['reason']})" for h in holds)
-            raise ErasureRefused(f"subject {subject!r} is under legal hold {named}: not erased")
-        now = utc_now()
-        (record,) = batch.append(
-            [
-                RecordDraft(
-                    kind=RecordKind.ERASURE,
-                    conversation=None,
-                    occurred_at=now,
-                    body={
-                        "subject": subject,
-                        "reason": reason,
-                        "actor": installation.settings.actor,
-                        "conversations": conversations,
-                    },
-                )
-            ]
-        )
-        if row is not None:
-            sealing_store.destroy_subject_key(
-                conn, subject=subject, erased_at=format_time(now), erasure_seq=record.seq
+        rows = sealing_store.subject_key_rows(conn, subjects)
+        for subject in subjects:
+            results.append(
+                _erase_one(batch, master, subject, rows.get(subject), reason, installation)
             )
-        purged = sealing_store.purge_message_text(conn, conversations, ERASED)
-        # Names are re-derived from the log as it now reads (erased where they were sealed).
-        for conversation in load_conversations(conn, conversations, master=master):
-            for person in conversation.participants.values():
-                sealing_store.set_participant_name(
-                    conn,
-                    conversation_key=conversation.key,
-                    participant_id=person.id,
-                    name=person.name,
-                )
     _scrub_free_space(installation)
+    return results
+
+
+def _erase_one(
+    batch: AppendBatch,
+    master: MasterKey,
+    subject: str,
+    row: sealing_store.SubjectKeyRow | None,
+    reason: str,
+    installation: Installation,
+) -> ErasureResult:
+    conn = batch.conn
+    conversations = sealing_store.conversations_of_subject(conn, subject)
+    if not conversations and row is None:
+        raise NotFound(f"no data subject {subject!r}: no conversation has them as customer")
+    if row is not None and row.wrapped_key is None:
+        raise ErasureRefused(f"subject {subject!r} was already erased at {row.erased_at}")
+    holds = sealing_store.active_holds(conn, subject=subject, conversation_keys=conversations)
+    if holds:
+        named = ", ".join(f"#{h['id']} ({h['reason']})" for h in holds)
+        raise ErasureRefused(f"subject {subject!r} is under legal hold {named}: not erased")
+    now = utc_now()
+    (record,) = batch.append(
+        [
+            RecordDraft(
+                kind=RecordKind.ERASURE,
+                conversation=None,
+                occurred_at=now,
+                body={
+                    "subject": subject,
+                    "reason": reason,
+                    "actor": installation.settings.actor,
+                    "conversations": conversations,
+                },
+            )
+        ]
+    )
+    if row is not None:
+        sealing_store.destroy_subject_key(
+            conn, subject=subject, erased_at=format_time(now), erasure_seq=record.seq
+        )
+    purged = sealing_store.purge_message_text(conn, conversations, ERASED)
+    # Names are re-derived from the log as it now reads (erased where they were sealed).
+    for conversation in load_conversations(conn, conversations, master=master):
+        for person in conversation.participants.values():
+            sealing_store.set_participant_name(
+                conn,
+                conversation_key=conversation.key,
+                participant_id=person.id,
+                name=person.name,
+            )
     return ErasureResult(
         subject=subject,
         conversations=tuple(conversations),
@@ -313,9 +340,8 @@ def apply_retention(
                 report.held.append(subject)
             else:
                 report.erased.append(subject)
-    if not dry_run:
-        for subject in report.erased:
-            erase_subject(installation, subject, reason="retention period expired")
+    if not dry_run and report.erased:
+        erase_subjects(installation, report.erased, reason="retention period expired")
     return report
 
 

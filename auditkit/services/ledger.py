@@ -70,6 +70,8 @@ class AppendBatch:
     def append(self, drafts: Sequence[RecordDraft]) -> list[Record]:
         """Give each draft the next seq, store its leaf and fold it into the projections."""
         self._seed([d.conversation for d in drafts if d.conversation is not None])
+        if self.data_keys is not None:
+            self.data_keys.load(self._subjects(drafts))  # one query for the whole call
         records: list[Record] = []
         for draft in drafts:
             seq = self.tree.size
@@ -102,7 +104,18 @@ class AppendBatch:
             )
             self.projection.apply(record)
             records.append(record)
+        if self.data_keys is not None:
+            self.data_keys.flush()  # readers in this transaction find every key it created
         return records
+
+    def _subjects(self, drafts: Sequence[RecordDraft]) -> list[str]:
+        subjects = []
+        for draft in drafts:
+            if draft.kind == RecordKind.CONVERSATION_OPENED:
+                subjects.append(draft.body["customer"])
+            elif draft.conversation in self.projection.conversations:
+                subjects.append(self.projection.conversations[draft.conversation]["customer"])
+        return subjects
 
     def _sealed(self, seq: int, draft: RecordDraft) -> RecordDraft:
         """The draft as stored: personal fields sealed under the conversation customer's key."""
@@ -127,6 +140,8 @@ class AppendBatch:
 
     def flush(self) -> None:
         """Write what was appended so far (still inside the transaction)."""
+        if self.data_keys is not None:
+            self.data_keys.flush()
         ledger_store.insert_entries(self.conn, self._entry_rows)
         ledger_store.insert_nodes(self.conn, self._node_rows)
         p = self.projection

@@ -40,6 +40,7 @@ class DataKeys:
         self.conn = conn
         self.master = master
         self._keys: dict[str, bytes | None] = {}
+        self._new: list[tuple[str, bytes]] = []
 
     def load(self, subjects: Iterable[str]) -> None:
         """Unwrap the keys of ``subjects`` that are not cached yet (one query)."""
@@ -70,15 +71,20 @@ class DataKeys:
                 raise SubjectErased(subject)
             return key
         key = new_data_key()
-        sealing_store.insert_subject_key(
-            self.conn,
-            subject=subject,
-            wrapped_key=wrap_data_key(self.master, subject, key),
-            master_key_id=self.master.key_id,
-            created_at=format_time(utc_now()),
-        )
+        self._new.append((subject, wrap_data_key(self.master, subject, key)))
         self._keys[subject] = key
         return key
+
+    def flush(self) -> None:
+        """Store the data keys created since the last flush (one bulk insert)."""
+        if self._new:
+            sealing_store.insert_subject_keys(
+                self.conn,
+                rows=self._new,
+                master_key_id=self.master.key_id,
+                created_at=format_time(utc_now()),
+            )
+            self._new = []
 
     def for_reading(self, subject: str) -> bytes | None:
         """The subject's key, or None once erased."""

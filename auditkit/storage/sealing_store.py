@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select, update
 
+from auditkit.storage.ledger_store import bulk_insert
 from auditkit.storage.tables import (
     conversations,
     legal_holds,
@@ -76,6 +77,18 @@ def insert_subject_key(
             "master_key_id": master_key_id,
             "created_at": created_at,
         },
+    )
+
+
+def insert_subject_keys(
+    conn: Connection, *, rows: Sequence[tuple[str, bytes]], master_key_id: str, created_at: str
+) -> None:
+    """Store new subjects' wrapped data keys in one statement."""
+    bulk_insert(
+        conn,
+        subject_keys,
+        ("subject", "wrapped_key", "master_key_id", "created_at"),
+        [(subject, wrapped, master_key_id, created_at) for subject, wrapped in rows],
     )
 
 
