@@ -19,6 +19,7 @@ from auditkit.services import checks, erasure, ingest, keys, proofs, verify
 from auditkit.services import export as export_service
 from auditkit.services.installation import Installation, initialise
 from auditkit.settings import load_settings
+from auditkit.report_cli import report
 from auditkit.web_cli import rubrics, serve, users
 
 
@@ -479,6 +480,7 @@ def verify_bundle_(directory: Path, key: str | None) -> None:
 cli.add_command(serve)
 cli.add_command(users)
 cli.add_command(rubrics)
+cli.add_command(report)
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-import auditkit.storage.quality_tables  # noqa: F401
+import auditkit.storage.quality_tables
 import auditkit.storage.report_tables
 import auditkit.storage.review_tables
 import auditkit.storage.webhook_tables  # noqa: F401

@@ -367,9 +367,7 @@ def scoring_form(
     )
 
 
-def _may_score(
-    conn: Any, user: User, row: Mapping[str, Any], key: str, *, baseline: bool
-) -> None:
+def _may_score(conn: Any, user: User, row: Mapping[str, Any], key: str, *, baseline: bool) -> None:
     if baseline:
         _require(user, Permission.CALIBRATION_MANAGE)
         if user.id != row["facilitator_id"]:
@@ -481,7 +479,11 @@ def close_session(installation: Installation, user: User, session_id: int) -> in
                     kind=RecordKind.CALIBRATION,
                     conversation=None,
                     occurred_at=utc_now(),
-                    body={"action": "session.closed", "session": session_id, "actor": user.username},
+                    body={
+                        "action": "session.closed",
+                        "session": session_id,
+                        "actor": user.username,
+                    },
                 )
             ]
         )

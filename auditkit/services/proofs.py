@@ -68,9 +68,15 @@ def inclusion_proofs(
         if not 0 <= seq < size:
             raise NotFound(f"seq {seq} is not in the checkpointed tree of size {size}")
     plans = [merkle.inclusion_proof_nodes(seq, size) for seq in seqs]
-    wanted = {node for plan in plans for node in plan.nodes}
-    hashes = ledger_store.node_hashes(conn, wanted)
-    entries = {e.seq: e for e in ledger_store.entries_by_seq(conn, list(seqs))}
+    if len(seqs) * 8 >= size:
+        # A large share of the tree (a whole-period export): reading every node level by
+        # level is far cheaper than IN-lists of scattered nodes.
+        hashes = ledger_store.all_node_hashes(conn, size)
+        entries = {e.seq: e for e in ledger_store.entries_in_range(conn, min(seqs), max(seqs) + 1)}
+    else:
+        wanted = {node for plan in plans for node in plan.nodes}
+        hashes = ledger_store.node_hashes(conn, wanted)
+        entries = {e.seq: e for e in ledger_store.entries_by_seq(conn, list(seqs))}
     proofs: list[InclusionProof] = []
     for seq, plan in zip(seqs, plans, strict=True):
         entry = entries[seq]

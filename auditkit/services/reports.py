@@ -13,10 +13,12 @@ import json
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import Connection
 
 from auditkit.errors import AuditkitError
 from auditkit.ledger.conversation import LedgerConversation
@@ -190,6 +192,16 @@ class AuditReport:
     erasures: tuple[AccessEntry, ...]
     qa: QaSummary
 
+    @property
+    def failed_checks(self) -> int:
+        """Failed (conversation, policy) results in scope."""
+        return sum(p.outcomes.get("fail", 0) for p in self.policies)
+
+    @property
+    def pii_findings(self) -> int:
+        """PII findings in scope, all types."""
+        return sum(count for _entity, count, _conversations in self.pii_by_type)
+
 
 # --- what a coaching report holds ----------------------------------------------------------
 
@@ -286,7 +298,6 @@ class ReportResult:
     record_seq: int
     pdf_sha256: str
     bundle: BundleInfo | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 # --- the audit report ----------------------------------------------------------------------
@@ -299,8 +310,12 @@ def audit_report(
     *,
     renderer: Renderer,
     redactor: Redactor | None = None,
+    actor: str | None = None,
 ) -> ReportResult:
-    """Write the audit report (HTML, PDF) and its export bundle under ``out``; record it."""
+    """Write the audit report (HTML, PDF) and its export bundle under ``out``; record it.
+
+    ``actor`` is who asked (a web user); the configured actor when not given.
+    """
     installation.require_schema()
     redactor = redactor or default_redactor()
     _check_dates(scope)
@@ -335,9 +350,9 @@ def audit_report(
         )
         reviews = report_store.review_rows(conn, keys=keys)
         failing = sorted({r["conversation_key"] for r in checks if r["outcome"] == "fail"})
-        evidence_of = {
-            c.key: c for c in load_conversations(conn, failing, master=master) if failing
-        }
+        evidence_of = (
+            {c.key: c for c in load_conversations(conn, failing, master=master)} if failing else {}
+        )
     exported = export_bundle(installation, out / "bundle", ExportScope(conversations=tuple(keys)))
     bundle = BundleInfo(
         directory="bundle",
@@ -352,7 +367,7 @@ def audit_report(
         title="Audit report",
         origin=installation.origin,
         generated_at=format_time(utc_now()),
-        generated_by=installation.settings.actor,
+        generated_by=actor or installation.settings.actor,
         scope=scope,
         checkpoint=checkpoint,
         bundle=bundle,
@@ -387,6 +402,7 @@ def audit_report(
             },
             "bundle_manifest_sha256": bundle.manifest_sha256,
         },
+        actor=actor,
         bundle=bundle,
     )
 
@@ -416,7 +432,7 @@ def _describe(scope: ReportScope) -> str:
     return "(" + ", ".join(parts) + ")" if parts else "(everything)"
 
 
-def _check_participants(conn: Any, scope: ReportScope) -> None:
+def _check_participants(conn: Connection, scope: ReportScope) -> None:
     if scope.agents:
         known = report_store.known_participants(conn, scope.agents, roles=STAFF_ROLES)
         unknown = [a for a in scope.agents if a not in known]
@@ -435,8 +451,12 @@ def _check_participants(conn: Any, scope: ReportScope) -> None:
 
 
 def _verified_checkpoint(installation: Installation, tree_size: int) -> CheckpointInfo:
-    """The checkpoint at ``tree_size`` and the outcome of verifying the whole ledger."""
-    verification = verify_ledger(installation)
+    """The checkpoint at ``tree_size`` and the outcome of verifying the whole ledger.
+
+    Verification recomputes every leaf hash, Merkle node and signed root (what the checkpoint
+    commits to); it does not rebuild the query tables (``auditkit verify`` does).
+    """
+    verification = verify_ledger(installation, check_projections=False)
     with read_transaction(installation.engine) as conn:
         stored = ledger_store.checkpoint_at(conn, tree_size)
     if stored is None:
@@ -444,7 +464,7 @@ def _verified_checkpoint(installation: Installation, tree_size: int) -> Checkpoi
     problems = tuple(str(p) for p in verification.problems[:20])
     summary = (
         f"verified: {verification.tree_size} records, {verification.checkpoints} signed "
-        f"checkpoints, every root and signature matches"
+        f"checkpoints; every leaf hash, Merkle node, root and signature matches"
         if verification.ok
         else f"FAILED: {len(verification.problems)} problem(s)"
     )
@@ -596,7 +616,7 @@ def _qa_summary(reviews: Sequence[Mapping[str, Any]]) -> QaSummary:
     scores = [float(r["score"]) for r in reviews if r["score"] is not None]
     per_agent: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for row in reviews:
-        per_agent[row["agent_id"] or "(none)"].append(row)
+        per_agent[row["agent_id"] or "(no human agent)"].append(row)
     agents = []
     for agent, rows in sorted(per_agent.items()):
         agent_scores = [float(r["score"]) for r in rows if r["score"] is not None]
@@ -648,6 +668,7 @@ def _write(
     rendered: RenderedReport,
     body: dict[str, Any],
     *,
+    actor: str | None,
     bundle: BundleInfo | None = None,
 ) -> ReportResult:
     """Write the HTML and PDF, then append the ``access`` record naming their hashes."""
@@ -666,7 +687,7 @@ def _write(
                 occurred_at=utc_now(),
                 body={
                     "action": "report",
-                    "actor": installation.settings.actor,
+                    "actor": actor or installation.settings.actor,
                     **body,
                     "pdf_sha256": pdf_sha,
                     "html_sha256": hashlib.sha256(html_bytes).hexdigest(),
@@ -697,8 +718,12 @@ def coaching_report(
     scope: ReportScope | None = None,
     renderer: Renderer,
     redactor: Redactor | None = None,
+    actor: str | None = None,
 ) -> ReportResult:
-    """Write one agent's coaching report (HTML, PDF) under ``out`` and record it."""
+    """Write one agent's coaching report (HTML, PDF) under ``out`` and record it.
+
+    ``actor`` is who asked (a web user); the configured actor when not given.
+    """
     installation.require_schema()
     scope = scope or ReportScope()
     redactor = redactor or default_redactor()
@@ -736,7 +761,7 @@ def coaching_report(
         title=f"Coaching report: {agent}",
         origin=installation.origin,
         generated_at=format_time(utc_now()),
-        generated_by=installation.settings.actor,
+        generated_by=actor or installation.settings.actor,
         agent=agent,
         scope=scope,
         reviews=len(mine),
@@ -765,6 +790,7 @@ def coaching_report(
         "coaching-report",
         renderer(report),
         {"report": "coaching", "agent": agent, "scope": scope.as_json(), "reviews": len(mine)},
+        actor=actor,
     )
 
 
@@ -801,7 +827,7 @@ def _criteria(
     ]
 
 
-def _comments_by_message(conn: Any, keys: Sequence[str]) -> dict[int, list[str]]:
+def _comments_by_message(conn: Connection, keys: Sequence[str]) -> dict[int, list[str]]:
     found: dict[int, list[str]] = defaultdict(list)
     for key in keys:
         for row in review_store.comments_for_conversation(conn, key):

@@ -389,3 +389,38 @@ def conversation_keys(
     if after is not None:
         query = query.where(conversations.c.conversation_key > after)
     return [key for (key,) in conn.execute(query.limit(limit)).tuples()]
+
+
+def all_node_hashes(conn: Connection, size: int) -> dict[tuple[int, int], bytes]:
+    """Every complete-subtree hash of the tree of ``size`` leaves, read level by level."""
+    found: dict[tuple[int, int], bytes] = {}
+    rows = conn.execute(
+        select(log_entries.c.seq, log_entries.c.leaf_hash).where(log_entries.c.seq < size)
+    )
+    found.update({(0, int(seq)): bytes(h) for seq, h in rows.tuples()})
+    rows = conn.execute(select(merkle_nodes.c.level, merkle_nodes.c.idx, merkle_nodes.c.hash))
+    for level, idx, digest in rows.tuples():
+        if (idx + 1) << level <= size:  # only subtrees complete within this tree
+            found[(int(level), int(idx))] = bytes(digest)
+    return found
+
+
+def entries_in_range(conn: Connection, start: int, stop: int) -> list[StoredEntry]:
+    """The log rows with seq in [start, stop), in seq order."""
+    rows = conn.execute(
+        select(log_entries)
+        .where(and_(log_entries.c.seq >= start, log_entries.c.seq < stop))
+        .order_by(log_entries.c.seq)
+    )
+    return [
+        StoredEntry(
+            seq=int(row.seq),
+            kind=row.kind,
+            conversation_key=row.conversation_key,
+            recorded_at=row.recorded_at,
+            occurred_at=row.occurred_at,
+            entry=bytes(row.entry),
+            leaf_hash=bytes(row.leaf_hash),
+        )
+        for row in rows
+    ]

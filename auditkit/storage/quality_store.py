@@ -18,7 +18,7 @@ from auditkit.storage.quality_tables import (
     grader_checks,
 )
 from auditkit.storage.review_tables import review_assignments, users
-from auditkit.storage.tables import check_results
+from auditkit.storage.tables import check_results, participants
 
 Row = dict[str, Any]
 
@@ -39,7 +39,9 @@ def insert_session(
     conn: Connection, row: Mapping[str, Any], keys: Sequence[str], user_ids: Sequence[int]
 ) -> int:
     """Store a session with its conversations (in order) and participants; return its id."""
-    session_id = int(conn.execute(insert(calibration_sessions).values(**row)).inserted_primary_key[0])
+    session_id = int(
+        conn.execute(insert(calibration_sessions).values(**row)).inserted_primary_key[0]
+    )
     conn.execute(
         insert(calibration_conversations),
         [
@@ -132,7 +134,9 @@ def calibration_score_rows(conn: Connection, session_id: int) -> list[Row]:
     return _rows(conn, query)
 
 
-def calibration_rating_rows(conn: Connection, session_ids: Sequence[int] | None = None) -> list[Row]:
+def calibration_rating_rows(
+    conn: Connection, session_ids: Sequence[int] | None = None
+) -> list[Row]:
     """Every rating given in calibration, with its submission's session, conversation, scorer."""
     query = select(
         calibration_ratings,
@@ -229,3 +233,20 @@ def policy_outcomes(conn: Connection) -> list[Row]:
         .order_by(check_results.c.policy_id)
     )
     return _rows(conn, query)
+
+
+def staff_names(conn: Connection, ids: Sequence[str]) -> dict[str, Row]:
+    """Name and team of participants by id: one row each, aggregated in the database (an
+    agent appears in thousands of conversations)."""
+    if not ids:
+        return {}
+    query = (
+        select(
+            participants.c.participant_id,
+            func.max(participants.c.name).label("name"),
+            func.max(participants.c.team).label("team"),
+        )
+        .where(participants.c.participant_id.in_(list(ids)))
+        .group_by(participants.c.participant_id)
+    )
+    return {pid: {"name": name, "team": team} for pid, name, team in conn.execute(query).tuples()}

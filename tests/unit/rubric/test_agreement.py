@@ -96,6 +96,4 @@ def test_nominal_alpha_takes_labels_and_ordinal_takes_an_explicit_order() -> Non
 def test_percent_agreement_counts_agreeing_pairs(
     units: list[list[int | None]], expected: float | None
 ) -> None:
-    assert percent_agreement(units) == (
-        expected if expected is None else pytest.approx(expected)
-    )
+    assert percent_agreement(units) == (expected if expected is None else pytest.approx(expected))
