@@ -15,11 +15,11 @@ from auditkit.errors import AuditkitError
 from auditkit.ledger.bundle_verifier import BundleError, verify_bundle
 from auditkit.ledger.checkpoint import parse_verifier_key
 from auditkit.ledger.records import parse_time
+from auditkit.report_cli import report
 from auditkit.services import checks, erasure, ingest, keys, proofs, verify
 from auditkit.services import export as export_service
 from auditkit.services.installation import Installation, initialise
 from auditkit.settings import load_settings
-from auditkit.report_cli import report
 from auditkit.web_cli import rubrics, serve, users
 
 
