@@ -139,7 +139,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if policy_dir is not None and not policy_dir.is_dir():
         problems.append(f"AUDITKIT_POLICY_DIR: {policy_dir} is not a folder")
     retention = _retention_rules(file_values.get("retention", []), path, problems)
-    sealing_text = env.get("AUDITKIT_SEALING", "off").lower()
+    sealing_text = env.get("AUDITKIT_SEALING", "on").lower()
     if sealing_text not in {"on", "off"}:
         problems.append(f"AUDITKIT_SEALING: {sealing_text!r} must be on or off")
     master_key_text = env.get("AUDITKIT_MASTER_KEY") or None

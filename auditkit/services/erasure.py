@@ -316,6 +316,7 @@ def apply_retention(
     expired: dict[str, bool] = {}
     with read_transaction(installation.engine) as conn:
         erased = sealing_store.erased_subjects(conn)
+        # Only statuses, channels and intents are read here: they are never sealed.
         for conversation in iter_conversations(conn):
             subject = conversation.customer
             if subject in erased:

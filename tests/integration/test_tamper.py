@@ -20,6 +20,13 @@ from auditkit.storage.guards import drop_guards, install_guards
 from tests.factories import DATA
 
 
+@pytest.fixture
+def env(env: dict[str, str]) -> dict[str, str]:
+    """The forgeries below edit clear text inside the log, so it is stored clear here
+    (a sealed ciphertext that is edited is caught the same way: see test_erasure.py)."""
+    return {**env, "AUDITKIT_SEALING": "off"}
+
+
 def _behind_the_back(
     installation: Installation, change: Callable[[Connection], None], *, restore_guards: bool = True
 ) -> None:
@@ -174,6 +181,7 @@ def test_a_byte_flipped_in_the_sqlite_file_is_caught(tmp_path: Path) -> None:
         "AUDITKIT_HOME": str(tmp_path / "home"),
         "AUDITKIT_DATABASE_URL": f"sqlite:///{tmp_path / 'flip.db'}",
         "AUDITKIT_KEY_PASSPHRASE": "pw",
+        "AUDITKIT_SEALING": "off",  # the byte flipped is in the log's clear text
     }
     initialise(load_settings(env))
     installation = Installation.open(load_settings(env))

@@ -21,10 +21,15 @@ from tests.integration.chatwoot.support import (
 
 @pytest.fixture
 def env(env: dict[str, str]) -> dict[str, str]:
-    """The root ``env`` plus two webhook sources."""
+    """The root ``env`` plus two webhook sources.
+
+    These tests read record bodies directly, so personal content is stored clear here;
+    the sealed path has its own test (``test_with_sealing_on_...``) and test_erasure.py.
+    """
     return {
         **env,
         "AUDITKIT_WEBHOOK_SECRETS": f"{SOURCE}={SECRET},{OTHER_SOURCE}={OTHER_SECRET}",
+        "AUDITKIT_SEALING": "off",
     }
 
 
