@@ -52,7 +52,7 @@ def test_export_and_verify_bundle(run: Cli, tmp_path: Path) -> None:
     vkey = run("keys", "verifier").stdout.strip()
     run("verify-bundle", str(out), "--key", vkey)
     (out / "records.jsonl").write_bytes(
-        (out / "records.jsonl").read_bytes().replace(b"\"v\":1", b"\"v\":2", 1)
+        (out / "records.jsonl").read_bytes().replace(b'"v":1', b'"v":2', 1)
     )
     refused = run("verify-bundle", str(out), ok=False)
     assert refused.exit_code == 1
