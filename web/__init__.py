@@ -28,11 +28,15 @@ def create_app(
     from . import (
         agents,
         auth,
+        calibration,
         coaching,
         conversations,
+        dashboard,
+        disputes,
         errors,
         hooks,
         queue,
+        reports,
         reviews,
         rubrics,
         security,
@@ -51,7 +55,19 @@ def create_app(
         app.config.update(config)
     errors.init_app(app)
     templating.init_app(app)
-    for module in (auth, queue, conversations, reviews, agents, coaching, rubrics):
+    for module in (
+        auth,
+        queue,
+        conversations,
+        reviews,
+        agents,
+        coaching,
+        rubrics,
+        calibration,
+        disputes,
+        dashboard,
+        reports,
+    ):
         app.register_blueprint(module.bp)
     app.register_blueprint(hooks.bp)  # Chatwoot webhooks: token-authenticated, no CSRF
     return app

@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from auditkit.errors import AuditkitError, ConfigError, NotFound, NotInitialised
 from auditkit.rubric import RatingsInvalid, RubricInvalid
+from auditkit.services.reports import ReportRefused, ReportScopeInvalid
 from auditkit.services.review_errors import (
     AccessDenied,
     Conflict,
@@ -19,11 +20,13 @@ from auditkit.services.review_errors import (
 # First match wins: subclasses before their bases.
 STATUSES: tuple[tuple[type[AuditkitError], int], ...] = (
     (InputRefused, 400),
+    (ReportScopeInvalid, 400),
     (RatingsInvalid, 400),
     (LoginRefused, 401),
     (AccessDenied, 403),
     (NotFound, 404),
     (Conflict, 409),
+    (ReportRefused, 409),
     (LoginThrottled, 429),
     (RubricInvalid, 500),
     (NotInitialised, 503),

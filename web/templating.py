@@ -17,6 +17,10 @@ NAVIGATION = (
     ("agents.index", "Agents", Permission.AGENT_SCORES_READ),
     ("coaching.index", "Coaching", Permission.COACHING_READ),
     ("rubrics.index", "Rubrics", Permission.RUBRIC_READ),
+    ("dashboard.index", "Dashboard", Permission.DASHBOARD_READ),
+    ("calibration.index", "Calibration", Permission.CALIBRATION_READ),
+    ("disputes.index", "Disputes", Permission.DISPUTE_READ),
+    ("dashboard.graders", "Graders", Permission.GRADER_CHECK),
 )
 
 

@@ -9,7 +9,7 @@ import pytest
 from auditkit.web import create_app
 from flask import Flask
 
-from auditkit.services import review
+from auditkit.services import calibration, disputes, review
 from auditkit.services.review import DraftInput
 from tests.web.conftest import ROLE_USER, Web, World
 
@@ -35,11 +35,31 @@ EXPECTED: dict[str, set[str]] = {
     "agents.index": {"admin", "compliance_officer", "coach"},
     "agents.show": {"admin", "compliance_officer", "coach"},
     "coaching.index": {"admin", "qa_reviewer", "coach"},
+    "reports.coaching": {"admin", "qa_reviewer", "coach"},
     "rubrics.index": ALL,
     "rubrics.show": ALL,
+    "calibration.index": {"admin", "qa_reviewer", "coach"},
+    "calibration.create": {"admin"},
+    "calibration.show": {"admin", "qa_reviewer", "coach"},
+    "calibration.score": {"admin", "qa_reviewer"},
+    "calibration.submit": {"admin", "qa_reviewer"},
+    "calibration.baseline": {"admin"},
+    "calibration.submit_baseline": {"admin"},
+    "calibration.close": {"admin"},
+    "disputes.index": ALL,
+    "disputes.show": ALL,
+    "disputes.new": {"admin", "coach"},
+    "disputes.contest": {"admin", "coach"},
+    "disputes.resolve": {"admin", "qa_reviewer"},
+    "dashboard.index": {"admin", "compliance_officer", "coach"},
+    "dashboard.graders": {"admin"},
+    "dashboard.check_form": {"admin"},
+    "dashboard.check": {"admin"},
     "static": ALL,
 }
 PUBLIC = {"auth.login", "static"}
+# Webhooks authenticate by token, not by session and role: tests/integration/chatwoot covers them.
+TOKEN_AUTHENTICATED = {"hooks.chatwoot"}
 
 
 @pytest.fixture
@@ -64,6 +84,26 @@ def urls(world: World) -> Callable[[str, str], str]:
         world.installation, world.users["rita"], submitted.id, DraftInput(ratings=ratings)
     )
     own = {"admin": ada_item.id}
+    ada_done = review.submit_review(
+        world.installation, world.users["ada"], ada_item.id, DraftInput(ratings=ratings)
+    )
+    session_id = calibration.open_session(
+        world.installation,
+        world.users["ada"],
+        title="matrix",
+        rubric_hash=world.rubric_hash,
+        conversation_keys=[rita_items[0].conversation_key],
+        participant_ids=[world.users["ada"].id, world.users["rita"].id],
+    )
+    first = next(iter(rubric.criteria()))[1]
+    lower = {first.id: first.scale.levels[0]}
+    rita_dispute, ada_dispute = (
+        disputes.open_dispute(
+            world.installation, world.users["cole"], seq, comment="too kind", proposed=lower
+        )
+        for seq in (done.seq, ada_done.seq)
+    )
+    own_dispute = {"admin": ada_dispute}
 
     def url(endpoint: str, role: str) -> str:
         assignment = own.get(role, rita_items[0].id)
@@ -88,8 +128,26 @@ def urls(world: World) -> Callable[[str, str], str]:
             "agents.index": "/agents",
             "agents.show": "/agents/agent-lucas",
             "coaching.index": "/coaching",
+            "reports.coaching": "/reports/coaching",
             "rubrics.index": "/rubrics",
             "rubrics.show": f"/rubrics/{world.rubric_hash}",
+            "calibration.index": "/calibration",
+            "calibration.create": "/calibration",
+            "calibration.show": f"/calibration/{session_id}",
+            "calibration.score": f"/calibration/{session_id}/score/{key}",
+            "calibration.submit": f"/calibration/{session_id}/score/{key}",
+            "calibration.baseline": f"/calibration/{session_id}/baseline/{key}",
+            "calibration.submit_baseline": f"/calibration/{session_id}/baseline/{key}",
+            "calibration.close": f"/calibration/{session_id}/close",
+            "disputes.index": "/disputes",
+            "disputes.show": f"/disputes/{rita_dispute}",
+            "disputes.new": f"/review-records/{done.seq}/dispute",
+            "disputes.contest": f"/review-records/{done.seq}/dispute",
+            "disputes.resolve": f"/disputes/{own_dispute.get(role, rita_dispute)}/resolve",
+            "dashboard.index": "/dashboard",
+            "dashboard.graders": "/graders",
+            "dashboard.check_form": f"/review-records/{done.seq}/grader-check",
+            "dashboard.check": f"/review-records/{done.seq}/grader-check",
             "static": "/static/app.css",
         }[endpoint]
 
@@ -100,6 +158,7 @@ def _routes(app: Flask) -> list[tuple[str, str]]:
     return sorted(
         (rule.endpoint, method)
         for rule in app.url_map.iter_rules()
+        if rule.endpoint not in TOKEN_AUTHENTICATED
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
     )
 

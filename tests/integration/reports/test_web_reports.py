@@ -6,7 +6,6 @@ import json
 import re
 
 from auditkit.web import create_app
-from auditkit.web import reports as web_reports
 
 from auditkit.services import accounts
 from auditkit.storage import ledger_store
@@ -18,7 +17,6 @@ TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 def _client(world: ReportWorld, username: str):  # type: ignore[no-untyped-def]
     app = create_app(world.installation, secret_key=b"k" * 32, config={"TESTING": True})
-    app.register_blueprint(web_reports.bp)  # the lead wires it into create_app
     client = app.test_client()
     token = TOKEN.search(client.get("/login").get_data(as_text=True))
     assert token

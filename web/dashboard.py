@@ -1,0 +1,85 @@
+"""The quality dashboard and grading the grader."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from auditkit.services import dashboard, review
+from auditkit.services.accounts import Permission
+from auditkit.services.review_errors import InputRefused
+
+from .context import installation, user
+from .errors import status_for
+from .forms import day_bounds, optional_date, refuse_if
+from .security import requires
+
+bp = Blueprint("dashboard", __name__)
+
+
+@bp.get("/dashboard")
+@requires(Permission.DASHBOARD_READ)
+def index() -> str:
+    """IQS by agent, team, criterion and week; queue progress; policy failures."""
+    since, until, period = _period()
+    board = dashboard.dashboard(installation(), user(), since=since, until=until)
+    return render_template("dashboard.html", board=board, period=period)
+
+
+@bp.get("/graders")
+@requires(Permission.GRADER_CHECK)
+def graders() -> str:
+    """Each reviewer's spot-check verdicts and calibration alignment."""
+    overview = dashboard.grader_overview(installation(), user())
+    return render_template("dashboard_graders.html", overview=overview)
+
+
+def _check_form(seq: int, problems: list[str] | None = None) -> str:
+    detail = review.review_detail(installation(), user(), seq)
+    return render_template(
+        "dashboard_check.html",
+        detail=detail,
+        verdicts=list(dashboard.Verdict),
+        causes=list(dashboard.RootCause),
+        problems=problems or [],
+        form=request.form,
+    )
+
+
+@bp.get("/review-records/<int:seq>/grader-check")
+@requires(Permission.GRADER_CHECK)
+def check_form(seq: int) -> str:
+    """The spot-check scorecard for one review version."""
+    return _check_form(seq)
+
+
+@bp.post("/review-records/<int:seq>/grader-check")
+@requires(Permission.GRADER_CHECK)
+def check(seq: int) -> Response | tuple[str, int]:
+    """Record the spot-check."""
+    try:
+        dashboard.check_review(
+            installation(),
+            user(),
+            seq,
+            verdict=request.form.get("verdict", ""),
+            root_cause=request.form.get("root_cause", ""),
+            note=request.form.get("note", ""),
+        )
+    except InputRefused as exc:
+        return _check_form(seq, exc.problems), status_for(exc)
+    flash("Spot-check recorded.", "success")
+    return redirect(url_for("dashboard.graders"))
+
+
+def _period() -> tuple[str | None, str | None, dict[str, str]]:
+    problems: list[str] = []
+    since = optional_date(request.args, "since", "from", problems)
+    until = optional_date(request.args, "until", "to", problems)
+    refuse_if(problems)
+    start, end = day_bounds(since, until)
+    return (
+        start,
+        end,
+        {"since": request.args.get("since", ""), "until": request.args.get("until", "")},
+    )
