@@ -1,4 +1,4 @@
-"""``auditkit report audit`` and ``auditkit report coaching``: register on the main group with
+"""``auditkit report audit``, ``coaching`` and ``pack``: register on the main group with
 ``cli.add_command(report)``.
 """
 
@@ -117,6 +117,67 @@ def coaching(
     with _clear_errors():
         result = reports.coaching_report(
             _installation(ctx), agent, out, scope=scope, renderer=render_coaching
+        )
+    click.echo(f"wrote {result.pdf_path} and {result.html_path}")
+    click.echo(f"recorded as seq {result.record_seq} (pdf sha256 {result.pdf_sha256})")
+
+
+@report.command(name="pack")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="An empty or new directory for the PDF and the HTML.",
+)
+@click.option("--criterion", help="Only examples illustrating this criterion id.")
+@click.option("--intent", help="Only examples from conversations with this intent.")
+@click.option("--agent", help="Only this agent's examples.")
+@click.option("--channel", help="Only examples from this channel.")
+@click.option(
+    "--label", type=click.Choice(["exemplary", "needs_work"]), help="Only this kind of example."
+)
+@click.option("--search", help="Only examples whose redacted text contains this (any case).")
+@click.option("--since", help="Reviews submitted at or after this date/time (UTC).")
+@click.option("--until", help="Reviews submitted before this date/time (UTC).")
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 100),
+    default=10,
+    show_default=True,
+    help="How many examples at most.",
+)
+@click.pass_context
+def pack(
+    ctx: click.Context,
+    out: Path,
+    criterion: str | None,
+    intent: str | None,
+    agent: str | None,
+    channel: str | None,
+    label: str | None,
+    search: str | None,
+    since: str | None,
+    until: str | None,
+    limit: int,
+) -> None:
+    """Write a coaching pack: redacted examples across agents for a criterion or intent."""
+    from auditkit.reports import render_pack
+    from auditkit.services.packs import coaching_pack
+
+    with _clear_errors():
+        result = coaching_pack(
+            _installation(ctx),
+            out,
+            criterion=criterion,
+            intent=intent,
+            agent=agent,
+            channel=channel,
+            label=label,
+            search=search,
+            since=_time(since, "--since"),
+            until=_time(until, "--until"),
+            limit=limit,
+            renderer=render_pack,
         )
     click.echo(f"wrote {result.pdf_path} and {result.html_path}")
     click.echo(f"recorded as seq {result.record_seq} (pdf sha256 {result.pdf_sha256})")

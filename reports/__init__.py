@@ -13,6 +13,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from auditkit.services.packs import CoachingPack
 from auditkit.services.reports import AuditReport, CoachingReport, RenderedReport, TrendPoint
 
 
@@ -129,4 +130,10 @@ def render_audit(report: AuditReport) -> RenderedReport:
 def render_coaching(report: CoachingReport) -> RenderedReport:
     """The coaching report as HTML and PDF."""
     html = render_html("coaching.html", report=report, chart=trend_svg(report.trend))
+    return RenderedReport(html=html, pdf=html_to_pdf(html))
+
+
+def render_pack(pack: CoachingPack) -> RenderedReport:
+    """A coaching pack as HTML and PDF."""
+    html = render_html("pack.html", pack=pack, report=pack)
     return RenderedReport(html=html, pdf=html_to_pdf(html))

@@ -1,32 +1,74 @@
-"""Coaching examples: message ranges reviewers marked exemplary or needing work, by criterion."""
+"""The example library: marked examples across agents, filtered and searched (redacted text),
+and a coaching pack built from the same filters."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
+
 from flask import Blueprint, render_template, request
+from werkzeug.datastructures import MultiDict
 
-from auditkit.services import review
 from auditkit.services.accounts import Permission
+from auditkit.services.packs import PackFilters, find_examples
+from auditkit.services.reports import ReportScopeInvalid, _criterion_labels
 from auditkit.services.review import EXAMPLE_LABELS
+from auditkit.storage import report_store
+from auditkit.storage.db import read_transaction
 
-from .context import installation, user
+from .context import installation
+from .forms import optional_date, refuse_if
 from .security import requires
 
 bp = Blueprint("coaching", __name__, url_prefix="/coaching")
+
+FIELDS = ("criterion", "label", "intent", "channel", "agent", "since", "until", "q")
+LIBRARY_LIMIT = 50
+
+
+def pack_filters(form: MultiDict[str, str]) -> tuple[PackFilters, dict[str, str]]:
+    """The library's filters from a query string or form, and the values to show again."""
+    problems: list[str] = []
+    since = optional_date(form, "since", "from", problems)
+    until = optional_date(form, "until", "to", problems)
+    refuse_if(problems)
+    chosen = {name: form.get(name, "").strip() for name in FIELDS}
+    filters = PackFilters(
+        criterion=chosen["criterion"] or None,
+        label=chosen["label"] or None,
+        intent=chosen["intent"] or None,
+        channel=chosen["channel"] or None,
+        agent=chosen["agent"] or None,
+        since=_day(since),
+        until=_day(until + timedelta(days=1)) if until else None,
+        search=chosen["q"] or None,
+    )
+    return filters, chosen
+
+
+def _day(day: date | None) -> datetime | None:
+    return datetime.combine(day, time(0), tzinfo=UTC) if day else None
 
 
 @bp.get("")
 @requires(Permission.COACHING_READ)
 def index() -> str:
-    """Examples of the latest reviews, filtered by criterion, label and agent."""
-    criterion = request.args.get("criterion", "").strip() or None
-    label = request.args.get("label", "").strip() or None
-    agent = request.args.get("agent", "").strip() or None
-    view = review.coaching_examples(
-        installation(), user(), criterion=criterion, label=label, agent=agent
-    )
+    """Marked examples of the latest reviews, filtered by criterion, label, intent, channel,
+    agent and period, searched over their redacted text."""
+    filters, chosen = pack_filters(request.args)
+    problem = None
+    try:
+        examples = find_examples(installation(), filters, limit=LIBRARY_LIMIT)
+    except ReportScopeInvalid as exc:
+        examples, problem = (), str(exc)
+    with read_transaction(installation().engine) as conn:
+        channels = sorted(report_store.known_channels(conn))
     return render_template(
         "coaching.html",
-        view=view,
+        examples=examples,
+        criteria=sorted(_criterion_labels(installation()).items(), key=lambda kv: kv[1]),
+        channels=channels,
         labels=EXAMPLE_LABELS,
-        chosen={"criterion": criterion or "", "label": label or "", "agent": agent or ""},
+        chosen=chosen,
+        problem=problem,
+        filtered=any(chosen.values()),
     )
