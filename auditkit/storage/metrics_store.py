@@ -5,46 +5,23 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, or_, select
+from sqlalchemy import Connection, select
 
+from auditkit.storage.derived import replace_conversation_rows, stale_conversation_keys
 from auditkit.storage.report_tables import conversation_metrics
-from auditkit.storage.tables import conversations, participants
+from auditkit.storage.tables import participants
 
 CHUNK = 500
 
 
 def stale_metric_keys(conn: Connection, *, limit: int) -> list[str]:
     """Conversations whose metrics are missing or older than their last event."""
-    query = (
-        select(conversations.c.conversation_key)
-        .select_from(
-            conversations.outerjoin(
-                conversation_metrics,
-                conversation_metrics.c.conversation_key == conversations.c.conversation_key,
-            )
-        )
-        .where(
-            or_(
-                conversation_metrics.c.conversation_key.is_(None),
-                conversation_metrics.c.last_seq < conversations.c.last_seq,
-            )
-        )
-        .order_by(conversations.c.conversation_key)
-        .limit(limit)
-    )
-    return [key for (key,) in conn.execute(query).tuples()]
+    return stale_conversation_keys(conn, conversation_metrics, limit=limit)
 
 
 def replace_metrics(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     """Store the metrics of some conversations, replacing what was there."""
-    keys = [row["conversation_key"] for row in rows]
-    for start in range(0, len(keys), CHUNK):
-        part = keys[start : start + CHUNK]
-        conn.execute(
-            delete(conversation_metrics).where(conversation_metrics.c.conversation_key.in_(part))
-        )
-    if rows:
-        conn.execute(insert(conversation_metrics), [dict(row) for row in rows])
+    replace_conversation_rows(conn, conversation_metrics, rows)
 
 
 def metrics_rows(

@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql import Select
 
+from auditkit.storage.derived import replace_conversation_rows, stale_conversation_keys
 from auditkit.storage.review_tables import (
     coaching_examples,
     conversation_facts,
@@ -143,36 +144,12 @@ def clear_login_failures(conn: Connection, *, username: str, before: str) -> Non
 
 def stale_fact_keys(conn: Connection, *, limit: int) -> list[str]:
     """Conversations whose facts are missing or older than their last event."""
-    query = (
-        select(conversations.c.conversation_key)
-        .select_from(
-            conversations.outerjoin(
-                conversation_facts,
-                conversation_facts.c.conversation_key == conversations.c.conversation_key,
-            )
-        )
-        .where(
-            or_(
-                conversation_facts.c.conversation_key.is_(None),
-                conversation_facts.c.last_seq < conversations.c.last_seq,
-            )
-        )
-        .order_by(conversations.c.conversation_key)
-        .limit(limit)
-    )
-    return [key for (key,) in conn.execute(query).tuples()]
+    return stale_conversation_keys(conn, conversation_facts, limit=limit)
 
 
 def replace_facts(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     """Store the facts of some conversations, replacing what was there."""
-    keys = [row["conversation_key"] for row in rows]
-    for start in range(0, len(keys), CHUNK):
-        part = keys[start : start + CHUNK]
-        conn.execute(
-            delete(conversation_facts).where(conversation_facts.c.conversation_key.in_(part))
-        )
-    if rows:
-        conn.execute(insert(conversation_facts), [dict(row) for row in rows])
+    replace_conversation_rows(conn, conversation_facts, rows)
 
 
 def facts_rows(
