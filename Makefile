@@ -34,6 +34,7 @@ demo: install $(DEMO_HOME)/passphrase $(DEMO_HOME)/admin-password
 	$(DEMO_ENV) $(BIN)/auditkit init
 	$(DEMO_ENV) $(BIN)/auditkit import $(DEMO_DATA)
 	$(DEMO_ENV) $(BIN)/auditkit verify
+	$(DEMO_ENV) $(BIN)/auditkit scan
 	$(DEMO_ENV) $(BIN)/auditkit check
 	$(DEMO_ENV) $(BIN)/auditkit users list | grep -q '^admin ' || \
 		$(DEMO_ENV) AUDITKIT_NEW_USER_PASSWORD=$$(cat $(DEMO_HOME)/admin-password) \
