@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
@@ -29,6 +31,28 @@ def _installation(ctx: click.Context) -> Installation:
         installation = Installation.open(load_settings())
         ctx.obj = installation
     return installation
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A ``(done, total)`` callback drawing a bar on a terminal; silent in logs and pipes,
+    where the command's summary says what happened. The bar starts at the first call,
+    when the total is known."""
+    bars: list[Any] = []
+
+    def advance(done: int, total: int) -> None:
+        if not sys.stderr.isatty():
+            return
+        if not bars:
+            bars.append(click.progressbar(length=total, label=label, file=sys.stderr))
+            bars[0].__enter__()
+        bars[0].update(done - bars[0].pos)
+
+    try:
+        yield advance
+    finally:
+        if bars:
+            bars[0].__exit__(None, None, None)
 
 
 def _fail(message: str) -> NoReturn:
@@ -97,21 +121,8 @@ def init() -> None:
 def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str | None) -> None:
     """Validate FILES completely, then append new conversations and events."""
     installation = _installation(ctx)
-    bars: list[Any] = []
-
-    def advance(done: int, total: int) -> None:
-        if not sys.stderr.isatty():
-            return  # no bar in logs and pipes; the summary below says what happened
-        if not bars:
-            bars.append(click.progressbar(length=total, label="importing", file=sys.stderr))
-            bars[0].__enter__()
-        bars[0].update(done - bars[0].pos)
-
-    try:
+    with _progress("importing") as advance:
         report = ingest.import_files(installation, list(files), fmt=fmt, progress=advance)
-    finally:
-        if bars:
-            bars[0].__exit__(None, None, None)
     click.echo(
         f"{report.conversations} conversations read: {report.new_conversations} new, "
         f"{report.updated_conversations} with new events, "
@@ -316,21 +327,8 @@ def scan(ctx: click.Context, workers: int | None) -> None:
     """Detect personal data in every message not yet scanned by the configured detector."""
     from auditkit.services import scan as scan_service
 
-    bars: list[Any] = []
-
-    def advance(done: int, total: int) -> None:
-        if not sys.stderr.isatty():
-            return
-        if not bars:
-            bars.append(click.progressbar(length=total, label="scanning", file=sys.stderr))
-            bars[0].__enter__()
-        bars[0].update(done - bars[0].pos)
-
-    try:
+    with _progress("scanning") as advance:
         report = scan_service.scan_messages(_installation(ctx), workers=workers, progress=advance)
-    finally:
-        if bars:
-            bars[0].__exit__(None, None, None)
     if report.messages == 0:
         click.echo(f"nothing to scan: every message is scanned by {report.detector_key}")
         return

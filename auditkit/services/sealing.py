@@ -104,22 +104,21 @@ def open_records(
     keys.load(
         subject for _, _, entry in records if (subject := sealed_subject(entry["body"])) is not None
     )
-    opened: list[tuple[int, str, dict[str, Any]]] = []
-    for seq, kind, entry in records:
-        subject = sealed_subject(entry["body"])
-        if subject is not None:
-            entry = {
+    return [
+        (
+            seq,
+            kind,
+            {
                 **entry,
-                "body": unseal_body(
-                    kind,
-                    entry["body"],
-                    data_key=keys.for_reading(subject),
-                    seq=seq,
-                    conversation=entry["conversation"],
+                "body": unseal_mapping(
+                    kind, entry["body"], seq=seq, conversation=entry["conversation"], keys=keys
                 ),
             }
-        opened.append((seq, kind, entry))
-    return opened
+            if sealed_subject(entry["body"]) is not None
+            else entry,
+        )
+        for seq, kind, entry in records
+    ]
 
 
 def unseal_mapping(

@@ -255,6 +255,18 @@ def selected_seqs(
     return [int(seq) for (seq,) in conn.execute(query)]
 
 
+def _stored_entry(row: Any) -> StoredEntry:
+    return StoredEntry(
+        seq=int(row.seq),
+        kind=row.kind,
+        conversation_key=row.conversation_key,
+        recorded_at=row.recorded_at,
+        occurred_at=row.occurred_at,
+        entry=bytes(row.entry),
+        leaf_hash=bytes(row.leaf_hash),
+    )
+
+
 def entries_by_seq(conn: Connection, seqs: Sequence[int]) -> list[StoredEntry]:
     """The log rows with the given seqs, in seq order."""
     found: list[StoredEntry] = []
@@ -263,17 +275,7 @@ def entries_by_seq(conn: Connection, seqs: Sequence[int]) -> list[StoredEntry]:
         for row in conn.execute(
             select(log_entries).where(log_entries.c.seq.in_(part)).order_by(log_entries.c.seq)
         ):
-            found.append(
-                StoredEntry(
-                    seq=int(row.seq),
-                    kind=row.kind,
-                    conversation_key=row.conversation_key,
-                    recorded_at=row.recorded_at,
-                    occurred_at=row.occurred_at,
-                    entry=bytes(row.entry),
-                    leaf_hash=bytes(row.leaf_hash),
-                )
-            )
+            found.append(_stored_entry(row))
     return found
 
 
@@ -412,15 +414,4 @@ def entries_in_range(conn: Connection, start: int, stop: int) -> list[StoredEntr
         .where(and_(log_entries.c.seq >= start, log_entries.c.seq < stop))
         .order_by(log_entries.c.seq)
     )
-    return [
-        StoredEntry(
-            seq=int(row.seq),
-            kind=row.kind,
-            conversation_key=row.conversation_key,
-            recorded_at=row.recorded_at,
-            occurred_at=row.occurred_at,
-            entry=bytes(row.entry),
-            leaf_hash=bytes(row.leaf_hash),
-        )
-        for row in rows
-    ]
+    return [_stored_entry(row) for row in rows]
