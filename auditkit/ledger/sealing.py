@@ -174,6 +174,29 @@ def seal_body(
 ) -> dict[str, Any]:
     """The body to store: personal fields replaced by one AES-256-GCM ciphertext."""
     clear, personal = split_personal(kind, body)
+    return seal_parts(
+        kind,
+        clear,
+        personal,
+        subject=subject,
+        data_key=data_key,
+        seq=seq,
+        conversation=conversation,
+    )
+
+
+def seal_parts(
+    kind: str,
+    clear: dict[str, Any],
+    personal: Mapping[str, Any],
+    *,
+    subject: str,
+    data_key: bytes,
+    seq: int,
+    conversation: str | None,
+) -> dict[str, Any]:
+    """:func:`seal_body` for a body already split by :func:`split_personal` (``clear`` is
+    completed in place and returned)."""
     if not personal:
         return clear
     nonce = os.urandom(NONCE_BYTES)

@@ -13,7 +13,7 @@ from auditkit.ledger import merkle
 from auditkit.ledger.checkpoint import Checkpoint, Signer, sign_checkpoint
 from auditkit.ledger.projection import Projection
 from auditkit.ledger.records import Record, RecordDraft, RecordKind, encode_entry, format_time
-from auditkit.ledger.sealing import seal_body, split_personal
+from auditkit.ledger.sealing import seal_parts, split_personal
 from auditkit.services.installation import Installation, utc_now
 from auditkit.services.sealing import DataKeys
 from auditkit.storage import ledger_store
@@ -122,15 +122,17 @@ class AppendBatch:
         if self.data_keys is None or draft.conversation is None:
             return draft
         kind = str(draft.kind)
-        if not split_personal(kind, draft.body)[1]:
+        clear, personal = split_personal(kind, draft.body)
+        if not personal:
             return draft
         if kind == RecordKind.CONVERSATION_OPENED:
             subject = draft.body["customer"]
         else:
             subject = self.projection.conversations[draft.conversation]["customer"]
-        body = seal_body(
+        body = seal_parts(
             kind,
-            draft.body,
+            clear,
+            personal,
             subject=subject,
             data_key=self.data_keys.for_sealing(subject),
             seq=seq,
