@@ -72,6 +72,7 @@ class Permission(StrEnum):
     DISPUTE_READ = "dispute.read"  # read disputes
     DASHBOARD_READ = "dashboard.read"  # the quality dashboard
     GRADER_CHECK = "grader.check"  # spot-check reviewers' reviews (grade the grader)
+    REPORT_AUDIT = "report.audit"  # generate and download audit reports and their export bundles
 
 
 ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
@@ -85,6 +86,7 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
             Permission.RUBRIC_READ,
             Permission.DISPUTE_READ,
             Permission.DASHBOARD_READ,
+            Permission.REPORT_AUDIT,
         }
     ),
     Role.QA_REVIEWER: frozenset(

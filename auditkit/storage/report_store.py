@@ -37,6 +37,17 @@ def known_participants(conn: Connection, ids: Sequence[str], *, roles: Sequence[
     return {pid for (pid,) in conn.execute(query).tuples()}
 
 
+def staff_ids(conn: Connection, *, roles: Sequence[str]) -> list[str]:
+    """Every participant id that took part in some conversation in one of ``roles``, sorted."""
+    query = (
+        select(participants.c.participant_id)
+        .where(participants.c.role.in_(list(roles)))
+        .distinct()
+        .order_by(participants.c.participant_id)
+    )
+    return [pid for (pid,) in conn.execute(query).tuples()]
+
+
 def known_channels(conn: Connection) -> set[str]:
     """Every channel some conversation came in on."""
     return {c for (c,) in conn.execute(select(conversations.c.channel).distinct()).tuples()}
