@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import json
 import os
@@ -111,6 +112,16 @@ def export_bundle(installation: Installation, out: Path, scope: ExportScope) -> 
     )
 
 
+def _proof_line(seq: int, proof: Sequence[bytes]) -> bytes:
+    """``{"seq":N,"proof":["<base64>",…]}`` and a newline: compact JSON, built directly.
+
+    Whole-ledger bundles hold hundreds of thousands of proofs; formatting them by hand is
+    several times cheaper than ``json.dumps`` and gives the same bytes.
+    """
+    hashes = b'","'.join(binascii.b2a_base64(value, newline=False) for value in proof)
+    return b'{"seq":%d,"proof":[%s]}\n' % (seq, b'"' + hashes + b'"' if proof else b"")
+
+
 def _write(
     out: Path,
     installation: Installation,
@@ -126,17 +137,7 @@ def _write(
             "checkpoint.txt": checkpoint.note.encode("utf-8"),
             "verifier.key": (verifier_key + "\n").encode("utf-8"),
             "records.jsonl": b"".join(p.entry + b"\n" for p in proofs),
-            "proofs.jsonl": b"".join(
-                json.dumps(
-                    {
-                        "seq": p.seq,
-                        "proof": [base64.b64encode(h).decode("ascii") for h in p.proof],
-                    },
-                    separators=(",", ":"),
-                ).encode("ascii")
-                + b"\n"
-                for p in proofs
-            ),
+            "proofs.jsonl": b"".join(_proof_line(p.seq, p.proof) for p in proofs),
         }
         for name, data in contents.items():
             (staging / name).write_bytes(data)

@@ -67,20 +67,18 @@ def inclusion_proofs(
     for seq in seqs:
         if not 0 <= seq < size:
             raise NotFound(f"seq {seq} is not in the checkpointed tree of size {size}")
-    plans = [merkle.inclusion_proof_nodes(seq, size) for seq in seqs]
     if len(seqs) * 8 >= size:
         # A large share of the tree (a whole-period export): reading every node level by
         # level is far cheaper than IN-lists of scattered nodes.
         hashes = ledger_store.all_node_hashes(conn, size)
         entries = {e.seq: e for e in ledger_store.entries_in_range(conn, min(seqs), max(seqs) + 1)}
     else:
-        wanted = {node for plan in plans for node in plan.nodes}
-        hashes = ledger_store.node_hashes(conn, wanted)
+        hashes = ledger_store.node_hashes(conn, merkle.inclusion_proofs_nodes(seqs, size))
         entries = {e.seq: e for e in ledger_store.entries_by_seq(conn, list(seqs))}
+    paths = merkle.build_inclusion_proofs(seqs, size, hashes)
     proofs: list[InclusionProof] = []
-    for seq, plan in zip(seqs, plans, strict=True):
+    for seq, proof in zip(seqs, paths, strict=True):
         entry = entries[seq]
-        proof = merkle.build_proof(plan, hashes)
         proofs.append(
             InclusionProof(
                 seq=seq,

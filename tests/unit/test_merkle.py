@@ -17,9 +17,11 @@ from auditkit.ledger.merkle import (
     EMPTY_ROOT,
     CompactRange,
     NodeId,
+    build_inclusion_proofs,
     build_proof,
     consistency_proof_nodes,
     inclusion_proof_nodes,
+    inclusion_proofs_nodes,
     leaf_hash,
     node_hash,
     peak_nodes,
@@ -246,6 +248,47 @@ def test_inclusion_proof_from_stored_nodes_matches_rfc_path(
     assert proof == ref_path(index, hashes)
     verify_inclusion(hashes[index], index, size, proof, ref_mth(hashes))
     assert root_from_inclusion_proof(hashes[index], index, size, proof) == ref_mth(hashes)
+
+
+def test_batched_proofs_for_every_index_and_size_up_to_64_match_the_rfc() -> None:
+    for size in range(1, 65):
+        hashes = make_leaves(size)
+        everything = all_nodes(hashes)
+        indices = list(range(size))
+        needed = inclusion_proofs_nodes(indices, size)
+        assert needed <= everything.keys()
+        only_needed = {node: everything[node] for node in needed}
+        assert build_inclusion_proofs(indices, size, only_needed) == [
+            ref_path(index, hashes) for index in indices
+        ], size
+
+
+@settings(deadline=None)
+@given(size=st.integers(1, 300), salt=st.binary(max_size=8), data=st.data())
+def test_batched_proofs_of_some_leaves_need_only_their_nodes(
+    size: int, salt: bytes, data: st.DataObject
+) -> None:
+    hashes = make_leaves(size, salt)
+    indices = data.draw(st.lists(st.integers(0, size - 1), max_size=20), label="indices")
+    needed = inclusion_proofs_nodes(indices, size)
+    assert len(needed) <= len(peak_nodes(size)) + len(indices) * ceil_log2(size)
+    nodes = all_nodes(hashes)
+    proofs = build_inclusion_proofs(indices, size, {n: nodes[n] for n in needed})
+    assert proofs == [ref_path(index, hashes) for index in indices]
+
+
+def test_batched_proofs_refuse_a_leaf_outside_the_tree_and_name_a_missing_node() -> None:
+    nodes = all_nodes(make_leaves(8))
+    with pytest.raises(ProofError, match="not in a tree of size 8"):
+        inclusion_proofs_nodes([8], 8)
+    with pytest.raises(ProofError, match="not in a tree of size 8"):
+        build_inclusion_proofs([-1], 8, nodes)
+    del nodes[NodeId(1, 1)]
+    with pytest.raises(ProofError, match=r"NodeId\(level=1, index=1\)"):
+        build_inclusion_proofs([0], 8, nodes)
+    del nodes[NodeId(3, 0)]
+    with pytest.raises(ProofError, match=r"NodeId\(level=3, index=0\)"):
+        build_inclusion_proofs([0], 8, nodes)
 
 
 @settings(deadline=None)
