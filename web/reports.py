@@ -1,17 +1,22 @@
-"""Report downloads: coaching reports and coaching packs as PDF, generated on request and recorded."""
+"""Reports on the web: audit reports kept for download, and coaching reports and packs as PDF,
+generated on request; every report and download is recorded."""
 
 from __future__ import annotations
 
 import re
 import tempfile
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, redirect, render_template, request, send_file, url_for
+from werkzeug.datastructures import MultiDict
 
-from auditkit.services import packs, reports
+from auditkit.services import packs, reports, stored_reports
 from auditkit.services.accounts import Permission
+from auditkit.services.review_errors import InputRefused
 
 from .context import installation, user
+from .forms import optional_date, refuse_if
 from .security import requires
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -76,4 +81,88 @@ def pack() -> Response:
         pdf,
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="coaching-pack-{name}.pdf"'},
+    )
+
+
+@bp.get("/audit")
+@requires(Permission.REPORT_AUDIT)
+def audit_form() -> str:
+    """The audit report's scope form and the audit reports recorded so far."""
+    return _audit_page(MultiDict(), problems=[])
+
+
+@bp.post("/audit")
+@requires(Permission.REPORT_AUDIT)
+def audit_generate() -> Response | tuple[str, int]:
+    """Generate an audit report over the posted scope, keep it, and show it (POST-redirect-GET);
+    a refused scope shows the form again with the reason and the input kept."""
+    from auditkit.reports import render_audit
+
+    try:
+        scope = audit_scope(request.form)
+        report = stored_reports.generate_audit_report(
+            installation(), user(), scope, renderer=render_audit
+        )
+    except InputRefused as refused:
+        return _audit_page(request.form, problems=[str(p) for p in refused.problems]), 400
+    except reports.ReportScopeInvalid as refused:
+        return _audit_page(request.form, problems=[str(refused)]), 400
+    return redirect(url_for("reports.audit_show", report_id=report.report_id), code=303)
+
+
+@bp.get("/audit/<report_id>")
+@requires(Permission.REPORT_AUDIT)
+def audit_show(report_id: str) -> str:
+    """One kept audit report: its checkpoint, hashes, record and downloads."""
+    report = stored_reports.stored_audit_report(installation(), report_id)
+    return render_template(
+        "audit_report.html",
+        report=report,
+        earlier=stored_reports.audit_reports(installation()),
+    )
+
+
+@bp.get("/audit/<report_id>/<part>")
+@requires(Permission.REPORT_AUDIT)
+def audit_download(report_id: str, part: str) -> Response:
+    """Send a kept report's PDF, HTML or bundle (zip) as a download; the download is recorded."""
+    found = stored_reports.download_audit_report(installation(), user(), report_id, part)
+    return send_file(
+        found.path,
+        mimetype=found.mimetype,
+        as_attachment=True,
+        download_name=found.download_name,
+        max_age=0,
+    )
+
+
+def audit_scope(form: MultiDict[str, str]) -> reports.ReportScope:
+    """The posted scope: whole UTC days from ``since`` to ``until`` (both included)."""
+    problems: list[str] = []
+    since = optional_date(form, "since", "from", problems)
+    until = optional_date(form, "until", "to", problems)
+    if since and until and since > until:
+        problems.append(f"from ({since}) must not be after to ({until})")
+    refuse_if(problems)
+    return reports.ReportScope(
+        since=datetime.combine(since, time(0), tzinfo=UTC) if since else None,
+        until=datetime.combine(until + timedelta(days=1), time(0), tzinfo=UTC) if until else None,
+        channels=_chosen(form, "channels"),
+        agents=_chosen(form, "agents"),
+        policies=_chosen(form, "policies"),
+    )
+
+
+def _chosen(form: MultiDict[str, str], name: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v.strip() for v in form.getlist(name) if v.strip()))
+
+
+def _audit_page(form: MultiDict[str, str], *, problems: list[str]) -> str:
+    return render_template(
+        "audit_report_form.html",
+        choices=stored_reports.audit_report_choices(installation()),
+        earlier=stored_reports.audit_reports(installation()),
+        form=form,
+        chosen={name: _chosen(form, name) for name in ("channels", "agents", "policies")},
+        problems=problems,
     )

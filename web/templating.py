@@ -21,6 +21,7 @@ NAVIGATION = (
     ("calibration.index", "Calibration", Permission.CALIBRATION_READ),
     ("disputes.index", "Disputes", Permission.DISPUTE_READ),
     ("dashboard.graders", "Graders", Permission.GRADER_CHECK),
+    ("reports.audit_form", "Audit reports", Permission.REPORT_AUDIT),
 )
 
 

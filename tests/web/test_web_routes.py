@@ -37,6 +37,10 @@ EXPECTED: dict[str, set[str]] = {
     "coaching.index": {"admin", "qa_reviewer", "coach"},
     "reports.coaching": {"admin", "qa_reviewer", "coach"},
     "reports.pack": {"admin", "qa_reviewer", "coach"},
+    "reports.audit_form": {"admin", "compliance_officer"},
+    "reports.audit_generate": {"admin", "compliance_officer"},
+    "reports.audit_show": {"admin", "compliance_officer"},
+    "reports.audit_download": {"admin", "compliance_officer"},
     "rubrics.index": ALL,
     "rubrics.show": ALL,
     "calibration.index": {"admin", "qa_reviewer", "coach"},
@@ -59,6 +63,7 @@ EXPECTED: dict[str, set[str]] = {
     "static": ALL,
 }
 PUBLIC = {"auth.login", "static"}
+NO_REPORT = "audit-20240101T000000Z-0000abcd"  # well-formed, never generated: 404 when allowed
 # Webhooks authenticate by token, not by session and role: tests/integration/chatwoot covers them.
 TOKEN_AUTHENTICATED = {"hooks.chatwoot"}
 
@@ -131,6 +136,10 @@ def urls(world: World) -> Callable[[str, str], str]:
             "coaching.index": "/coaching",
             "reports.coaching": "/reports/coaching",
             "reports.pack": "/reports/pack",
+            "reports.audit_form": "/reports/audit",
+            "reports.audit_generate": "/reports/audit",
+            "reports.audit_show": f"/reports/audit/{NO_REPORT}",
+            "reports.audit_download": f"/reports/audit/{NO_REPORT}/pdf",
             "rubrics.index": "/rubrics",
             "rubrics.show": f"/rubrics/{world.rubric_hash}",
             "calibration.index": "/calibration",
