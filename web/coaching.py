@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from auditkit.services.accounts import Permission
 from auditkit.services.packs import PackFilters, find_examples
-from auditkit.services.reports import ReportScopeInvalid, _criterion_labels
+from auditkit.services.report_parts import ReportScopeInvalid, criterion_labels
 from auditkit.services.review import EXAMPLE_LABELS
 from auditkit.storage import report_store
 from auditkit.storage.db import read_transaction
@@ -65,7 +65,7 @@ def index() -> str:
     return render_template(
         "coaching.html",
         examples=examples,
-        criteria=sorted(_criterion_labels(installation()).items(), key=lambda kv: kv[1]),
+        criteria=sorted(criterion_labels(installation()).items(), key=lambda kv: kv[1]),
         channels=channels,
         labels=EXAMPLE_LABELS,
         chosen=chosen,

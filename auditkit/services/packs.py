@@ -4,7 +4,7 @@ A coaching pack gathers N real examples reviewers marked (exemplary or needing w
 criterion or an intent, across agents, for an enablement session. Every piece of text goes
 through the same redaction as the coaching report before it is searched or shown, so a
 full-text search can never reveal personal data. The pack is written as HTML and PDF by a
-:class:`~auditkit.services.reports.Renderer` and recorded in the ledger like a report.
+:class:`~auditkit.services.report_parts.Renderer` and recorded in the ledger like a report.
 """
 
 from __future__ import annotations
@@ -18,21 +18,20 @@ from typing import Any
 from auditkit.ledger.records import format_time
 from auditkit.services.conversations import load_conversations
 from auditkit.services.installation import Installation, utc_now
-from auditkit.services.reports import (
+from auditkit.services.report_parts import (
     STAFF_ROLES,
     CoachingExampleView,
     EmptyScope,
     Renderer,
     ReportResult,
-    ReportScope,
     ReportScopeInvalid,
-    _check_dates,
-    _check_out,
-    _comments_by_message,
-    _criterion_labels,
-    _example,
-    _redact,
-    _write,
+    check_dates,
+    check_out,
+    comments_by_message,
+    criterion_labels,
+    redact,
+    view_example,
+    write_report,
 )
 from auditkit.services.review import EXAMPLE_LABELS
 from auditkit.services.review_redaction import Redactor, default_redactor
@@ -67,7 +66,7 @@ class PackFilters:
             "channel": self.channel,
             "since": format_time(self.since) if self.since else None,
             "until": format_time(self.until) if self.until else None,
-            "search": _redact(redactor, self.search) if self.search else None,
+            "search": redact(redactor, self.search) if self.search else None,
         }
 
 
@@ -122,12 +121,12 @@ def find_examples(
     redactor = redactor or default_redactor()
     if not 1 <= limit <= MAX_LIMIT:
         raise ReportScopeInvalid(f"the limit must be between 1 and {MAX_LIMIT}, not {limit}")
-    _check_dates(ReportScope(since=filters.since, until=filters.until))
+    check_dates(filters.since, filters.until)
     if filters.label and filters.label not in EXAMPLE_LABELS:
         raise ReportScopeInvalid(
             f"unknown label: {filters.label} (use {' or '.join(EXAMPLE_LABELS)})"
         )
-    labels = _criterion_labels(installation)
+    labels = criterion_labels(installation)
     if filters.criterion and filters.criterion not in labels:
         raise ReportScopeInvalid(f"unknown criterion: {filters.criterion}")
     since = format_time(filters.since) if filters.since else None
@@ -163,7 +162,7 @@ def find_examples(
         for batch in _batches(rows):
             keys = sorted({r["conversation_key"] for r in batch})
             conversations = {c.key: c for c in load_conversations(conn, keys, master=master)}
-            comments = _comments_by_message(conn, keys)
+            comments = comments_by_message(conn, keys)
             for row in batch:
                 conversation = conversations.get(row["conversation_key"])
                 if conversation is None:
@@ -173,7 +172,7 @@ def find_examples(
                 if filters.intent and filters.intent not in conversation.intents:
                     continue
                 item = PackExample(
-                    example=_example(row, conversation, labels, comments, redactor),
+                    example=view_example(row, conversation, labels, comments, redactor),
                     first_seq=int(row["first_seq"]),
                     agent_id=row["agent_id"],
                     channel=conversation.channel,
@@ -234,7 +233,7 @@ def coaching_pack(
         until=until,
         search=search or None,
     )
-    _check_out(out)
+    check_out(out)
     examples = find_examples(installation, filters, limit=limit, redactor=redactor)
     recorded = filters.as_json(redactor)
     if not examples:
@@ -249,7 +248,7 @@ def coaching_pack(
         filters=recorded,
         examples=examples,
     )
-    return _write(
+    return write_report(
         installation,
         out,
         "coaching-pack",

@@ -20,36 +20,38 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from auditkit.errors import AuditkitError
 from auditkit.ledger.conversation import LedgerConversation
-from auditkit.ledger.records import RecordDraft, RecordKind, format_time
+from auditkit.ledger.records import RecordKind, format_time
 from auditkit.services.checks import select_policies
 from auditkit.services.conversations import load_conversations
 from auditkit.services.export import ExportScope, export_bundle
 from auditkit.services.installation import Installation, utc_now
-from auditkit.services.ledger import append_records
 from auditkit.services.metrics import refresh_metrics
+from auditkit.services.report_parts import (
+    STAFF_ROLES,
+    BundleInfo,
+    CoachingExampleView,
+    EmptyScope,
+    Renderer,
+    ReportRefused,
+    ReportResult,
+    ReportScopeInvalid,
+    check_dates,
+    check_out,
+    comments_by_message,
+    criterion_labels,
+    redact,
+    view_example,
+    write_report,
+)
+from auditkit.services.report_parts import ExampleLine as ExampleLine  # re-exported
+from auditkit.services.report_parts import RenderedReport as RenderedReport  # re-exported
 from auditkit.services.review_redaction import Redactor, default_redactor
-from auditkit.services.review_rubrics import available_rubrics
 from auditkit.services.verify import verify_ledger
-from auditkit.storage import ledger_store, metrics_store, report_store, review_store
+from auditkit.storage import ledger_store, metrics_store, report_store
 from auditkit.storage.db import read_transaction
 
 MAX_FAILURES_PER_POLICY = 50
-MAX_EVIDENCE_CHARS = 400
-STAFF_ROLES = ("agent", "supervisor")
-
-
-class ReportScopeInvalid(AuditkitError):
-    """The scope asked for cannot make a report (inverted dates, unknown agent, …)."""
-
-
-class EmptyScope(ReportScopeInvalid):
-    """No conversation (or no review) falls in the scope: no empty report is written."""
-
-
-class ReportRefused(AuditkitError):
-    """The report cannot be written where asked."""
 
 
 @dataclass(frozen=True)
@@ -88,16 +90,6 @@ class CheckpointInfo:
     verified: bool
     verification: str
     problems: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class BundleInfo:
-    """The export bundle that proves the report's records."""
-
-    directory: str
-    manifest_sha256: str
-    records: int
-    export_seq: int
 
 
 @dataclass(frozen=True)
@@ -233,29 +225,6 @@ class CriterionComparison:
 
 
 @dataclass(frozen=True)
-class ExampleLine:
-    """One redacted message of an example excerpt."""
-
-    seq: int
-    author: str
-    text: str
-
-
-@dataclass(frozen=True)
-class CoachingExampleView:
-    """A message range a reviewer marked, with the comment and the criterion it illustrates."""
-
-    conversation_key: str
-    label: str
-    criterion_id: str
-    criterion_label: str
-    reviewer: str
-    note: str
-    lines: tuple[ExampleLine, ...]
-    comments: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class CoachingReport:
     """Everything a coaching report shows for one agent."""
 
@@ -278,28 +247,6 @@ class CoachingReport:
     examples: tuple[CoachingExampleView, ...]
 
 
-@dataclass(frozen=True)
-class RenderedReport:
-    """A report laid out: its HTML and the PDF made from it."""
-
-    html: str
-    pdf: bytes
-
-
-Renderer = Callable[[Any], RenderedReport]
-
-
-@dataclass(frozen=True)
-class ReportResult:
-    """Where a report was written and the ledger record of it."""
-
-    html_path: Path
-    pdf_path: Path
-    record_seq: int
-    pdf_sha256: str
-    bundle: BundleInfo | None = None
-
-
 # --- the audit report ----------------------------------------------------------------------
 
 
@@ -318,8 +265,8 @@ def audit_report(
     """
     installation.require_schema()
     redactor = redactor or default_redactor()
-    _check_dates(scope)
-    _check_out(out)
+    check_dates(scope.since, scope.until)
+    check_out(out)
     policies = {p.id: p for p in select_policies(installation, scope.policies)}
     refresh_metrics(installation)
     since, until = _text_times(scope)
@@ -387,7 +334,7 @@ def audit_report(
         erasures=erasures,
         qa=_qa_summary(reviews),
     )
-    return _write(
+    return write_report(
         installation,
         out,
         "audit-report",
@@ -405,19 +352,6 @@ def audit_report(
         actor=actor,
         bundle=bundle,
     )
-
-
-def _check_dates(scope: ReportScope) -> None:
-    if scope.since and scope.until and scope.since >= scope.until:
-        raise ReportScopeInvalid(
-            f"--since ({format_time(scope.since)}) must be earlier than "
-            f"--until ({format_time(scope.until)})"
-        )
-
-
-def _check_out(out: Path) -> None:
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise ReportRefused(f"{out} already exists and is not an empty directory")
 
 
 def _text_times(scope: ReportScope) -> tuple[str | None, str | None]:
@@ -480,14 +414,6 @@ def _verified_checkpoint(installation: Installation, tree_size: int) -> Checkpoi
     )
 
 
-def _redact(redactor: Redactor, text: str, conversation: LedgerConversation | None = None) -> str:
-    people = conversation.participants.values() if conversation is not None else ()
-    redacted = redactor.redact(text, participants=people).text
-    if len(redacted) > MAX_EVIDENCE_CHARS:
-        redacted = redacted[: MAX_EVIDENCE_CHARS - 1] + "…"
-    return redacted
-
-
 def _evidence_summary(kind: str, body: Mapping[str, Any]) -> str:
     parts = [
         f"{k}={body[k]}"
@@ -522,7 +448,7 @@ def _policy_summaries(
                     continue
                 text = event.body.get("text")
                 excerpt = (
-                    _redact(redactor, str(text), conversation)
+                    redact(redactor, str(text), conversation)
                     if text is not None
                     else _evidence_summary(event.kind, event.body)
                 )
@@ -531,7 +457,7 @@ def _policy_summaries(
                 FailedCheck(
                     conversation_key=row["conversation_key"],
                     severity=row["severity"],
-                    explanation=_redact(redactor, row["explanation"], conversation),
+                    explanation=redact(redactor, row["explanation"], conversation),
                     evidence=tuple(evidence),
                 )
             )
@@ -593,7 +519,7 @@ def _ledger_entries(
                 action = "hold added" if kind == RecordKind.LEGAL_HOLD_ADDED else "hold released"
                 subject = body.get("subject")
                 detail = subject_reference(str(subject)) if subject else ""
-            reason = _redact(redactor, str(body.get("reason", "")))
+            reason = redact(redactor, str(body.get("reason", "")))
             detail = f"{detail}; reason: {reason}" if detail else f"reason: {reason}"
             erasures.append(AccessEntry(seq, at, kind, action, actor, key, detail))
     return tuple(access), tuple(erasures)
@@ -601,7 +527,7 @@ def _ledger_entries(
 
 def _access_detail(action: str, body: Mapping[str, Any], redactor: Redactor) -> str:
     if action == "reveal":
-        return "reason: " + _redact(redactor, str(body.get("reason", "")))
+        return "reason: " + redact(redactor, str(body.get("reason", "")))
     if action == "export":
         scope = body.get("scope") or {}
         count = len(scope.get("conversations") or [])
@@ -609,7 +535,7 @@ def _access_detail(action: str, body: Mapping[str, Any], redactor: Redactor) -> 
         return f"{what}, {body.get('records', '?')} records"
     if action == "report":
         return f"{body.get('report', '')} report, {body.get('conversations', '?')} conversations"
-    return _redact(redactor, str(body.get("reason", "")))
+    return redact(redactor, str(body.get("reason", "")))
 
 
 def _qa_summary(reviews: Sequence[Mapping[str, Any]]) -> QaSummary:
@@ -661,49 +587,6 @@ def summarise_metrics(rows: Sequence[Mapping[str, Any]]) -> MetricsSummary:
     )
 
 
-def _write(
-    installation: Installation,
-    out: Path,
-    stem: str,
-    rendered: RenderedReport,
-    body: dict[str, Any],
-    *,
-    actor: str | None,
-    bundle: BundleInfo | None = None,
-) -> ReportResult:
-    """Write the HTML and PDF, then append the ``access`` record naming their hashes."""
-    out.mkdir(parents=True, exist_ok=True)
-    html_path, pdf_path = out / f"{stem}.html", out / f"{stem}.pdf"
-    html_bytes = rendered.html.encode("utf-8")
-    html_path.write_bytes(html_bytes)
-    pdf_path.write_bytes(rendered.pdf)
-    pdf_sha = hashlib.sha256(rendered.pdf).hexdigest()
-    (record,) = append_records(
-        installation,
-        [
-            RecordDraft(
-                kind=RecordKind.ACCESS,
-                conversation=None,
-                occurred_at=utc_now(),
-                body={
-                    "action": "report",
-                    "actor": actor or installation.settings.actor,
-                    **body,
-                    "pdf_sha256": pdf_sha,
-                    "html_sha256": hashlib.sha256(html_bytes).hexdigest(),
-                },
-            )
-        ],
-    )
-    return ReportResult(
-        html_path=html_path,
-        pdf_path=pdf_path,
-        record_seq=record.seq,
-        pdf_sha256=pdf_sha,
-        bundle=bundle,
-    )
-
-
 # --- the coaching report -------------------------------------------------------------------
 
 STRENGTH_COUNT = 3
@@ -727,8 +610,8 @@ def coaching_report(
     installation.require_schema()
     scope = scope or ReportScope()
     redactor = redactor or default_redactor()
-    _check_dates(scope)
-    _check_out(out)
+    check_dates(scope.since, scope.until)
+    check_out(out)
     refresh_metrics(installation)
     since, until = _text_times(scope)
     master = installation.master_key()
@@ -751,8 +634,8 @@ def coaching_report(
             if example_keys
             else {}
         )
-        comments = _comments_by_message(conn, example_keys)
-    labels = _criterion_labels(installation)
+        comments = comments_by_message(conn, example_keys)
+    labels = criterion_labels(installation)
     criteria = _criteria(scores, {int(r["seq"]) for r in mine}, labels)
     ranked = sorted((c for c in criteria if c.gap is not None), key=lambda c: c.gap or 0.0)
     my_scores = [float(r["score"]) for r in mine if r["score"] is not None]
@@ -779,12 +662,12 @@ def coaching_report(
         metrics=summarise_metrics(my_metrics),
         team_metrics=summarise_metrics(team_metrics),
         examples=tuple(
-            _example(row, conversations[row["conversation_key"]], labels, comments, redactor)
+            view_example(row, conversations[row["conversation_key"]], labels, comments, redactor)
             for row in examples
             if row["conversation_key"] in conversations
         )[:MAX_EXAMPLES],
     )
-    return _write(
+    return write_report(
         installation,
         out,
         "coaching-report",
@@ -792,14 +675,6 @@ def coaching_report(
         {"report": "coaching", "agent": agent, "scope": scope.as_json(), "reviews": len(mine)},
         actor=actor,
     )
-
-
-def _criterion_labels(installation: Installation) -> dict[str, str]:
-    labels: dict[str, str] = {}
-    for rubric in available_rubrics(installation):
-        for _section, item in rubric.criteria():
-            labels.setdefault(item.id, item.label)
-    return labels
 
 
 def _criteria(
@@ -825,46 +700,3 @@ def _criteria(
         )
         for criterion in sorted(team_scores)
     ]
-
-
-def _comments_by_message(conn: Connection, keys: Sequence[str]) -> dict[int, list[str]]:
-    found: dict[int, list[str]] = defaultdict(list)
-    for key in keys:
-        for row in review_store.comments_for_conversation(conn, key):
-            found[int(row["message_seq"])].append(f"{row['author']}: {row['text']}")
-    return found
-
-
-def _example(
-    row: Mapping[str, Any],
-    conversation: LedgerConversation,
-    labels: Mapping[str, str],
-    comments: Mapping[int, list[str]],
-    redactor: Redactor,
-) -> CoachingExampleView:
-    lines = []
-    notes: list[str] = []
-    for event in conversation.events:
-        if event.kind != "message" or not row["first_seq"] <= event.seq <= row["last_seq"]:
-            continue
-        author = event.body.get("author")
-        role = conversation.role_of(author) or "unknown"
-        who = str(author) if role in STAFF_ROLES or role == "bot" else role
-        lines.append(
-            ExampleLine(
-                seq=event.seq,
-                author=who,
-                text=_redact(redactor, str(event.body.get("text", "")), conversation),
-            )
-        )
-        notes.extend(_redact(redactor, c, conversation) for c in comments.get(event.seq, ()))
-    return CoachingExampleView(
-        conversation_key=row["conversation_key"],
-        label=row["label"],
-        criterion_id=row["criterion_id"],
-        criterion_label=labels.get(row["criterion_id"], row["criterion_id"]),
-        reviewer=row["reviewer"],
-        note=_redact(redactor, row["note"], conversation),
-        lines=tuple(lines),
-        comments=tuple(notes),
-    )
