@@ -15,6 +15,7 @@ from auditkit.importers.model import Conversation, Event, SourceItem
 from auditkit.ledger.records import RecordDraft, RecordKind
 from auditkit.services.installation import Installation, utc_now
 from auditkit.services.ledger import AppendBatch, appending
+from auditkit.services.metrics import refresh_metrics
 from auditkit.storage import ledger_store
 
 # Conversations per write transaction: each transaction commits and signs one checkpoint.
@@ -44,6 +45,7 @@ class ImportReport:
     unchanged_conversations: int = 0
     records_appended: int = 0
     tree_size: int = 0
+    metrics_refreshed: int = 0
 
     @property
     def conversations(self) -> int:
@@ -142,7 +144,9 @@ def import_files(
     progress: Progress | None = None,
     batch_conversations: int = BATCH_CONVERSATIONS,
 ) -> ImportReport:
-    """Validate all ``paths``, then append new conversations and new events batch by batch."""
+    """Validate all ``paths``, append new conversations and new events batch by batch, then
+    bring ``conversation_metrics`` up to date (after the appends have committed, so the
+    append transactions stay short)."""
     installation.require_schema()
     items, summaries = read_inputs(paths, fmt)
     report = ImportReport(files=summaries)
@@ -162,6 +166,7 @@ def import_files(
         done += len(chunk)
         if progress is not None:
             progress(done, len(items))
+    report.metrics_refreshed = refresh_metrics(installation)
     return report
 
 

@@ -1,10 +1,13 @@
-"""Keep the ``conversation_metrics`` query table up to date with the log."""
+"""Keep the ``conversation_metrics`` query table up to date with the log, and read it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from auditkit.ledger.records import format_time
+from auditkit.errors import NotFound
+from auditkit.ledger.records import format_time, parse_time
+from auditkit.ledger.sealing import MasterKey
 from auditkit.metrics import ConversationMetrics, compute_metrics
 from auditkit.services.conversations import load_conversations
 from auditkit.services.installation import Installation
@@ -35,24 +38,75 @@ def metrics_row(metrics: ConversationMetrics) -> dict[str, Any]:
     }
 
 
-def refresh_metrics(installation: Installation, *, page: int = PAGE) -> int:
-    """Recompute the metrics of every conversation changed since they were last computed.
+def metrics_from_row(row: Mapping[str, Any]) -> ConversationMetrics:
+    """The metrics value of a stored ``conversation_metrics`` row."""
+    first, last = row["first_event_at"], row["last_event_at"]
+    return ConversationMetrics(
+        conversation_key=row["conversation_key"],
+        last_seq=int(row["last_seq"]),
+        channel=row["channel"],
+        first_meaningful_response_seconds=row["first_response_seconds"],
+        resolution_seconds=row["resolution_seconds"],
+        sessions=int(row["sessions"]),
+        reopens=int(row["reopens"]),
+        transfers=int(row["transfers"]),
+        escalations=int(row["escalations"]),
+        resolved=bool(row["resolved"]),
+        contained=bool(row["contained"]),
+        csat=row["csat"],
+        first_event_at=parse_time(first) if first else None,
+        last_event_at=parse_time(last) if last else None,
+    )
 
-    Returns how many conversations were refreshed. Sealed messages are opened with the
-    master key so canned acknowledgements are recognised; erased text counts as substance.
+
+def refresh_metrics(
+    installation: Installation, *, keys: Sequence[str] | None = None, page: int = PAGE
+) -> int:
+    """Recompute the metrics of conversations changed since they were last computed.
+
+    Every stale conversation, or with ``keys`` exactly those conversations (an appender
+    knows what it touched, and finding stale rows costs a scan of every conversation).
+    Returns how many were recomputed. Sealed messages are opened with the master key so
+    canned acknowledgements are recognised; erased text counts as substance.
     """
     installation.require_schema()
     master = installation.master_key()
+    if keys is not None:
+        wanted = list(dict.fromkeys(keys))
+        for start in range(0, len(wanted), page):
+            _recompute(installation, wanted[start : start + page], master=master)
+        return len(wanted)
     refreshed = 0
     while True:
         with read_transaction(installation.engine) as conn:
-            keys = metrics_store.stale_metric_keys(conn, limit=page)
-            if not keys:
-                return refreshed
-            rows = [
-                metrics_row(compute_metrics(c))
-                for c in load_conversations(conn, keys, master=master)
-            ]
-        with operational_transaction(installation.engine) as conn:
-            metrics_store.replace_metrics(conn, rows)
-        refreshed += len(rows)
+            stale = metrics_store.stale_metric_keys(conn, limit=page)
+        if not stale:
+            return refreshed
+        _recompute(installation, stale, master=master)
+        refreshed += len(stale)
+
+
+def conversation_metrics(installation: Installation, key: str) -> ConversationMetrics:
+    """One conversation's metrics from the table, recomputed first if missing or stale.
+
+    Raises :class:`NotFound` for an unknown conversation.
+    """
+    installation.require_schema()
+    with read_transaction(installation.engine) as conn:
+        row, last_seq = metrics_store.metrics_row(conn, key)
+    if last_seq is None:
+        raise NotFound(f"unknown conversation: {key}")
+    if row is not None and int(row["last_seq"]) >= last_seq:
+        return metrics_from_row(row)
+    return _recompute(installation, [key], master=installation.master_key())[0]
+
+
+def _recompute(
+    installation: Installation, keys: Sequence[str], *, master: MasterKey | None
+) -> list[ConversationMetrics]:
+    """Compute ``keys`` from one snapshot of the log and store them, outside any append."""
+    with read_transaction(installation.engine) as conn:
+        computed = [compute_metrics(c) for c in load_conversations(conn, keys, master=master)]
+    with operational_transaction(installation.engine) as conn:
+        metrics_store.replace_metrics(conn, [metrics_row(m) for m in computed])
+    return computed

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from auditkit.ledger.records import (
 from auditkit.services.ingest import conversation_body, event_draft, event_keys
 from auditkit.services.installation import Installation, utc_now
 from auditkit.services.ledger import AppendBatch, appending
+from auditkit.services.metrics import refresh_metrics
 from auditkit.services.sealing import unseal_mapping
 from auditkit.settings import Settings
 from auditkit.storage import webhook_store
@@ -51,6 +53,8 @@ MAX_GROUP = 200
 """Most deliveries appended in one group-commit transaction."""
 
 _CORRECTION_META = ("event_key", "id", "corrects", "corrects_seq", "kind", "change")
+
+log = logging.getLogger(__name__)
 
 
 class WebhookRejected(AuditkitError):
@@ -220,6 +224,8 @@ class WebhookReceiver:
                 with self._changed:
                     self._leading = False
                     self._changed.notify_all()
+            # After releasing the lead: the next group need not wait for derived data.
+            _refresh_group_metrics(self.installation, group)
         if job.error is not None:
             raise job.error
         assert job.report is not None
@@ -316,6 +322,23 @@ def _commit_group(installation: Installation, group: Sequence[_Job]) -> None:
     finally:
         for job in group:
             job.done = True
+
+
+def _refresh_group_metrics(installation: Installation, group: Sequence[_Job]) -> None:
+    """Recompute the metrics of the conversations a committed group changed."""
+    keys = [
+        job.report.conversation
+        for job in group
+        if job.report is not None and not job.report.duplicate
+    ]
+    if not keys:
+        return
+    try:
+        refresh_metrics(installation, keys=keys)
+    except Exception:
+        # The delivery is committed and must be acknowledged; a stale metrics row is
+        # recomputed by the next reader (conversation view, sampling, reports).
+        log.exception("metrics of %d webhook conversation(s) not refreshed", len(keys))
 
 
 def _append_jobs(installation: Installation, jobs: Sequence[_Job]) -> None:

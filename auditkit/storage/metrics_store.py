@@ -1,4 +1,4 @@
-"""Rows of the ``conversation_metrics`` query table, and the reads reports make of it."""
+"""Rows of the ``conversation_metrics`` query table, and the reads reports and sampling make."""
 
 from __future__ import annotations
 
@@ -6,12 +6,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, select
+from sqlalchemy.dialects import postgresql, sqlite
 
-from auditkit.storage.derived import replace_conversation_rows, stale_conversation_keys
+from auditkit.storage.derived import stale_conversation_keys
 from auditkit.storage.report_tables import conversation_metrics
-from auditkit.storage.tables import participants
-
-CHUNK = 500
+from auditkit.storage.tables import conversations, participants
 
 
 def stale_metric_keys(conn: Connection, *, limit: int) -> list[str]:
@@ -20,8 +19,68 @@ def stale_metric_keys(conn: Connection, *, limit: int) -> list[str]:
 
 
 def replace_metrics(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Store the metrics of some conversations, replacing what was there."""
-    replace_conversation_rows(conn, conversation_metrics, rows)
+    """Store the metrics of some conversations, replacing older rows.
+
+    An upsert that keeps a row computed from a later seq: two writers refreshing the same
+    conversation at once (a webhook group and a page view) neither collide on the key nor
+    put older metrics back.
+    """
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(conversation_metrics)
+    columns = [c.name for c in conversation_metrics.columns if c.name != "conversation_key"]
+    statement = statement.on_conflict_do_update(
+        index_elements=[conversation_metrics.c.conversation_key],
+        set_={name: statement.excluded[name] for name in columns},
+        where=conversation_metrics.c.last_seq <= statement.excluded.last_seq,
+    )
+    conn.execute(statement, [dict(row) for row in rows])
+
+
+def metrics_row(conn: Connection, key: str) -> tuple[dict[str, Any] | None, int | None]:
+    """A conversation's stored metrics row (or None) and its last seq (None if unknown)."""
+    query = (
+        select(conversations.c.last_seq, conversation_metrics)
+        .select_from(
+            conversations.outerjoin(
+                conversation_metrics,
+                conversation_metrics.c.conversation_key == conversations.c.conversation_key,
+            )
+        )
+        .where(conversations.c.conversation_key == key)
+    )
+    found = conn.execute(query).first()
+    if found is None:
+        return None, None
+    values = found._mapping
+    last_seq = int(values[conversations.c.last_seq])
+    if values[conversation_metrics.c.conversation_key] is None:
+        return None, last_seq
+    return {c.name: values[c] for c in conversation_metrics.columns}, last_seq
+
+
+def keys_matching(
+    conn: Connection,
+    *,
+    first_response_over: float | None = None,
+    contained: bool | None = None,
+    min_sessions: int | None = None,
+) -> set[str]:
+    """Conversations whose metrics meet every condition given (``None``: no condition).
+
+    ``first_response_over`` is in seconds; a conversation no human answered has no first
+    response and never matches it.
+    """
+    table = conversation_metrics
+    query = select(table.c.conversation_key)
+    if first_response_over is not None:
+        query = query.where(table.c.first_response_seconds > first_response_over)
+    if contained is not None:
+        query = query.where(table.c.contained.is_(contained))
+    if min_sessions is not None:
+        query = query.where(table.c.sessions >= min_sessions)
+    return {key for (key,) in conn.execute(query).tuples()}
 
 
 def metrics_rows(
