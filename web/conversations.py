@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from auditkit.services import review
+from auditkit.metrics import ConversationMetrics
+from auditkit.services import metrics, review
 from auditkit.services.accounts import Permission
 from auditkit.services.review_errors import InputRefused
 
@@ -31,12 +32,50 @@ def index() -> str:
     return render_template("conversations.html", rows=rows, search=search)
 
 
+def duration_text(seconds: float | None) -> str:
+    """A duration as people read it ("4 min 12 s", "2 h 5 min"); "—" when there is none."""
+    if seconds is None:
+        return "—"
+    total = round(seconds)
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        parts = [(days, "d"), (hours, "h")]
+    elif hours:
+        parts = [(hours, "h"), (minutes, "min")]
+    elif minutes:
+        parts = [(minutes, "min"), (secs, "s")]
+    else:
+        return f"{secs} s"
+    return " ".join(f"{value} {unit}" for value, unit in parts if value)
+
+
+def metric_lines(values: ConversationMetrics) -> list[tuple[str, str]]:
+    """The conversation's metrics as (label, shown value) pairs, in docs/metrics.md's order."""
+    return [
+        ("First meaningful response", duration_text(values.first_meaningful_response_seconds)),
+        ("Resolution time", duration_text(values.resolution_seconds)),
+        ("Sessions", str(values.sessions)),
+        ("Re-opens", str(values.reopens)),
+        ("Transfers", str(values.transfers)),
+        ("Escalations", str(values.escalations)),
+        ("Contained by automation", "yes" if values.contained else "no"),
+        ("CSAT", "—" if values.csat is None else f"{values.csat:.0%}"),
+    ]
+
+
+def _render_conversation(page: review.ConversationPage, problems: list[str]) -> str:
+    lines = metric_lines(metrics.conversation_metrics(installation(), page.key))
+    return render_template("conversation.html", page=page, problems=problems, metrics=lines)
+
+
 @bp.get("/conversations/<path:key>")
 @requires(Permission.CONVERSATION_READ)
 def show(key: str) -> str:
-    """The whole conversation with its review history."""
+    """The whole conversation with its metrics and review history."""
     page = review.conversation_page(installation(), user(), key, reveal_seq=reveal_param())
-    return render_template("conversation.html", page=page, problems=[])
+    return _render_conversation(page, [])
 
 
 @bp.post("/reveal/<path:key>")
@@ -52,8 +91,7 @@ def reveal(key: str) -> Response | tuple[str, int]:
             page = render_template("workspace.html", space=space, problems=exc.problems)
             return page, status_for(exc)
         shown = review.conversation_page(installation(), user(), key)
-        page = render_template("conversation.html", page=shown, problems=exc.problems)
-        return page, status_for(exc)
+        return _render_conversation(shown, exc.problems), status_for(exc)
     if back.isdigit():
         return redirect(url_for("reviews.workspace", assignment_id=int(back), reveal=seq))
     return redirect(url_for("conversations.show", key=key, reveal=seq))

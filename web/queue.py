@@ -34,6 +34,8 @@ def _manage_page(problems: list[str] | None = None, status: int = 200) -> tuple[
         view=view,
         methods=list(SamplingMethod),
         filters=list(SampleFilter),
+        slow_minutes=review_queue.DEFAULT_SLOW_RESPONSE_MINUTES,
+        min_sessions=review_queue.DEFAULT_MIN_SESSIONS,
         problems=problems or [],
         form=request.form if request.method == "POST" else MultiDict(),
     )
@@ -72,6 +74,20 @@ def sample() -> Response | tuple[str, int]:
         problems,
         default=review_queue.DEFAULT_LONG_MESSAGES,
     )
+    slow_minutes = whole_number(
+        form,
+        "slow_minutes",
+        "slow first response",
+        problems,
+        default=review_queue.DEFAULT_SLOW_RESPONSE_MINUTES,
+    )
+    min_sessions = whole_number(
+        form,
+        "min_sessions",
+        "several sessions",
+        problems,
+        default=review_queue.DEFAULT_MIN_SESSIONS,
+    )
     due_on = optional_date(form, "due_on", "due date", problems)
     if due_on is None and not form.get("due_on"):
         problems.append("due date: required")
@@ -86,6 +102,7 @@ def sample() -> Response | tuple[str, int]:
     try:
         refuse_if(problems)
         assert size is not None and due_on is not None and long_messages is not None
+        assert slow_minutes is not None and min_sessions is not None
         outcome = review_queue.sample_and_assign(
             installation(),
             user(),
@@ -100,6 +117,8 @@ def sample() -> Response | tuple[str, int]:
                 since=since,
                 until=until,
                 long_messages=long_messages,
+                slow_response_minutes=slow_minutes,
+                min_sessions=min_sessions,
                 seed=form.get("seed", "").strip() or None,
             ),
         )

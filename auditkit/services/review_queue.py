@@ -10,14 +10,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy import Connection
+
 from auditkit.errors import NotFound
 from auditkit.ledger.records import format_time
 from auditkit.services import review_rubrics
 from auditkit.services.accounts import Permission, Role, User, users_by_role
 from auditkit.services.conversations import load_conversations
 from auditkit.services.installation import Installation, utc_now
+from auditkit.services.metrics import refresh_metrics
 from auditkit.services.review_errors import AccessDenied, Conflict, InputRefused
 from auditkit.services.review_sampling import (
+    METRIC_FILTERS,
     Candidate,
     Reviewer,
     SampleFilter,
@@ -26,13 +30,15 @@ from auditkit.services.review_sampling import (
     draw,
     facts_of,
 )
-from auditkit.storage import review_store
+from auditkit.storage import metrics_store, review_store
 from auditkit.storage.db import read_transaction
 
 FACTS_PAGE = 200
 MAX_SAMPLE = 1000
 LOW_CSAT_AT_MOST = 0.4  # 1 or 2 on a five-point scale
 DEFAULT_LONG_MESSAGES = 20
+DEFAULT_SLOW_RESPONSE_MINUTES = 15
+DEFAULT_MIN_SESSIONS = 2
 REVIEWER_ROLES = {Role.QA_REVIEWER, Role.ADMIN}
 MIN_REASON = 5
 
@@ -51,6 +57,8 @@ class SampleRequest:
     since: date | None = None
     until: date | None = None
     long_messages: int = DEFAULT_LONG_MESSAGES
+    slow_response_minutes: int = DEFAULT_SLOW_RESPONSE_MINUTES
+    min_sessions: int = DEFAULT_MIN_SESSIONS
     seed: str | None = None
 
 
@@ -209,6 +217,14 @@ def sample_and_assign(
         problems.append("period: the start must not be after the end")
     if request.long_messages < 1:
         problems.append("long conversations: at least 1 message")
+    if request.slow_response_minutes < 1:
+        problems.append("slow first response: at least 1 minute")
+    if request.min_sessions < 2:
+        problems.append("several sessions: at least 2 sessions")
+    if {SampleFilter.CONTAINED, SampleFilter.NOT_CONTAINED} <= request.filters:
+        problems.append(
+            "filters: contained and not contained by automation exclude each other; choose one"
+        )
     reviewers = {u.id: u for u in users_by_role(installation, REVIEWER_ROLES)}
     if not request.reviewer_ids:
         problems.append("reviewers: choose at least one")
@@ -229,6 +245,8 @@ def sample_and_assign(
         raise InputRefused(problems)
     assert rubric is not None
     refresh_facts(installation)
+    if request.filters & METRIC_FILTERS:
+        refresh_metrics(installation)
     seed = request.seed or secrets.token_hex(8)
     rule = {
         "method": str(request.method),
@@ -239,6 +257,8 @@ def sample_and_assign(
         "until": request.until.isoformat() if request.until else None,
         "long_messages": request.long_messages,
         "low_csat_at_most": LOW_CSAT_AT_MOST,
+        "slow_response_minutes": request.slow_response_minutes,
+        "min_sessions": request.min_sessions,
         "seed": seed,
         "due_on": request.due_on.isoformat(),
         "reviewers": [reviewers[i].username for i in request.reviewer_ids],
@@ -257,6 +277,9 @@ def sample_and_assign(
             min_messages=request.long_messages if SampleFilter.LONG in request.filters else None,
             exclude_rubric=rubric.content_hash,
         )
+        if request.filters & METRIC_FILTERS:
+            matching = _metric_matches(conn, request)
+            rows = [row for row in rows if row["conversation_key"] in matching]
         intents_ok = {
             row["conversation_key"]
             for row in rows
@@ -382,6 +405,26 @@ def reassign(
         row = review_store.assignment(conn, new_id)
     assert row is not None
     return assignment_from_row(row)
+
+
+def _metric_matches(conn: Connection, request: SampleRequest) -> set[str]:
+    """Conversations whose ``conversation_metrics`` row passes the request's metric filters."""
+    chosen = request.filters
+    contained = None
+    if SampleFilter.CONTAINED in chosen:
+        contained = True
+    elif SampleFilter.NOT_CONTAINED in chosen:
+        contained = False
+    return metrics_store.keys_matching(
+        conn,
+        first_response_over=(
+            request.slow_response_minutes * 60.0
+            if SampleFilter.SLOW_FIRST_RESPONSE in chosen
+            else None
+        ),
+        contained=contained,
+        min_sessions=request.min_sessions if SampleFilter.SEVERAL_SESSIONS in chosen else None,
+    )
 
 
 def _day_start(day: date | None) -> str | None:

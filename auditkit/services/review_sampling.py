@@ -40,13 +40,21 @@ class SamplingMethod(StrEnum):
 
 
 class SampleFilter(StrEnum):
-    """Conditions a conversation must meet to be drawn (all chosen ones must hold)."""
+    """Conditions a conversation must meet to be drawn (all chosen ones must hold).
+
+    The first five come from ``conversation_facts``; the rest from ``conversation_metrics``
+    (docs/metrics.md defines each metric).
+    """
 
     ESCALATED = "escalated"
     REOPENED = "reopened"
     TRANSFERRED = "transferred"
     LOW_CSAT = "low_csat"
     LONG = "long"
+    SLOW_FIRST_RESPONSE = "slow_first_response"
+    NOT_CONTAINED = "not_contained"
+    CONTAINED = "contained"
+    SEVERAL_SESSIONS = "several_sessions"
 
     @property
     def label(self) -> str:
@@ -57,7 +65,26 @@ class SampleFilter(StrEnum):
             SampleFilter.TRANSFERRED: "Transferred between agents",
             SampleFilter.LOW_CSAT: "Low CSAT",
             SampleFilter.LONG: "Long",
+            SampleFilter.SLOW_FIRST_RESPONSE: "Slow first response",
+            SampleFilter.NOT_CONTAINED: "Not contained by automation",
+            SampleFilter.CONTAINED: "Contained by automation",
+            SampleFilter.SEVERAL_SESSIONS: "Several sessions",
         }[self]
+
+    @property
+    def from_metrics(self) -> bool:
+        """True when the filter reads ``conversation_metrics`` rather than the facts."""
+        return self in METRIC_FILTERS
+
+
+METRIC_FILTERS = frozenset(
+    {
+        SampleFilter.SLOW_FIRST_RESPONSE,
+        SampleFilter.NOT_CONTAINED,
+        SampleFilter.CONTAINED,
+        SampleFilter.SEVERAL_SESSIONS,
+    }
+)
 
 
 @dataclass(frozen=True)
