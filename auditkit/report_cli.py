@@ -64,6 +64,12 @@ def report() -> None:
 @click.option(
     "--agent", "agents", multiple=True, help="Only this agent's conversations (repeatable)."
 )
+@click.option(
+    "--queue",
+    "queues",
+    multiple=True,
+    help="Only conversations a staff participant of this team handled (repeatable).",
+)
 @click.option("--policy", "policies", multiple=True, help="Only this policy id (repeatable).")
 @click.pass_context
 def audit(
@@ -73,6 +79,7 @@ def audit(
     until: str | None,
     channels: tuple[str, ...],
     agents: tuple[str, ...],
+    queues: tuple[str, ...],
     policies: tuple[str, ...],
 ) -> None:
     """Write the audit report and its matching export bundle; record the report in the ledger."""
@@ -84,6 +91,7 @@ def audit(
         channels=channels,
         agents=agents,
         policies=policies,
+        queues=queues,
     )
     with _clear_errors():
         result = reports.audit_report(_installation(ctx), scope, out, renderer=render_audit)
@@ -97,7 +105,8 @@ def audit(
 
 
 @report.command(name="coaching")
-@click.option("--agent", required=True, help="The agent's participant id.")
+@click.option("--agent", help="The agent's participant id.")
+@click.option("--team", help="A team: the reviews of all its agents, against everyone's.")
 @click.option(
     "--out",
     required=True,
@@ -108,16 +117,28 @@ def audit(
 @click.option("--until", help="Reviews submitted before this date/time (UTC).")
 @click.pass_context
 def coaching(
-    ctx: click.Context, agent: str, out: Path, since: str | None, until: str | None
+    ctx: click.Context,
+    agent: str | None,
+    team: str | None,
+    out: Path,
+    since: str | None,
+    until: str | None,
 ) -> None:
-    """Write an agent's coaching report: IQS trend, criteria against the team, examples."""
+    """Write an agent's or a team's coaching report: IQS trend, criteria, examples."""
     from auditkit.reports import render_coaching
 
+    if (agent is None) == (team is None):
+        raise click.UsageError("give exactly one of --agent ID or --team TEAM")
     scope = reports.ReportScope(since=_time(since, "--since"), until=_time(until, "--until"))
     with _clear_errors():
-        result = reports.coaching_report(
-            _installation(ctx), agent, out, scope=scope, renderer=render_coaching
-        )
+        if team is not None:
+            result = reports.team_coaching_report(
+                _installation(ctx), team, out, scope=scope, renderer=render_coaching
+            )
+        else:
+            result = reports.coaching_report(
+                _installation(ctx), str(agent), out, scope=scope, renderer=render_coaching
+            )
     click.echo(f"wrote {result.pdf_path} and {result.html_path}")
     click.echo(f"recorded as seq {result.record_seq} (pdf sha256 {result.pdf_sha256})")
 

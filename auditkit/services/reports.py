@@ -56,13 +56,18 @@ MAX_FAILURES_PER_POLICY = 50
 
 @dataclass(frozen=True)
 class ReportScope:
-    """Which conversations a report covers; empty filters mean all."""
+    """Which conversations a report covers; empty filters mean all.
+
+    A conversation's *queue* is the team of the staff (agent or supervisor) participants
+    who handled it; ``queues`` keeps conversations with a staff participant in one of them.
+    """
 
     since: datetime | None = None
     until: datetime | None = None
     channels: tuple[str, ...] = ()
     agents: tuple[str, ...] = ()
     policies: tuple[str, ...] = ()
+    queues: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         """The scope as recorded in the ledger and printed in the report."""
@@ -72,6 +77,7 @@ class ReportScope:
             "channels": list(self.channels),
             "agents": list(self.agents),
             "policies": list(self.policies),
+            "queues": list(self.queues),
         }
 
 
@@ -226,13 +232,18 @@ class CriterionComparison:
 
 @dataclass(frozen=True)
 class CoachingReport:
-    """Everything a coaching report shows for one agent."""
+    """Everything a coaching report shows for one agent, or for a team (``team`` set).
+
+    The ``team_*`` fields are what the report compares with: every review (and conversation)
+    of the period, the team's included; a template calls them "team" in an agent's report
+    and "everyone" in a team's.
+    """
 
     title: str
     origin: str
     generated_at: str
     generated_by: str
-    agent: str
+    agent: str | None
     scope: ReportScope
     reviews: int
     mean_iqs: float | None
@@ -245,6 +256,13 @@ class CoachingReport:
     metrics: MetricsSummary
     team_metrics: MetricsSummary
     examples: tuple[CoachingExampleView, ...]
+    team: str | None = None
+    members: tuple[tuple[str, int, float | None, int], ...] = ()  # agent, reviews, IQS, critical
+
+    @property
+    def subject(self) -> str:
+        """Whom the report is about: the agent's id, or ``team NAME``."""
+        return f"team {self.team}" if self.team is not None else str(self.agent)
 
 
 # --- the audit report ----------------------------------------------------------------------
@@ -274,7 +292,12 @@ def audit_report(
     with read_transaction(installation.engine) as conn:
         _check_participants(conn, scope)
         rows = report_store.conversations_in_scope(
-            conn, since=since, until=until, channels=scope.channels, agents=scope.agents
+            conn,
+            since=since,
+            until=until,
+            channels=scope.channels,
+            agents=scope.agents,
+            queues=scope.queues,
         )
         if not rows:
             raise EmptyScope(f"no conversation has activity in the scope {_describe(scope)}")
@@ -382,6 +405,18 @@ def _check_participants(conn: Connection, scope: ReportScope) -> None:
                 f"unknown channel(s): {', '.join(unknown)} "
                 f"(known: {', '.join(sorted(channels)) or 'none'})"
             )
+    if scope.queues:
+        _check_teams(conn, scope.queues, "queue")
+
+
+def _check_teams(conn: Connection, teams: Sequence[str], what: str) -> None:
+    known = report_store.known_teams(conn)
+    unknown = [t for t in teams if t not in known]
+    if unknown:
+        raise ReportScopeInvalid(
+            f"unknown {what}(s): {', '.join(unknown)} (no staff participant has that team; "
+            f"known: {', '.join(sorted(known)) or 'none'})"
+        )
 
 
 def _verified_checkpoint(installation: Installation, tree_size: int) -> CheckpointInfo:
@@ -489,7 +524,7 @@ def _ledger_entries(
     """Access records (reveals, exports, reports) and erasures/holds touching the scope."""
     access: list[AccessEntry] = []
     erasures: list[AccessEntry] = []
-    whole_log = not (scope.channels or scope.agents)
+    whole_log = not (scope.channels or scope.agents or scope.queues)
     for seq, kind, key, at, entry in rows:
         body = json.loads(entry).get("body", {})
         if key is not None and key not in scoped:
@@ -607,26 +642,91 @@ def coaching_report(
 
     ``actor`` is who asked (a web user); the configured actor when not given.
     """
+    return _coaching_report(
+        installation,
+        out,
+        agent=agent,
+        team=None,
+        scope=scope or ReportScope(),
+        renderer=renderer,
+        redactor=redactor or default_redactor(),
+        actor=actor,
+    )
+
+
+def team_coaching_report(
+    installation: Installation,
+    team: str,
+    out: Path,
+    *,
+    scope: ReportScope | None = None,
+    renderer: Renderer,
+    redactor: Redactor | None = None,
+    actor: str | None = None,
+) -> ReportResult:
+    """Write a team's coaching report (HTML, PDF) under ``out`` and record it.
+
+    The team's agents are the staff participants recorded with that team; the report covers
+    their reviews and compares them with everyone's in the period. Its conversation metrics
+    are those of the team's queue (conversations a staff participant of the team handled).
+    """
+    return _coaching_report(
+        installation,
+        out,
+        agent=None,
+        team=team,
+        scope=scope or ReportScope(),
+        renderer=renderer,
+        redactor=redactor or default_redactor(),
+        actor=actor,
+    )
+
+
+def _coaching_report(
+    installation: Installation,
+    out: Path,
+    *,
+    agent: str | None,
+    team: str | None,
+    scope: ReportScope,
+    renderer: Renderer,
+    redactor: Redactor,
+    actor: str | None,
+) -> ReportResult:
+    """One agent's report (``agent``) or a team's (``team``) against all reviews of the period."""
     installation.require_schema()
-    scope = scope or ReportScope()
-    redactor = redactor or default_redactor()
     check_dates(scope.since, scope.until)
     check_out(out)
     refresh_metrics(installation)
     since, until = _text_times(scope)
     master = installation.master_key()
     with read_transaction(installation.engine) as conn:
-        if not report_store.known_participants(conn, [agent], roles=STAFF_ROLES):
-            raise ReportScopeInvalid(f"unknown agent: {agent} (no conversation has them as staff)")
+        if team is not None:
+            _check_teams(conn, [team], "team")
+            members = report_store.team_members(conn, team)
+            who = f"team {team}"
+        else:
+            assert agent is not None
+            if not report_store.known_participants(conn, [agent], roles=STAFF_ROLES):
+                raise ReportScopeInvalid(
+                    f"unknown agent: {agent} (no conversation has them as staff)"
+                )
+            members = {agent}
+            who = f"agent {agent}"
         team_reviews = report_store.review_rows(conn, since=since, until=until)
-        mine = [r for r in team_reviews if r["agent_id"] == agent]
+        mine = [r for r in team_reviews if r["agent_id"] in members]
         if not mine:
-            raise EmptyScope(
-                f"agent {agent} has no submitted review in the scope {_describe(scope)}"
-            )
+            raise EmptyScope(f"{who} has no submitted review in the scope {_describe(scope)}")
         scores = report_store.score_rows(conn, [int(r["seq"]) for r in team_reviews])
         examples = report_store.example_rows(conn, [int(r["seq"]) for r in mine])
-        my_metrics = metrics_store.metrics_rows(conn, agent=agent, since=since, until=until)
+        if team is not None:
+            queue = report_store.conversations_in_scope(
+                conn, since=since, until=until, queues=[team]
+            )
+            keys = [row["conversation_key"] for row in queue]
+            my_metrics = metrics_store.metrics_rows(conn, keys=keys) if keys else []
+        else:
+            my_metrics = metrics_store.metrics_rows(conn, agent=agent, since=since, until=until)
         team_metrics = metrics_store.metrics_rows(conn, since=since, until=until)
         example_keys = sorted({e["conversation_key"] for e in examples})[:MAX_EXAMPLES]
         conversations = (
@@ -641,7 +741,7 @@ def coaching_report(
     my_scores = [float(r["score"]) for r in mine if r["score"] is not None]
     team_scores = [float(r["score"]) for r in team_reviews if r["score"] is not None]
     report = CoachingReport(
-        title=f"Coaching report: {agent}",
+        title=f"Coaching report: {agent if team is None else who}",
         origin=installation.origin,
         generated_at=format_time(utc_now()),
         generated_by=actor or installation.settings.actor,
@@ -666,13 +766,16 @@ def coaching_report(
             for row in examples
             if row["conversation_key"] in conversations
         )[:MAX_EXAMPLES],
+        team=team,
+        members=_qa_summary(mine).per_agent if team is not None else (),
     )
+    subject = {"agent": agent} if team is None else {"team": team}
     return write_report(
         installation,
         out,
         "coaching-report",
         renderer(report),
-        {"report": "coaching", "agent": agent, "scope": scope.as_json(), "reviews": len(mine)},
+        {"report": "coaching", **subject, "scope": scope.as_json(), "reviews": len(mine)},
         actor=actor,
     )
 

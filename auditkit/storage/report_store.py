@@ -19,6 +19,7 @@ from auditkit.storage.tables import (
 )
 
 CHUNK = 500
+STAFF_ROLES = ("agent", "supervisor")
 
 
 def _chunks(keys: Sequence[str]) -> Iterator[list[str]]:
@@ -48,6 +49,28 @@ def staff_ids(conn: Connection, *, roles: Sequence[str]) -> list[str]:
     return [pid for (pid,) in conn.execute(query).tuples()]
 
 
+def known_teams(conn: Connection) -> set[str]:
+    """Every team some staff participant (agent or supervisor) was recorded with."""
+    query = (
+        select(participants.c.team)
+        .where(participants.c.role.in_(STAFF_ROLES))
+        .where(participants.c.team.is_not(None))
+        .distinct()
+    )
+    return {team for (team,) in conn.execute(query).tuples()}
+
+
+def team_members(conn: Connection, team: str) -> set[str]:
+    """The staff participants recorded with ``team`` in some conversation."""
+    query = (
+        select(participants.c.participant_id)
+        .where(participants.c.role.in_(STAFF_ROLES))
+        .where(participants.c.team == team)
+        .distinct()
+    )
+    return {pid for (pid,) in conn.execute(query).tuples()}
+
+
 def known_channels(conn: Connection) -> set[str]:
     """Every channel some conversation came in on."""
     return {c for (c,) in conn.execute(select(conversations.c.channel).distinct()).tuples()}
@@ -60,8 +83,11 @@ def conversations_in_scope(
     until: str | None,
     channels: Sequence[str] = (),
     agents: Sequence[str] = (),
+    queues: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
-    """Conversations with activity in ``[since, until)`` on the channels, handled by the agents."""
+    """Conversations with activity in ``[since, until)`` on the channels, handled by the agents
+    and in the queues (a conversation's queue: the team of a staff participant who handled it).
+    """
     query = select(
         conversations.c.conversation_key,
         conversations.c.channel,
@@ -81,7 +107,18 @@ def conversations_in_scope(
                 select(participants.c.conversation_key).where(
                     and_(
                         participants.c.participant_id.in_(list(agents)),
-                        participants.c.role.in_(["agent", "supervisor"]),
+                        participants.c.role.in_(STAFF_ROLES),
+                    )
+                )
+            )
+        )
+    if queues:
+        query = query.where(
+            conversations.c.conversation_key.in_(
+                select(participants.c.conversation_key).where(
+                    and_(
+                        participants.c.team.in_(list(queues)),
+                        participants.c.role.in_(STAFF_ROLES),
                     )
                 )
             )
@@ -232,3 +269,34 @@ def example_rows(conn: Connection, seqs: Sequence[int]) -> list[dict[str, Any]]:
         )
         rows.extend(dict(row._mapping) for row in conn.execute(query))
     return sorted(rows, key=lambda r: (r["review_seq"], r["position"]))
+
+
+def latest_reviews(
+    conn: Connection,
+    *,
+    agent_id: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Latest review versions (of an agent, submitted in a period), newest first, at most ``limit``,
+    each with the number of coaching examples marked in it."""
+    marked = (
+        select(func.count())
+        .where(coaching_examples.c.review_seq == reviews.c.seq)
+        .scalar_subquery()
+        .label("examples")
+    )
+    query = (
+        select(reviews, marked)
+        .where(_latest_version())
+        .order_by(reviews.c.submitted_at.desc(), reviews.c.seq.desc())
+        .limit(limit)
+    )
+    if agent_id is not None:
+        query = query.where(reviews.c.agent_id == agent_id)
+    if since is not None:
+        query = query.where(reviews.c.submitted_at >= since)
+    if until is not None:
+        query = query.where(reviews.c.submitted_at < until)
+    return [dict(row._mapping) for row in conn.execute(query)]
