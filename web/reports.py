@@ -150,6 +150,7 @@ def audit_scope(form: MultiDict[str, str]) -> reports.ReportScope:
         channels=_chosen(form, "channels"),
         agents=_chosen(form, "agents"),
         policies=_chosen(form, "policies"),
+        queues=_chosen(form, "queues"),
     )
 
 
@@ -163,6 +164,6 @@ def _audit_page(form: MultiDict[str, str], *, problems: list[str]) -> str:
         choices=stored_reports.audit_report_choices(installation()),
         earlier=stored_reports.audit_reports(installation()),
         form=form,
-        chosen={name: _chosen(form, name) for name in ("channels", "agents", "policies")},
+        chosen={name: _chosen(form, name) for name in ("channels", "agents", "queues", "policies")},
         problems=problems,
     )

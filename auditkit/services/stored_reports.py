@@ -47,10 +47,11 @@ MAX_LISTED = 50
 
 @dataclass(frozen=True)
 class AuditReportChoices:
-    """What an audit report's scope can name: known channels, staff and policies."""
+    """What an audit report's scope can name: known channels, staff, queues and policies."""
 
     channels: tuple[str, ...]
     agents: tuple[str, ...]
+    queues: tuple[str, ...]  # teams staff participants were recorded with
     policies: tuple[tuple[str, str], ...]  # id, one-line description
 
 
@@ -87,13 +88,15 @@ def reports_folder(installation: Installation) -> Path:
 
 
 def audit_report_choices(installation: Installation) -> AuditReportChoices:
-    """Channels, staff participants and policies for the audit report's scope form."""
+    """Channels, staff participants, queues and policies for the audit report's scope form."""
     with read_transaction(installation.engine) as conn:
         channels = sorted(report_store.known_channels(conn))
         agents = report_store.staff_ids(conn, roles=reports.STAFF_ROLES)
+        queues = sorted(report_store.known_teams(conn))
     return AuditReportChoices(
         channels=tuple(channels),
         agents=tuple(agents),
+        queues=tuple(queues),
         policies=tuple(
             (p.id, " ".join(str(p.description).split())) for p in select_policies(installation)
         ),

@@ -50,6 +50,7 @@ def test_a_compliance_officer_generates_an_audit_report_and_downloads_each_part(
     cora = web("cora")
     form = text(cora.get("/reports/audit"))
     assert 'value="web_chat"' in form and 'value="agent-amara"' in form
+    assert 'name="queues" value="Cards"' in form
 
     report_id = _generate(cora, SCOPE)
     page = cora.get(f"/reports/audit/{report_id}")
@@ -149,6 +150,7 @@ def test_a_form_without_its_csrf_token_is_refused_and_writes_nothing(
             "unknown agent(s): agent-nobody (no conversation has them as staff)",
         ),
         ({"channels": "carrier-pigeon"}, "unknown channel(s): carrier-pigeon"),
+        ({"queues": "Nowhere"}, "unknown queue(s): Nowhere"),
         ({"policies": "no-such-policy"}, "unknown policy id(s): no-such-policy"),
         ({"since": "2031-01-01"}, "no conversation has activity in the scope"),
     ],
@@ -169,6 +171,16 @@ def test_a_bad_scope_shows_the_form_again_with_the_reason_and_writes_nothing(
     assert len(_records(world)) == before
     folder = reports_folder(world.installation)
     assert not folder.exists() or not any(folder.iterdir())
+
+
+def test_a_report_over_one_queue_records_that_queue(
+    web: Callable[[str | None], Web], world: World
+) -> None:
+    cora = web("cora")
+    report_id = _generate(cora, {"queues": "Cards"})
+    (report,) = [r["body"] for r in _records(world) if r["body"].get("action") == "report"]
+    assert report["scope"]["queues"] == ["Cards"]
+    assert "queues Cards" in text(cora.get(f"/reports/audit/{report_id}"))
 
 
 @pytest.mark.parametrize(
