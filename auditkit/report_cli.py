@@ -158,6 +158,16 @@ def coaching(
     "--label", type=click.Choice(["exemplary", "needs_work"]), help="Only this kind of example."
 )
 @click.option("--search", help="Only examples whose redacted text contains this (any case).")
+@click.option(
+    "--min-score",
+    type=click.FloatRange(0, 100),
+    help="Only examples whose review scored their criterion at least this (0-100).",
+)
+@click.option(
+    "--max-score",
+    type=click.FloatRange(0, 100),
+    help="Only examples whose review scored their criterion at most this (0-100).",
+)
 @click.option("--since", help="Reviews submitted at or after this date/time (UTC).")
 @click.option("--until", help="Reviews submitted before this date/time (UTC).")
 @click.option(
@@ -177,6 +187,8 @@ def pack(
     channel: str | None,
     label: str | None,
     search: str | None,
+    min_score: float | None,
+    max_score: float | None,
     since: str | None,
     until: str | None,
     limit: int,
@@ -195,6 +207,8 @@ def pack(
             channel=channel,
             label=label,
             search=search,
+            min_score=min_score,
+            max_score=max_score,
             since=_time(since, "--since"),
             until=_time(until, "--until"),
             limit=limit,

@@ -1,5 +1,5 @@
-"""The example library: marked examples across agents, filtered and searched (redacted text),
-and a coaching pack built from the same filters."""
+"""The example library: marked examples and reviewed conversations across agents, filtered and
+searched (redacted text), and a coaching pack built from the same filters."""
 
 from __future__ import annotations
 
@@ -9,7 +9,13 @@ from flask import Blueprint, render_template, request
 from werkzeug.datastructures import MultiDict
 
 from auditkit.services.accounts import Permission
-from auditkit.services.packs import PackFilters, find_examples
+from auditkit.services.packs import (
+    PackExample,
+    PackFilters,
+    ReviewedConversation,
+    find_examples,
+    find_reviewed,
+)
 from auditkit.services.report_parts import ReportScopeInvalid, criterion_labels
 from auditkit.services.review import EXAMPLE_LABELS
 from auditkit.storage import report_store
@@ -21,7 +27,19 @@ from .security import requires
 
 bp = Blueprint("coaching", __name__, url_prefix="/coaching")
 
-FIELDS = ("criterion", "label", "intent", "channel", "agent", "since", "until", "q")
+FIELDS = (
+    "criterion",
+    "label",
+    "intent",
+    "channel",
+    "agent",
+    "since",
+    "until",
+    "min_score",
+    "max_score",
+    "q",
+)
+VIEWS = ("examples", "reviewed")
 LIBRARY_LIMIT = 50
 
 
@@ -30,6 +48,8 @@ def pack_filters(form: MultiDict[str, str]) -> tuple[PackFilters, dict[str, str]
     problems: list[str] = []
     since = optional_date(form, "since", "from", problems)
     until = optional_date(form, "until", "to", problems)
+    min_score = _optional_score(form, "min_score", "minimum score", problems)
+    max_score = _optional_score(form, "max_score", "maximum score", problems)
     refuse_if(problems)
     chosen = {name: form.get(name, "").strip() for name in FIELDS}
     filters = PackFilters(
@@ -41,8 +61,23 @@ def pack_filters(form: MultiDict[str, str]) -> tuple[PackFilters, dict[str, str]
         since=_day(since),
         until=_day(until + timedelta(days=1)) if until else None,
         search=chosen["q"] or None,
+        min_score=min_score,
+        max_score=max_score,
     )
     return filters, chosen
+
+
+def _optional_score(
+    form: MultiDict[str, str], name: str, label: str, problems: list[str]
+) -> float | None:
+    value = form.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        problems.append(f"{label}: {value!r} is not a number (0-100)")
+        return None
 
 
 def _day(day: date | None) -> datetime | None:
@@ -52,19 +87,30 @@ def _day(day: date | None) -> datetime | None:
 @bp.get("")
 @requires(Permission.COACHING_READ)
 def index() -> str:
-    """Marked examples of the latest reviews, filtered by criterion, label, intent, channel,
-    agent and period, searched over their redacted text."""
+    """Marked examples (``view=examples``, the default) or reviewed conversations
+    (``view=reviewed``) of the latest reviews, filtered by criterion, score, kind, intent,
+    channel, agent and period, searched over their redacted text."""
     filters, chosen = pack_filters(request.args)
+    view = request.args.get("view", "examples")
+    if view not in VIEWS:
+        view = "examples"
     problem = None
+    examples: tuple[PackExample, ...] = ()
+    reviewed: tuple[ReviewedConversation, ...] = ()
     try:
-        examples = find_examples(installation(), filters, limit=LIBRARY_LIMIT)
+        if view == "reviewed":
+            reviewed = find_reviewed(installation(), filters, limit=LIBRARY_LIMIT)
+        else:
+            examples = find_examples(installation(), filters, limit=LIBRARY_LIMIT)
     except ReportScopeInvalid as exc:
-        examples, problem = (), str(exc)
+        problem = str(exc)
     with read_transaction(installation().engine) as conn:
         channels = sorted(report_store.known_channels(conn))
     return render_template(
         "coaching.html",
+        view=view,
         examples=examples,
+        reviewed=reviewed,
         criteria=sorted(criterion_labels(installation()).items(), key=lambda kv: kv[1]),
         channels=channels,
         labels=EXAMPLE_LABELS,
