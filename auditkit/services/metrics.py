@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
+from sqlalchemy import Connection
+
 from auditkit.errors import NotFound
+from auditkit.ledger.conversation import LedgerConversation, LedgerEvent
 from auditkit.ledger.records import format_time, parse_time
-from auditkit.ledger.sealing import MasterKey
-from auditkit.metrics import ConversationMetrics, compute_metrics
+from auditkit.ledger.sealing import MasterKey, sealed_subject
+from auditkit.metrics import HUMAN_ROLES, ConversationMetrics, compute_metrics, is_acknowledgement
 from auditkit.services.conversations import load_conversations
 from auditkit.services.installation import Installation
+from auditkit.services.sealing import DataKeys, unseal_mapping
 from auditkit.storage import metrics_store
 from auditkit.storage.db import read_transaction
 from auditkit.storage.review_store import operational_transaction
@@ -106,7 +111,62 @@ def _recompute(
 ) -> list[ConversationMetrics]:
     """Compute ``keys`` from one snapshot of the log and store them, outside any append."""
     with read_transaction(installation.engine) as conn:
-        computed = [compute_metrics(c) for c in load_conversations(conn, keys, master=master)]
+        computed = [compute_metrics(c) for c in metrics_conversations(conn, keys, master=master)]
     with operational_transaction(installation.engine) as conn:
         metrics_store.replace_metrics(conn, [metrics_row(m) for m in computed])
     return computed
+
+
+def metrics_conversations(
+    conn: Connection, keys: Sequence[str], *, master: MasterKey | None
+) -> list[LedgerConversation]:
+    """The conversations ``keys`` with the sealed text :func:`compute_metrics` reads opened.
+
+    The metrics read one sealed field: the text of human staff messages after the
+    customer's first message, to tell a canned acknowledgement from substance. Opening
+    every body of every conversation was most of the cost of a refresh, so each
+    conversation opens those messages in order only until one is not an acknowledgement,
+    with every data key of the page unwrapped after one query. The metrics equal those of
+    the fully opened conversation (tests/integration/test_metrics_refresh.py checks it).
+    """
+    conversations = load_conversations(conn, keys)  # bodies as stored, sealed parts closed
+    if master is None:
+        return conversations
+    replies = {c.key: _staff_replies(c) for c in conversations}
+    data_keys = DataKeys(conn, master)
+    data_keys.load(
+        subject
+        for events in replies.values()
+        for event in events
+        if (subject := sealed_subject(event.body)) is not None
+    )
+    opened_conversations = []
+    for conversation in conversations:
+        opened: dict[int, dict[str, Any]] = {}
+        for event in replies[conversation.key]:
+            body = unseal_mapping(
+                event.kind, event.body, seq=event.seq, conversation=conversation.key, keys=data_keys
+            )
+            opened[event.seq] = body
+            if not is_acknowledgement(str(body.get("text", ""))):
+                break
+        events = tuple(
+            replace(e, body=opened[e.seq]) if e.seq in opened else e for e in conversation.events
+        )
+        opened_conversations.append(replace(conversation, events=events))
+    return opened_conversations
+
+
+def _staff_replies(conversation: LedgerConversation) -> list[LedgerEvent]:
+    """Messages by human staff after the customer's first message, in order."""
+    replies: list[LedgerEvent] = []
+    customer_wrote = False
+    for event in conversation.events:
+        if event.kind != "message":
+            continue
+        role = conversation.role_of(event.body.get("author"))
+        if role == "customer":
+            customer_wrote = True
+        elif customer_wrote and role in HUMAN_ROLES:
+            replies.append(event)
+    return replies

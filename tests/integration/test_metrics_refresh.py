@@ -9,10 +9,17 @@ from typing import Any
 
 from sqlalchemy import select
 
+from auditkit.metrics import compute_metrics
+from auditkit.services.conversations import load_conversations
 from auditkit.services.ingest import import_files
 from auditkit.services.installation import Installation
-from auditkit.services.metrics import conversation_metrics, refresh_metrics
+from auditkit.services.metrics import (
+    conversation_metrics,
+    metrics_conversations,
+    refresh_metrics,
+)
 from auditkit.services.webhooks import WebhookReceiver
+from auditkit.storage import ledger_store
 from auditkit.storage.metrics_store import metrics_row
 from auditkit.storage.report_tables import conversation_metrics as metrics_table
 from tests.factories import DATA, make_conversation, write_jsonl
@@ -76,3 +83,25 @@ def test_the_service_recomputes_a_missing_row(installation: Installation) -> Non
     metrics = conversation_metrics(installation, "hh-2024-55187")
     assert metrics.reopens >= 1
     assert set(stored(installation)) == {"hh-2024-55187"}
+
+
+def test_opening_only_the_replies_gives_the_metrics_of_the_whole_conversation(
+    installation: Installation, tmp_path: Path
+) -> None:
+    acknowledged = make_conversation("ack-1", messages=4)
+    acknowledged["events"][2]["text"] = (
+        "Thanks for contacting us, an agent will be with you shortly."
+    )
+    import_files(
+        installation,
+        [DATA / "demo" / "conversations.jsonl", write_jsonl(tmp_path / "a.jsonl", [acknowledged])],
+    )
+    master = installation.master_key()
+    assert master is not None, "sealing is on, so the texts are sealed"
+    with installation.engine.connect() as conn:
+        keys = ledger_store.conversation_keys(conn, after=None, limit=100)
+        whole = [compute_metrics(c) for c in load_conversations(conn, keys, master=master)]
+        lean = [compute_metrics(c) for c in metrics_conversations(conn, keys, master=master)]
+    assert lean == whole
+    by_key = {m.conversation_key: m for m in lean}
+    assert by_key["ack-1"].first_meaningful_response_seconds == 3 * 60  # the second reply
