@@ -15,9 +15,10 @@ from auditkit.errors import CheckpointError, TamperDetected
 from auditkit.ledger import merkle
 from auditkit.ledger.checkpoint import Verifier, parse_verifier_key, verify_checkpoint
 from auditkit.ledger.projection import Projection
-from auditkit.ledger.records import decode_entry
+from auditkit.ledger.records import Record, RecordKind, decode_entry
 from auditkit.ledger.sealing import SealingError, sealed_subject
 from auditkit.services.installation import Installation, trusted_keys_path
+from auditkit.services.review import comment_projection, review_projection
 from auditkit.services.sealing import DataKeys, unseal_mapping
 from auditkit.storage import ledger_store
 from auditkit.storage.db import read_transaction
@@ -86,12 +87,12 @@ def verify_ledger(
         verifiers = _verifiers(installation, conn, trusted, report)
         checkpoints = _checked_checkpoints(installation, conn, verifiers, report)
         report.checkpoints = len(checkpoints)
-        projection = Projection() if check_projections else None
+        rebuilt = Rebuilt() if check_projections else None
         master = installation.master_key() if check_projections else None
         keys = DataKeys(conn, master) if master is not None else None
-        _check_tree(conn, checkpoints, projection, keys, report, progress)
-        if projection is not None and report.ok:
-            _check_projections(conn, projection, report)
+        _check_tree(conn, checkpoints, rebuilt, keys, report, progress)
+        if rebuilt is not None and report.ok:
+            _check_projections(conn, rebuilt, report)
             report.projections_checked = True
     report.seconds = time.perf_counter() - started
     return report
@@ -169,7 +170,7 @@ class _UpperNodes:
 def _check_tree(
     conn: Connection,
     roots: dict[int, bytes],
-    projection: Projection | None,
+    rebuilt: Rebuilt | None,
     keys: DataKeys | None,
     report: VerifyReport,
     progress: Callable[[int], None] | None,
@@ -185,7 +186,7 @@ def _check_tree(
     signed_size = 0  # records below this are covered by a verified signed root
     try:
         while True:
-            rows = ledger_store.entry_rows(conn, size, size + CHUNK, full=projection is not None)
+            rows = ledger_store.entry_rows(conn, size, size + CHUNK, full=rebuilt is not None)
             if not rows:
                 break
             seqs = [row[0] for row in rows]
@@ -196,8 +197,8 @@ def _check_tree(
             if leaves != [row[2] for row in rows]:
                 bad = next(n for n, row in enumerate(rows) if leaves[n] != row[2])
                 raise TamperDetected(seq=size + bad, reason="stored bytes do not match leaf hash")
-            if projection is not None:
-                _check_records(rows, projection, keys)
+            if rebuilt is not None:
+                _check_records(rows, rebuilt, keys)
             levels = _check_chunk_levels(conn, size, leaves, report)
             if len(rows) == CHUNK:
                 upper_nodes = upper.add_chunk_root(levels[CHUNK_LEVEL][0])
@@ -241,9 +242,33 @@ def _check_tree(
             )
 
 
-def _check_records(
-    rows: Sequence[Sequence[Any]], projection: Projection, keys: DataKeys | None
-) -> None:
+@dataclass
+class Rebuilt:
+    """What the log says the query tables hold: projections, reviews, comments, examples.
+
+    Review rows come from the same functions that write them when a review is submitted or a
+    dispute changes it, so any edit made to those tables behind auditkit's back shows.
+    """
+
+    projection: Projection = field(default_factory=Projection)
+    reviews: list[dict[str, Any]] = field(default_factory=list)
+    review_scores: list[dict[str, Any]] = field(default_factory=list)
+    review_comments: list[dict[str, Any]] = field(default_factory=list)
+    coaching_examples: list[dict[str, Any]] = field(default_factory=list)
+
+    def apply(self, record: Record) -> None:
+        """Add one record (in seq order) to what the tables should hold."""
+        self.projection.apply(record)
+        if record.kind == RecordKind.REVIEW:
+            review, scores, examples = review_projection(record)
+            self.reviews.append(review)
+            self.review_scores.extend(scores)
+            self.coaching_examples.extend(examples)
+        elif record.kind == RecordKind.REVIEW_COMMENT:
+            self.review_comments.append(comment_projection(record))
+
+
+def _check_records(rows: Sequence[Sequence[Any]], rebuilt: Rebuilt, keys: DataKeys | None) -> None:
     for seq, entry, _leaf, kind, conversation, recorded_at, occurred_at in rows:
         record = decode_entry(entry, expected_seq=seq)
         if keys is not None and sealed_subject(record.body) is not None:
@@ -262,7 +287,7 @@ def _check_records(
             or record.occurred_at != occurred_at
         ):
             raise TamperDetected(seq=seq, reason="row columns disagree with the record bytes")
-        projection.apply(record)
+        rebuilt.apply(record)
 
 
 def _check_chunk_levels(
@@ -319,12 +344,17 @@ def _compare_nodes(conn: Connection, computed: list[tuple[int, int, bytes]]) -> 
     return len(computed)
 
 
-def _check_projections(conn: Connection, projection: Projection, report: VerifyReport) -> None:
+def _check_projections(conn: Connection, rebuilt: Rebuilt, report: VerifyReport) -> None:
+    projection = rebuilt.projection
     expected: dict[str, Iterator[dict[str, Any]]] = {
         "conversations": iter(sorted(projection.conversations.values(), key=_pk("conversations"))),
         "participants": iter(sorted(projection.participants.values(), key=_pk("participants"))),
         "conversation_events": iter(sorted(projection.new_events, key=_pk("conversation_events"))),
         "messages": iter(projection.new_messages),
+        "reviews": iter(rebuilt.reviews),
+        "review_scores": iter(sorted(rebuilt.review_scores, key=_pk("review_scores"))),
+        "review_comments": iter(rebuilt.review_comments),
+        "coaching_examples": iter(rebuilt.coaching_examples),
     }
     for table, rows in expected.items():
         mismatch = _first_difference(
@@ -335,13 +365,20 @@ def _check_projections(conn: Connection, projection: Projection, report: VerifyR
             return
 
 
+PRIMARY_KEYS = {
+    "conversations": ("conversation_key",),
+    "participants": ("conversation_key", "participant_id"),
+    "conversation_events": ("conversation_key", "event_key"),
+    "messages": ("seq",),
+    "reviews": ("seq",),
+    "review_scores": ("seq", "criterion_id"),
+    "review_comments": ("seq",),
+    "coaching_examples": ("review_seq", "position"),
+}
+
+
 def _pk(table: str) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
-    keys = {
-        "conversations": ("conversation_key",),
-        "participants": ("conversation_key", "participant_id"),
-        "conversation_events": ("conversation_key", "event_key"),
-        "messages": ("seq",),
-    }[table]
+    keys = PRIMARY_KEYS[table]
     return lambda row: tuple(row[k] for k in keys)
 
 
@@ -369,7 +406,7 @@ def _first_difference(
 
 
 def _seq_of(row: dict[str, Any]) -> int | None:
-    for name in ("seq", "opened_seq"):
+    for name in ("seq", "opened_seq", "review_seq"):
         if name in row:
             return int(row[name])
     return None

@@ -8,6 +8,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, and_, func, select
 
+from auditkit.storage.review_tables import (
+    coaching_examples,
+    review_comments,
+    review_scores,
+    reviews,
+)
 from auditkit.storage.tables import (
     checkpoints,
     conversation_events,
@@ -351,12 +357,16 @@ def write_projection(
 
 
 def all_rows(conn: Connection, table_name: str) -> Iterator[dict[str, Any]]:
-    """Every row of a projection table, in primary-key order."""
+    """Every row of a table rebuilt from the log (projections, reviews), in primary-key order."""
     table = {
         "conversations": conversations,
         "participants": participants,
         "conversation_events": conversation_events,
         "messages": messages,
+        "reviews": reviews,
+        "review_scores": review_scores,
+        "review_comments": review_comments,
+        "coaching_examples": coaching_examples,
     }[table_name]
     order = list(table.primary_key.columns)
     for row in conn.execute(select(table).order_by(*order)):

@@ -442,3 +442,66 @@ def test_reveal_from_the_workspace_returns_there(
     assert "María González" in text(client.get(response.headers["Location"]))
     refused = client.post(f"/reveal/{KEY}", {"reason": "", "back": str(assignment.id)})
     assert refused.status_code == 400 and 'id="review-form"' in text(refused)
+
+
+@pytest.mark.parametrize(
+    ("table", "change", "problem"),
+    [
+        (review_scores, {"rating": "5", "score": 100.0}, "review_scores: row"),
+        (reviews, {"score": 99.0}, "query table reviews: row"),
+        (review_comments, {"text": "Never verified."}, "review_comments: row"),
+        (coaching_examples, {"label": "needs_work"}, "coaching_examples: row"),
+    ],
+    ids=["score", "iqs", "comment", "example"],
+)
+def test_verify_catches_review_tables_edited_behind_auditkits_back(
+    web: Callable[[str | None], Web],
+    world: World,
+    assignment: review.Assignment,
+    table: object,
+    change: dict[str, object],
+    problem: str,
+) -> None:
+    client = web("rita")
+    client.get(f"/reviews/{assignment.id}")
+    seqs = message_seqs(world)
+    client.post(
+        f"/reviews/{assignment.id}/comments", {"message_seq": str(seqs[4]), "text": "Verified."}
+    )
+    example = {
+        "example-count": "1",
+        "example-0-first": str(seqs[4]),
+        "example-0-last": str(seqs[6]),
+        "example-0-label": "exemplary",
+        "example-0-criterion": "problem-understanding",
+        "example-0-note": "textbook verification",
+    }
+    assert client.post(f"/reviews/{assignment.id}/submit", {**TOP, **example}).status_code == 302
+    report = verify_ledger(world.installation)
+    assert report.ok and report.projections_checked, report.problems
+    with world.installation.engine.begin() as conn:
+        if table is review_scores:
+            statement = review_scores.update().where(
+                review_scores.c.criterion_id == "tone-consistency"
+            )
+        else:
+            statement = table.update()  # type: ignore[attr-defined]
+        assert conn.execute(statement.values(**change)).rowcount == 1
+    report = verify_ledger(world.installation)
+    assert not report.ok
+    (found,) = report.problems
+    assert problem in str(found) and "differs from the log" in str(found), found
+
+
+def test_verify_catches_a_deleted_review_comment(
+    web: Callable[[str | None], Web], world: World, assignment: review.Assignment
+) -> None:
+    target = message_seqs(world)[4]
+    web("rita").post(
+        f"/reviews/{assignment.id}/comments", {"message_seq": str(target), "text": "Verified."}
+    )
+    with world.installation.engine.begin() as conn:
+        conn.execute(review_comments.delete())
+    report = verify_ledger(world.installation)
+    (found,) = report.problems
+    assert "query table review_comments" in str(found) and "is missing" in str(found)
