@@ -18,7 +18,7 @@ from auditkit.ledger.bundle_verifier import BundleError, verify_bundle
 from auditkit.ledger.checkpoint import parse_verifier_key
 from auditkit.ledger.records import parse_time
 from auditkit.report_cli import report
-from auditkit.services import checks, erasure, ingest, keys, proofs, verify
+from auditkit.services import checks, erasure, ingest, keys, metrics, proofs, verify
 from auditkit.services import export as export_service
 from auditkit.services.installation import Installation, initialise
 from auditkit.settings import load_settings
@@ -131,6 +131,23 @@ def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str | None) -> Non
     if report.new_conversations == 0 and report.updated_conversations == 0:
         click.echo("nothing new: only the import run itself was recorded")
     click.echo(f"{report.records_appended} records appended; tree size {report.tree_size}")
+
+
+@cli.group(name="metrics")
+def metrics_group() -> None:
+    """Conversation metrics (docs/metrics.md): the table behind the view, reports, sampling."""
+
+
+@metrics_group.command(name="refresh")
+@click.pass_context
+def metrics_refresh(ctx: click.Context) -> None:
+    """Recompute the metrics of every conversation changed since they were last computed.
+
+    Imports and webhooks keep them current; this catches up by hand (after an upgrade, or
+    after appends such as erasures).
+    """
+    count = metrics.refresh_metrics(_installation(ctx))
+    click.echo(f"metrics recomputed for {count} conversation(s)")
 
 
 @cli.command(name="verify")

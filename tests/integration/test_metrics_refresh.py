@@ -22,6 +22,7 @@ from auditkit.services.webhooks import WebhookReceiver
 from auditkit.storage import ledger_store
 from auditkit.storage.metrics_store import metrics_row
 from auditkit.storage.report_tables import conversation_metrics as metrics_table
+from tests.conftest import Cli
 from tests.factories import DATA, make_conversation, write_jsonl
 from tests.integration.chatwoot.support import fixture
 
@@ -105,3 +106,12 @@ def test_opening_only_the_replies_gives_the_metrics_of_the_whole_conversation(
     assert lean == whole
     by_key = {m.conversation_key: m for m in lean}
     assert by_key["ack-1"].first_meaningful_response_seconds == 3 * 60  # the second reply
+
+
+def test_metrics_refresh_by_hand_catches_up(run: Cli, installation: Installation) -> None:
+    run("import", str(DATA / "demo" / "conversations.jsonl"))
+    assert "metrics recomputed for 0 conversation(s)" in run("metrics", "refresh").stdout
+    with installation.engine.begin() as conn:
+        conn.execute(metrics_table.delete())
+    assert "metrics recomputed for 12 conversation(s)" in run("metrics", "refresh").stdout
+    assert len(stored(installation)) == 12
