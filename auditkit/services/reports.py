@@ -706,12 +706,11 @@ def _coaching_report(
             members = report_store.team_members(conn, team)
             who = f"team {team}"
         else:
-            assert agent is not None
-            if not report_store.known_participants(conn, [agent], roles=STAFF_ROLES):
+            members = {str(agent)}
+            if not report_store.known_participants(conn, list(members), roles=STAFF_ROLES):
                 raise ReportScopeInvalid(
                     f"unknown agent: {agent} (no conversation has them as staff)"
                 )
-            members = {agent}
             who = f"agent {agent}"
         team_reviews = report_store.review_rows(conn, since=since, until=until)
         mine = [r for r in team_reviews if r["agent_id"] in members]
