@@ -36,7 +36,12 @@ from auditkit.services.installation import Installation, utc_now
 from auditkit.services.ledger import appending
 from auditkit.services.review_errors import AccessDenied, Conflict, InputRefused
 from auditkit.services.review_queue import Assignment, assignment_from_row
-from auditkit.services.review_redaction import Redacted, Redactor, default_redactor
+from auditkit.services.review_redaction import (
+    Redacted,
+    Redactor,
+    default_redactor,
+    scan_redactor,
+)
 from auditkit.services.review_sampling import facts_of
 from auditkit.storage import ledger_store, review_store
 from auditkit.storage.db import read_transaction
@@ -64,9 +69,10 @@ def redacted_text(
 ) -> Redacted:
     """``text`` with personal data masked, as every review screen shows it by default.
 
-    Uses :func:`auditkit.services.review_redaction.default_redactor` (interim patterns)
-    unless a redactor is given; swapping that function for the Presidio redactor changes
-    every screen at once.
+    Uses the floor (:func:`auditkit.services.review_redaction.default_redactor`) unless a
+    redactor is given; screens showing a conversation pass
+    :func:`~auditkit.services.review_redaction.scan_redactor` so the PII scan's findings
+    are masked too.
     """
     return (redactor or default_redactor()).redact(text, participants=participants)
 
@@ -567,6 +573,7 @@ def _page(
     *,
     reveal_seq: int | None,
     with_history: bool,
+    redactor: Redactor,
 ) -> ConversationPage:
     reveal = _reveal_in_force(conn, user, conversation.key, reveal_seq)
     comments = [
@@ -574,7 +581,7 @@ def _page(
     ]
     if not user.can(Permission.REVIEW_READ):
         comments = []
-    sessions, numbers, markers = _sessions(conversation, comments, reveal=reveal)
+    sessions, numbers, markers = _sessions(conversation, comments, reveal=reveal, redactor=redactor)
     reviews: tuple[ReviewSummary, ...] = ()
     assignments: tuple[Assignment, ...] = ()
     if with_history and user.can(Permission.REVIEW_READ):
@@ -626,7 +633,14 @@ def conversation_page(
     _require(user, Permission.CONVERSATION_READ)
     with read_transaction(installation.engine) as conn:
         conversation = _load(conn, key, installation.master_key())
-        return _page(conn, user, conversation, reveal_seq=reveal_seq, with_history=True)
+        return _page(
+            conn,
+            user,
+            conversation,
+            reveal_seq=reveal_seq,
+            with_history=True,
+            redactor=scan_redactor(conn, installation, [conversation]),
+        )
 
 
 def conversation_list(
@@ -703,7 +717,14 @@ def workspace(
         row = _own_assignment(conn, user, assignment_id)
         conversation = _load(conn, row["conversation_key"], installation.master_key())
         _refuse_own_work(user, conversation)
-        page = _page(conn, user, conversation, reveal_seq=reveal_seq, with_history=True)
+        page = _page(
+            conn,
+            user,
+            conversation,
+            reveal_seq=reveal_seq,
+            with_history=True,
+            redactor=scan_redactor(conn, installation, [conversation]),
+        )
         rubric = review_rubrics.stored_rubric(conn, row["rubric_hash"])
         saved = review_store.draft(conn, assignment_id)
         versions = tuple(_summary(v) for v in review_store.review_versions(conn, row["review_id"]))
@@ -1203,6 +1224,7 @@ def coaching_examples(
             if keys
             else {}
         )
+        redactor = scan_redactor(conn, installation, conversations.values())
         labels: dict[str, str] = {}
         for content_hash in {row["rubric_hash"] for row in rows}:
             for _section, item in review_rubrics.stored_rubric(conn, content_hash).criteria():
@@ -1211,7 +1233,7 @@ def coaching_examples(
     for row in rows:
         conversation = conversations[row["conversation_key"]]
         excerpt = tuple(
-            _event_item(conversation, event, clear=False, redactor=None)
+            _event_item(conversation, event, clear=False, redactor=redactor)
             for event in conversation.events
             if event.kind in TEXT_KINDS and row["first_seq"] <= event.seq <= row["last_seq"]
         )

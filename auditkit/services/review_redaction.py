@@ -1,31 +1,47 @@
-"""Interim redaction for the review app, until the Presidio redactor (auditkit.pii) is wired in.
+"""Redaction for every screen and report that shows conversation text.
 
-The seam is :func:`default_redactor`: return the Presidio-backed redactor there and every
-screen that shows conversation text uses it, through ``auditkit.services.review.redacted_text``.
+Two layers, the first where it is known:
 
-What the interim redactor masks, and only that:
+1. **The PII scan's findings.** ``auditkit scan`` runs the Presidio detector (spaCy NER,
+   the support-chat recognizers, the refinement rules) over every message and stores where
+   each finding is. :func:`scan_redactor` loads those findings for the conversations about to
+   be shown and masks each span with its type (``[NAME]``, ``[EMAIL]``, ``[PHONE]``,
+   ``[CREDIT_CARD]``, ``[STREET_ADDRESS]`` …). Running Presidio live per page view would cost
+   tens of milliseconds per message; the stored findings cost one indexed query per page.
+   Findings only apply to the exact text they were found in (a message's stored text).
+2. **The floor** (:class:`InterimRedactor`), applied to everything afterwards, including
+   text the scan never sees (review comments, notes, reasons) and messages not scanned yet:
 
-- e-mail addresses (any, by pattern) as ``[EMAIL]``;
-- the phone numbers participants declared, wherever their digits appear, as ``[PHONE]``;
-- customers' declared names, whole or any part of two letters or more, with or without
-  accents, case-insensitively, as ``[NAME]`` (staff and bot names are shown as authors
-  anyway, so they are left in the text);
-- every run of four or more digits as ``[NUMBER]`` (account and card numbers, years of
-  birth, codes).
+   - e-mail addresses (any, by pattern) as ``[EMAIL]``;
+   - the phone numbers participants declared, wherever their digits appear, as ``[PHONE]``;
+   - customers' declared names, whole or any part of two letters or more, with or without
+     accents, case-insensitively, as ``[NAME]`` (staff and bot names are shown as authors
+     anyway, so they are left in the text);
+   - every run of four or more digits as ``[NUMBER]`` (account and card numbers, years of
+     birth, codes).
 
-It does not find postcodes, street addresses, names nobody declared, or numbers written
-in words: that is the PII detector's job.
+The floor alone does not find postcodes, street addresses, names nobody declared, or
+numbers written in words: that is what the scan adds, so run ``auditkit scan`` after
+imports (``make demo`` does).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from auditkit.ledger.conversation import LedgerParticipant
+from sqlalchemy import Connection
+
+from auditkit.ledger.conversation import LedgerConversation, LedgerParticipant
+from auditkit.ledger.sealing import ERASED
+from auditkit.pii.findings import Finding
+from auditkit.pii.redaction import RedactionSpan, redaction_spans
+from auditkit.services.installation import Installation
+from auditkit.storage import pii_store
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 DIGIT_RUN = re.compile(r"\d{4,}")
@@ -98,5 +114,81 @@ class InterimRedactor:
 
 
 def default_redactor() -> Redactor:
-    """The redactor every review screen uses. Swap in the Presidio redactor here."""
+    """The floor alone: for text with no stored findings (use :func:`scan_redactor` when shown
+    text comes from conversations, so the PII scan's findings apply too)."""
     return InterimRedactor()
+
+
+# Presidio's entity types as the screens label them (the rest keep their own name).
+LABELS = {"PERSON": "NAME", "EMAIL_ADDRESS": "EMAIL", "PHONE_NUMBER": "PHONE"}
+SCANNED_KINDS = frozenset({"message", "internal_note"})
+
+
+class FindingsRedactor:
+    """Masks the stored findings of known texts, then applies the floor to every text."""
+
+    def __init__(
+        self,
+        spans_by_text: Mapping[str, Sequence[RedactionSpan]],
+        floor: Redactor | None = None,
+    ) -> None:
+        self._spans = spans_by_text
+        self._floor = floor or InterimRedactor()
+
+    def redact(self, text: str, *, participants: Iterable[LedgerParticipant]) -> Redacted:
+        """Mask the scan's findings in ``text`` (when it is a scanned message), then the floor."""
+        markers: list[str] = []
+        spans = self._spans.get(text, ())
+        if spans:
+            pieces: list[str] = []
+            at = 0
+            for span in spans:
+                label = LABELS.get(span.entity_type, span.entity_type)
+                pieces.extend((text[at : span.start], f"[{label}]"))
+                markers.append(label)
+                at = span.end
+            pieces.append(text[at:])
+            text = "".join(pieces)
+        floor = self._floor.redact(text, participants=participants)
+        return Redacted(text=floor.text, markers=(*markers, *floor.markers))
+
+
+def scan_redactor(
+    conn: Connection, installation: Installation, conversations: Iterable[LedgerConversation]
+) -> FindingsRedactor:
+    """The redactor for showing these conversations: their stored scan findings, then the floor.
+
+    Findings come from the detector the settings name (``AUDITKIT_PII_MODEL``); a message
+    scanned by an older detector, or not at all, gets the floor only. Findings whose offsets
+    do not fit the text as it reads now (erased text) are ignored.
+    """
+    from auditkit.services.scan import detector_config, detector_key  # loads Presidio lazily
+
+    shown = list(conversations)
+    if not shown:
+        return FindingsRedactor({})
+    key = detector_key(detector_config(installation))
+    found: dict[int, list[Finding]] = defaultdict(list)
+    for row in pii_store.findings_of(conn, key, [c.key for c in shown]):
+        found[int(row["message_seq"])].append(
+            Finding(
+                start=int(row["start"]),
+                end=int(row["end"]),
+                entity_type=row["entity_type"],
+                score=float(row["score"]),
+                recognizer=row["recognizer"],
+            )
+        )
+    by_text: dict[str, list[Finding]] = defaultdict(list)
+    for conversation in shown:
+        for event in conversation.events:
+            if event.kind not in SCANNED_KINDS or event.seq not in found:
+                continue
+            text = str(event.body.get("text", ""))
+            findings = found[event.seq]
+            if text == ERASED or any(f.end > len(text) for f in findings):
+                continue
+            by_text[text].extend(findings)
+    return FindingsRedactor(
+        {text: redaction_spans(findings, len(text)) for text, findings in by_text.items()}
+    )

@@ -153,3 +153,18 @@ def test_the_access_record_is_signed_into_the_log(world: World) -> None:
     report = verify_ledger(world.installation)
     assert report.ok, report.problems
     assert json.dumps(access_records(world)[0]["reason"]) == '"check the read-back number"'
+
+
+def test_the_pii_scans_findings_are_masked_in_the_view(
+    web: Callable[[str | None], Web], world: World
+) -> None:
+    from auditkit.services.scan import scan_messages
+
+    before = text(web("cole").get(f"/conversations/{KEY}"))
+    assert "Sure, 14/07/[NUMBER] and" in before  # the floor alone: the day and month show
+    scan_messages(world.installation, workers=1)
+    after = text(web("cole").get(f"/conversations/{KEY}"))
+    assert "Sure, [DATE_TIME] and" in after  # the detector found the whole date of birth
+    assert "14/07" not in after
+    for secret in SECRETS:
+        assert secret not in after

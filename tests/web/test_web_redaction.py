@@ -1,12 +1,14 @@
-"""The interim redactor behind ``auditkit.services.review.redacted_text``, table-driven."""
+"""The redaction behind ``auditkit.services.review.redacted_text``: the floor (interim patterns)
+and the PII scan's stored findings, table-driven."""
 
 from __future__ import annotations
 
 import pytest
 
 from auditkit.ledger.conversation import LedgerParticipant
+from auditkit.pii.redaction import RedactionSpan
 from auditkit.services.review import redacted_text
-from auditkit.services.review_redaction import Redacted, default_redactor
+from auditkit.services.review_redaction import FindingsRedactor, Redacted, default_redactor
 
 PEOPLE = [
     LedgerParticipant(
@@ -55,3 +57,47 @@ def test_the_redactor_is_a_seam() -> None:
 
     assert redacted_text("abc", participants=PEOPLE, redactor=Upper()) == Redacted("ABC", ("ALL",))
     assert type(default_redactor()).__name__ == "InterimRedactor"
+
+
+# --- the PII scan's stored findings, then the floor ----------------------------------------
+
+
+def _finding(start: int, end: int, entity_type: str) -> RedactionSpan:
+    return RedactionSpan(start, end, entity_type)
+
+
+@pytest.mark.parametrize(
+    ("text", "spans", "expected", "markers"),
+    [
+        (
+            "Sure, 14/07/1986 and SW9 8QT.",
+            [_finding(6, 16, "DATE_TIME"), _finding(21, 28, "UK_POSTCODE")],
+            "Sure, [DATE_TIME] and [UK_POSTCODE].",
+            ("DATE_TIME", "UK_POSTCODE"),
+        ),
+        (
+            "Ask Jonas Berg or mail maria.g@example.com",
+            [_finding(4, 14, "PERSON")],
+            "Ask [NAME] or mail [EMAIL]",  # the floor still masks what the scan missed
+            ("NAME", "EMAIL"),
+        ),
+        ("a text nobody scanned, 4111 1111", [], "a text nobody scanned, [NUMBER] [NUMBER]", None),
+    ],
+)
+def test_scan_findings_are_masked_and_the_floor_still_applies(
+    text: str,
+    spans: list[RedactionSpan],
+    expected: str,
+    markers: tuple[str, ...] | None,
+) -> None:
+    redactor = FindingsRedactor({text: spans} if spans else {})
+    result = redacted_text(text, participants=PEOPLE, redactor=redactor)
+    assert result.text == expected
+    if markers is not None:
+        assert sorted(result.markers) == sorted(markers)
+
+
+def test_findings_apply_only_to_the_exact_text_they_were_found_in() -> None:
+    redactor = FindingsRedactor({"Call Jonas Berg": [_finding(5, 15, "PERSON")]})
+    assert redactor.redact("Call Jonas Berg", participants=PEOPLE).text == "Call [NAME]"
+    assert redactor.redact("Call Jonas Berg!", participants=PEOPLE).text == "Call Jonas Berg!"
