@@ -59,8 +59,14 @@ class ExportResult:
     export_seq: int
 
 
-def export_bundle(installation: Installation, out: Path, scope: ExportScope) -> ExportResult:
-    """Record the export in the ledger, then write the bundle proving each record in scope."""
+def export_bundle(
+    installation: Installation, out: Path, scope: ExportScope, *, actor: str | None = None
+) -> ExportResult:
+    """Record the export in the ledger, then write the bundle proving each record in scope.
+
+    ``actor`` is who asked (a web user); the configured actor when not given.
+    """
+    actor = actor or installation.settings.actor
     installation.require_schema()
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ExportRefused(f"{out} already exists and is not an empty directory")
@@ -86,7 +92,7 @@ def export_bundle(installation: Installation, out: Path, scope: ExportScope) -> 
                     occurred_at=utc_now(),
                     body={
                         "action": "export",
-                        "actor": installation.settings.actor,
+                        "actor": actor,
                         "scope": scope.as_json(),
                         "records": len(seqs) + 1,
                     },
@@ -102,7 +108,7 @@ def export_bundle(installation: Installation, out: Path, scope: ExportScope) -> 
         key_rows = {row["key_id"]: row for row in ledger_store.signing_key_rows(conn)}
     verifier_key = key_rows[checkpoint.key_id]["verifier_key"]
     parse_verifier_key(verifier_key)
-    manifest_sha = _write(out, installation, scope, proofs, checkpoint, verifier_key)
+    manifest_sha = _write(out, installation, scope, proofs, checkpoint, verifier_key, actor)
     return ExportResult(
         directory=out,
         records=len(proofs),
@@ -129,6 +135,7 @@ def _write(
     proofs: Sequence[Any],
     checkpoint: ledger_store.StoredCheckpoint,
     verifier_key: str,
+    actor: str,
 ) -> str:
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".auditkit-export-", dir=out.parent))
@@ -149,7 +156,7 @@ def _write(
             "tree_size": checkpoint.tree_size,
             "root_hash": base64.b64encode(checkpoint.root_hash).decode("ascii"),
             "created_at": format_time(utc_now()),
-            "created_by": installation.settings.actor,
+            "created_by": actor,
             "scope": scope.as_json(),
             "record_count": len(proofs),
             "files": {name: hashlib.sha256(data).hexdigest() for name, data in contents.items()},
