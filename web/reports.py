@@ -71,6 +71,8 @@ def pack() -> Response:
             since=filters.since,
             until=filters.until,
             search=filters.search,
+            min_score=filters.min_score,
+            max_score=filters.max_score,
             limit=limit,
             renderer=render_pack,
             actor=user().username,

@@ -43,7 +43,7 @@ from auditkit.services.report_parts import (
     write_report,
 )
 from auditkit.services.review import EXAMPLE_LABELS
-from auditkit.services.review_redaction import Redactor, default_redactor
+from auditkit.services.review_redaction import Redactor, default_redactor, scan_redactor
 from auditkit.storage import report_store, review_store
 from auditkit.storage.db import read_transaction
 
@@ -145,7 +145,6 @@ def find_examples(
     such.
     """
     installation.require_schema()
-    redactor = redactor or default_redactor()
     if filters.label and filters.label not in EXAMPLE_LABELS:
         raise ReportScopeInvalid(
             f"unknown label: {filters.label} (use {' or '.join(EXAMPLE_LABELS)})"
@@ -183,6 +182,7 @@ def find_examples(
             keys = sorted({r["conversation_key"] for r in batch})
             conversations = {c.key: c for c in load_conversations(conn, keys, master=master)}
             comments = comments_by_message(conn, keys)
+            shown = redactor or scan_redactor(conn, installation, conversations.values())
             for row in batch:
                 conversation = conversations.get(row["conversation_key"])
                 if conversation is None:
@@ -192,7 +192,7 @@ def find_examples(
                 if filters.intent and filters.intent not in conversation.intents:
                     continue
                 item = PackExample(
-                    example=view_example(row, conversation, labels, comments, redactor),
+                    example=view_example(row, conversation, labels, comments, shown),
                     first_seq=int(row["first_seq"]),
                     agent_id=row["agent_id"],
                     channel=conversation.channel,
@@ -247,7 +247,6 @@ def find_reviewed(
     conversation. Bad filters raise :class:`ReportScopeInvalid`, as in :func:`find_examples`.
     """
     installation.require_schema()
-    redactor = redactor or default_redactor()
     labels = criterion_labels(installation)
     since, until = _period(filters)
     needle = (filters.search or "").strip().casefold()
@@ -274,6 +273,9 @@ def find_reviewed(
             keys = sorted({row["conversation_key"] for row, _score in batch})
             conversations = {c.key: c for c in load_conversations(conn, keys, master=master)}
             comments = comments_by_message(conn, keys) if needle else {}
+            shown = redactor or default_redactor()
+            if needle and redactor is None:
+                shown = scan_redactor(conn, installation, conversations.values())
             for row, criterion_score in batch:
                 conversation = conversations.get(row["conversation_key"])
                 if conversation is None:
@@ -284,7 +286,7 @@ def find_reviewed(
                     continue
                 snippet = ""
                 if needle:
-                    snippet = _matching_snippet(conversation, comments, needle, redactor)
+                    snippet = _matching_snippet(conversation, comments, needle, shown)
                     if not snippet:
                         continue
                 found.append(
@@ -416,7 +418,6 @@ def coaching_pack(
 
     ``actor`` is who asked (a web user); the configured actor when not given.
     """
-    redactor = redactor or default_redactor()
     filters = PackFilters(
         criterion=criterion or None,
         intent=intent or None,
@@ -431,7 +432,7 @@ def coaching_pack(
     )
     check_out(out)
     examples = find_examples(installation, filters, limit=limit, redactor=redactor)
-    recorded = filters.as_json(redactor)
+    recorded = filters.as_json(redactor or default_redactor())
     if not examples:
         described = (
             ", ".join(f"{k}={v}" for k, v in recorded.items() if v is not None and v != "")

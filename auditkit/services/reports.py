@@ -3,7 +3,8 @@ have a renderer turn it into HTML and PDF, and record the report in the ledger.
 
 Rendering (Jinja, WeasyPrint) lives in ``auditkit.reports`` and is passed in as a
 :class:`Renderer`, so this layer imports no UI library. Every piece of conversation text
-in a report goes through the redactor first (``default_redactor()`` unless given).
+in a report goes through the redactor first (``scan_redactor()``: the PII scan's findings,
+then the pattern floor, unless given).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from auditkit.services.report_parts import (
 )
 from auditkit.services.report_parts import ExampleLine as ExampleLine  # re-exported
 from auditkit.services.report_parts import RenderedReport as RenderedReport  # re-exported
-from auditkit.services.review_redaction import Redactor, default_redactor
+from auditkit.services.review_redaction import Redactor, scan_redactor
 from auditkit.services.verify import verify_ledger
 from auditkit.storage import ledger_store, metrics_store, report_store
 from auditkit.storage.db import read_transaction
@@ -282,7 +283,6 @@ def audit_report(
     ``actor`` is who asked (a web user); the configured actor when not given.
     """
     installation.require_schema()
-    redactor = redactor or default_redactor()
     check_dates(scope.since, scope.until)
     check_out(out)
     policies = {p.id: p for p in select_policies(installation, scope.policies)}
@@ -319,11 +319,21 @@ def audit_report(
             until=until,
         )
         reviews = report_store.review_rows(conn, keys=keys)
-        failing = sorted({r["conversation_key"] for r in checks if r["outcome"] == "fail"})
-        evidence_of = (
-            {c.key: c for c in load_conversations(conn, failing, master=master)} if failing else {}
+        # Only the conversations whose failures the report lists are opened for evidence.
+        shown = sorted(
+            {
+                row["conversation_key"]
+                for rows_of_policy in _failures_by_policy(checks).values()
+                for row in rows_of_policy[:MAX_FAILURES_PER_POLICY]
+            }
         )
-    exported = export_bundle(installation, out / "bundle", ExportScope(conversations=tuple(keys)))
+        evidence_of = (
+            {c.key: c for c in load_conversations(conn, shown, master=master)} if shown else {}
+        )
+        redactor = redactor or scan_redactor(conn, installation, evidence_of.values())
+    exported = export_bundle(
+        installation, out / "bundle", ExportScope(conversations=tuple(keys)), actor=actor
+    )
     bundle = BundleInfo(
         directory="bundle",
         manifest_sha256=exported.manifest_sha256,
@@ -458,6 +468,17 @@ def _evidence_summary(kind: str, body: Mapping[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def _failures_by_policy(
+    checks: Sequence[Mapping[str, Any]],
+) -> dict[str, list[Mapping[str, Any]]]:
+    """The failing check rows of each policy, in the order the report lists them."""
+    failing: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for row in checks:
+        if row["outcome"] == "fail":
+            failing[row["policy_id"]].append(row)
+    return failing
+
+
 def _policy_summaries(
     checks: Sequence[Mapping[str, Any]],
     policies: Mapping[str, Any],
@@ -467,11 +488,12 @@ def _policy_summaries(
     by_policy: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for row in checks:
         by_policy[row["policy_id"]].append(row)
+    failing_by_policy = _failures_by_policy(checks)
     summaries = []
     for policy_id in sorted(set(by_policy) | set(policies)):
         rows = by_policy.get(policy_id, [])
         failures = []
-        failing_rows = [r for r in rows if r["outcome"] == "fail"]
+        failing_rows = failing_by_policy.get(policy_id, [])
         for row in failing_rows[:MAX_FAILURES_PER_POLICY]:
             conversation = conversations.get(row["conversation_key"])
             events = {e.seq: e for e in conversation.events} if conversation else {}
@@ -570,6 +592,8 @@ def _access_detail(action: str, body: Mapping[str, Any], redactor: Redactor) -> 
         return f"{what}, {body.get('records', '?')} records"
     if action == "report":
         return f"{body.get('report', '')} report, {body.get('conversations', '?')} conversations"
+    if action == "download":
+        return f"{body.get('file', '')} of the {body.get('report', '')} report at seq {body.get('report_seq', '?')}"
     return redact(redactor, str(body.get("reason", "")))
 
 
@@ -649,7 +673,7 @@ def coaching_report(
         team=None,
         scope=scope or ReportScope(),
         renderer=renderer,
-        redactor=redactor or default_redactor(),
+        redactor=redactor,
         actor=actor,
     )
 
@@ -677,7 +701,7 @@ def team_coaching_report(
         team=team,
         scope=scope or ReportScope(),
         renderer=renderer,
-        redactor=redactor or default_redactor(),
+        redactor=redactor,
         actor=actor,
     )
 
@@ -690,7 +714,7 @@ def _coaching_report(
     team: str | None,
     scope: ReportScope,
     renderer: Renderer,
-    redactor: Redactor,
+    redactor: Redactor | None,
     actor: str | None,
 ) -> ReportResult:
     """One agent's report (``agent``) or a team's (``team``) against all reviews of the period."""
@@ -734,6 +758,7 @@ def _coaching_report(
             else {}
         )
         comments = comments_by_message(conn, example_keys)
+        redactor = redactor or scan_redactor(conn, installation, conversations.values())
     labels = criterion_labels(installation)
     criteria = _criteria(scores, {int(r["seq"]) for r in mine}, labels)
     ranked = sorted((c for c in criteria if c.gap is not None), key=lambda c: c.gap or 0.0)

@@ -150,3 +150,25 @@ def test_the_cli_pack_takes_a_score_range(reviewed: ReportWorld, run: Cli, tmp_p
     assert bad.exit_code == 1 and "is above the maximum" in bad.output
     outside = run("report", "pack", "--out", str(tmp_path / "c"), "--min-score", "120", ok=False)
     assert outside.exit_code == 2
+
+
+def test_a_pack_downloaded_from_the_library_keeps_the_score_range(
+    reviewed: ReportWorld, tmp_path: Path
+) -> None:
+    scores = sorted({e.score for e in find_examples(reviewed.installation, PackFilters())})
+    top = scores[-1]
+    assert top is not None
+    wanted = len(find_examples(reviewed.installation, PackFilters(min_score=top)))
+    everything = len(find_examples(reviewed.installation, PackFilters()))
+    assert 0 < wanted < everything  # the range must leave some examples out to mean anything
+    client = _client(reviewed)
+    token = TOKEN.search(client.get("/coaching").get_data(as_text=True))
+    assert token
+    response = client.post(
+        "/reports/pack",
+        data={"min_score": f"{top:g}", "max_score": "100", "limit": "50", "csrf_token": token[1]},
+    )
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    pdf = tmp_path / "pack.pdf"
+    pdf.write_bytes(response.data)
+    assert " ".join(pdf_text(pdf).split()).count("Reviewer: ") == wanted
