@@ -64,23 +64,14 @@ def metrics_from_row(row: Mapping[str, Any]) -> ConversationMetrics:
     )
 
 
-def refresh_metrics(
-    installation: Installation, *, keys: Sequence[str] | None = None, page: int = PAGE
-) -> int:
-    """Recompute the metrics of conversations changed since they were last computed.
+def refresh_metrics(installation: Installation, *, page: int = PAGE) -> int:
+    """Recompute the metrics of every conversation changed since they were last computed.
 
-    Every stale conversation, or with ``keys`` exactly those conversations (an appender
-    knows what it touched, and finding stale rows costs a scan of every conversation).
     Returns how many were recomputed. Sealed messages are opened with the master key so
     canned acknowledgements are recognised; erased text counts as substance.
     """
     installation.require_schema()
     master = installation.master_key()
-    if keys is not None:
-        wanted = list(dict.fromkeys(keys))
-        for start in range(0, len(wanted), page):
-            _recompute(installation, wanted[start : start + page], master=master)
-        return len(wanted)
     refreshed = 0
     while True:
         with read_transaction(installation.engine) as conn:
@@ -89,6 +80,22 @@ def refresh_metrics(
             return refreshed
         _recompute(installation, stale, master=master)
         refreshed += len(stale)
+
+
+def refresh_conversations(
+    installation: Installation, keys: Sequence[str], *, page: int = PAGE
+) -> int:
+    """Recompute the metrics of exactly ``keys``, for an appender that knows what it changed.
+
+    Finding stale rows scans every conversation and checking the schema reads the
+    migration scripts; an appender has just written to the schema and knows its
+    conversations, so it skips both.
+    """
+    wanted = list(dict.fromkeys(keys))
+    master = installation.master_key()
+    for start in range(0, len(wanted), page):
+        _recompute(installation, wanted[start : start + page], master=master)
+    return len(wanted)
 
 
 def conversation_metrics(installation: Installation, key: str) -> ConversationMetrics:

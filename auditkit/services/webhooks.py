@@ -39,7 +39,7 @@ from auditkit.ledger.records import (
 from auditkit.services.ingest import conversation_body, event_draft, event_keys
 from auditkit.services.installation import Installation, utc_now
 from auditkit.services.ledger import AppendBatch, appending
-from auditkit.services.metrics import refresh_metrics
+from auditkit.services.metrics import refresh_conversations
 from auditkit.services.sealing import unseal_mapping
 from auditkit.settings import Settings
 from auditkit.storage import webhook_store
@@ -175,6 +175,7 @@ class WebhookReceiver:
     _queue: list[_Job] = field(default_factory=list, repr=False)
     _changed: threading.Condition = field(default_factory=threading.Condition, repr=False)
     _leading: bool = field(default=False, repr=False)
+    _stale_metrics: set[str] = field(default_factory=set, repr=False)
 
     def receive(
         self, *, source: str, body: bytes, received_at: datetime | None = None
@@ -200,6 +201,32 @@ class WebhookReceiver:
             raise
         return self._append(_Job(source=source, delivery=delivery))
 
+    def _refresh_metrics(self, group: Sequence[_Job]) -> None:
+        """Recompute the metrics of conversations changed by committed groups, as a leader.
+
+        Like the commit, the refresh is shared: while deliveries are queued the changed
+        conversations are only noted, and refreshed once the queue is empty or
+        :attr:`max_group` of them have accumulated. Done while leading, so it never
+        contends with an append for the database's write lock.
+        """
+        self._stale_metrics.update(
+            job.report.conversation
+            for job in group
+            if job.report is not None and not job.report.duplicate
+        )
+        with self._changed:
+            busy = bool(self._queue)
+        if not self._stale_metrics or (busy and len(self._stale_metrics) < self.max_group):
+            return
+        keys = sorted(self._stale_metrics)
+        self._stale_metrics.clear()
+        try:
+            refresh_conversations(self.installation, keys)
+        except Exception:
+            # The deliveries are committed and acknowledged; a stale metrics row is
+            # recomputed by the next reader (conversation view, sampling, reports).
+            log.exception("metrics of %d webhook conversation(s) not refreshed", len(keys))
+
     def _append(self, job: _Job) -> DeliveryReport:
         """Queue the job; the first thread to find no commit running leads the next group.
 
@@ -222,10 +249,13 @@ class WebhookReceiver:
                 _commit_group(self.installation, group)
             finally:
                 with self._changed:
+                    self._changed.notify_all()  # the group's senders return now
+            try:
+                self._refresh_metrics(group)
+            finally:
+                with self._changed:
                     self._leading = False
                     self._changed.notify_all()
-            # After releasing the lead: the next group need not wait for derived data.
-            _refresh_group_metrics(self.installation, group)
         if job.error is not None:
             raise job.error
         assert job.report is not None
@@ -322,23 +352,6 @@ def _commit_group(installation: Installation, group: Sequence[_Job]) -> None:
     finally:
         for job in group:
             job.done = True
-
-
-def _refresh_group_metrics(installation: Installation, group: Sequence[_Job]) -> None:
-    """Recompute the metrics of the conversations a committed group changed."""
-    keys = [
-        job.report.conversation
-        for job in group
-        if job.report is not None and not job.report.duplicate
-    ]
-    if not keys:
-        return
-    try:
-        refresh_metrics(installation, keys=keys)
-    except Exception:
-        # The delivery is committed and must be acknowledged; a stale metrics row is
-        # recomputed by the next reader (conversation view, sampling, reports).
-        log.exception("metrics of %d webhook conversation(s) not refreshed", len(keys))
 
 
 def _append_jobs(installation: Installation, jobs: Sequence[_Job]) -> None:
