@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from auditkit.services.metrics import (
     refresh_metrics,
 )
 from auditkit.services.webhooks import WebhookReceiver
-from auditkit.storage import ledger_store
+from auditkit.storage import ledger_store, metrics_store
 from auditkit.storage.metrics_store import metrics_row
 from auditkit.storage.report_tables import conversation_metrics as metrics_table
 from tests.conftest import Cli
@@ -115,3 +116,24 @@ def test_metrics_refresh_by_hand_catches_up(run: Cli, installation: Installation
         conn.execute(metrics_table.delete())
     assert "metrics recomputed for 12 conversation(s)" in run("metrics", "refresh").stdout
     assert len(stored(installation)) == 12
+
+
+def test_after_a_burst_of_concurrent_deliveries_no_metrics_row_is_stale(
+    installation: Installation,
+) -> None:
+    receiver = WebhookReceiver(installation)
+    base = fixture("message_created_incoming")
+
+    def deliver(number: int) -> None:
+        payload = copy.deepcopy(base)
+        payload["id"] = 5000 + number
+        payload["content"] = f"message {number}"
+        payload["conversation"]["id"] = 900 + number % 6
+        payload["conversation"]["messages"] = []
+        receiver.receive(source="main", body=json.dumps(payload).encode())
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(deliver, range(48)))
+    with installation.engine.connect() as conn:
+        assert metrics_store.stale_metric_keys(conn, limit=100) == []
+    assert len(stored(installation)) == 6
