@@ -24,6 +24,7 @@ __all__ = [
     "NodeId",
     "ProofPlan",
     "build_inclusion_proofs",
+    "build_inclusion_proofs_by_level",
     "build_proof",
     "consistency_proof_nodes",
     "inclusion_proof_nodes",
@@ -182,11 +183,21 @@ def build_inclusion_proofs(
     but the folds of the tree's right edge are computed once for all leaves instead of once
     per leaf, which makes whole-ledger exports cheap.
     """
-    peaks = peak_nodes(size)
-    by_level: list[dict[int, bytes]] = [{} for _ in range(len(peaks) and peaks[0].level + 1)]
+    by_level: list[dict[int, bytes]] = [{} for _ in range(max(size, 1).bit_length())]
     for (level, index), value in hashes.items():
         if level < len(by_level):
             by_level[level][index] = value
+    return build_inclusion_proofs_by_level(indices, size, by_level)
+
+
+def build_inclusion_proofs_by_level(
+    indices: Sequence[int], size: int, by_level: Sequence[Mapping[int, bytes]]
+) -> list[list[bytes]]:
+    """:func:`build_inclusion_proofs` from hashes already grouped by level (``by_level[L]``
+    maps an index to the hash of node (L, index)): what a whole-tree read returns."""
+    peaks = peak_nodes(size)
+    if len(by_level) < (len(peaks) and peaks[0].level + 1):
+        raise ProofError(f"no stored hash for node {peaks[0]}")
     try:
         peak_hashes = [by_level[peak.level][peak.index] for peak in peaks]
     except KeyError:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import json
 import os
@@ -118,14 +117,20 @@ def export_bundle(
     )
 
 
-def _proof_line(seq: int, proof: Sequence[bytes]) -> bytes:
-    """``{"seq":N,"proof":["<base64>",…]}`` and a newline: compact JSON, built directly.
+def _proof_lines(proofs: Sequence[Any]) -> bytes:
+    """One ``{"seq":N,"proof":["<base64>",…]}`` line per proof: compact JSON, built directly.
 
     Whole-ledger bundles hold hundreds of thousands of proofs; formatting them by hand is
     several times cheaper than ``json.dumps`` and gives the same bytes.
     """
-    hashes = b'","'.join(binascii.b2a_base64(value, newline=False) for value in proof)
-    return b'{"seq":%d,"proof":[%s]}\n' % (seq, b'"' + hashes + b'"' if proof else b"")
+    lines = []
+    for proof in proofs:
+        if proof.proof:
+            hashes = b'"' + b'","'.join(map(base64.b64encode, proof.proof)) + b'"'
+        else:
+            hashes = b""
+        lines.append(b'{"seq":%d,"proof":[%s]}\n' % (proof.seq, hashes))
+    return b"".join(lines)
 
 
 def _write(
@@ -144,7 +149,7 @@ def _write(
             "checkpoint.txt": checkpoint.note.encode("utf-8"),
             "verifier.key": (verifier_key + "\n").encode("utf-8"),
             "records.jsonl": b"".join(p.entry + b"\n" for p in proofs),
-            "proofs.jsonl": b"".join(_proof_line(p.seq, p.proof) for p in proofs),
+            "proofs.jsonl": _proof_lines(proofs),
         }
         for name, data in contents.items():
             (staging / name).write_bytes(data)

@@ -70,12 +70,13 @@ def inclusion_proofs(
     if len(seqs) * 8 >= size:
         # A large share of the tree (a whole-period export): reading every node level by
         # level is far cheaper than IN-lists of scattered nodes.
-        hashes = ledger_store.all_node_hashes(conn, size)
+        levels = ledger_store.node_hashes_by_level(conn, size)
+        paths = merkle.build_inclusion_proofs_by_level(seqs, size, levels)
         entries = {e.seq: e for e in ledger_store.entries_in_range(conn, min(seqs), max(seqs) + 1)}
     else:
         hashes = ledger_store.node_hashes(conn, merkle.inclusion_proofs_nodes(seqs, size))
+        paths = merkle.build_inclusion_proofs(seqs, size, hashes)
         entries = {e.seq: e for e in ledger_store.entries_by_seq(conn, list(seqs))}
-    paths = merkle.build_inclusion_proofs(seqs, size, hashes)
     proofs: list[InclusionProof] = []
     for seq, proof in zip(seqs, paths, strict=True):
         entry = entries[seq]

@@ -288,7 +288,7 @@ def entries_by_seq(conn: Connection, seqs: Sequence[int]) -> list[StoredEntry]:
         rows = conn.execute(
             select(*_ENTRY_COLUMNS).where(log_entries.c.seq.in_(part)).order_by(log_entries.c.seq)
         )
-        found.extend(_stored_entries(rows.tuples()))
+        found.extend(_stored_entries(rows.tuples().all()))
     return found
 
 
@@ -410,18 +410,22 @@ def conversation_keys(
     return [key for (key,) in conn.execute(query.limit(limit)).tuples()]
 
 
-def all_node_hashes(conn: Connection, size: int) -> dict[tuple[int, int], bytes]:
-    """Every complete-subtree hash of the tree of ``size`` leaves, read level by level."""
-    found: dict[tuple[int, int], bytes] = {}
+def node_hashes_by_level(conn: Connection, size: int) -> list[dict[int, bytes]]:
+    """Every complete-subtree hash of the tree of ``size`` leaves: ``[level][index] -> hash``.
+
+    Level 0 is the leaf hashes. Read in two range scans, for proofs of a large share of the
+    tree (whole-period exports).
+    """
+    levels: list[dict[int, bytes]] = [{} for _ in range(max(size, 1).bit_length())]
     rows = conn.execute(
         select(log_entries.c.seq, log_entries.c.leaf_hash).where(log_entries.c.seq < size)
     )
-    found.update({(0, int(seq)): bytes(h) for seq, h in rows.tuples()})
+    levels[0] = {int(seq): bytes(digest) for seq, digest in rows.tuples().all()}
     rows = conn.execute(select(merkle_nodes.c.level, merkle_nodes.c.idx, merkle_nodes.c.hash))
-    for level, idx, digest in rows.tuples():
+    for level, idx, digest in rows.tuples().all():
         if (idx + 1) << level <= size:  # only subtrees complete within this tree
-            found[(int(level), int(idx))] = bytes(digest)
-    return found
+            levels[level][int(idx)] = bytes(digest)
+    return levels
 
 
 def entries_in_range(conn: Connection, start: int, stop: int) -> list[StoredEntry]:
@@ -431,4 +435,4 @@ def entries_in_range(conn: Connection, start: int, stop: int) -> list[StoredEntr
         .where(and_(log_entries.c.seq >= start, log_entries.c.seq < stop))
         .order_by(log_entries.c.seq)
     )
-    return _stored_entries(rows.tuples())
+    return _stored_entries(rows.tuples().all())
