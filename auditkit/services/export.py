@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+import gc
 import hashlib
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
@@ -99,15 +101,15 @@ def export_bundle(
             ]
         )
     seqs.append(export_record.seq)
-    with read_transaction(installation.engine) as conn:
+    with _collector_paused(), read_transaction(installation.engine) as conn:
         checkpoint = ledger_store.checkpoint_at(conn, export_record.seq + 1)
         if checkpoint is None:
             raise NotFound("the export's own checkpoint is missing")
         proofs = inclusion_proofs(conn, seqs, checkpoint)
         key_rows = {row["key_id"]: row for row in ledger_store.signing_key_rows(conn)}
-    verifier_key = key_rows[checkpoint.key_id]["verifier_key"]
-    parse_verifier_key(verifier_key)
-    manifest_sha = _write(out, installation, scope, proofs, checkpoint, verifier_key, actor)
+        verifier_key = key_rows[checkpoint.key_id]["verifier_key"]
+        parse_verifier_key(verifier_key)
+        manifest_sha = _write(out, installation, scope, proofs, checkpoint, verifier_key, actor)
     return ExportResult(
         directory=out,
         records=len(proofs),
@@ -115,6 +117,24 @@ def export_bundle(
         manifest_sha256=manifest_sha,
         export_seq=export_record.seq,
     )
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a bundle is built.
+
+    A whole-ledger bundle keeps every record and proof alive at once (hundreds of thousands
+    of bytes objects and lists, none in a cycle); each automatic full collection walks all
+    of them, which made exports of 300k records ~1.5x (and inside a busy process ~2.5x)
+    slower. Reference counting still frees everything; the collector resumes after.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _proof_lines(proofs: Sequence[Any]) -> bytes:
