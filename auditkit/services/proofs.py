@@ -69,28 +69,31 @@ def inclusion_proofs(
             raise NotFound(f"seq {seq} is not in the checkpointed tree of size {size}")
     if len(seqs) * 8 >= size:
         # A large share of the tree (a whole-period export): reading every node level by
-        # level is far cheaper than IN-lists of scattered nodes.
+        # level is far cheaper than IN-lists of scattered nodes, and the leaf hashes are
+        # level 0 of what was read.
         levels = ledger_store.node_hashes_by_level(conn, size)
         paths = merkle.build_inclusion_proofs_by_level(seqs, size, levels)
-        entries = {e.seq: e for e in ledger_store.entries_in_range(conn, min(seqs), max(seqs) + 1)}
+        entries = ledger_store.entry_bytes_in_range(conn, min(seqs), max(seqs) + 1)
+        leaves = levels[0]
     else:
         hashes = ledger_store.node_hashes(conn, merkle.inclusion_proofs_nodes(seqs, size))
         paths = merkle.build_inclusion_proofs(seqs, size, hashes)
-        entries = {e.seq: e for e in ledger_store.entries_by_seq(conn, list(seqs))}
-    proofs: list[InclusionProof] = []
-    for seq, proof in zip(seqs, paths, strict=True):
-        entry = entries[seq]
-        proofs.append(
-            InclusionProof(
-                seq=seq,
-                tree_size=size,
-                entry=entry.entry,
-                leaf_hash=entry.leaf_hash,
-                root_hash=checkpoint.root_hash,
-                proof=tuple(proof),
-                checkpoint=checkpoint.note,
-            )
+        stored = ledger_store.entries_by_seq(conn, list(seqs))
+        entries = {e.seq: e.entry for e in stored}
+        leaves = {e.seq: e.leaf_hash for e in stored}
+    root, note = checkpoint.root_hash, checkpoint.note
+    proofs = [
+        InclusionProof(
+            seq=seq,
+            tree_size=size,
+            entry=entries[seq],
+            leaf_hash=leaves[seq],
+            root_hash=root,
+            proof=tuple(proof),
+            checkpoint=note,
         )
+        for seq, proof in zip(seqs, paths, strict=True)
+    ]
     return proofs
 
 

@@ -568,12 +568,12 @@ def _reveal_in_force(
 
 def _page(
     conn: Connection,
+    installation: Installation,
     user: User,
     conversation: LedgerConversation,
     *,
     reveal_seq: int | None,
     with_history: bool,
-    redactor: Redactor,
 ) -> ConversationPage:
     reveal = _reveal_in_force(conn, user, conversation.key, reveal_seq)
     comments = [
@@ -581,6 +581,7 @@ def _page(
     ]
     if not user.can(Permission.REVIEW_READ):
         comments = []
+    redactor = scan_redactor(conn, installation, [conversation])
     sessions, numbers, markers = _sessions(conversation, comments, reveal=reveal, redactor=redactor)
     reviews: tuple[ReviewSummary, ...] = ()
     assignments: tuple[Assignment, ...] = ()
@@ -634,12 +635,7 @@ def conversation_page(
     with read_transaction(installation.engine) as conn:
         conversation = _load(conn, key, installation.master_key())
         return _page(
-            conn,
-            user,
-            conversation,
-            reveal_seq=reveal_seq,
-            with_history=True,
-            redactor=scan_redactor(conn, installation, [conversation]),
+            conn, installation, user, conversation, reveal_seq=reveal_seq, with_history=True
         )
 
 
@@ -718,12 +714,7 @@ def workspace(
         conversation = _load(conn, row["conversation_key"], installation.master_key())
         _refuse_own_work(user, conversation)
         page = _page(
-            conn,
-            user,
-            conversation,
-            reveal_seq=reveal_seq,
-            with_history=True,
-            redactor=scan_redactor(conn, installation, [conversation]),
+            conn, installation, user, conversation, reveal_seq=reveal_seq, with_history=True
         )
         rubric = review_rubrics.stored_rubric(conn, row["rubric_hash"])
         saved = review_store.draft(conn, assignment_id)
