@@ -20,7 +20,7 @@ from auditkit.services.reports import (
 from auditkit.storage import ledger_store, report_store
 from auditkit.storage.db import read_transaction
 from tests.conftest import Cli
-from tests.integration.reports.conftest import DEMO, ReportWorld, pdf_text
+from tests.integration.reports.conftest import DEMO, ReportWorld, first_page_png, pdf_text
 
 NOTE = "Tell the customer what happens next before asking for details."
 
@@ -111,6 +111,7 @@ def test_a_team_report_covers_the_teams_agents_against_everyone(
     assert "everyone's mean iqs" in text.casefold()  # the labels are set in capitals
     assert "team mean iqs" in text.casefold()  # the team's own, beside everyone's
     assert NOTE in text and "marked by rita" in text  # an example from the team's agent
+    first_page_png(out / "coaching-report.pdf")  # docs/screens/report-coaching-team.png
     body = _last_body(reviewed)
     assert body["report"] == "coaching" and body["team"] == "Cards" and "agent" not in body
 
