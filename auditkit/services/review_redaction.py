@@ -32,6 +32,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from sqlalchemy import Connection
@@ -153,6 +154,15 @@ class FindingsRedactor:
         return Redacted(text=floor.text, markers=(*markers, *floor.markers))
 
 
+@lru_cache(maxsize=8)
+def _detector_key(model: str) -> str:
+    """The identity of the configured detector (hashing its configuration takes ~3 ms)."""
+    from auditkit.pii.config import DetectorConfig
+    from auditkit.services.scan import detector_key  # loads Presidio lazily
+
+    return detector_key(DetectorConfig.from_model_setting(model))
+
+
 def scan_redactor(
     conn: Connection, installation: Installation, conversations: Iterable[LedgerConversation]
 ) -> FindingsRedactor:
@@ -162,12 +172,10 @@ def scan_redactor(
     scanned by an older detector, or not at all, gets the floor only. Findings whose offsets
     do not fit the text as it reads now (erased text) are ignored.
     """
-    from auditkit.services.scan import detector_config, detector_key  # loads Presidio lazily
-
     shown = list(conversations)
     if not shown:
         return FindingsRedactor({})
-    key = detector_key(detector_config(installation))
+    key = _detector_key(installation.settings.pii_model)
     found: dict[int, list[Finding]] = defaultdict(list)
     for row in pii_store.findings_of(conn, key, [c.key for c in shown]):
         found[int(row["message_seq"])].append(
