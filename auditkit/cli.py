@@ -26,7 +26,7 @@ from auditkit.web_cli import rubrics, serve, users
 
 
 def _installation(ctx: click.Context) -> Installation:
-    installation = ctx.obj
+    installation: Installation | None = ctx.obj
     if installation is None:
         installation = Installation.open(load_settings())
         ctx.obj = installation

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, redirect, render_template, request, send_file, url_for
 from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response as BaseResponse
 
 from auditkit.services import packs, reports, stored_reports
 from auditkit.services.accounts import Permission
@@ -95,7 +96,7 @@ def audit_form() -> str:
 
 @bp.post("/audit")
 @requires(Permission.REPORT_AUDIT)
-def audit_generate() -> Response | tuple[str, int]:
+def audit_generate() -> BaseResponse | tuple[str, int]:
     """Generate an audit report over the posted scope, keep it, and show it (POST-redirect-GET);
     a refused scope shows the form again with the reason and the input kept."""
     from auditkit.reports import render_audit

@@ -88,13 +88,15 @@ def init_app(app: Flask, *, secure_cookies: bool, behind_proxy: bool) -> None:
     login.login_message_category = "info"
     login.session_protection = "strong"
 
-    @login.user_loader
     def load(user_id: str) -> SessionUser | None:
         try:
             found = accounts.load_user(installation(), int(user_id))
         except ValueError:
             return None
         return SessionUser(found) if found else None
+
+    # Registered by a call, not as a decorator: Flask-Login is untyped and would untype ``load``.
+    login.user_loader(load)
 
     @app.after_request
     def headers(response: Response) -> Response:

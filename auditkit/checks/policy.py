@@ -81,7 +81,7 @@ class _PolicyYamlLoader(yaml.SafeLoader):
     def compose_node(self, parent: Any, index: Any) -> Any:
         """Refuse ``*alias`` references: nested aliases expand exponentially when hashed."""
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]  # unannotated in types-PyYAML
             raise yaml.composer.ComposerError(
                 None, None, "aliases (*name) are not allowed in policy files", event.start_mark
             )
@@ -99,7 +99,11 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.Node) -> dict[Any, An
     """Build a mapping as SafeLoader does, noting each repeated key (YAML keeps the last)."""
     if not isinstance(node, yaml.MappingNode):
         raise yaml.constructor.ConstructorError(
-            None, None, f"expected a mapping, got {node.id}", node.start_mark
+            # The stubs declare ``id`` on the concrete node classes only, not on Node.
+            None,
+            None,
+            f"expected a mapping, got {getattr(node, 'id', '?')}",
+            node.start_mark,
         )
     seen: set[str] = set()
     for key_node, _ in node.value:

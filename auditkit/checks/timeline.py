@@ -62,7 +62,9 @@ class Timeline:
             kind = event.kind
             body = event.body
             actor_field = _ACTOR_FIELD.get(kind)
-            person = participants.get(body.get(actor_field)) if actor_field else None
+            # A body value is whatever was imported; looking up a missing one finds no one.
+            actor: Any = body.get(actor_field) if actor_field else None
+            person = participants.get(actor) if actor_field else None
             roles.append(person.role if person is not None else None)
             by_kind.setdefault(kind, []).append(index)
             if kind == "status":
@@ -131,7 +133,7 @@ class Timeline:
             self._normalised[index] = cached
         return cached
 
-    def acts(self, index: int) -> frozenset[str]:
+    def acts(self, index: int) -> frozenset[str | None]:
         """The dialogue act names (``CONFIRM``, ``AFFIRM``, …) carried by a message."""
         acts = self.events[index].body.get("acts")
         if not acts:

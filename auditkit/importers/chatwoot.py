@@ -120,7 +120,9 @@ def read_chatwoot(path: Path) -> Iterator[SourceItem]:
 def looks_like_chatwoot(data: object) -> bool:
     """Whether decoded JSON has the shape :func:`parse_chatwoot` reads (for format detection)."""
     items = _conversation_items(data)
-    return bool(items) and all(
+    if not items:
+        return False
+    return all(
         isinstance(item, dict) and isinstance(item.get("messages"), list) and "inbox_id" in item
         for item in items
     )
@@ -356,7 +358,7 @@ def _reconcile_snapshot(builder: _Builder, item: Mapping[str, Any]) -> None:
     else:
         assert last is not None
         at = _format(last)
-    meta = item.get("meta") if isinstance(item.get("meta"), dict) else {}
+    meta = _dict_at(item, "meta")
     assignee = _assignee(builder, meta, ["meta", "assignee"])
     if assignee is not None and assignee != builder.assignee:
         builder.add(
@@ -486,8 +488,7 @@ def _conversation_change(
         _status_change(builder, before, after, at, where)
     elif name in ("assignee_id", "assignee_agent_bot_id"):
         kind = "user" if name == "assignee_id" else "agent_bot"
-        meta = payload.get("meta") if isinstance(payload.get("meta"), dict) else {}
-        current = meta.get("assignee") if isinstance(meta.get("assignee"), dict) else {}
+        current = _dict_at(_dict_at(payload, "meta"), "assignee")
         previous = (
             None if before is None else builder.person(kind, before, [*where, "previous_value"], {})
         )
@@ -515,8 +516,7 @@ def _conversation_change(
             }
         )
     elif name == "team_id":
-        meta = payload.get("meta") if isinstance(payload.get("meta"), dict) else {}
-        team = meta.get("team") if isinstance(meta.get("team"), dict) else {}
+        team = _dict_at(_dict_at(payload, "meta"), "team")
         fields: dict[str, Any] = {
             "from": _optional_id(before, [*where, "previous_value"]),
             "to": _optional_id(after, [*where, "current_value"]),
@@ -602,6 +602,12 @@ def _builder(
         "is required: the Chatwoot account, part of the conversation key "
         "chatwoot-<account>-<conversation>",
     )
+
+
+def _dict_at(obj: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """``obj[key]`` when it is a JSON object, else an empty one."""
+    value = obj.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def _get(obj: object, key: str) -> object:

@@ -268,7 +268,8 @@ def _check_values(document: object) -> None:
 
 def _values_are_clean(document: object) -> bool:
     """The common case, fast: no path bookkeeping, one regex per string."""
-    pending: list[tuple[object, int]] = [(document, 0)]
+    # JSON values: the ``type(...) is`` tests (faster than isinstance) do not narrow for mypy.
+    pending: list[tuple[Any, int]] = [(document, 0)]
     bad = _NUL_OR_SURROGATE.search
     while pending:
         value, depth = pending.pop()
@@ -276,12 +277,12 @@ def _values_are_clean(document: object) -> bool:
             return False
         kind = type(value)
         if kind is str:
-            if bad(value):  # type: ignore[arg-type]
+            if bad(value):
                 return False
         elif kind is dict:
             if depth >= MAX_DEPTH and value:
                 return False
-            for key, item in value.items():  # type: ignore[attr-defined]
+            for key, item in value.items():
                 if bad(key):
                     return False
                 if type(item) is not str:
@@ -289,7 +290,7 @@ def _values_are_clean(document: object) -> bool:
                 elif bad(item):
                     return False
         elif kind is list:
-            pending.extend((item, depth + 1) for item in value)  # type: ignore[attr-defined]
+            pending.extend((item, depth + 1) for item in value)
     return True
 
 
@@ -358,14 +359,16 @@ def _is_timestamp(value: object) -> bool:
 def _describe(error: ValidationError) -> str:
     """Say what is wrong in a short sentence prefixed with the JSON path of the bad field."""
     path = list(error.absolute_path)
-    instance = error.instance
+    # Set on every error a validator yields (the stubs also allow jsonschema's Unset).
+    instance: Any = error.instance
     kind = error.validator
-    limit = error.validator_value
+    limit: Any = error.validator_value
+    schema: Any = error.schema
     if kind == "required" and isinstance(instance, dict):
         missing = next(name for name in limit if name not in instance)
         return f"{format_json_path([*path, missing])}: is required"
     if kind == "additionalProperties" and isinstance(instance, dict):
-        allowed = error.schema.get("properties", {})
+        allowed = schema.get("properties", {})
         extra = sorted(name for name in instance if name not in allowed)
         return f"{format_json_path([*path, extra[0]])}: is not a field of this format"
     if kind == "type":

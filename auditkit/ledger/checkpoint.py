@@ -298,13 +298,13 @@ def open_note(note: str | bytes, verifiers: Iterable[Verifier]) -> tuple[bytes, 
         blob = _b64decode(encoded, f"signature of {name!r}")
         if len(blob) < 5:
             raise CheckpointError(f"signature of {name!r} is too short")
-        verifier = known.get((name, int.from_bytes(blob[:4], "big")))
-        if verifier is None:
+        signer = known.get((name, int.from_bytes(blob[:4], "big")))
+        if signer is None:
             continue
-        if not verifier.verify(text_bytes, blob[4:]):
+        if not signer.verify(text_bytes, blob[4:]):
             raise CheckpointError(f"signature by known key {name!r} does not verify")
-        if verifier not in signed_by:
-            signed_by.append(verifier)
+        if signer not in signed_by:
+            signed_by.append(signer)
     if not signed_by:
         raise CheckpointError("note is not signed by any known key")
     return text_bytes, signed_by

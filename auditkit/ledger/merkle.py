@@ -69,7 +69,8 @@ class NodeId(NamedTuple):
     """A complete subtree covering leaves ``[index * 2**level, (index + 1) * 2**level)``."""
 
     level: int
-    index: int
+    # Shadows tuple.index() on purpose (the field name is the RFC 6962 term); NamedTuple allows it.
+    index: int  # type: ignore[assignment]
 
     @property
     def begin(self) -> int:
@@ -264,7 +265,11 @@ def root_plan(size: int) -> ProofPlan:
     return ProofPlan((peaks,) if peaks else ())
 
 
-def _fold(element: tuple[NodeId, ...], hashes: Mapping[NodeId, bytes]) -> bytes:
+# A NodeId equals and hashes as its (level, index) tuple, so storage may key hashes by either.
+NodeHashes = Mapping[NodeId, bytes] | Mapping[tuple[int, int], bytes]
+
+
+def _fold(element: tuple[NodeId, ...], hashes: NodeHashes) -> bytes:
     """Return the RFC 6962 hash of a largest-first run of complete subtrees."""
     result = b""
     for node in reversed(element):
@@ -278,12 +283,12 @@ def _fold(element: tuple[NodeId, ...], hashes: Mapping[NodeId, bytes]) -> bytes:
     return result
 
 
-def build_proof(plan: ProofPlan, hashes: Mapping[NodeId, bytes]) -> list[bytes]:
+def build_proof(plan: ProofPlan, hashes: NodeHashes) -> list[bytes]:
     """Combine the fetched hashes of ``plan.nodes`` into the proof's hashes, in proof order."""
     return [_fold(element, hashes) for element in plan.elements]
 
 
-def root_from(plan: ProofPlan, hashes: Mapping[NodeId, bytes]) -> bytes:
+def root_from(plan: ProofPlan, hashes: NodeHashes) -> bytes:
     """Return the root hash planned by :func:`root_plan` from the fetched peak hashes."""
     if not plan.elements:
         return EMPTY_ROOT

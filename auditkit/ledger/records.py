@@ -113,7 +113,8 @@ def _stdlib_is_canonical(value: Any) -> bool:
     if kind is str or value is None or kind is bool:
         return True
     if kind is int:
-        return -_SAFE_INT < value < _SAFE_INT
+        fits: bool = -_SAFE_INT < value < _SAFE_INT
+        return fits
     if kind is dict:
         for key, item in value.items():
             # Python sorts keys by code point, RFC 8785 by UTF-16 unit: they only
@@ -135,7 +136,7 @@ def encode_entry(
 
     ``occurred_at`` may be passed when the caller has already formatted the draft's time.
     """
-    envelope = {
+    envelope: dict[str, Any] = {
         "v": ENTRY_VERSION,
         "seq": seq,
         "kind": str(draft.kind),

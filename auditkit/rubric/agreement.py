@@ -12,6 +12,7 @@ from collections.abc import Callable, Hashable, Sequence
 from enum import StrEnum
 from fractions import Fraction
 from itertools import permutations
+from typing import cast
 
 Value = Hashable
 Units = Sequence[Sequence[Value | None]]
@@ -36,7 +37,8 @@ def _difference(
     if level is Measurement.NOMINAL:
         return lambda c, k: Fraction(0 if c == k else 1)
     if level is Measurement.INTERVAL:
-        return lambda c, k: (Fraction(c) - Fraction(k)) ** 2  # type: ignore[arg-type]
+        # Interval-level values are numbers.
+        return lambda c, k: (Fraction(cast(float, c)) - Fraction(cast(float, k))) ** 2
     ranked = list(order) if order is not None else sorted(totals)  # type: ignore[type-var]
     position = {value: index for index, value in enumerate(ranked)}
     cumulative = [Fraction(0)]

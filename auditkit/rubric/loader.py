@@ -47,7 +47,7 @@ class _StrictLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _value in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             if isinstance(key, str | int) and key in seen:
                 self.duplicates.append((str(key), key_node.start_mark.line + 1))
             seen.add(key)
@@ -56,7 +56,7 @@ class _StrictLoader(yaml.SafeLoader):
 
 _StrictLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _StrictLoader.construct_mapping,  # type: ignore[arg-type]
+    _StrictLoader.construct_mapping,
 )
 
 
@@ -78,7 +78,7 @@ def load_rubric_text(text: str, *, source: str) -> Rubric:
     except yaml.YAMLError as exc:
         raise RubricInvalid([RubricProblem(source, "(file)", f"not valid YAML: {exc}")]) from None
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()
     duplicates = [
         RubricProblem(source, key, f"duplicate key on line {line}")
         for key, line in loader.duplicates

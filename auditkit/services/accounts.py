@@ -201,7 +201,7 @@ def add_user(
             problems.append(f"username {username!r} is taken")
         if problems:
             raise InputRefused(problems)
-        row = {
+        row: dict[str, Any] = {
             "username": username,
             "display_name": display_name,
             "role": role,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from auditkit.errors import NotFound
@@ -323,7 +324,7 @@ def results_of(
             )
     deviations = []
     for scorer in participants:
-        distances = []
+        distances: list[Fraction] = []
         matched = 0
         for (key, criterion_id), wanted in base.items():
             got = given.get((scorer, key, criterion_id))
@@ -333,13 +334,14 @@ def results_of(
             if NOT_APPLICABLE not in (got, wanted):
                 scale = rubric.criterion(criterion_id).scale
                 distances.append(abs(scale.normalise(got) - scale.normalise(wanted)))
+        mean_distance = sum(distances, Fraction(0)) / len(distances) if distances else None
         compared = sum(1 for (k, c) in base if (scorer, k, c) in given)
         deviations.append(
             Deviation(
                 scorer=scorer,
                 compared=compared,
                 matched=matched,
-                mean_distance=format_score(sum(distances) / len(distances)) if distances else None,
+                mean_distance=format_score(mean_distance),
             )
         )
     return Results(
@@ -421,7 +423,7 @@ def submit_answer(
         if problems:
             raise InputRefused(problems)
         result = score_review(rubric, ratings)
-        body = {
+        body: dict[str, Any] = {
             "action": "baseline" if baseline else "scored",
             "session": session_id,
             "scorer": user.username,

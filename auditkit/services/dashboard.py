@@ -95,6 +95,11 @@ def _week(at: str) -> str:
     return monday.isoformat()
 
 
+def _criterion_label(labels: Mapping[str, str], criterion_id: str) -> str:
+    """A criterion's label as its rubric gives it, else its id."""
+    return labels.get(criterion_id, criterion_id)
+
+
 def dashboard(
     installation: Installation,
     user: User,
@@ -131,7 +136,7 @@ def dashboard(
         (
             Bar(
                 key=m["criterion_id"],
-                label=labels.get(m["criterion_id"], m["criterion_id"]),
+                label=_criterion_label(labels, m["criterion_id"]),
                 value=None if m["mean_score"] is None else float(m["mean_score"]),
                 text=None if m["mean_score"] is None else f"{float(m['mean_score']):.2f}",
                 count=int(m["rated"]),

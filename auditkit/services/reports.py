@@ -28,15 +28,10 @@ from auditkit.services.conversations import load_conversations
 from auditkit.services.export import ExportScope, export_bundle
 from auditkit.services.installation import Installation, utc_now
 from auditkit.services.metrics import refresh_metrics
+from auditkit.services.report_parts import STAFF_ROLES as STAFF_ROLES  # re-exported
 from auditkit.services.report_parts import (
-    STAFF_ROLES,
     BundleInfo,
     CoachingExampleView,
-    EmptyScope,
-    Renderer,
-    ReportRefused,
-    ReportResult,
-    ReportScopeInvalid,
     check_dates,
     check_out,
     comments_by_message,
@@ -45,8 +40,13 @@ from auditkit.services.report_parts import (
     view_example,
     write_report,
 )
+from auditkit.services.report_parts import EmptyScope as EmptyScope  # re-exported
 from auditkit.services.report_parts import ExampleLine as ExampleLine  # re-exported
 from auditkit.services.report_parts import RenderedReport as RenderedReport  # re-exported
+from auditkit.services.report_parts import Renderer as Renderer  # re-exported
+from auditkit.services.report_parts import ReportRefused as ReportRefused  # re-exported
+from auditkit.services.report_parts import ReportResult as ReportResult  # re-exported
+from auditkit.services.report_parts import ReportScopeInvalid as ReportScopeInvalid  # re-exported
 from auditkit.services.review_redaction import Redactor, scan_redactor
 from auditkit.services.verify import verify_ledger
 from auditkit.storage import ledger_store, metrics_store, report_store

@@ -411,15 +411,15 @@ def _event_item(
 
     kind = event.kind
     if kind in TEXT_KINDS:
-        text = shown(body.get("text"))
+        message = shown(body.get("text"))
         return TranscriptItem(
             seq=event.seq,
             kind=kind,
             at=at,
             role=conversation.role_of(body.get("author")) or "unknown",
             author=who(body.get("author")),
-            text=text.text,
-            markers=text.markers,
+            text=message.text,
+            markers=message.markers,
         )
     if kind == "assignment":
         reason = shown(body.get("reason")) if body.get("reason") else Redacted("")
@@ -1171,7 +1171,7 @@ def agent_history(
         (
             (
                 m["criterion_id"],
-                labels.get(m["criterion_id"], m["criterion_id"]),
+                _criterion_label(labels, m["criterion_id"]),
                 format_score(iqs([m["mean_score"]])) if m["mean_score"] is not None else None,
                 int(m["rated"]),
             )
@@ -1184,6 +1184,11 @@ def agent_history(
         reviews=tuple(_summary(r) for r in rows),
         criteria=tuple(criteria),
     )
+
+
+def _criterion_label(labels: Mapping[str, str], criterion_id: str) -> str:
+    """A criterion's label as its rubric gives it, else its id."""
+    return labels.get(criterion_id, criterion_id)
 
 
 @dataclass(frozen=True)
@@ -1235,7 +1240,7 @@ def coaching_examples(
                 last_seq=int(row["last_seq"]),
                 label=row["label"],
                 criterion_id=row["criterion_id"],
-                criterion_label=labels.get(row["criterion_id"], row["criterion_id"]),
+                criterion_label=_criterion_label(labels, row["criterion_id"]),
                 note=row["note"],
                 agent_id=row["agent_id"],
                 reviewer=row["reviewer"],

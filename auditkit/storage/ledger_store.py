@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Connection, Table, and_, func, select
+
+if TYPE_CHECKING:
+    import psycopg
 
 from auditkit.storage.review_tables import (
     coaching_examples,
@@ -101,7 +104,8 @@ def bulk_insert(
     quote = conn.dialect.identifier_preparer.quote  # columns such as "end" are reserved words
     names = ", ".join(quote(column) for column in columns)
     if conn.dialect.name == "postgresql":
-        raw = conn.connection.dbapi_connection
+        # The PostgreSQL driver is psycopg 3; SQLAlchemy types only the DB-API protocol.
+        raw = cast("psycopg.Connection[Any]", conn.connection.dbapi_connection)
         assert raw is not None
         with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
             for row in rows:

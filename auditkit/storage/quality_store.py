@@ -39,9 +39,9 @@ def insert_session(
     conn: Connection, row: Mapping[str, Any], keys: Sequence[str], user_ids: Sequence[int]
 ) -> int:
     """Store a session with its conversations (in order) and participants; return its id."""
-    session_id = int(
-        conn.execute(insert(calibration_sessions).values(**row)).inserted_primary_key[0]
-    )
+    inserted = conn.execute(insert(calibration_sessions).values(**row)).inserted_primary_key
+    assert inserted is not None
+    session_id = int(inserted[0])
     conn.execute(
         insert(calibration_conversations),
         [

@@ -29,8 +29,8 @@ def exempt_actions(kb: Mapping[str, Sequence[str]]) -> list[str]:
     """Actions allowed before validation: those preceding it in a validated flow, and FAQ searches."""
     exempt: set[str] = set()
     for subflow in validated_subflows(kb):
-        actions = list(kb[subflow])
-        exempt.update(actions[: actions.index(VALIDATION_ACTION)])
+        ordered = list(kb[subflow])
+        exempt.update(ordered[: ordered.index(VALIDATION_ACTION)])
     for actions in kb.values():
         if actions and actions[0] == FAQ_ACTION:
             exempt.update(actions)
