@@ -1,6 +1,7 @@
 # auditkit: two commands on a fresh machine.
 #   make demo  - set up .venv, create an installation in .demo/, import the demo data, verify it
-#   make test  - set up .venv, lint, layering check, the whole test suite, and an installed-wheel check
+#   make test  - set up .venv, lint (ruff, mypy --strict), layering check, the whole test suite,
+#                and an installed-wheel check
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -11,7 +12,11 @@ DEMO_HOME := $(CURDIR)/.demo
 DEMO_ENV := AUDITKIT_HOME=$(DEMO_HOME) AUDITKIT_KEY_PASSPHRASE_FILE=$(DEMO_HOME)/passphrase AUDITKIT_ACTOR=demo
 DEMO_DATA := tests/data/demo/conversations.jsonl tests/data/abcd/abcd_sample.json tests/data/sgd/dialogues_039.json
 
-.PHONY: install demo test lint wheel-check bench clean
+# mypy cannot follow setuptools' package-dir mapping (web/ -> auditkit.web, reports/ ->
+# auditkit.reports, ...), so it checks a tree of symlinks laid out like the installed package.
+MYPY_TREE := build/mypy
+
+.PHONY: install demo test lint mypy-tree wheel-check bench clean
 
 install: $(STAMP)
 
@@ -44,9 +49,15 @@ demo: install $(DEMO_HOME)/passphrase $(DEMO_HOME)/admin-password
 	@echo "password: $$(cat $(DEMO_HOME)/admin-password)   (Ctrl-C stops the server)"
 	$(DEMO_ENV) $(BIN)/auditkit serve --port 8080
 
-lint: install
+lint: install mypy-tree
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+mypy-tree:
+	rm -rf $(MYPY_TREE) && mkdir -p $(MYPY_TREE)/auditkit
+	ln -s $(CURDIR)/auditkit/* $(MYPY_TREE)/auditkit/
+	for d in web reports migrations rubrics; do ln -s $(CURDIR)/$$d $(MYPY_TREE)/auditkit/$$d; done
 
 test: lint
 	$(BIN)/pytest -q
