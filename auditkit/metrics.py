@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from auditkit.ledger.conversation import LedgerConversation
+from auditkit.ledger.conversation import LedgerConversation, LedgerEvent
 
 HUMAN_ROLES = frozenset({"agent", "supervisor"})
 
@@ -53,11 +53,34 @@ def is_acknowledgement(text: str) -> bool:
     return bool(_ACKNOWLEDGEMENT.match(" ".join(text.split())))
 
 
+def staff_replies(conversation: LedgerConversation) -> list[LedgerEvent]:
+    """Messages by human staff after the customer's first message, in order: the candidates
+    for the first meaningful response (the first of them that is not an acknowledgement)."""
+    replies: list[LedgerEvent] = []
+    customer_wrote = False
+    for event in conversation.events:
+        if event.kind != "message":
+            continue
+        role = conversation.role_of(event.body.get("author"))
+        if role == "customer":
+            customer_wrote = True
+        elif customer_wrote and role in HUMAN_ROLES:
+            replies.append(event)
+    return replies
+
+
 def compute_metrics(conversation: LedgerConversation) -> ConversationMetrics:
     """Every metric of ``conversation``, from its event records alone."""
     role = conversation.role_of
     first_customer: datetime | None = None
-    first_response: datetime | None = None
+    first_response = next(
+        (
+            event.at
+            for event in staff_replies(conversation)
+            if not is_acknowledgement(str(event.body.get("text", "")))
+        ),
+        None,
+    )
     started_sessions = 0
     reopens = transfers = escalations = 0
     resolved_at: datetime | None = None
@@ -72,12 +95,6 @@ def compute_metrics(conversation: LedgerConversation) -> ConversationMetrics:
                 first_customer = event.at
             elif author_role in HUMAN_ROLES:
                 human_spoke = True
-                if (
-                    first_customer is not None
-                    and first_response is None
-                    and not is_acknowledgement(str(body.get("text", "")))
-                ):
-                    first_response = event.at
         elif event.kind == "status":
             status = body.get("status")
             if status == "session_started":

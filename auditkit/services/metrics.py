@@ -9,10 +9,15 @@ from typing import Any
 from sqlalchemy import Connection
 
 from auditkit.errors import NotFound
-from auditkit.ledger.conversation import LedgerConversation, LedgerEvent
+from auditkit.ledger.conversation import LedgerConversation
 from auditkit.ledger.records import format_time, parse_time
 from auditkit.ledger.sealing import MasterKey, sealed_subject
-from auditkit.metrics import HUMAN_ROLES, ConversationMetrics, compute_metrics, is_acknowledgement
+from auditkit.metrics import (
+    ConversationMetrics,
+    compute_metrics,
+    is_acknowledgement,
+    staff_replies,
+)
 from auditkit.services.conversations import load_conversations
 from auditkit.services.installation import Installation
 from auditkit.services.sealing import DataKeys, unseal_mapping
@@ -139,7 +144,7 @@ def metrics_conversations(
     conversations = load_conversations(conn, keys)  # bodies as stored, sealed parts closed
     if master is None:
         return conversations
-    replies = {c.key: _staff_replies(c) for c in conversations}
+    replies = {c.key: staff_replies(c) for c in conversations}
     data_keys = DataKeys(conn, master)
     data_keys.load(
         subject
@@ -162,18 +167,3 @@ def metrics_conversations(
         )
         opened_conversations.append(replace(conversation, events=events))
     return opened_conversations
-
-
-def _staff_replies(conversation: LedgerConversation) -> list[LedgerEvent]:
-    """Messages by human staff after the customer's first message, in order."""
-    replies: list[LedgerEvent] = []
-    customer_wrote = False
-    for event in conversation.events:
-        if event.kind != "message":
-            continue
-        role = conversation.role_of(event.body.get("author"))
-        if role == "customer":
-            customer_wrote = True
-        elif customer_wrote and role in HUMAN_ROLES:
-            replies.append(event)
-    return replies
