@@ -18,7 +18,7 @@ from auditkit.ledger.records import RecordDraft, RecordKind, format_time
 from auditkit.services.conversations import load_conversations
 from auditkit.services.installation import Installation, utc_now
 from auditkit.services.ledger import appending
-from auditkit.services.scan import detector_config, detector_key
+from auditkit.services.scan import configured_detector_key
 from auditkit.storage import check_store, ledger_store, pii_store
 from auditkit.storage.db import read_transaction
 
@@ -104,7 +104,7 @@ def run_checks(
     policies = select_policies(installation, policy_ids)
     master = installation.master_key()
     # The restricted-data rules read the findings of the configured PII detector's scans.
-    pii_key = detector_key(detector_config(installation))
+    pii_key = configured_detector_key(installation)
     report = CheckRunReport()
     after: str | None = None
     pending_keys = list(conversation_ids)

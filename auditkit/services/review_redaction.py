@@ -32,7 +32,6 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Protocol
 
 from sqlalchemy import Connection
@@ -154,15 +153,6 @@ class FindingsRedactor:
         return Redacted(text=floor.text, markers=(*markers, *floor.markers))
 
 
-@lru_cache(maxsize=8)
-def _detector_key(model: str) -> str:
-    """The identity of the configured detector (hashing its configuration takes ~3 ms)."""
-    from auditkit.pii.config import DetectorConfig
-    from auditkit.services.scan import detector_key  # loads Presidio lazily
-
-    return detector_key(DetectorConfig.from_model_setting(model))
-
-
 def scan_redactor(
     conn: Connection, installation: Installation, conversations: Iterable[LedgerConversation]
 ) -> FindingsRedactor:
@@ -175,7 +165,9 @@ def scan_redactor(
     shown = list(conversations)
     if not shown:
         return FindingsRedactor({})
-    key = _detector_key(installation.settings.pii_model)
+    from auditkit.services.scan import configured_detector_key  # loads Presidio lazily
+
+    key = configured_detector_key(installation)
     found: dict[int, list[Finding]] = defaultdict(list)
     for row in pii_store.findings_of(conn, key, [c.key for c in shown]):
         found[int(row["message_seq"])].append(

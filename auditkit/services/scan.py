@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -59,6 +60,18 @@ def detector_config(installation: Installation) -> DetectorConfig:
 def detector_key(config: DetectorConfig) -> str:
     """Identity of a detector: a new version or configuration rescans everything."""
     return f"{DETECTOR_VERSION}:{config.config_hash()}"
+
+
+def configured_detector_key(installation: Installation) -> str:
+    """The identity of the detector the settings name, whose findings views and checks read."""
+    return _configured_key(installation.settings.pii_model)
+
+
+@lru_cache(maxsize=8)
+def _configured_key(model: str) -> str:
+    # Hashing the configuration reads the pattern file and package versions (~3 ms), and
+    # none of it changes while a process runs: compute it once per model.
+    return detector_key(DetectorConfig.from_model_setting(model))
 
 
 # One detector per worker process, built once by the pool initializer.
