@@ -37,10 +37,10 @@ FOLDER = "reports"
 REPORT_ID = re.compile(r"audit-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}")
 RECORD_FILE = "record.json"
 BUNDLE_ZIP = "audit-bundle.zip"
-PARTS = {
-    "pdf": ("audit-report.pdf", "application/pdf"),
-    "html": ("audit-report.html", "text/html"),
-    "bundle": (BUNDLE_ZIP, "application/zip"),
+PARTS = {  # part: (file in the report folder, mimetype, suffix of the download's name)
+    "pdf": ("audit-report.pdf", "application/pdf", ".pdf"),
+    "html": ("audit-report.html", "text/html", ".html"),
+    "bundle": (BUNDLE_ZIP, "application/zip", "-bundle.zip"),
 }
 MAX_LISTED = 50
 
@@ -171,7 +171,7 @@ def download_audit_report(
         raise NotFound(f"no {part!r} in an audit report (pdf, html or bundle)")
     report = stored_audit_report(installation, report_id)
     folder = _folder(installation, report_id)
-    name, mimetype = PARTS[part]
+    name, mimetype, suffix = PARTS[part]
     path = _bundle_zip(folder, report_id) if part == "bundle" else folder / name
     if not path.is_file():
         raise NotFound(f"the {part} of audit report {report_id} is missing")
@@ -194,7 +194,6 @@ def download_audit_report(
             )
         ],
     )
-    suffix = {"pdf": ".pdf", "html": ".html", "bundle": "-bundle.zip"}[part]
     return ReportFile(path=path, download_name=f"{report_id}{suffix}", mimetype=mimetype)
 
 
