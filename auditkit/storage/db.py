@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -98,11 +99,24 @@ def upgrade_to_head(engine: Engine) -> None:
 def schema_is_current(engine: Engine) -> bool:
     """Whether the database has been migrated to the newest revision."""
     from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
 
-    script = ScriptDirectory.from_config(alembic_config(engine))
     with engine.connect() as conn:
         if not inspect(conn).has_table("alembic_version"):
             return False
         current = MigrationContext.configure(conn).get_current_heads()
-    return set(current) == set(script.get_heads())
+    return set(current) == _shipped_heads()
+
+
+@cache
+def _shipped_heads() -> frozenset[str]:
+    """The newest revisions of the migrations shipped in the package.
+
+    Loading the migration scripts takes ~25 ms and every service call checks the schema;
+    the scripts cannot change while the process runs, so they are read once.
+    """
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_path()))
+    return frozenset(ScriptDirectory.from_config(config).get_heads())
