@@ -183,6 +183,10 @@ def test_generated_proof_equals_the_vector_proof(path: Path) -> None:
         size = case["treeSize"]
         assert ref_mth(hashes[:size]) == _b64(case["root"])
         plan = inclusion_proof_nodes(case["leafIdx"], size)
+        # What auditkit serves: the batched builder, from only the nodes it asks for.
+        needed = inclusion_proofs_nodes([case["leafIdx"]], size)
+        only = {node: nodes[node] for node in needed}
+        assert build_inclusion_proofs([case["leafIdx"]], size, only) == [want]
     else:
         size = case["size2"]
         assert ref_mth(hashes[:size]) == _b64(case["root2"])
