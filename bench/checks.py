@@ -26,12 +26,12 @@ from pathlib import Path
 from generate import write_conversations
 
 from auditkit.checks import load_default_policies
-from auditkit.services.checks import run_checks
-from auditkit.services.conversations import iter_conversations
-from auditkit.services.ingest import import_files
-from auditkit.services.installation import Installation, initialise
+from auditkit.checks.service import run_checks
+from auditkit.db.engine import read_transaction
+from auditkit.ledger.installation import Installation, initialise
+from auditkit.ledger.reader import iter_conversations
 from auditkit.settings import load_settings
-from auditkit.storage.db import read_transaction
+from auditkit.sources.ingest import import_files
 
 TARGET = 5_000
 

@@ -53,13 +53,13 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 
 from auditkit.errors import AuditkitError
 from auditkit.ledger import merkle
-from auditkit.services import ingest
-from auditkit.services.ingest import import_files
-from auditkit.services.installation import Installation, initialise
-from auditkit.services.proofs import prove_inclusion
-from auditkit.services.verify import VerifyReport, verify_ledger
+from auditkit.ledger.installation import Installation, initialise
+from auditkit.ledger.proofs import prove_inclusion
+from auditkit.ledger.tables import log_entries
+from auditkit.ledger.verify import VerifyReport, verify_ledger
 from auditkit.settings import load_settings
-from auditkit.storage.tables import log_entries
+from auditkit.sources import ingest
+from auditkit.sources.ingest import import_files
 
 DEFAULT_MESSAGES = 200_000
 DEFAULT_PG_URL = "postgresql+psycopg://127.0.0.1:5432/test"

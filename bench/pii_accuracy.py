@@ -45,10 +45,10 @@ from presidio_analyzer import AnalyzerEngine
 from presidio_analyzer.nlp_engine import NlpEngineProvider
 
 from auditkit.ledger.conversation import LedgerParticipant
-from auditkit.pii.config import DetectorConfig, DetectorMode
-from auditkit.pii.detector import build_detector
-from auditkit.pii.offline import install_offline_tldextract, spacy_model_package
-from auditkit.pii.registry import stock_ner_configuration
+from auditkit.pii.detection.config import DetectorConfig, DetectorMode
+from auditkit.pii.detection.detector import build_detector
+from auditkit.pii.detection.offline import install_offline_tldextract, spacy_model_package
+from auditkit.pii.detection.registry import stock_ner_configuration
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data"

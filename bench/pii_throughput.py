@@ -31,13 +31,13 @@ from presidio_analyzer import AnalyzerEngine
 from presidio_analyzer.nlp_engine import NlpEngineProvider
 from sqlalchemy import text
 
+from auditkit.ledger.installation import Installation, initialise
 from auditkit.pii import DetectorConfig, RecognizerSet
-from auditkit.pii.offline import install_offline_tldextract, spacy_model_package
-from auditkit.pii.registry import stock_ner_configuration
-from auditkit.services.ingest import import_files
-from auditkit.services.installation import Installation, initialise
-from auditkit.services.scan import detector_config, detector_key, scan_messages
+from auditkit.pii.detection.offline import install_offline_tldextract, spacy_model_package
+from auditkit.pii.detection.registry import stock_ner_configuration
+from auditkit.pii.scan import detector_config, detector_key, scan_messages
 from auditkit.settings import load_settings
+from auditkit.sources.ingest import import_files
 
 TARGET = 10.0
 

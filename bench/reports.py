@@ -30,20 +30,23 @@ from typing import Any
 import generate
 from auditkit.reports import render_audit, render_coaching
 
-from auditkit.services import accounts, reports, review, review_queue
-from auditkit.services.checks import run_checks
-from auditkit.services.ingest import import_files
-from auditkit.services.installation import Installation, initialise, utc_now
-from auditkit.services.metrics import refresh_metrics
-from auditkit.services.reports import (
+from auditkit.accounts import users as accounts
+from auditkit.checks.service import run_checks
+from auditkit.ledger.installation import Installation, initialise, utc_now
+from auditkit.metrics.refresh import refresh_metrics
+from auditkit.reporting import audit as reports
+from auditkit.reporting.audit import (
     RenderedReport,
     ReportScope,
     audit_report,
     coaching_report,
 )
-from auditkit.services.review_rubrics import DEFAULT_RUBRIC_ID, available_rubrics
-from auditkit.services.review_sampling import SamplingMethod
+from auditkit.review import queue as review_queue
+from auditkit.review import service as review
+from auditkit.review.rubrics import DEFAULT_RUBRIC_ID, available_rubrics
+from auditkit.review.sampling import SamplingMethod
 from auditkit.settings import load_settings
+from auditkit.sources.ingest import import_files
 
 AUDIT_TARGET = 30.0
 COACHING_TARGET = 5.0

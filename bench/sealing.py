@@ -24,11 +24,11 @@ from pathlib import Path
 
 from generate import conversations, write_conversations
 
-from auditkit.services.erasure import erase_subjects
-from auditkit.services.ingest import import_files
-from auditkit.services.installation import Installation, initialise
-from auditkit.services.verify import verify_ledger
+from auditkit.ledger.installation import Installation, initialise
+from auditkit.ledger.verify import verify_ledger
+from auditkit.privacy.erasure import erase_subjects
 from auditkit.settings import load_settings
+from auditkit.sources.ingest import import_files
 
 
 def _installation(home: Path, sealing: str) -> Installation:

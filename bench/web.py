@@ -37,12 +37,14 @@ from generate import write_conversations
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from auditkit.services import accounts, review, review_queue
-from auditkit.services.ingest import import_files
-from auditkit.services.installation import Installation, initialise, utc_now
-from auditkit.services.review_rubrics import DEFAULT_RUBRIC_ID, available_rubrics
-from auditkit.services.review_sampling import SamplingMethod
+from auditkit.accounts import users as accounts
+from auditkit.ledger.installation import Installation, initialise, utc_now
+from auditkit.review import queue as review_queue
+from auditkit.review import service as review
+from auditkit.review.rubrics import DEFAULT_RUBRIC_ID, available_rubrics
+from auditkit.review.sampling import SamplingMethod
 from auditkit.settings import load_settings
+from auditkit.sources.ingest import import_files
 
 DEFAULT_PG_URL = "postgresql+psycopg://127.0.0.1:5432/test"
 TARGET_P95_MS = 150

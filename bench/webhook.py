@@ -35,10 +35,10 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from auditkit.services.installation import Installation, initialise  # noqa: E402
-from auditkit.services.verify import verify_ledger  # noqa: E402
-from auditkit.services.webhooks import WebhookReceiver  # noqa: E402
+from auditkit.ledger.installation import Installation, initialise  # noqa: E402
+from auditkit.ledger.verify import verify_ledger  # noqa: E402
 from auditkit.settings import load_settings  # noqa: E402
+from auditkit.sources.webhooks import WebhookReceiver  # noqa: E402
 from web import hooks  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "data" / "chatwoot" / "message_created_incoming.json"

@@ -5,13 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-import auditkit.storage.quality_tables
-import auditkit.storage.report_tables
-import auditkit.storage.review_tables
-import auditkit.storage.webhook_tables  # noqa: F401
+from auditkit.db.engine import make_engine
+from auditkit.db.schema import metadata
 from auditkit.settings import load_settings
-from auditkit.storage.db import make_engine
-from auditkit.storage.tables import metadata
 
 config = context.config
 

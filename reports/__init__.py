@@ -13,8 +13,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from auditkit.services.packs import CoachingPack
-from auditkit.services.reports import AuditReport, CoachingReport, RenderedReport, TrendPoint
+from auditkit.reporting.audit import AuditReport, CoachingReport, RenderedReport, TrendPoint
+from auditkit.reporting.packs import CoachingPack
 
 
 def _environment() -> Environment:

@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy import create_engine, text
 
 from auditkit.cli import cli
-from auditkit.services.installation import Installation, initialise
+from auditkit.ledger.installation import Installation, initialise
 from auditkit.settings import load_settings
 
 PG_URL = os.environ.get(

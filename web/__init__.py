@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from auditkit.services.installation import Installation
+from auditkit.ledger.installation import Installation
 from auditkit.settings import load_settings
 
 

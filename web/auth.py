@@ -15,9 +15,9 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from auditkit.services import accounts
-from auditkit.services.accounts import Permission
-from auditkit.services.review_errors import LoginRefused, LoginThrottled
+from auditkit.accounts import users as accounts
+from auditkit.accounts.users import Permission
+from auditkit.errors import LoginRefused, LoginThrottled
 
 from .context import installation
 from .errors import status_for

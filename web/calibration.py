@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from auditkit.services import calibration, review_rubrics
-from auditkit.services.accounts import Permission, Role, users_by_role
-from auditkit.services.review_errors import InputRefused
+from auditkit.accounts.users import Permission, Role, users_by_role
+from auditkit.errors import InputRefused
+from auditkit.quality import calibration
+from auditkit.review import rubrics as review_rubrics
 
 from .context import installation, user
 from .errors import status_for

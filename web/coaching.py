@@ -8,18 +8,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import Blueprint, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from auditkit.services.accounts import Permission
-from auditkit.services.packs import (
+from auditkit.accounts.users import Permission
+from auditkit.reporting.packs import (
     PackExample,
     PackFilters,
     ReviewedConversation,
     find_examples,
     find_reviewed,
+    library_channels,
 )
-from auditkit.services.report_parts import ReportScopeInvalid, criterion_labels
-from auditkit.services.review import EXAMPLE_LABELS
-from auditkit.storage import report_store
-from auditkit.storage.db import read_transaction
+from auditkit.reporting.parts import ReportScopeInvalid, criterion_labels
+from auditkit.review.service import EXAMPLE_LABELS
 
 from .context import installation
 from .forms import optional_date, refuse_if
@@ -104,8 +103,7 @@ def index() -> str:
             examples = find_examples(installation(), filters, limit=LIBRARY_LIMIT)
     except ReportScopeInvalid as exc:
         problem = str(exc)
-    with read_transaction(installation().engine) as conn:
-        channels = sorted(report_store.known_channels(conn))
+    channels = library_channels(installation())
     return render_template(
         "coaching.html",
         view=view,

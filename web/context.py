@@ -7,8 +7,8 @@ from typing import cast
 from flask import current_app
 from flask_login import current_user
 
-from auditkit.services.accounts import User
-from auditkit.services.installation import Installation
+from auditkit.accounts.users import User
+from auditkit.ledger.installation import Installation
 
 
 def installation() -> Installation:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from auditkit.metrics import ConversationMetrics
-from auditkit.services import metrics, review
-from auditkit.services.accounts import Permission
-from auditkit.services.review_errors import InputRefused
+from auditkit.accounts.users import Permission
+from auditkit.errors import InputRefused
+from auditkit.metrics import refresh as metrics
+from auditkit.metrics.measures import ConversationMetrics
+from auditkit.review import service as review
 
 from .context import installation, user
 from .errors import status_for

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from auditkit.services import dashboard, review
-from auditkit.services.accounts import Permission
-from auditkit.services.review_errors import InputRefused
+from auditkit.accounts.users import Permission
+from auditkit.errors import InputRefused
+from auditkit.quality import dashboard
+from auditkit.review import service as review
 
 from .context import installation, user
 from .errors import status_for

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from auditkit.services import disputes
-from auditkit.services.accounts import Permission
-from auditkit.services.review_errors import InputRefused
+from auditkit.accounts.users import Permission
+from auditkit.errors import InputRefused
+from auditkit.quality import disputes
 
 from .context import installation, user
 from .errors import status_for

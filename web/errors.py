@@ -6,16 +6,19 @@ from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from auditkit.errors import AuditkitError, ConfigError, NotFound, NotInitialised
-from auditkit.rubric import RatingsInvalid, RubricInvalid
-from auditkit.services.reports import ReportRefused, ReportScopeInvalid
-from auditkit.services.review_errors import (
+from auditkit.errors import (
     AccessDenied,
+    AuditkitError,
+    ConfigError,
     Conflict,
     InputRefused,
     LoginRefused,
     LoginThrottled,
+    NotFound,
+    NotInitialised,
 )
+from auditkit.reporting.audit import ReportRefused, ReportScopeInvalid
+from auditkit.rubric import RatingsInvalid, RubricInvalid
 
 # First match wins: subclasses before their bases.
 STATUSES: tuple[tuple[type[AuditkitError], int], ...] = (

@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from werkzeug.datastructures import MultiDict
 
+from auditkit.errors import InputRefused
 from auditkit.ledger.records import format_time
-from auditkit.services.review import DraftInput, ExampleInput
-from auditkit.services.review_errors import InputRefused
+from auditkit.review.service import DraftInput, ExampleInput
 
 
 def optional_date(

@@ -6,10 +6,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from auditkit.services import review_queue
-from auditkit.services.accounts import Permission
-from auditkit.services.review_errors import InputRefused
-from auditkit.services.review_sampling import SampleFilter, SamplingMethod
+from auditkit.accounts.users import Permission
+from auditkit.errors import InputRefused
+from auditkit.review import queue as review_queue
+from auditkit.review.sampling import SampleFilter, SamplingMethod
 
 from .context import installation, user
 from .errors import status_for

@@ -12,9 +12,11 @@ from flask import Blueprint, Response, redirect, render_template, request, send_
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
-from auditkit.services import packs, reports, stored_reports
-from auditkit.services.accounts import Permission
-from auditkit.services.review_errors import InputRefused
+from auditkit.accounts.users import Permission
+from auditkit.errors import InputRefused
+from auditkit.reporting import audit as reports
+from auditkit.reporting import packs
+from auditkit.reporting import stored as stored_reports
 
 from .context import installation, user
 from .forms import optional_date, refuse_if

@@ -8,10 +8,10 @@ from dataclasses import replace
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from auditkit.services import review
-from auditkit.services.accounts import Permission
-from auditkit.services.review import DraftInput
-from auditkit.services.review_errors import InputRefused
+from auditkit.accounts.users import Permission
+from auditkit.errors import InputRefused
+from auditkit.review import service as review
+from auditkit.review.service import DraftInput
 
 from .context import installation, user
 from .conversations import reveal_param

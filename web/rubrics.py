@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from auditkit.services import review
-from auditkit.services.accounts import Permission
+from auditkit.accounts.users import Permission
+from auditkit.review import service as review
 
 from .context import installation, user
 from .security import requires

@@ -14,8 +14,8 @@ from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from auditkit.services import accounts
-from auditkit.services.accounts import Permission, User
+from auditkit.accounts import users as accounts
+from auditkit.accounts.users import Permission, User
 
 from .context import installation
 

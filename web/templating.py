@@ -7,8 +7,8 @@ from typing import Any
 from flask import Flask
 from flask_login import current_user
 
+from auditkit.accounts.users import Permission
 from auditkit.ledger.records import parse_time
-from auditkit.services.accounts import Permission
 
 NAVIGATION = (
     ("queue.mine", "My queue", Permission.QUEUE_WORK),

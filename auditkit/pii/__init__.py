@@ -9,13 +9,13 @@ Build a detector once per process and run it over one conversation's messages at
 See docs/pii.md for the entity types of each mode, configuration and accuracy.
 """
 
-from auditkit.pii.config import (
+from auditkit.pii.detection.config import (
     DETECTOR_VERSION,
     DetectorConfig,
     DetectorMode,
     RecognizerSet,
 )
-from auditkit.pii.detector import Detector, build_detector
+from auditkit.pii.detection.detector import Detector, build_detector
 from auditkit.pii.entities import EntityType
 from auditkit.pii.errors import DetectorConfigInvalid, ModelNotInstalled, PatternFileInvalid
 from auditkit.pii.findings import Finding

@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from auditkit.services.ingest import import_files
-from auditkit.services.installation import Installation
-from auditkit.storage.db import alembic_config
-from auditkit.storage.tables import APPEND_ONLY_TABLES
+from auditkit.db.engine import alembic_config
+from auditkit.ledger.installation import Installation
+from auditkit.ledger.tables import APPEND_ONLY_TABLES
+from auditkit.sources.ingest import import_files
 from tests.factories import DATA
 
 STATEMENTS = {
@@ -58,7 +58,7 @@ def test_update_and_delete_of_log_tables_are_refused_by_the_database(
 
 @pytest.mark.postgres
 def test_truncate_of_the_log_is_refused_on_postgresql(pg_url: str, tmp_path) -> None:
-    from auditkit.services.installation import initialise
+    from auditkit.ledger.installation import initialise
     from auditkit.settings import load_settings
 
     env = {

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import text
 
 from auditkit.checks import PolicyLoadError
-from auditkit.services.checks import UnknownPolicy, list_findings, run_checks
-from auditkit.services.ingest import import_files
-from auditkit.services.installation import Installation
-from auditkit.services.verify import verify_ledger
+from auditkit.checks.service import UnknownPolicy, list_findings, run_checks
+from auditkit.ledger.installation import Installation
+from auditkit.ledger.verify import verify_ledger
 from auditkit.settings import load_settings
+from auditkit.sources.ingest import import_files
 from tests.factories import DATA, make_conversation, write_jsonl
 
 DEMO = DATA / "demo" / "conversations.jsonl"

@@ -9,11 +9,11 @@ from pathlib import Path
 from sqlalchemy import text
 
 from auditkit.ledger import merkle
-from auditkit.services.ingest import import_files
-from auditkit.services.installation import Installation
-from auditkit.services.proofs import prove_consistency
-from auditkit.services.verify import verify_ledger
+from auditkit.ledger.installation import Installation
+from auditkit.ledger.proofs import prove_consistency
+from auditkit.ledger.verify import verify_ledger
 from auditkit.settings import load_settings
+from auditkit.sources.ingest import import_files
 from tests.factories import make_conversation, write_jsonl
 
 WRITERS = 4

@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import text
 
 from auditkit.errors import NotFound
-from auditkit.importers import read_conversations
-from auditkit.services.conversations import iter_conversations, load_conversations
-from auditkit.services.ingest import import_files
-from auditkit.services.installation import Installation
+from auditkit.ledger.installation import Installation
+from auditkit.ledger.reader import iter_conversations, load_conversations
+from auditkit.sources.formats import read_conversations
+from auditkit.sources.ingest import import_files
 from tests.factories import DATA
 
 

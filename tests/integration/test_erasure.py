@@ -11,9 +11,13 @@ from sqlalchemy import text
 
 from auditkit.errors import AuditkitError
 from auditkit.ledger.bundle_verifier import verify_bundle
+from auditkit.ledger.data_keys import SubjectErased
+from auditkit.ledger.export import ExportScope, export_bundle
+from auditkit.ledger.installation import Installation, initialise
+from auditkit.ledger.reader import load_conversations
 from auditkit.ledger.sealing import ERASED, SealingError
-from auditkit.services.conversations import load_conversations
-from auditkit.services.erasure import (
+from auditkit.ledger.verify import verify_ledger
+from auditkit.privacy.erasure import (
     ErasureRefused,
     add_hold,
     apply_retention,
@@ -21,12 +25,8 @@ from auditkit.services.erasure import (
     remove_hold,
     rotate_master_key,
 )
-from auditkit.services.export import ExportScope, export_bundle
-from auditkit.services.ingest import import_files
-from auditkit.services.installation import Installation, initialise
-from auditkit.services.sealing import SubjectErased
-from auditkit.services.verify import verify_ledger
 from auditkit.settings import load_settings
+from auditkit.sources.ingest import import_files
 from tests.factories import DATA
 
 DEMO = DATA / "demo" / "conversations.jsonl"
@@ -150,8 +150,8 @@ def test_new_personal_content_for_an_erased_subject_is_refused(sealed: Installat
 
 
 def _append_message(installation: Installation) -> None:
+    from auditkit.ledger.append import append_records
     from auditkit.ledger.records import RecordDraft, RecordKind
-    from auditkit.services.ledger import append_records
 
     append_records(
         installation,

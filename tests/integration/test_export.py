@@ -13,11 +13,11 @@ from sqlalchemy import text
 
 from auditkit.errors import AuditkitError, NotFound
 from auditkit.ledger.bundle_verifier import BundleError, verify_bundle
-from auditkit.services.export import ExportScope, export_bundle
-from auditkit.services.ingest import import_files
-from auditkit.services.installation import Installation
-from auditkit.services.keys import rotate_key
-from auditkit.services.verify import verify_ledger
+from auditkit.ledger.export import ExportScope, export_bundle
+from auditkit.ledger.installation import Installation
+from auditkit.ledger.keys import rotate_key
+from auditkit.ledger.verify import verify_ledger
+from auditkit.sources.ingest import import_files
 from tests.factories import DATA
 
 

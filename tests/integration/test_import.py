@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import text
 
 from auditkit.errors import ImportRejected
-from auditkit.services.ingest import import_files
-from auditkit.services.installation import Installation
-from auditkit.services.verify import verify_ledger
+from auditkit.ledger.installation import Installation
+from auditkit.ledger.verify import verify_ledger
+from auditkit.sources.ingest import import_files
 from tests.factories import DATA, make_conversation, write_jsonl
 
 

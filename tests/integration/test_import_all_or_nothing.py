@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from auditkit.errors import ImportRejected
-from auditkit.services.ingest import import_files
-from auditkit.services.installation import Installation
+from auditkit.ledger.installation import Installation
+from auditkit.sources.ingest import import_files
 from tests.factories import make_conversation
 
 GOOD = [json.dumps(make_conversation(f"good-{i}")) for i in range(3)]

@@ -10,19 +10,20 @@ from typing import Any
 
 from sqlalchemy import select
 
-from auditkit.metrics import compute_metrics
-from auditkit.services.conversations import load_conversations
-from auditkit.services.ingest import import_files
-from auditkit.services.installation import Installation
-from auditkit.services.metrics import (
+from auditkit.ledger import store as ledger_store
+from auditkit.ledger.installation import Installation
+from auditkit.ledger.reader import load_conversations
+from auditkit.metrics import store as metrics_store
+from auditkit.metrics.measures import compute_metrics
+from auditkit.metrics.refresh import (
     conversation_metrics,
     metrics_conversations,
     refresh_metrics,
 )
-from auditkit.services.webhooks import WebhookReceiver
-from auditkit.storage import ledger_store, metrics_store
-from auditkit.storage.metrics_store import metrics_row
-from auditkit.storage.report_tables import conversation_metrics as metrics_table
+from auditkit.metrics.store import metrics_row
+from auditkit.metrics.tables import conversation_metrics as metrics_table
+from auditkit.sources.ingest import import_files
+from auditkit.sources.webhooks import WebhookReceiver
 from tests.conftest import Cli
 from tests.factories import DATA, make_conversation, write_jsonl
 from tests.integration.chatwoot.support import fixture

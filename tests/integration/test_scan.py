@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from auditkit.services.checks import run_checks
-from auditkit.services.ingest import import_files
-from auditkit.services.installation import Installation
-from auditkit.services.scan import scan_messages
-from auditkit.services.verify import verify_ledger
+from auditkit.checks.service import run_checks
+from auditkit.ledger.installation import Installation
+from auditkit.ledger.verify import verify_ledger
+from auditkit.pii.scan import scan_messages
 from auditkit.settings import load_settings
+from auditkit.sources.ingest import import_files
 from tests.conftest import Cli
 from tests.factories import DATA, make_conversation, write_jsonl
 

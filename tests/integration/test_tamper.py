@@ -10,13 +10,14 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, text
 
+from auditkit.db.guards import drop_guards, install_guards
 from auditkit.ledger.checkpoint import Checkpoint, Signer, sign_checkpoint
+from auditkit.ledger.installation import Installation, initialise
 from auditkit.ledger.records import format_time
-from auditkit.services.ingest import import_files
-from auditkit.services.installation import Installation, initialise
-from auditkit.services.verify import verify_ledger
+from auditkit.ledger.tables import APPEND_ONLY_TABLES
+from auditkit.ledger.verify import verify_ledger
 from auditkit.settings import load_settings
-from auditkit.storage.guards import drop_guards, install_guards
+from auditkit.sources.ingest import import_files
 from tests.factories import DATA
 
 
@@ -32,10 +33,10 @@ def _behind_the_back(
 ) -> None:
     """What an attacker with database access does: drop guards, change rows, put guards back."""
     with installation.engine.begin() as conn:
-        drop_guards(conn)
+        drop_guards(conn, APPEND_ONLY_TABLES)
         change(conn)
         if restore_guards:
-            install_guards(conn)
+            install_guards(conn, APPEND_ONLY_TABLES)
 
 
 def _flip_byte(conn: Connection) -> None:

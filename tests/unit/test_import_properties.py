@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditkit.errors import ImportRejected
-from auditkit.importers.abcd import parse_abcd
-from auditkit.importers.jsonl import parse_jsonl_lines, read_jsonl
-from auditkit.importers.model import Conversation, SourceItem
-from auditkit.importers.sgd import parse_sgd
+from auditkit.sources.abcd import parse_abcd
+from auditkit.sources.jsonl import parse_jsonl_lines, read_jsonl
+from auditkit.sources.model import Conversation, SourceItem
+from auditkit.sources.sgd import parse_sgd
 
 PROPERTY_SETTINGS = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]

@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditkit.importers.jsonl import _fast_validator, _validator
+from auditkit.sources.jsonl import _fast_validator, _validator
 from tests.factories import DATA
 
 DEMO = [

@@ -16,12 +16,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from auditkit.services import accounts, review_queue
-from auditkit.services.accounts import User
-from auditkit.services.ingest import import_files
-from auditkit.services.installation import Installation, utc_now
-from auditkit.services.review_rubrics import DEFAULT_RUBRIC_ID, available_rubrics
-from auditkit.services.review_sampling import SamplingMethod
+from auditkit.accounts import users as accounts
+from auditkit.accounts.users import User
+from auditkit.ledger.installation import Installation, utc_now
+from auditkit.review import queue as review_queue
+from auditkit.review.rubrics import DEFAULT_RUBRIC_ID, available_rubrics
+from auditkit.review.sampling import SamplingMethod
+from auditkit.sources.ingest import import_files
 from tests.factories import DATA
 
 PASSWORD = "correct-horse-battery"

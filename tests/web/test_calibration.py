@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 import pytest
 
+from auditkit.ledger.verify import verify_ledger
+from auditkit.quality import calibration
+from auditkit.review.tables import reviews
 from auditkit.rubric.agreement import Measurement, krippendorff_alpha
-from auditkit.services import calibration
-from auditkit.services.verify import verify_ledger
-from auditkit.storage.review_tables import reviews
 from tests.web.conftest import Web, World, text
 from tests.web.test_web_review import TOP, count, records
 

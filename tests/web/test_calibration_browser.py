@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from auditkit.services import calibration, review
+from auditkit.quality import calibration
+from auditkit.review import service as review
 from tests.web import test_web_browser
 from tests.web.conftest import World
 from tests.web.test_web_browser import shot, sign_in

@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import insert
 
-from auditkit.services import review
-from auditkit.storage.tables import check_results
+from auditkit.checks.tables import check_results
+from auditkit.review import service as review
 from tests.web.conftest import Web, World, text
 from tests.web.test_web_review import KEY, TOP, records
 

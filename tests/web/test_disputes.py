@@ -7,8 +7,9 @@ from collections.abc import Callable
 
 import pytest
 
-from auditkit.services import dashboard, review
-from auditkit.services.verify import verify_ledger
+from auditkit.ledger.verify import verify_ledger
+from auditkit.quality import dashboard
+from auditkit.review import service as review
 from tests.web.conftest import Web, World, text
 from tests.web.test_web_review import KEY, TOP, records
 

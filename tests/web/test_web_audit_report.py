@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
+from auditkit.db.engine import read_transaction
+from auditkit.ledger import store as ledger_store
 from auditkit.ledger.bundle_verifier import verify_bundle
-from auditkit.services.stored_reports import reports_folder
-from auditkit.storage import ledger_store
-from auditkit.storage.db import read_transaction
+from auditkit.reporting.stored import reports_folder
 from tests.web.conftest import Web, World, text
 from tests.web.test_web_browser import browser_page, live_app, shot, sign_in  # noqa: F401
 

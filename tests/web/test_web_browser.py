@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from auditkit.services import review
-from auditkit.storage import ledger_store
+from auditkit.ledger import store as ledger_store
+from auditkit.review import service as review
 from tests.conftest import IN_CI
 from tests.web.conftest import PASSWORD, World
 

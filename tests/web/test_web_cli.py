@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from auditkit.services import accounts
-from auditkit.services.installation import Installation
-from auditkit.web_cli import rubrics, serve, users
+from auditkit.accounts import users as accounts
+from auditkit.cli.web import rubrics, serve, users
+from auditkit.ledger.installation import Installation
 from tests.web.conftest import PASSWORD
 
 GOOD_PASSWORD = "a-long-enough-password"
@@ -19,7 +19,7 @@ GOOD_PASSWORD = "a-long-enough-password"
 @pytest.fixture
 def run(installation: Installation, env: dict[str, str]) -> Any:
     """Run the review app's commands on a group like the main CLI's (which the lead wires)."""
-    from auditkit.cli import AuditkitGroup
+    from auditkit.cli.main import AuditkitGroup
 
     group = AuditkitGroup(name="auditkit")
     for command in (serve, users, rubrics):
@@ -117,7 +117,7 @@ def test_serve_runs_waitress_on_the_installation(run: Any, monkeypatch: pytest.M
 
 
 def test_serve_refuses_an_uninitialised_database(tmp_path: Path) -> None:
-    from auditkit.cli import AuditkitGroup
+    from auditkit.cli.main import AuditkitGroup
 
     group = AuditkitGroup(name="auditkit")
     group.add_command(serve)

@@ -9,10 +9,10 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import select
 
+from auditkit.errors import AccessDenied
 from auditkit.ledger.records import decode_entry
-from auditkit.services import review
-from auditkit.services.review_errors import AccessDenied
-from auditkit.storage.tables import log_entries
+from auditkit.ledger.tables import log_entries
+from auditkit.review import service as review
 from tests.web.conftest import Web, World, text
 
 KEY = "nb-2024-10431"
@@ -147,7 +147,7 @@ def test_services_refuse_roles_without_the_permission(world: World) -> None:
 
 
 def test_the_access_record_is_signed_into_the_log(world: World) -> None:
-    from auditkit.services.verify import verify_ledger
+    from auditkit.ledger.verify import verify_ledger
 
     review.reveal(world.installation, world.users["rita"], KEY, "check the read-back number")
     report = verify_ledger(world.installation)
@@ -158,7 +158,7 @@ def test_the_access_record_is_signed_into_the_log(world: World) -> None:
 def test_the_pii_scans_findings_are_masked_in_the_view(
     web: Callable[[str | None], Web], world: World
 ) -> None:
-    from auditkit.services.scan import scan_messages
+    from auditkit.pii.scan import scan_messages
 
     before = text(web("cole").get(f"/conversations/{KEY}"))
     assert "Sure, 14/07/[NUMBER] and" in before  # the floor alone: the day and month show

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from auditkit.services import review
-from auditkit.services.review import DraftInput
-from auditkit.services.review_queue import Assignment
+from auditkit.review import service as review
+from auditkit.review.queue import Assignment
+from auditkit.review.service import DraftInput
 from tests.web.conftest import Web, World, text
 
 

@@ -14,10 +14,10 @@ from auditkit.web.conversations import duration_text
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
-from auditkit.services.ingest import import_files
-from auditkit.services.installation import utc_now
-from auditkit.storage.report_tables import conversation_metrics
-from auditkit.storage.review_tables import review_assignments, review_samples
+from auditkit.ledger.installation import utc_now
+from auditkit.metrics.tables import conversation_metrics
+from auditkit.review.tables import review_assignments, review_samples
+from auditkit.sources.ingest import import_files
 from tests.factories import make_conversation, write_jsonl
 from tests.web.conftest import Web, World, text
 

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from auditkit.services import review_queue
-from auditkit.services.installation import utc_now
-from auditkit.storage.review_tables import conversation_facts, review_assignments, review_samples
+from auditkit.ledger.installation import utc_now
+from auditkit.review import queue as review_queue
+from auditkit.review.tables import conversation_facts, review_assignments, review_samples
 from tests.web.conftest import Web, World, text
 
 AMARAS = {"nb-2024-10431", "nb-2024-10533", "nb-2024-10588", "nb-2024-10650"}

@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from auditkit.ledger.records import decode_entry
-from auditkit.services import review
-from auditkit.services.verify import verify_ledger
-from auditkit.storage.review_tables import (
+from auditkit.ledger.tables import conversations, log_entries
+from auditkit.ledger.verify import verify_ledger
+from auditkit.review import service as review
+from auditkit.review.tables import (
     coaching_examples,
     review_assignments,
     review_comments,
@@ -20,7 +21,6 @@ from auditkit.storage.review_tables import (
     review_scores,
     reviews,
 )
-from auditkit.storage.tables import conversations, log_entries
 from tests.web.conftest import Web, World, text
 
 KEY = "nb-2024-10431"

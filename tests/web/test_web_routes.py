@@ -9,8 +9,9 @@ import pytest
 from auditkit.web import create_app
 from flask import Flask
 
-from auditkit.services import calibration, disputes, review
-from auditkit.services.review import DraftInput
+from auditkit.quality import calibration, disputes
+from auditkit.review import service as review
+from auditkit.review.service import DraftInput
 from tests.web.conftest import ROLE_USER, Web, World
 
 ALL = {"admin", "compliance_officer", "qa_reviewer", "coach"}

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from auditkit.ledger.conversation import LedgerConversation, LedgerEvent, LedgerParticipant
-from auditkit.services.review_sampling import (
+from auditkit.review.sampling import (
     Candidate,
     Reviewer,
     SamplingMethod,

@@ -10,8 +10,9 @@ from auditkit.web import create_app
 from flask import Flask
 from sqlalchemy import func, select
 
-from auditkit.services import accounts
-from auditkit.storage.review_tables import review_assignments, users
+from auditkit.accounts import users as accounts
+from auditkit.accounts.tables import users
+from auditkit.review.tables import review_assignments
 from tests.web.conftest import PASSWORD, Web, World, text
 
 POST_ROUTES = [

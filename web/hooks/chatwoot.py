@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask.blueprints import BlueprintSetupState
 
-from auditkit.services import webhooks
-from auditkit.services.installation import Installation
+from auditkit.ledger.installation import Installation
+from auditkit.sources import webhooks
 
 from ..context import installation as app_installation
 from ..security import public

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from auditkit.services.installation import Installation
+from auditkit.ledger.installation import Installation
 from tests.integration.chatwoot.support import (
     OTHER_SECRET,
     OTHER_SOURCE,

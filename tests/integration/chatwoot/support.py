@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 from werkzeug.test import TestResponse
 
+from auditkit.ledger.installation import Installation
 from auditkit.ledger.records import Record, decode_entry
-from auditkit.services.installation import Installation
 from web import hooks
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "chatwoot"

@@ -16,11 +16,11 @@ from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from auditkit.ledger import merkle
-from auditkit.services.installation import Installation
-from auditkit.services.proofs import prove_consistency
-from auditkit.services.verify import verify_ledger
-from auditkit.services.webhooks import WebhookReceiver
+from auditkit.ledger.installation import Installation
+from auditkit.ledger.proofs import prove_consistency
+from auditkit.ledger.verify import verify_ledger
 from auditkit.settings import load_settings
+from auditkit.sources.webhooks import WebhookReceiver
 from tests.integration.chatwoot.support import SECRET, SOURCE, fixture, make_app
 
 THREADS = 8

@@ -9,8 +9,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auditkit.importers.chatwoot import WEBHOOK_EVENTS
-from auditkit.services.verify import verify_ledger
+from auditkit.ledger.verify import verify_ledger
+from auditkit.sources.chatwoot import WEBHOOK_EVENTS
 from tests.integration.chatwoot.support import Hooks, fixture
 
 FIXTURES = [

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from auditkit.errors import ImportRejected
-from auditkit.importers import detect_format
-from auditkit.importers.chatwoot import MESSAGE_TYPES, parse_chatwoot, read_chatwoot
-from auditkit.services.installation import Installation
-from auditkit.services.verify import verify_ledger
+from auditkit.ledger.installation import Installation
+from auditkit.ledger.verify import verify_ledger
+from auditkit.sources.chatwoot import MESSAGE_TYPES, parse_chatwoot, read_chatwoot
+from auditkit.sources.formats import detect_format
 from tests.conftest import Cli
 from tests.integration.chatwoot.support import DATA, Hooks, fixture
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from auditkit.services.installation import Installation
-from auditkit.services.verify import verify_ledger
-from auditkit.services.webhooks import WebhookReceiver, rejected_payloads
+from auditkit.ledger.installation import Installation
+from auditkit.ledger.verify import verify_ledger
+from auditkit.sources.webhooks import WebhookReceiver, rejected_payloads
 from tests.integration.chatwoot.support import (
     OTHER_SECRET,
     OTHER_SOURCE,
@@ -464,7 +464,7 @@ def test_a_payload_that_breaks_a_rule_names_the_field(
 
 
 def test_the_receiver_refuses_without_http(installation: Installation) -> None:
-    from auditkit.services.webhooks import WebhookRejected
+    from auditkit.sources.webhooks import WebhookRejected
 
     receiver = WebhookReceiver(installation)
     with pytest.raises(WebhookRejected) as caught:
@@ -491,7 +491,7 @@ def test_the_review_app_serves_it_without_csrf_or_session(
 
 
 def test_with_sealing_on_edits_are_compared_in_the_clear(env: dict[str, str]) -> None:
-    from auditkit.services.installation import initialise
+    from auditkit.ledger.installation import initialise
     from auditkit.settings import load_settings
 
     sealed_env = {**env, "AUDITKIT_SEALING": "on"}

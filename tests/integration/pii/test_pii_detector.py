@@ -22,13 +22,13 @@ from auditkit.pii import (
     build_detector,
     redact,
 )
-from auditkit.pii.findings import Finding, finding_from_result
-from auditkit.pii.offline import (
+from auditkit.pii.detection.offline import (
     install_offline_tldextract,
     offline_tld_extract,
     spacy_model_package,
 )
-from auditkit.pii.registry import stock_ner_configuration
+from auditkit.pii.detection.registry import stock_ner_configuration
+from auditkit.pii.findings import Finding, finding_from_result
 
 ROOT = Path(__file__).resolve().parents[3]
 DATA = ROOT / "tests" / "data"

@@ -11,15 +11,17 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
-from auditkit.services import accounts, review, review_queue
-from auditkit.services.accounts import User
-from auditkit.services.checks import run_checks
-from auditkit.services.conversations import load_conversations
-from auditkit.services.ingest import import_files
-from auditkit.services.installation import Installation, utc_now
-from auditkit.services.review_rubrics import DEFAULT_RUBRIC_ID, available_rubrics
-from auditkit.services.review_sampling import SamplingMethod
-from auditkit.storage.db import read_transaction
+from auditkit.accounts import users as accounts
+from auditkit.accounts.users import User
+from auditkit.checks.service import run_checks
+from auditkit.db.engine import read_transaction
+from auditkit.ledger.installation import Installation, utc_now
+from auditkit.ledger.reader import load_conversations
+from auditkit.review import queue as review_queue
+from auditkit.review import service as review
+from auditkit.review.rubrics import DEFAULT_RUBRIC_ID, available_rubrics
+from auditkit.review.sampling import SamplingMethod
+from auditkit.sources.ingest import import_files
 from tests.factories import DATA
 
 DEMO = DATA / "demo" / "conversations.jsonl"

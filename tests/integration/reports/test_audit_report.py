@@ -11,18 +11,18 @@ import pytest
 from auditkit.reports import render_audit
 from click.testing import CliRunner
 
+from auditkit.checks.service import UnknownPolicy
+from auditkit.cli.reports import report
+from auditkit.db.engine import read_transaction
+from auditkit.ledger import store as ledger_store
 from auditkit.ledger.bundle_verifier import verify_bundle
-from auditkit.report_cli import report
-from auditkit.services.checks import UnknownPolicy
-from auditkit.services.installation import Installation
-from auditkit.services.reports import (
+from auditkit.ledger.installation import Installation
+from auditkit.reporting.audit import (
     EmptyScope,
     ReportScope,
     ReportScopeInvalid,
     audit_report,
 )
-from auditkit.storage import ledger_store
-from auditkit.storage.db import read_transaction
 from tests.integration.reports.conftest import DEMO, ReportWorld, first_page_png, pdf_text
 
 
@@ -88,8 +88,8 @@ def test_the_audit_report_holds_no_clear_personal_data_of_the_demo_customers(
 def test_the_audit_report_lists_reveals_and_exports_from_the_ledger(
     reviewed: ReportWorld, tmp_path: Path
 ) -> None:
-    from auditkit.services import review
-    from auditkit.services.export import ExportScope, export_bundle
+    from auditkit.ledger.export import ExportScope, export_bundle
+    from auditkit.review import service as review
 
     installation = reviewed.installation
     key = reviewed.reviewed[0]
@@ -103,7 +103,7 @@ def test_the_audit_report_lists_reveals_and_exports_from_the_ledger(
 
 
 def _compliance_user(installation: Installation):  # type: ignore[no-untyped-def]
-    from auditkit.services import accounts
+    from auditkit.accounts import users as accounts
 
     return accounts.add_user(
         installation,
@@ -187,11 +187,11 @@ def test_the_cli_writes_the_report_and_refuses_an_unknown_agent(
 def test_erasures_and_holds_are_listed_under_a_pseudonym_on_a_sealed_installation(
     env: dict[str, str], tmp_path: Path
 ) -> None:
-    from auditkit.services.erasure import add_hold, erase_subject
-    from auditkit.services.ingest import import_files
-    from auditkit.services.installation import initialise
-    from auditkit.services.reports import subject_reference
+    from auditkit.ledger.installation import initialise
+    from auditkit.privacy.erasure import add_hold, erase_subject
+    from auditkit.reporting.audit import subject_reference
     from auditkit.settings import load_settings
+    from auditkit.sources.ingest import import_files
 
     sealed_env = {**env, "AUDITKIT_SEALING": "on"}
     initialise(load_settings(sealed_env))

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from auditkit.reports import render_coaching, trend_svg
 
-from auditkit.services.reports import (
+from auditkit.db.engine import read_transaction
+from auditkit.ledger import store as ledger_store
+from auditkit.reporting.audit import (
     EmptyScope,
     ReportScopeInvalid,
     TrendPoint,
     coaching_report,
 )
-from auditkit.storage import ledger_store
-from auditkit.storage.db import read_transaction
 from tests.integration.reports.conftest import DEMO, ReportWorld, first_page_png, pdf_text
 
 
@@ -86,7 +86,7 @@ def test_the_pii_detector_finds_no_restricted_data_in_either_report(
 
     from auditkit.pii import DetectorConfig, build_detector
     from auditkit.pii.restricted import RESTRICTED_TYPES
-    from auditkit.services.reports import ReportScope, audit_report
+    from auditkit.reporting.audit import ReportScope, audit_report
 
     installation = reviewed.installation
     pdfs = [

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from auditkit.web import create_app
 
-from auditkit.services import accounts
-from auditkit.services.packs import PackFilters, find_examples, find_reviewed
-from auditkit.services.reports import ReportScopeInvalid
+from auditkit.accounts import users as accounts
+from auditkit.reporting.audit import ReportScopeInvalid
+from auditkit.reporting.packs import PackFilters, find_examples, find_reviewed
 from tests.conftest import Cli
 from tests.integration.reports.conftest import PASSWORD, ReportWorld, pdf_text
 

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from auditkit.ledger.conversation import LedgerConversation, LedgerEvent, LedgerParticipant
-from auditkit.metrics import compute_metrics, is_acknowledgement
-from auditkit.services.installation import Installation
-from auditkit.services.metrics import refresh_metrics
-from auditkit.storage.report_tables import conversation_metrics
+from auditkit.ledger.installation import Installation
+from auditkit.metrics.measures import compute_metrics, is_acknowledgement
+from auditkit.metrics.refresh import refresh_metrics
+from auditkit.metrics.tables import conversation_metrics
 
 T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
 PEOPLE = {

@@ -11,15 +11,15 @@ from auditkit.reports import render_pack
 from auditkit.web import create_app
 from click.testing import CliRunner
 
+from auditkit.accounts import users as accounts
+from auditkit.cli.reports import report
+from auditkit.db.engine import read_transaction
+from auditkit.ledger import store as ledger_store
+from auditkit.ledger.reader import load_conversations
 from auditkit.pii import DetectorConfig, build_detector
 from auditkit.pii.restricted import RESTRICTED_TYPES
-from auditkit.report_cli import report
-from auditkit.services import accounts
-from auditkit.services.conversations import load_conversations
-from auditkit.services.packs import PackFilters, coaching_pack, find_examples
-from auditkit.services.reports import EmptyScope, ReportScopeInvalid
-from auditkit.storage import ledger_store
-from auditkit.storage.db import read_transaction
+from auditkit.reporting.audit import EmptyScope, ReportScopeInvalid
+from auditkit.reporting.packs import PackFilters, coaching_pack, find_examples
 from tests.integration.reports.conftest import DEMO, PASSWORD, ReportWorld, pdf_text
 
 NOTE = "Tell the customer what happens next before asking for details."

@@ -8,17 +8,18 @@ from pathlib import Path
 import pytest
 from auditkit.reports import render_audit, render_coaching
 
+from auditkit.db.engine import read_transaction
+from auditkit.ledger import store as ledger_store
 from auditkit.pii import DetectorConfig, build_detector
 from auditkit.pii.restricted import RESTRICTED_TYPES
-from auditkit.services.reports import (
+from auditkit.reporting import store as report_store
+from auditkit.reporting.audit import (
     EmptyScope,
     ReportScope,
     ReportScopeInvalid,
     audit_report,
     team_coaching_report,
 )
-from auditkit.storage import ledger_store, report_store
-from auditkit.storage.db import read_transaction
 from tests.conftest import Cli
 from tests.integration.reports.conftest import DEMO, ReportWorld, first_page_png, pdf_text
 

@@ -7,9 +7,9 @@ import re
 
 from auditkit.web import create_app
 
-from auditkit.services import accounts
-from auditkit.storage import ledger_store
-from auditkit.storage.db import read_transaction
+from auditkit.accounts import users as accounts
+from auditkit.db.engine import read_transaction
+from auditkit.ledger import store as ledger_store
 from tests.integration.reports.conftest import PASSWORD, ReportWorld
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from auditkit.checks import CheckContext, Rule, RuleOutcome, Timeline, parse_policy
-from auditkit.importers.model import Conversation
 from auditkit.ledger.conversation import LedgerConversation, LedgerEvent, LedgerParticipant
+from auditkit.sources.model import Conversation
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)

@@ -12,8 +12,8 @@ import pytest
 from auditkit.checks import Outcome, Policy, evaluate, load_default_policies
 from auditkit.checks.rules import ConfirmationBeforeAction, ValidationBeforeSensitiveAction
 from auditkit.checks.tools.abcd_policy import main, render_abcd_policy
-from auditkit.importers.abcd import parse_abcd, read_abcd
-from auditkit.importers.sgd import parse_sgd, read_sgd
+from auditkit.sources.abcd import parse_abcd, read_abcd
+from auditkit.sources.sgd import parse_sgd, read_sgd
 from tests.unit.checks.builders import (
     AGENT,
     CUSTOMER,

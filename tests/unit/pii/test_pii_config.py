@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from auditkit.pii.config import (
+from auditkit.pii.detection.config import (
     DETECTOR_VERSION,
     DetectorConfig,
     DetectorMode,

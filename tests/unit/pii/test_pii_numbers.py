@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pii_helpers import found
 
-from auditkit.pii.config import default_number_patterns
+from auditkit.pii.detection.config import default_number_patterns
 from auditkit.pii.errors import PatternFileInvalid
 from auditkit.pii.recognizers import load_number_patterns, number_recognizers
 

@@ -8,14 +8,14 @@ from pii_helpers import block_network
 from presidio_analyzer.predefined_recognizers import EmailRecognizer
 from presidio_analyzer.predefined_recognizers.generic import email_recognizer
 
-from auditkit.pii.errors import ModelNotInstalled
-from auditkit.pii.offline import (
+from auditkit.pii.detection.offline import (
     OfflineEmailRecognizer,
     install_offline_tldextract,
     load_spacy_model,
     model_candidates,
     offline_tld_extract,
 )
+from auditkit.pii.errors import ModelNotInstalled
 
 
 def test_the_offline_extractor_uses_the_bundled_list_with_the_network_blocked(

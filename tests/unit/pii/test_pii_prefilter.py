@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from auditkit.pii.config import DetectorConfig, DetectorMode
-from auditkit.pii.nlp import TokenizerNlpEngine
-from auditkit.pii.prefilter import probe_for
-from auditkit.pii.registry import build_registry
+from auditkit.pii.detection.config import DetectorConfig, DetectorMode
+from auditkit.pii.detection.nlp import TokenizerNlpEngine
+from auditkit.pii.detection.prefilter import probe_for
+from auditkit.pii.detection.registry import build_registry
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "pii"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from auditkit.pii.detection.refinement import DROP_RULES, refine
 from auditkit.pii.findings import Finding
-from auditkit.pii.refinement import DROP_RULES, refine
 
 NER = "SpacyRecognizer"
 

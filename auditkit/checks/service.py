@@ -1,0 +1,280 @@
+"""``auditkit check`` and ``auditkit findings``: policies judged over whole conversations."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from auditkit.checks import CheckContext, CheckResult, Policy, evaluate, load_policies
+from auditkit.checks import store as check_store
+from auditkit.checks.policy import default_policy_dir
+from auditkit.db.engine import read_transaction
+from auditkit.errors import AuditkitError, NotFound
+from auditkit.ledger import store as ledger_store
+from auditkit.ledger.append import appending
+from auditkit.ledger.conversation import LedgerConversation
+from auditkit.ledger.installation import Installation, utc_now
+from auditkit.ledger.reader import load_conversations
+from auditkit.ledger.records import RecordDraft, RecordKind, format_time
+from auditkit.pii import store as pii_store
+from auditkit.pii.scan import configured_detector_key
+
+PAGE = 500
+Progress = Callable[[int], None]
+PiiContext = Callable[[Any, LedgerConversation], CheckContext | None]
+
+
+class UnknownPolicy(AuditkitError):
+    """A policy id was asked for that no loaded policy has."""
+
+
+@dataclass
+class CheckRunReport:
+    """What a check run evaluated and recorded."""
+
+    conversations: int = 0
+    evaluated: int = 0
+    recorded: int = 0
+    unchanged: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    failures_by_policy: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One failed check with the evidence messages (redacted unless revealed elsewhere)."""
+
+    conversation_key: str
+    channel: str
+    policy_id: str
+    policy_version: str
+    severity: str
+    explanation: str
+    evidence: tuple[tuple[int, str, str], ...]  # (seq, kind, redacted text or summary)
+
+
+def policy_sources(installation: Installation) -> list[Any]:
+    """The default pack plus the team's own folder (``AUDITKIT_POLICY_DIR``)."""
+    sources: list[Any] = [default_policy_dir()]
+    if installation.settings.policy_dir is not None:
+        sources.append(installation.settings.policy_dir)
+    return sources
+
+
+def select_policies(installation: Installation, policy_ids: Sequence[str] = ()) -> list[Policy]:
+    """Load and validate every policy; keep those named (all when none named)."""
+    policies = load_policies(policy_sources(installation))
+    if not policy_ids:
+        return policies
+    known = {p.id for p in policies}
+    unknown = [p for p in policy_ids if p not in known]
+    if unknown:
+        raise UnknownPolicy(
+            f"unknown policy id(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})"
+        )
+    return [p for p in policies if p.id in set(policy_ids)]
+
+
+def _input_key(conversation: LedgerConversation, context: CheckContext | None) -> str:
+    if context is None or context.pii is None:
+        return f"{conversation.last_seq}:unscanned"
+    found = sorted((seq, sorted(types)) for seq, types in context.pii.items())
+    digest = hashlib.sha256(repr(found).encode("utf-8")).hexdigest()[:16]
+    return f"{conversation.last_seq}:{digest}"
+
+
+def run_checks(
+    installation: Installation,
+    *,
+    policy_ids: Sequence[str] = (),
+    conversation_ids: Sequence[str] = (),
+    pii_context: PiiContext | None = None,
+    progress: Progress | None = None,
+    page: int = PAGE,
+) -> CheckRunReport:
+    """Evaluate policies over conversations; record only results whose inputs changed.
+
+    A result is re-recorded when the policy's content hash or the conversation (its last
+    seq, or the PII findings the restricted-data rules read) changed since it was recorded.
+    """
+    installation.require_schema()
+    policies = select_policies(installation, policy_ids)
+    master = installation.master_key()
+    # The restricted-data rules read the findings of the configured PII detector's scans.
+    pii_key = configured_detector_key(installation)
+    report = CheckRunReport()
+    after: str | None = None
+    pending_keys = list(conversation_ids)
+    while True:
+        with read_transaction(installation.engine) as conn:
+            if conversation_ids:
+                keys, pending_keys = pending_keys[:page], pending_keys[page:]
+            else:
+                keys = ledger_store.conversation_keys(conn, after=after, limit=page)
+            if not keys:
+                break
+            conversations = load_conversations(conn, keys, master=master)
+            stored = check_store.input_keys(conn, keys)
+            pii = pii_store.entity_types_for(conn, pii_key, keys) if pii_context is None else {}
+            changed: list[tuple[CheckResult, str]] = []
+            for conversation in conversations:
+                if pii_context is not None:
+                    context = pii_context(conn, conversation)
+                elif conversation.key in pii:
+                    context = CheckContext(pii=pii[conversation.key])
+                else:
+                    context = None
+                input_key = _input_key(conversation, context)
+                for result in evaluate(policies, conversation, context):
+                    report.evaluated += 1
+                    report.outcomes[result.outcome] += 1
+                    if result.outcome == "fail":
+                        report.failures_by_policy[result.policy_id] += 1
+                    if stored.get((conversation.key, result.policy_id)) == (
+                        result.policy_hash,
+                        input_key,
+                    ):
+                        report.unchanged += 1
+                    else:
+                        changed.append((result, input_key))
+        report.conversations += len(keys)
+        if changed:
+            _record(installation, changed)
+            report.recorded += len(changed)
+        if progress is not None:
+            progress(len(keys))
+        after = keys[-1]
+    return report
+
+
+def _record(installation: Installation, changed: Sequence[tuple[CheckResult, str]]) -> None:
+    now = utc_now()
+    with appending(installation) as batch:
+        records = batch.append(
+            [
+                RecordDraft(
+                    kind=RecordKind.CHECK_RESULT,
+                    conversation=result.conversation_key,
+                    occurred_at=now,
+                    body={
+                        "policy_id": result.policy_id,
+                        "policy_version": result.policy_version,
+                        "policy_hash": result.policy_hash,
+                        "outcome": str(result.outcome),
+                        "severity": str(result.severity),
+                        "explanation": result.explanation,
+                        "evidence_seqs": list(result.evidence_seqs),
+                        "conversation_last_seq": result.conversation_last_seq,
+                        "rules": [
+                            {
+                                "id": r.rule_id,
+                                "type": r.rule_type,
+                                "outcome": str(r.outcome),
+                                "evidence_seqs": list(r.evidence_seqs),
+                            }
+                            for r in result.rule_results
+                        ],
+                    },
+                )
+                for result, _ in changed
+            ]
+        )
+        check_store.replace_results(
+            batch.conn,
+            [
+                {
+                    "conversation_key": result.conversation_key,
+                    "policy_id": result.policy_id,
+                    "policy_version": result.policy_version,
+                    "policy_hash": result.policy_hash,
+                    "input_key": input_key,
+                    "outcome": str(result.outcome),
+                    "severity": str(result.severity),
+                    "explanation": result.explanation,
+                    "evidence": json.dumps(list(result.evidence_seqs)),
+                    "record_seq": record.seq,
+                    "evaluated_at": format_time(now),
+                }
+                for (result, input_key), record in zip(changed, records, strict=True)
+            ],
+        )
+
+
+Redactor = Callable[[LedgerConversation, int, str], str]
+
+
+def list_findings(
+    installation: Installation,
+    *,
+    policy: str | None = None,
+    agent: str | None = None,
+    intent: str | None = None,
+    channel: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    redactor: Redactor,
+    limit: int = 100,
+) -> list[Finding]:
+    """Failed checks matching the filters, with their evidence messages redacted."""
+    installation.require_schema()
+    master = installation.master_key()
+    with read_transaction(installation.engine) as conn:
+        rows = check_store.failing_results(
+            conn,
+            policy=policy,
+            agent=agent,
+            intent=intent,
+            channel=channel,
+            since=format_time(since) if since else None,
+            until=format_time(until) if until else None,
+            limit=limit,
+        )
+        if not rows:
+            return []
+        keys = sorted({row["conversation_key"] for row in rows})
+        conversations = {c.key: c for c in load_conversations(conn, keys, master=master)}
+    findings: list[Finding] = []
+    for row in rows:
+        conversation = conversations.get(row["conversation_key"])
+        if conversation is None:
+            raise NotFound(f"conversation {row['conversation_key']} vanished")
+        if intent and intent not in conversation.intents:
+            continue
+        events = {e.seq: e for e in conversation.events}
+        evidence = []
+        for seq in json.loads(row["evidence"]):
+            event = events.get(seq)
+            if event is None:
+                continue
+            summary = _summary(event.kind, event.body)
+            if "text" in event.body:
+                summary = redactor(conversation, seq, str(event.body["text"]))
+            evidence.append((seq, event.kind, summary))
+        findings.append(
+            Finding(
+                conversation_key=row["conversation_key"],
+                channel=row["channel"],
+                policy_id=row["policy_id"],
+                policy_version=row["policy_version"],
+                severity=row["severity"],
+                explanation=row["explanation"],
+                evidence=tuple(evidence),
+            )
+        )
+        if len(findings) >= limit:
+            break
+    return findings
+
+
+def _summary(kind: str, body: dict[str, Any] | Any) -> str:
+    parts = [
+        f"{k}={body[k]}"
+        for k in ("name", "outcome", "scope", "decision", "status", "code")
+        if k in body
+    ]
+    return f"{kind}: " + ", ".join(parts) if parts else kind

@@ -1,0 +1,35 @@
+"""Tables of checks: the latest result per conversation and policy (history is in the log)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    String,
+    Table,
+    Text,
+)
+
+import auditkit.ledger.tables  # noqa: F401  (conversations, the target of foreign keys)
+from auditkit.db.metadata import metadata
+
+# --- check results: the latest result per conversation and policy (history is in the log) --
+
+check_results = Table(
+    "check_results",
+    metadata,
+    Column("conversation_key", String(200), primary_key=True),
+    Column("policy_id", String(200), primary_key=True),
+    Column("policy_version", String(50), nullable=False),
+    Column("policy_hash", String(64), nullable=False),
+    # What the result was computed from: the conversation's last seq (and PII findings).
+    Column("input_key", String(100), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("severity", String(20), nullable=False),
+    Column("explanation", Text, nullable=False),
+    Column("evidence", Text, nullable=False),
+    Column("record_seq", BigInteger, nullable=False),
+    Column("evaluated_at", String(32), nullable=False),
+)
+Index("ix_check_results_outcome", check_results.c.outcome, check_results.c.policy_id)

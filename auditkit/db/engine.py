@@ -1,0 +1,149 @@
+"""Engines, the writer lock, and schema migration through Alembic."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+
+# An arbitrary constant: the key of the PostgreSQL advisory lock that serialises appenders.
+WRITER_LOCK_KEY = 0x61756469  # "audi"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout and IMMEDIATE writes."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 60})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        # Take transaction control from the driver so a writer can BEGIN IMMEDIATE.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        # Erasure must not leave clear text in free pages of the file.
+        cursor.execute("PRAGMA secure_delete=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get("auditkit_writer", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction holding the single-writer lock, so seq stays dense across processes."""
+    with engine.connect() as conn:
+        conn.execution_options(auditkit_writer=True)
+        with conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK_KEY})
+            yield conn
+
+
+@contextmanager
+def read_transaction(engine: Engine) -> Iterator[Connection]:
+    """A read-only transaction with one consistent snapshot."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            yield conn
+
+
+@contextmanager
+def operational_transaction(engine: Engine) -> Iterator[Connection]:
+    """A write transaction for app state that appends nothing to the log.
+
+    On SQLite it begins IMMEDIATE (a deferred read-then-write would fail at once, not wait,
+    when an appender holds the lock); on PostgreSQL it does not take the appenders' advisory
+    lock, so autosaves never queue behind a long import.
+    """
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.execution_options(auditkit_writer=True)
+        with conn.begin():
+            yield conn
+
+
+def migrations_path() -> Path:
+    """The folder of the Alembic environment shipped inside the package."""
+    return Path(str(resources.files("auditkit.migrations")))
+
+
+def alembic_config(engine: Engine) -> Any:
+    """An Alembic config pointing at the packaged migrations and ``engine``."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_path()))
+    url = engine.url.render_as_string(hide_password=False)
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))  # configparser escaping
+    return config
+
+
+def upgrade_to_head(engine: Engine) -> None:
+    """Apply every pending migration (what ``auditkit init`` does)."""
+    from alembic import command
+
+    config = alembic_config(engine)
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """Whether the database has been migrated to the newest revision."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return False
+        current = MigrationContext.configure(conn).get_current_heads()
+    return set(current) == _shipped_heads()
+
+
+@cache
+def _shipped_heads() -> frozenset[str]:
+    """The newest revisions of the migrations shipped in the package.
+
+    Loading the migration scripts takes ~25 ms and every service call checks the schema;
+    the scripts cannot change while the process runs, so they are read once.
+    """
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_path()))
+    return frozenset(ScriptDirectory.from_config(config).get_heads())
+
+
+def scrub_free_space(engine: Engine, tables: Sequence[str]) -> None:
+    """Make sure overwritten bytes leave the files: SQLite keeps old pages in the WAL and
+    in free pages (secure_delete zeroes those); PostgreSQL keeps dead tuples until VACUUM."""
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    elif engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for table in tables:
+                conn.execute(text(f"VACUUM {table}"))

@@ -1,0 +1,22 @@
+"""The whole schema: every feature's tables on the one MetaData, every projection registered.
+
+The one place that names every feature's tables: ``migrations/env.py`` targets ``metadata``
+from here (so ``alembic check`` sees all of it), and ``verify`` loads it before walking the
+registered projections. It is the only core module allowed to import features (the layering
+test names it).
+"""
+
+import auditkit.accounts.tables
+import auditkit.checks.tables
+import auditkit.ledger.projections
+import auditkit.ledger.tables
+import auditkit.metrics.tables
+import auditkit.pii.tables
+import auditkit.privacy.tables
+import auditkit.quality.tables
+import auditkit.review.projections
+import auditkit.review.tables
+import auditkit.sources.tables  # noqa: F401
+from auditkit.db.metadata import metadata
+
+__all__ = ["metadata"]

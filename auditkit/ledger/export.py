@@ -1,0 +1,197 @@
+"""``auditkit export``: a self-verifying bundle of records, proofs, checkpoint and key."""
+
+from __future__ import annotations
+
+import base64
+import gc
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from auditkit.db.engine import read_transaction
+from auditkit.errors import AuditkitError, NotFound
+from auditkit.ledger import store as ledger_store
+from auditkit.ledger.append import appending
+from auditkit.ledger.bundle_verifier import FORMAT
+from auditkit.ledger.checkpoint import parse_verifier_key
+from auditkit.ledger.installation import Installation, utc_now
+from auditkit.ledger.proofs import inclusion_proofs
+from auditkit.ledger.records import RecordDraft, RecordKind, format_time
+
+
+class ExportRefused(AuditkitError):
+    """The export cannot be written where or as asked."""
+
+
+@dataclass(frozen=True)
+class ExportScope:
+    """Which records an export holds; empty filters mean all."""
+
+    conversations: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The scope as recorded in the ledger and the manifest."""
+        return {
+            "conversations": list(self.conversations),
+            "since": format_time(self.since) if self.since else None,
+            "until": format_time(self.until) if self.until else None,
+        }
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """Where a bundle was written and what ties it to the ledger."""
+
+    directory: Path
+    records: int
+    tree_size: int
+    manifest_sha256: str
+    export_seq: int
+
+
+def export_bundle(
+    installation: Installation, out: Path, scope: ExportScope, *, actor: str | None = None
+) -> ExportResult:
+    """Record the export in the ledger, then write the bundle proving each record in scope.
+
+    ``actor`` is who asked (a web user); the configured actor when not given.
+    """
+    actor = actor or installation.settings.actor
+    installation.require_schema()
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ExportRefused(f"{out} already exists and is not an empty directory")
+    if scope.since and scope.until and scope.since >= scope.until:
+        raise ExportRefused("--since must be earlier than --until")
+    with read_transaction(installation.engine) as conn:
+        known = set(ledger_store.conversation_keys_matching(conn, scope.conversations))
+        unknown = [key for key in scope.conversations if key not in known]
+        if unknown:
+            raise NotFound(f"unknown conversation(s): {', '.join(unknown)}")
+        seqs = ledger_store.selected_seqs(
+            conn,
+            conversation_keys=scope.conversations,
+            since=format_time(scope.since) if scope.since else None,
+            until=format_time(scope.until) if scope.until else None,
+        )
+    with appending(installation) as batch:
+        (export_record,) = batch.append(
+            [
+                RecordDraft(
+                    kind=RecordKind.ACCESS,
+                    conversation=None,
+                    occurred_at=utc_now(),
+                    body={
+                        "action": "export",
+                        "actor": actor,
+                        "scope": scope.as_json(),
+                        "records": len(seqs) + 1,
+                    },
+                )
+            ]
+        )
+    seqs.append(export_record.seq)
+    with _collector_paused(), read_transaction(installation.engine) as conn:
+        checkpoint = ledger_store.checkpoint_at(conn, export_record.seq + 1)
+        if checkpoint is None:
+            raise NotFound("the export's own checkpoint is missing")
+        proofs = inclusion_proofs(conn, seqs, checkpoint)
+        key_rows = {row["key_id"]: row for row in ledger_store.signing_key_rows(conn)}
+        verifier_key = key_rows[checkpoint.key_id]["verifier_key"]
+        parse_verifier_key(verifier_key)
+        manifest_sha = _write(out, installation, scope, proofs, checkpoint, verifier_key, actor)
+    return ExportResult(
+        directory=out,
+        records=len(proofs),
+        tree_size=checkpoint.tree_size,
+        manifest_sha256=manifest_sha,
+        export_seq=export_record.seq,
+    )
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a bundle is built.
+
+    A whole-ledger bundle keeps every record and proof alive at once (hundreds of thousands
+    of bytes objects and lists, none in a cycle); each automatic full collection walks all
+    of them, which made exports of 300k records ~1.5x (and inside a busy process ~2.5x)
+    slower. Reference counting still frees everything; the collector resumes after.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _proof_lines(proofs: Sequence[Any]) -> bytes:
+    """One ``{"seq":N,"proof":["<base64>",…]}`` line per proof: compact JSON, built directly.
+
+    Whole-ledger bundles hold hundreds of thousands of proofs; formatting them by hand is
+    several times cheaper than ``json.dumps`` and gives the same bytes.
+    """
+    lines = []
+    for proof in proofs:
+        if proof.proof:
+            hashes = b'"' + b'","'.join(map(base64.b64encode, proof.proof)) + b'"'
+        else:
+            hashes = b""
+        lines.append(b'{"seq":%d,"proof":[%s]}\n' % (proof.seq, hashes))
+    return b"".join(lines)
+
+
+def _write(
+    out: Path,
+    installation: Installation,
+    scope: ExportScope,
+    proofs: Sequence[Any],
+    checkpoint: ledger_store.StoredCheckpoint,
+    verifier_key: str,
+    actor: str,
+) -> str:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".auditkit-export-", dir=out.parent))
+    try:
+        contents: dict[str, bytes] = {
+            "checkpoint.txt": checkpoint.note.encode("utf-8"),
+            "verifier.key": (verifier_key + "\n").encode("utf-8"),
+            "records.jsonl": b"".join(p.entry + b"\n" for p in proofs),
+            "proofs.jsonl": _proof_lines(proofs),
+        }
+        for name, data in contents.items():
+            (staging / name).write_bytes(data)
+        verifier = resources.files("auditkit.ledger").joinpath("bundle_verifier.py").read_bytes()
+        (staging / "verify.py").write_bytes(verifier)
+        manifest = {
+            "format": FORMAT,
+            "origin": installation.origin,
+            "tree_size": checkpoint.tree_size,
+            "root_hash": base64.b64encode(checkpoint.root_hash).decode("ascii"),
+            "created_at": format_time(utc_now()),
+            "created_by": actor,
+            "scope": scope.as_json(),
+            "record_count": len(proofs),
+            "files": {name: hashlib.sha256(data).hexdigest() for name, data in contents.items()},
+        }
+        manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
+        (staging / "manifest.json").write_bytes(manifest_bytes)
+        if out.exists():
+            out.rmdir()
+        os.replace(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return hashlib.sha256(manifest_bytes).hexdigest()

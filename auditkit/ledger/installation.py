@@ -1,0 +1,194 @@
+"""One installation: its settings, database engine and signing keys, opened once per process."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from auditkit.db import Engine
+from auditkit.db.engine import make_engine, schema_is_current, upgrade_to_head, write_transaction
+from auditkit.errors import NotInitialised
+from auditkit.ledger import sealing_store
+from auditkit.ledger import store as ledger_store
+from auditkit.ledger.checkpoint import Signer, Verifier, parse_verifier_key
+from auditkit.ledger.keyring import create_signer, load_signer
+from auditkit.ledger.records import format_time
+from auditkit.ledger.sealing import MasterKey, SealingError, generate_master_key, parse_master_key
+from auditkit.settings import Settings, write_settings_file
+
+TRUSTED_KEYS_FILE = "trusted.keys"
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class Installation:
+    """Settings plus the engine built from them; the object every service receives."""
+
+    settings: Settings
+    engine: Engine
+    _signer: Signer | None = field(default=None, repr=False)
+    _master: MasterKey | None = field(default=None, repr=False)
+
+    @classmethod
+    def open(cls, settings: Settings) -> Installation:
+        """Connect to the configured database (no work beyond building the engine)."""
+        return cls(settings=settings, engine=make_engine(settings.database_url))
+
+    @property
+    def origin(self) -> str:
+        """The log's origin line, fixed at ``auditkit init``."""
+        if not self.settings.origin:
+            raise NotInitialised(
+                f"no log origin configured: run `auditkit init` (home {self.settings.home})"
+            )
+        return self.settings.origin
+
+    def require_schema(self) -> None:
+        """Refuse to run against a database that ``auditkit init`` has not migrated."""
+        if not schema_is_current(self.engine):
+            raise NotInitialised(
+                "the database schema is missing or out of date: run `auditkit init` "
+                f"(database {self.engine.url.render_as_string(hide_password=True)})"
+            )
+
+    def master_key(self) -> MasterKey | None:
+        """The master key that wraps data keys (None when sealing is off).
+
+        Refuses, with a clear error, a missing key or one that is not the key the stored
+        data keys were wrapped with: never a silent empty read.
+        """
+        if not self.settings.sealing:
+            return None
+        if self._master is None:
+            key = _read_master_key(self.settings)
+            if key is None:
+                raise SealingError(
+                    "no master key: set AUDITKIT_MASTER_KEY or AUDITKIT_MASTER_KEY_FILE, or "
+                    f"restore {self.settings.master_key_path}; without it sealed personal "
+                    "content can be neither written nor read"
+                )
+            with self.engine.connect() as conn:
+                used = sealing_store.master_key_ids(conn)
+            if used and used != {key.key_id}:
+                raise SealingError(
+                    f"the configured master key ({key.key_id}) is not the one that wrapped this "
+                    f"installation's data keys ({', '.join(sorted(used))}): restore that key"
+                )
+            self._master = key
+        return self._master
+
+    def verifiers(self) -> list[Verifier]:
+        """Public keys of every signing key this log has used, oldest first."""
+        with self.engine.connect() as conn:
+            rows = ledger_store.signing_key_rows(conn)
+        return [parse_verifier_key(row["verifier_key"]) for row in rows]
+
+    def signer(self) -> Signer:
+        """The active (newest) signing key, decrypted with the configured passphrase."""
+        if self._signer is None:
+            with self.engine.connect() as conn:
+                rows = ledger_store.signing_key_rows(conn)
+            if not rows:
+                raise NotInitialised("no signing key: run `auditkit init`")
+            active = rows[-1]
+            self._signer = load_signer(
+                self.settings.keys_dir,
+                active["key_id"],
+                active["name"],
+                self.settings.require_passphrase(),
+            )
+        return self._signer
+
+
+@dataclass(frozen=True)
+class InitReport:
+    """What ``auditkit init`` did."""
+
+    origin: str
+    created_key: str | None
+    database: str
+
+
+def initialise(settings: Settings) -> InitReport:
+    """Create the home, migrate the schema to head and create the first signing key (idempotent)."""
+    passphrase = settings.require_passphrase()
+    origin = settings.origin or f"auditkit.local/{secrets.token_hex(8)}"
+    if not settings.origin:
+        write_settings_file(settings, origin=origin)
+    settings = dataclasses.replace(settings, origin=origin, key_passphrase=passphrase)
+    installation = Installation.open(settings)
+    upgrade_to_head(installation.engine)
+    with installation.engine.connect() as conn:
+        existing = ledger_store.signing_key_rows(conn)
+    _ensure_master_key(installation)
+    created: str | None = None
+    if existing:
+        installation.signer()  # proves the passphrase opens the active key
+    else:
+        created = register_new_key(installation).key_id_hex
+    return InitReport(
+        origin=origin,
+        created_key=created,
+        database=installation.engine.url.render_as_string(hide_password=True),
+    )
+
+
+def _read_master_key(settings: Settings) -> MasterKey | None:
+    if settings.master_key_text:
+        return parse_master_key(settings.master_key_text)
+    path = settings.master_key_path
+    if not path.is_file():
+        return None
+    return parse_master_key(path.read_text(encoding="utf-8"))
+
+
+def _ensure_master_key(installation: Installation) -> None:
+    """Create the master key file on first init; never replace a lost one silently."""
+    settings = installation.settings
+    if not settings.sealing or settings.master_key_text or settings.master_key_path.exists():
+        installation.master_key()  # proves the configured key fits the stored data keys
+        return
+    with installation.engine.connect() as conn:
+        if sealing_store.master_key_ids(conn):
+            installation.master_key()  # raises: data keys exist but their master key is gone
+    key = generate_master_key()
+    path = settings.master_key_path
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(key.encoded() + "\n")
+
+
+def register_new_key(installation: Installation) -> Signer:
+    """Generate a key, store it encrypted, and make it the active signer."""
+    signer = create_signer(
+        installation.settings.keys_dir,
+        installation.origin,
+        installation.settings.require_passphrase(),
+    )
+    with write_transaction(installation.engine) as conn:
+        ledger_store.insert_signing_key(
+            conn,
+            key_id=f"{signer.key_id:08x}",
+            name=signer.name,
+            verifier_key=signer.verifier().verifier_key_string(),
+            created_at=format_time(utc_now()),
+        )
+    with trusted_keys_path(installation).open("a", encoding="utf-8") as handle:
+        handle.write(signer.verifier().verifier_key_string() + "\n")
+    installation._signer = signer
+    return signer
+
+
+def trusted_keys_path(installation: Installation) -> Path:
+    """The file of verifier keys this installation trusts: written by init and rotate, outside
+    the database, so that a rewrite of the database cannot introduce a key of its own."""
+    return installation.settings.keys_dir / TRUSTED_KEYS_FILE

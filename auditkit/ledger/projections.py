@@ -1,0 +1,44 @@
+"""The ledger's own projections (conversations, participants, events, messages), registered."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from auditkit.ledger.projection import Projection
+from auditkit.ledger.rebuild import ProjectionSource, Row, register_projection
+from auditkit.ledger.records import Record
+
+
+class ConversationRebuilder:
+    """Replays every record into the conversation projection's rows."""
+
+    def __init__(self) -> None:
+        self.projection = Projection()
+
+    def apply(self, record: Record) -> None:
+        """Add one record (in seq order) to what the tables should hold."""
+        self.projection.apply(record)
+
+    def rows(self) -> Mapping[str, Iterable[Row]]:
+        """The expected rows of each conversation table."""
+        projection = self.projection
+        return {
+            "conversations": projection.conversations.values(),
+            "participants": projection.participants.values(),
+            "conversation_events": projection.new_events,
+            "messages": projection.new_messages,
+        }
+
+
+register_projection(
+    ProjectionSource(
+        feature="ledger",
+        primary_keys={
+            "conversations": ("conversation_key",),
+            "participants": ("conversation_key", "participant_id"),
+            "conversation_events": ("conversation_key", "event_key"),
+            "messages": ("seq",),
+        },
+        rebuilder=ConversationRebuilder,
+    )
+)

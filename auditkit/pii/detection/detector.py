@@ -1,0 +1,202 @@
+"""The PII detector: built once per process from a config, run over batches of messages."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from functools import lru_cache
+
+from presidio_analyzer import AnalyzerEngine
+from presidio_analyzer.nlp_engine import NlpEngine
+
+from auditkit.ledger.conversation import LedgerParticipant
+from auditkit.pii.detection.config import (
+    DETECTOR_VERSION,
+    DetectorConfig,
+    DetectorMode,
+    RecognizerSet,
+)
+from auditkit.pii.detection.nlp import DEFAULT_BATCH_SIZE, BatchedSpacyNlpEngine, TokenizerNlpEngine
+from auditkit.pii.detection.offline import install_offline_tldextract, load_spacy_model
+from auditkit.pii.detection.prefilter import CandidateFilter
+from auditkit.pii.detection.refinement import refine
+from auditkit.pii.detection.registry import build_registry, stock_ner_configuration
+from auditkit.pii.errors import DetectorConfigInvalid
+from auditkit.pii.findings import Finding, finding_from_result, without_contained
+from auditkit.pii.recognizers import ParticipantRecognizer
+from auditkit.pii.recognizers.base import LANGUAGE
+
+DEFAULT_CACHE_SIZE = 20_000
+"""Distinct message texts whose findings a detector remembers ("Thanks!", canned replies)."""
+
+PARTICIPANT_TYPES = frozenset({"PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER"})
+
+
+@lru_cache(maxsize=256)
+def _participant_recognizer(participants: tuple[LedgerParticipant, ...]) -> ParticipantRecognizer:
+    return ParticipantRecognizer(participants)
+
+
+class Detector:
+    """Finds personal data in messages with Presidio, batched through spaCy's ``nlp.pipe``.
+
+    Not thread-safe (it remembers recent texts); build one per process with
+    :func:`build_detector`.
+    """
+
+    def __init__(
+        self,
+        *,
+        config: DetectorConfig,
+        analyzer: AnalyzerEngine,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+    ) -> None:
+        self.config = config
+        self.analyzer = analyzer
+        self.batch_size = batch_size
+        self.cache_size = cache_size
+        self.version = DETECTOR_VERSION
+        self.config_hash = config.config_hash()
+        supported = frozenset(analyzer.get_supported_entities(LANGUAGE)) | PARTICIPANT_TYPES
+        if config.entities is not None:
+            unknown = sorted(config.entities - supported)
+            if unknown:
+                raise DetectorConfigInvalid(
+                    [f"entity type {name} is not found in mode {config.mode}" for name in unknown]
+                )
+        self.entity_types: frozenset[str] = (
+            supported if config.entities is None else frozenset(config.entities)
+        )
+        asked = (
+            config.entities & frozenset(analyzer.get_supported_entities(LANGUAGE))
+            if config.entities
+            else None
+        )
+        self._entities: list[str] | None = sorted(asked) if asked is not None else None
+        self._refine = config.recognizers == RecognizerSet.FULL
+        self._candidates = CandidateFilter.of(list(analyzer.registry.recognizers))
+        self._asked = frozenset(self._entities) if self._entities is not None else None
+        self._cache: OrderedDict[str, tuple[Finding, ...]] = OrderedDict()
+
+    @property
+    def nlp_engine(self) -> NlpEngine:
+        """The NLP engine the analyzer runs (batched spaCy, or tokenizer-only)."""
+        return self.analyzer.nlp_engine
+
+    def detect(
+        self, text: str, participants: Sequence[LedgerParticipant] | None = None
+    ) -> list[Finding]:
+        """The findings in one text, ordered by position."""
+        return self.detect_batch([text], participants)[0]
+
+    def detect_batch(
+        self, texts: Sequence[str], participants: Sequence[LedgerParticipant] | None = None
+    ) -> list[list[Finding]]:
+        """The findings in each text (same order), ordered by position.
+
+        ``participants`` are the conversation's own people: their names, emails and phones
+        are found wherever they appear. Give one conversation's messages per call. The
+        stock recognizer set ignores them: it is Presidio's defaults and nothing else.
+        """
+        known = self._analyze_texts(texts)
+        if not participants or self.config.recognizers == RecognizerSet.STOCK:
+            return [list(known[text]) for text in texts]
+        recognizer = _participant_recognizer(tuple(participants))
+        threshold = self.config.score_threshold
+        merged: list[list[Finding]] = []
+        for text in texts:
+            extra = [
+                finding
+                for finding in map(finding_from_result, recognizer.analyze(text, self._entities))
+                if finding.score >= threshold and finding.entity_type in self.entity_types
+            ]
+            if not extra:
+                merged.append(list(known[text]))
+                continue
+            combined = without_contained([*known[text], *extra])
+            merged.append(refine(combined, text) if self._refine else combined)
+        return merged
+
+    def _analyze_texts(self, texts: Sequence[str]) -> dict[str, tuple[Finding, ...]]:
+        """Findings per distinct text, from the cache or one batched pass over the rest."""
+        known: dict[str, tuple[Finding, ...]] = {}
+        missing: list[str] = []
+        for text in texts:
+            if text in known:
+                continue
+            cached = self._cache.get(text)
+            if cached is not None:
+                self._cache.move_to_end(text)
+                known[text] = cached
+            else:
+                known[text] = ()
+                missing.append(text)
+        for start in range(0, len(missing), self.batch_size):
+            chunk = missing[start : start + self.batch_size]
+            analysed = list(
+                self.nlp_engine.process_batch(chunk, LANGUAGE, batch_size=self.batch_size)
+            )
+            # Ask only for the types some recognizer can find here: same results, and
+            # most messages need no recognizer at all (see prefilter.py).
+            candidates = [
+                self._candidates.candidates(text, artifacts) for text, artifacts in analysed
+            ]
+            complete = getattr(self.nlp_engine, "complete", None)
+            if complete is not None:
+                complete(
+                    [a for (_, a), c in zip(analysed, candidates, strict=True) if c.needs_lemmas]
+                )
+            for (text, artifacts), candidate in zip(analysed, candidates, strict=True):
+                asked = (
+                    candidate.entities if self._asked is None else candidate.entities & self._asked
+                )
+                found: list[Finding] = []
+                if asked:
+                    results = self.analyzer.analyze(
+                        text=text,
+                        language=LANGUAGE,
+                        entities=sorted(asked),
+                        nlp_artifacts=artifacts,
+                    )
+                    found = sorted(finding_from_result(result) for result in results)
+                    if self._refine:
+                        found = refine(found, text)
+                known[text] = tuple(found)
+                self._remember(text, known[text])
+        return known
+
+    def _remember(self, text: str, findings: tuple[Finding, ...]) -> None:
+        if self.cache_size <= 0:
+            return
+        self._cache[text] = findings
+        if len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+
+
+def build_detector(
+    config: DetectorConfig | None = None,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    cache_size: int = DEFAULT_CACHE_SIZE,
+) -> Detector:
+    """Load the model (installed only, never downloaded) and recognizers for ``config``."""
+    config = config or DetectorConfig()
+    install_offline_tldextract()
+    engine: NlpEngine
+    if config.mode == DetectorMode.SPACY:
+        engine = BatchedSpacyNlpEngine(
+            load_spacy_model(config.spacy_model),
+            language=LANGUAGE,
+            ner_model_configuration=stock_ner_configuration(),
+            batch_size=batch_size,
+        )
+    else:
+        engine = TokenizerNlpEngine(LANGUAGE)
+    analyzer = AnalyzerEngine(
+        registry=build_registry(config, engine),
+        nlp_engine=engine,
+        default_score_threshold=config.score_threshold,
+        supported_languages=[LANGUAGE],
+    )
+    return Detector(config=config, analyzer=analyzer, batch_size=batch_size, cache_size=cache_size)

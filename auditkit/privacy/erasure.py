@@ -1,0 +1,396 @@
+"""Erasure by crypto-shredding, legal holds, retention and master-key rotation."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from auditkit.db.engine import read_transaction, scrub_free_space
+from auditkit.errors import AuditkitError, NotFound
+from auditkit.ledger import sealing_store
+from auditkit.ledger.append import AppendBatch, appending
+from auditkit.ledger.conversation import LedgerConversation
+from auditkit.ledger.installation import Installation, utc_now
+from auditkit.ledger.reader import iter_conversations, load_conversations
+from auditkit.ledger.records import RecordDraft, RecordKind, format_time
+from auditkit.ledger.sealing import (
+    ERASED,
+    MasterKey,
+    SealingError,
+    generate_master_key,
+    unwrap_data_key,
+    wrap_data_key,
+)
+from auditkit.privacy import store as privacy_store
+from auditkit.settings import RetentionRule
+
+
+class ErasureRefused(AuditkitError):
+    """An erasure cannot be carried out (legal hold, already erased, sealing off)."""
+
+
+@dataclass(frozen=True)
+class ErasureResult:
+    """What one erasure did."""
+
+    subject: str
+    conversations: tuple[str, ...]
+    messages_purged: int
+    erasure_seq: int
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A legal hold on a subject or a conversation."""
+
+    id: int
+    subject: str | None
+    conversation_key: str | None
+    reason: str
+    created_by: str
+    created_at: str
+
+
+def _require_sealing(installation: Installation) -> MasterKey:
+    master = installation.master_key()
+    if master is None:
+        raise ErasureRefused(
+            "erasure needs sealed storage (AUDITKIT_SEALING=on): with sealing off personal "
+            "content is stored clear in the log and cannot be crypto-shredded"
+        )
+    return master
+
+
+def erase_subject(installation: Installation, subject: str, *, reason: str) -> ErasureResult:
+    """Destroy ``subject``'s data key, purge their clear text, and record the erasure."""
+    (result,) = erase_subjects(installation, [subject], reason=reason)
+    return result
+
+
+def erase_subjects(
+    installation: Installation, subjects: Sequence[str], *, reason: str
+) -> list[ErasureResult]:
+    """Erase several subjects in one transaction (all or none), then scrub free space once."""
+    installation.require_schema()
+    master = _require_sealing(installation)
+    if not reason.strip():
+        raise ErasureRefused("an erasure needs a reason (--reason)")
+    if len(set(subjects)) != len(subjects):
+        raise ErasureRefused("a subject is named twice")
+    results: list[ErasureResult] = []
+    with appending(installation) as batch:
+        conn = batch.conn
+        rows = sealing_store.subject_key_rows(conn, subjects)
+        for subject in subjects:
+            results.append(
+                _erase_one(batch, master, subject, rows.get(subject), reason, installation)
+            )
+    _scrub_free_space(installation)
+    return results
+
+
+def _erase_one(
+    batch: AppendBatch,
+    master: MasterKey,
+    subject: str,
+    row: sealing_store.SubjectKeyRow | None,
+    reason: str,
+    installation: Installation,
+) -> ErasureResult:
+    conn = batch.conn
+    conversations = sealing_store.conversations_of_subject(conn, subject)
+    if not conversations and row is None:
+        raise NotFound(f"no data subject {subject!r}: no conversation has them as customer")
+    if row is not None and row.wrapped_key is None:
+        raise ErasureRefused(f"subject {subject!r} was already erased at {row.erased_at}")
+    holds = privacy_store.active_holds(conn, subject=subject, conversation_keys=conversations)
+    if holds:
+        named = ", ".join(f"#{h['id']} ({h['reason']})" for h in holds)
+        raise ErasureRefused(f"subject {subject!r} is under legal hold {named}: not erased")
+    now = utc_now()
+    (record,) = batch.append(
+        [
+            RecordDraft(
+                kind=RecordKind.ERASURE,
+                conversation=None,
+                occurred_at=now,
+                body={
+                    "subject": subject,
+                    "reason": reason,
+                    "actor": installation.settings.actor,
+                    "conversations": conversations,
+                },
+            )
+        ]
+    )
+    if row is not None:
+        sealing_store.destroy_subject_key(
+            conn, subject=subject, erased_at=format_time(now), erasure_seq=record.seq
+        )
+    purged = sealing_store.purge_message_text(conn, conversations, ERASED)
+    # Names are re-derived from the log as it now reads (erased where they were sealed).
+    for conversation in load_conversations(conn, conversations, master=master):
+        for person in conversation.participants.values():
+            sealing_store.set_participant_name(
+                conn,
+                conversation_key=conversation.key,
+                participant_id=person.id,
+                name=person.name,
+            )
+    return ErasureResult(
+        subject=subject,
+        conversations=tuple(conversations),
+        messages_purged=purged,
+        erasure_seq=record.seq,
+    )
+
+
+def _scrub_free_space(installation: Installation) -> None:
+    scrub_free_space(installation.engine, ("messages", "participants", "subject_keys"))
+
+
+# --- legal holds --------------------------------------------------------------------------
+
+
+def add_hold(
+    installation: Installation,
+    *,
+    subject: str | None = None,
+    conversation: str | None = None,
+    reason: str,
+) -> Hold:
+    """Place a legal hold: erasure of what it names is refused until it is removed."""
+    installation.require_schema()
+    if (subject is None) == (conversation is None):
+        raise ErasureRefused("a hold names exactly one of --subject or --conversation")
+    if not reason.strip():
+        raise ErasureRefused("a hold needs a reason (--reason)")
+    with appending(installation) as batch:
+        conn = batch.conn
+        if conversation is not None and not batch.known_conversations([conversation]):
+            raise NotFound(f"unknown conversation {conversation!r}")
+        if subject is not None and not sealing_store.conversations_of_subject(conn, subject):
+            raise NotFound(f"no data subject {subject!r}: no conversation has them as customer")
+        now = utc_now()
+        (record,) = batch.append(
+            [
+                RecordDraft(
+                    kind=RecordKind.LEGAL_HOLD_ADDED,
+                    conversation=conversation,
+                    occurred_at=now,
+                    body={
+                        "subject": subject,
+                        "reason": reason,
+                        "actor": installation.settings.actor,
+                    },
+                )
+            ]
+        )
+        hold_id = privacy_store.insert_hold(
+            conn,
+            subject=subject,
+            conversation_key=conversation,
+            reason=reason,
+            created_by=installation.settings.actor,
+            created_at=format_time(now),
+            hold_seq=record.seq,
+        )
+    return Hold(
+        hold_id, subject, conversation, reason, installation.settings.actor, format_time(now)
+    )
+
+
+def remove_hold(installation: Installation, hold_id: int, *, reason: str) -> None:
+    """Release a legal hold (recorded with who and why)."""
+    installation.require_schema()
+    if not reason.strip():
+        raise ErasureRefused("removing a hold needs a reason (--reason)")
+    with appending(installation) as batch:
+        conn = batch.conn
+        hold = privacy_store.hold_by_id(conn, hold_id)
+        if hold is None:
+            raise NotFound(f"no legal hold #{hold_id}")
+        if hold["released_at"] is not None:
+            raise ErasureRefused(
+                f"legal hold #{hold_id} was already removed at {hold['released_at']}"
+            )
+        now = utc_now()
+        (record,) = batch.append(
+            [
+                RecordDraft(
+                    kind=RecordKind.LEGAL_HOLD_REMOVED,
+                    conversation=hold["conversation_key"],
+                    occurred_at=now,
+                    body={
+                        "hold_seq": hold["hold_seq"],
+                        "reason": reason,
+                        "actor": installation.settings.actor,
+                    },
+                )
+            ]
+        )
+        privacy_store.release_hold(
+            conn,
+            hold_id=hold_id,
+            released_by=installation.settings.actor,
+            released_at=format_time(now),
+            release_seq=record.seq,
+        )
+
+
+def list_holds(installation: Installation) -> list[Hold]:
+    """Holds in force."""
+    installation.require_schema()
+    with read_transaction(installation.engine) as conn:
+        rows = privacy_store.active_holds(conn)
+    return [
+        Hold(
+            r["id"],
+            r["subject"],
+            r["conversation_key"],
+            r["reason"],
+            r["created_by"],
+            r["created_at"],
+        )
+        for r in rows
+    ]
+
+
+# --- retention ------------------------------------------------------------------------------
+
+
+@dataclass
+class RetentionReport:
+    """What a retention run erased, would erase (dry run), or skipped."""
+
+    dry_run: bool
+    erased: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
+    kept: int = 0
+
+
+def closed_at(conversation: LedgerConversation) -> datetime | None:
+    """When the conversation last closed (resolved and not reopened since), else None."""
+    closed: datetime | None = None
+    for event in conversation.events:
+        if event.kind == "status":
+            status = event.body.get("status")
+            if status == "resolved":
+                closed = event.at
+            elif status in ("reopened", "opened"):
+                closed = None
+    return closed
+
+
+def retention_days(rules: Sequence[RetentionRule], conversation: LedgerConversation) -> int | None:
+    """Days to keep a conversation's personal content; the longest matching rule wins."""
+    matching = [r.days for r in rules if r.matches(conversation.channel, conversation.intents)]
+    return max(matching) if matching else None
+
+
+def apply_retention(
+    installation: Installation, *, dry_run: bool, now: datetime | None = None
+) -> RetentionReport:
+    """Erase every subject whose conversations have all passed their retention period.
+
+    A data key covers all of a subject's conversations, so a subject is erased only when
+    none of their conversations is still within retention; holds are skipped and reported.
+    """
+    installation.require_schema()
+    _require_sealing(installation)
+    now = now or utc_now()
+    report = RetentionReport(dry_run=dry_run)
+    rules = installation.settings.retention
+    expired: dict[str, bool] = {}
+    with read_transaction(installation.engine) as conn:
+        erased = sealing_store.erased_subjects(conn)
+        # Only statuses, channels and intents are read here: they are never sealed.
+        for conversation in iter_conversations(conn):
+            subject = conversation.customer
+            if subject in erased:
+                continue
+            days = retention_days(rules, conversation)
+            closed = closed_at(conversation)
+            due = days is not None and closed is not None and closed + timedelta(days=days) <= now
+            expired[subject] = expired.get(subject, True) and due
+        held = {h["subject"] for h in privacy_store.active_holds(conn) if h["subject"] is not None}
+        held_conversations = {
+            h["conversation_key"]
+            for h in privacy_store.active_holds(conn)
+            if h["conversation_key"] is not None
+        }
+        for subject, is_due in sorted(expired.items()):
+            if not is_due:
+                report.kept += 1
+                continue
+            if subject in held or held_conversations & set(
+                sealing_store.conversations_of_subject(conn, subject)
+            ):
+                report.held.append(subject)
+            else:
+                report.erased.append(subject)
+    if not dry_run and report.erased:
+        erase_subjects(installation, report.erased, reason="retention period expired")
+    return report
+
+
+# --- master key rotation ----------------------------------------------------------------------
+
+
+def rotate_master_key(installation: Installation) -> tuple[str, str, int]:
+    """Re-wrap every live data key under a new master key; nothing is re-encrypted."""
+    installation.require_schema()
+    old = _require_sealing(installation)
+    settings = installation.settings
+    if settings.master_key_text:
+        raise ErasureRefused(
+            "the master key comes from AUDITKIT_MASTER_KEY: rotate it with a key file "
+            "(AUDITKIT_MASTER_KEY_FILE) so auditkit can replace it atomically"
+        )
+    new = generate_master_key()
+    path = settings.master_key_path
+    staged = path.with_name(path.name + ".new")
+    descriptor = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(new.encoded() + "\n")
+    count = 0
+    try:
+        with appending(installation) as batch:
+            for row in sealing_store.all_subject_key_rows(batch.conn):
+                if row.wrapped_key is None:
+                    continue
+                if row.master_key_id != old.key_id:
+                    raise SealingError(
+                        f"subject {row.subject!r} is wrapped by an unknown master key"
+                    )
+                data_key = unwrap_data_key(old, row.subject, row.wrapped_key)
+                sealing_store.rewrap_subject_key(
+                    batch.conn,
+                    subject=row.subject,
+                    wrapped_key=wrap_data_key(new, row.subject, data_key),
+                    master_key_id=new.key_id,
+                )
+                count += 1
+            batch.append(
+                [
+                    RecordDraft(
+                        kind=RecordKind.MASTER_KEY_ROTATED,
+                        conversation=None,
+                        occurred_at=utc_now(),
+                        body={
+                            "previous_key_id": old.key_id,
+                            "new_key_id": new.key_id,
+                            "data_keys": count,
+                            "actor": settings.actor,
+                        },
+                    )
+                ]
+            )
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    os.replace(staged, path)
+    installation._master = new
+    return old.key_id, new.key_id, count

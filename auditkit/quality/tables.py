@@ -1,0 +1,124 @@
+"""Tables of review quality: calibration sessions, disputes and grader spot-checks.
+
+Defined on the shared ``metadata`` so Alembic sees them. ``calibration_scores`` and
+``calibration_ratings`` are projections of ``calibration`` records, ``grader_checks`` of
+``review.grader_check`` records; ``disputes`` holds each dispute's current state, every step
+of which is a ``review.dispute`` record. Sessions, their conversations and participants are
+operational state, each change also recorded.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+
+from auditkit.db.metadata import metadata
+
+calibration_sessions = Table(
+    "calibration_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("title", String(200), nullable=False),
+    Column("rubric_hash", String(64), ForeignKey("review_rubrics.content_hash"), nullable=False),
+    Column("facilitator_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("status", String(20), nullable=False),  # open | closed
+    Column("created_at", String(32), nullable=False),
+    Column("closed_at", String(32), nullable=True),
+    Column("record_seq", BigInteger, nullable=False),
+)
+
+calibration_conversations = Table(
+    "calibration_conversations",
+    metadata,
+    Column("session_id", Integer, ForeignKey("calibration_sessions.id"), primary_key=True),
+    Column(
+        "conversation_key",
+        String(200),
+        ForeignKey("conversations.conversation_key"),
+        primary_key=True,
+    ),
+    Column("position", Integer, nullable=False),
+)
+
+calibration_participants = Table(
+    "calibration_participants",
+    metadata,
+    Column("session_id", Integer, ForeignKey("calibration_sessions.id"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+)
+
+calibration_scores = Table(
+    "calibration_scores",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("session_id", Integer, ForeignKey("calibration_sessions.id"), nullable=False),
+    Column("conversation_key", String(200), nullable=False),
+    Column("scorer", String(100), nullable=False),
+    Column("baseline", Boolean, nullable=False),  # the facilitator's reference answer
+    Column("score", Float, nullable=True),
+    Column("submitted_at", String(32), nullable=False),
+)
+Index("ix_calibration_scores_session_id", calibration_scores.c.session_id)
+
+calibration_ratings = Table(
+    "calibration_ratings",
+    metadata,
+    Column(
+        "seq",
+        BigInteger,
+        ForeignKey("calibration_scores.seq"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("criterion_id", String(100), primary_key=True),
+    Column("rating", String(10), nullable=False),
+    Column("score", Float, nullable=True),
+)
+
+disputes = Table(
+    "disputes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("review_id", String(36), nullable=False),
+    Column("review_seq", BigInteger, nullable=False),  # the version contested
+    Column("conversation_key", String(200), nullable=False),
+    Column("reviewer", String(100), nullable=False),
+    Column("opened_by", String(100), nullable=False),
+    Column("opened_at", String(32), nullable=False),
+    Column("opened_seq", BigInteger, nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("proposed", Text, nullable=False),  # JSON: criterion id -> proposed rating
+    Column("status", String(20), nullable=False),  # open | accepted | partially_accepted | rejected
+    Column("response", Text, nullable=True),
+    Column("resolved_at", String(32), nullable=True),
+    Column("resolved_seq", BigInteger, nullable=True),
+    Column("result_seq", BigInteger, nullable=True),  # the new review version, if any
+)
+Index("ix_disputes_status", disputes.c.status, disputes.c.reviewer)
+Index("ix_disputes_review_id", disputes.c.review_id)
+
+grader_checks = Table(
+    "grader_checks",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("review_seq", BigInteger, nullable=False),
+    Column("reviewer", String(100), nullable=False),
+    Column("checker", String(100), nullable=False),
+    Column("verdict", String(20), nullable=False),  # too_high | too_low | right
+    Column("root_cause", String(40), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("checked_at", String(32), nullable=False),
+)
+Index("ix_grader_checks_reviewer", grader_checks.c.reviewer)
+
+QUALITY_PROJECTION_TABLES = ("calibration_scores", "calibration_ratings", "grader_checks")

@@ -1,0 +1,432 @@
+"""The review queue: sampling conversations, assigning them with due dates, reassigning."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from auditkit.accounts.users import Permission, Role, User, users_by_role
+from auditkit.db import Connection, operational_transaction
+from auditkit.db.engine import read_transaction
+from auditkit.errors import Conflict, InputRefused, NotFound
+from auditkit.ledger.installation import Installation, utc_now
+from auditkit.ledger.reader import load_conversations
+from auditkit.ledger.records import format_time
+from auditkit.metrics import store as metrics_store
+from auditkit.metrics.refresh import refresh_metrics
+from auditkit.review import rubrics as review_rubrics
+from auditkit.review import store as review_store
+from auditkit.review.sampling import (
+    METRIC_FILTERS,
+    Candidate,
+    Reviewer,
+    SampleFilter,
+    SamplingMethod,
+    assign,
+    draw,
+    facts_of,
+)
+
+FACTS_PAGE = 200
+MAX_SAMPLE = 1000
+LOW_CSAT_AT_MOST = 0.4  # 1 or 2 on a five-point scale
+DEFAULT_LONG_MESSAGES = 20
+DEFAULT_SLOW_RESPONSE_MINUTES = 15
+DEFAULT_MIN_SESSIONS = 2
+REVIEWER_ROLES = {Role.QA_REVIEWER, Role.ADMIN}
+MIN_REASON = 5
+
+
+@dataclass(frozen=True)
+class SampleRequest:
+    """What a queue manager asked for: the rule, who reviews, with which rubric, by when."""
+
+    method: SamplingMethod
+    size: int
+    filters: frozenset[SampleFilter]
+    rubric_hash: str
+    reviewer_ids: tuple[int, ...]
+    due_on: date
+    channel: str | None = None
+    since: date | None = None
+    until: date | None = None
+    long_messages: int = DEFAULT_LONG_MESSAGES
+    slow_response_minutes: int = DEFAULT_SLOW_RESPONSE_MINUTES
+    min_sessions: int = DEFAULT_MIN_SESSIONS
+    seed: str | None = None
+
+
+@dataclass(frozen=True)
+class SampleOutcome:
+    """What a sampling run did."""
+
+    sample_id: int
+    eligible: int
+    assigned: int
+    skipped_own: tuple[str, ...]
+    seed: str
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A conversation given to a reviewer to score with a rubric by a date."""
+
+    id: int
+    review_id: str
+    conversation_key: str
+    reviewer_id: int
+    reviewer: str
+    reviewer_name: str
+    rubric_hash: str
+    rubric_title: str
+    rubric_version: int
+    status: str
+    due_on: str
+    created_at: str
+    channel: str
+    primary_agent: str | None
+    intent: str | None
+    message_count: int | None
+    previous_id: int | None
+    reassign_reason: str | None
+    has_draft: bool = False
+
+    @property
+    def overdue(self) -> bool:
+        """An open assignment past its due date (UTC)."""
+        return self.status == "open" and self.due_on < utc_now().date().isoformat()
+
+
+def assignment_from_row(row: Mapping[str, Any], *, has_draft: bool = False) -> Assignment:
+    """An assignment value from a joined assignment row."""
+    return Assignment(
+        id=int(row["id"]),
+        review_id=row["review_id"],
+        conversation_key=row["conversation_key"],
+        reviewer_id=int(row["reviewer_id"]),
+        reviewer=row["reviewer_username"],
+        reviewer_name=row["reviewer_name"],
+        rubric_hash=row["rubric_hash"],
+        rubric_title=row["rubric_title"],
+        rubric_version=int(row["rubric_version"]),
+        status=row["status"],
+        due_on=row["due_on"],
+        created_at=row["created_at"],
+        channel=row["channel"],
+        primary_agent=row["primary_agent"],
+        intent=row["intent"],
+        message_count=row["message_count"],
+        previous_id=row["previous_id"],
+        reassign_reason=row["reassign_reason"],
+        has_draft=has_draft,
+    )
+
+
+@dataclass(frozen=True)
+class RubricChoice:
+    """A rubric offered for new assignments."""
+
+    content_hash: str
+    title: str
+    version: int
+    rubric_id: str
+
+
+@dataclass(frozen=True)
+class ManageView:
+    """Everything the queue manager's screen shows."""
+
+    open_assignments: tuple[Assignment, ...]
+    reviewers: tuple[User, ...]
+    rubrics: tuple[RubricChoice, ...]
+    channels: tuple[str, ...]
+    samples: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+
+
+def refresh_facts(installation: Installation) -> int:
+    """Bring ``conversation_facts`` up to date with the log; returns how many were recomputed."""
+    done = 0
+    while True:
+        with read_transaction(installation.engine) as conn:
+            keys = review_store.stale_fact_keys(conn, limit=FACTS_PAGE)
+            if not keys:
+                return done
+            rows = [
+                facts_of(c)
+                for c in load_conversations(conn, keys, master=installation.master_key())
+            ]
+        with operational_transaction(installation.engine) as conn:
+            review_store.replace_facts(conn, rows)
+        done += len(rows)
+
+
+def my_queue(installation: Installation, user: User) -> list[Assignment]:
+    """The user's open assignments (and submitted ones being revised), earliest due first."""
+    user.require(Permission.QUEUE_WORK)
+    with read_transaction(installation.engine) as conn:
+        rows = review_store.assignments(conn, reviewer_id=user.id, statuses=("open",))
+        drafted = review_store.drafted_assignment_ids(conn, [row["id"] for row in rows])
+        done = review_store.assignments(
+            conn, reviewer_id=user.id, statuses=("submitted",), limit=20
+        )
+        revising = review_store.drafted_assignment_ids(conn, [row["id"] for row in done])
+    open_items = [assignment_from_row(row, has_draft=row["id"] in drafted) for row in rows]
+    open_items += [
+        assignment_from_row(row, has_draft=True) for row in done if row["id"] in revising
+    ]
+    return open_items
+
+
+def manage_view(installation: Installation, user: User) -> ManageView:
+    """Open assignments of everyone, the reviewers, rubrics and channels for the sample form."""
+    user.require(Permission.QUEUE_MANAGE)
+    rubrics = review_rubrics.available_rubrics(installation)
+    with read_transaction(installation.engine) as conn:
+        rows = review_store.assignments(conn, statuses=("open",))
+        drafted = review_store.drafted_assignment_ids(conn, [row["id"] for row in rows])
+        channels = review_store.channels(conn)
+        samples = review_store.recent_samples(conn, limit=10)
+    return ManageView(
+        open_assignments=tuple(
+            assignment_from_row(row, has_draft=row["id"] in drafted) for row in rows
+        ),
+        reviewers=tuple(users_by_role(installation, REVIEWER_ROLES)),
+        rubrics=tuple(RubricChoice(r.content_hash, r.title, r.version, r.id) for r in rubrics),
+        channels=tuple(channels),
+        samples=tuple({**row, "rule": json.loads(row["rule"])} for row in samples),
+    )
+
+
+def sample_and_assign(
+    installation: Installation, user: User, request: SampleRequest
+) -> SampleOutcome:
+    """Draw conversations by the rule and assign them, never to a reviewer who took part."""
+    user.require(Permission.QUEUE_MANAGE)
+    problems = []
+    if not 1 <= request.size <= MAX_SAMPLE:
+        problems.append(f"sample size: a whole number from 1 to {MAX_SAMPLE}")
+    if request.due_on < utc_now().date():
+        problems.append("due date: must be today or later")
+    if request.since and request.until and request.since > request.until:
+        problems.append("period: the start must not be after the end")
+    if request.long_messages < 1:
+        problems.append("long conversations: at least 1 message")
+    if request.slow_response_minutes < 1:
+        problems.append("slow first response: at least 1 minute")
+    if request.min_sessions < 2:
+        problems.append("several sessions: at least 2 sessions")
+    if {SampleFilter.CONTAINED, SampleFilter.NOT_CONTAINED} <= request.filters:
+        problems.append(
+            "filters: contained and not contained by automation exclude each other; choose one"
+        )
+    reviewers = {u.id: u for u in users_by_role(installation, REVIEWER_ROLES)}
+    if not request.reviewer_ids:
+        problems.append("reviewers: choose at least one")
+    unknown = [i for i in request.reviewer_ids if i not in reviewers]
+    if unknown:
+        problems.append("reviewers: only active QA reviewers and admins can take assignments")
+    rubric = next(
+        (
+            r
+            for r in review_rubrics.available_rubrics(installation)
+            if r.content_hash == request.rubric_hash
+        ),
+        None,
+    )
+    if rubric is None:
+        problems.append("rubric: choose one of the rubrics listed")
+    if problems:
+        raise InputRefused(problems)
+    assert rubric is not None
+    refresh_facts(installation)
+    if request.filters & METRIC_FILTERS:
+        refresh_metrics(installation)
+    seed = request.seed or secrets.token_hex(8)
+    rule = {
+        "method": str(request.method),
+        "size": request.size,
+        "filters": sorted(str(f) for f in request.filters),
+        "channel": request.channel,
+        "since": request.since.isoformat() if request.since else None,
+        "until": request.until.isoformat() if request.until else None,
+        "long_messages": request.long_messages,
+        "low_csat_at_most": LOW_CSAT_AT_MOST,
+        "slow_response_minutes": request.slow_response_minutes,
+        "min_sessions": request.min_sessions,
+        "seed": seed,
+        "due_on": request.due_on.isoformat(),
+        "reviewers": [reviewers[i].username for i in request.reviewer_ids],
+    }
+    now = format_time(utc_now())
+    with operational_transaction(installation.engine) as conn:
+        rows = review_store.facts_rows(
+            conn,
+            channel=request.channel,
+            since=_day_start(request.since),
+            until=_day_start(request.until + timedelta(days=1)) if request.until else None,
+            escalated=SampleFilter.ESCALATED in request.filters,
+            reopened=SampleFilter.REOPENED in request.filters,
+            transferred=SampleFilter.TRANSFERRED in request.filters,
+            csat_at_most=LOW_CSAT_AT_MOST if SampleFilter.LOW_CSAT in request.filters else None,
+            min_messages=request.long_messages if SampleFilter.LONG in request.filters else None,
+            exclude_rubric=rubric.content_hash,
+        )
+        if request.filters & METRIC_FILTERS:
+            matching = _metric_matches(conn, request)
+            rows = [row for row in rows if row["conversation_key"] in matching]
+        intents_ok = {
+            row["conversation_key"]
+            for row in rows
+            if rubric.applies_to.matches(row["channel"], json.loads(row["intents"]))
+        }
+        candidates = [
+            Candidate(
+                key=row["conversation_key"],
+                channel=row["channel"],
+                primary_agent=row["primary_agent"],
+                intent=row["intent"],
+                staff=frozenset(json.loads(row["staff"])),
+            )
+            for row in rows
+            if row["conversation_key"] in intents_ok
+        ]
+        drawn = draw(candidates, method=request.method, size=request.size, seed=seed)
+        pairs, skipped = assign(
+            drawn,
+            [Reviewer(i, reviewers[i].participant_id) for i in request.reviewer_ids],
+        )
+        review_rubrics.remember(conn, rubric)
+        sample_id = review_store.insert_sample(
+            conn,
+            {
+                "created_at": now,
+                "created_by": user.id,
+                "rubric_hash": rubric.content_hash,
+                "rule": json.dumps(rule, sort_keys=True),
+                "assigned": len(pairs),
+            },
+        )
+        for candidate, reviewer_id in pairs:
+            review_store.insert_assignment(
+                conn,
+                {
+                    "review_id": str(uuid.uuid4()),
+                    "conversation_key": candidate.key,
+                    "reviewer_id": reviewer_id,
+                    "rubric_hash": rubric.content_hash,
+                    "sample_id": sample_id,
+                    "status": "open",
+                    "due_on": request.due_on.isoformat(),
+                    "created_at": now,
+                    "created_by": user.id,
+                    "previous_id": None,
+                    "reassign_reason": None,
+                    "closed_at": None,
+                },
+            )
+    return SampleOutcome(
+        sample_id=sample_id,
+        eligible=len(candidates),
+        assigned=len(pairs),
+        skipped_own=tuple(c.key for c in skipped),
+        seed=seed,
+    )
+
+
+def reassign(
+    installation: Installation,
+    user: User,
+    assignment_id: int,
+    *,
+    reviewer_id: int | None,
+    reason: str,
+    due_on: date | None = None,
+) -> Assignment:
+    """Move an open assignment to another reviewer; the reason is kept with the new assignment."""
+    user.require(Permission.QUEUE_MANAGE)
+    reason = reason.strip()
+    problems = []
+    if len(reason) < MIN_REASON:
+        problems.append(f"reason: say why it is reassigned (at least {MIN_REASON} characters)")
+    if len(reason) > 1000:
+        problems.append("reason: at most 1000 characters")
+    reviewers = {u.id: u for u in users_by_role(installation, REVIEWER_ROLES)}
+    if reviewer_id is None or reviewer_id not in reviewers:
+        problems.append("reviewer: choose an active QA reviewer or admin")
+    if due_on is not None and due_on < utc_now().date():
+        problems.append("due date: must be today or later")
+    now = format_time(utc_now())
+    with operational_transaction(installation.engine) as conn:
+        current = review_store.assignment(conn, assignment_id)
+        if current is None:
+            raise NotFound(f"no assignment {assignment_id}")
+        if current["status"] != "open":
+            raise Conflict(f"assignment {assignment_id} is {current['status']}, not open")
+        if reviewer_id is not None and reviewer_id == current["reviewer_id"]:
+            problems.append("reviewer: the assignment is already theirs")
+        facts = review_store.facts_for(conn, current["conversation_key"])
+        new = reviewers.get(reviewer_id) if reviewer_id is not None else None
+        if (
+            new is not None
+            and facts is not None
+            and new.participant_id in json.loads(facts["staff"])
+        ):
+            problems.append(
+                f"reviewer: {new.display_name} took part in this conversation and cannot review it"
+            )
+        if problems:
+            raise InputRefused(problems)
+        review_store.close_assignment(
+            conn, assignment_id, status="reassigned", at=now, expect="open"
+        )
+        new_id = review_store.insert_assignment(
+            conn,
+            {
+                "review_id": str(uuid.uuid4()),
+                "conversation_key": current["conversation_key"],
+                "reviewer_id": reviewer_id,
+                "rubric_hash": current["rubric_hash"],
+                "sample_id": current["sample_id"],
+                "status": "open",
+                "due_on": (due_on.isoformat() if due_on else current["due_on"]),
+                "created_at": now,
+                "created_by": user.id,
+                "previous_id": assignment_id,
+                "reassign_reason": reason,
+                "closed_at": None,
+            },
+        )
+        row = review_store.assignment(conn, new_id)
+    assert row is not None
+    return assignment_from_row(row)
+
+
+def _metric_matches(conn: Connection, request: SampleRequest) -> set[str]:
+    """Conversations whose ``conversation_metrics`` row passes the request's metric filters."""
+    chosen = request.filters
+    contained = None
+    if SampleFilter.CONTAINED in chosen:
+        contained = True
+    elif SampleFilter.NOT_CONTAINED in chosen:
+        contained = False
+    return metrics_store.keys_matching(
+        conn,
+        first_response_over=(
+            request.slow_response_minutes * 60.0
+            if SampleFilter.SLOW_FIRST_RESPONSE in chosen
+            else None
+        ),
+        contained=contained,
+        min_sessions=request.min_sessions if SampleFilter.SEVERAL_SESSIONS in chosen else None,
+    )
+
+
+def _day_start(day: date | None) -> str | None:
+    if day is None:
+        return None
+    return format_time(datetime.combine(day, time(0), tzinfo=utc_now().tzinfo))

@@ -1,1 +1,0 @@
-"""Use cases (init, ingest, verify, prove, export): each owns its transactions."""

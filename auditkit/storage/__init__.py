@@ -1,1 +1,0 @@
-"""Persistence: SQLAlchemy tables, engines, append-only guards and row mapping."""
