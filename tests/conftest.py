@@ -1,4 +1,10 @@
-"""Shared fixtures: a migrated installation on SQLite and on PostgreSQL, and a CLI runner."""
+"""Shared fixtures: a migrated installation on SQLite and on PostgreSQL, and a CLI runner.
+
+Building an installation (Alembic migrations, a signing key, a master key) costs far more than
+most tests, so each worker builds one template per distinct environment and copies it per test:
+a file copy of the home and the SQLite database, ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL
+(the append-only triggers refuse TRUNCATE, so tables are never emptied in place).
+"""
 
 from __future__ import annotations
 
@@ -13,12 +19,16 @@ from click.testing import CliRunner, Result
 from sqlalchemy import create_engine, text
 
 from auditkit.cli import cli
-from auditkit.ledger.installation import Installation, initialise
+from auditkit.ledger.installation import Installation
 from auditkit.settings import load_settings
-
-PG_URL = os.environ.get(
-    "AUDITKIT_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from tests.templates import (
+    PG_URL,
+    Stage,
+    Templates,
+    pg_admin,
+    pg_database_url,
 )
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PASSPHRASE = "correct horse battery staple"
 
@@ -49,22 +59,40 @@ def pg_url(postgres_reason: str | None) -> Iterator[str]:
     if postgres_reason:
         pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {postgres_reason}")
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    pg_admin(f"CREATE SCHEMA {schema}")
     separator = "&" if "?" in PG_URL else "?"
     yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    pg_admin(f"DROP SCHEMA {schema} CASCADE")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Each test using this runs on SQLite and on PostgreSQL."""
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each test using this runs on SQLite and on PostgreSQL.
+
+    A test that uses ``installation`` gets, on PostgreSQL, the URL of a database that the
+    ``installation`` fixture creates from a template (and this fixture drops afterwards).
+    """
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'ledger.db'}"
-    return str(request.getfixturevalue("pg_url"))
+        yield f"sqlite:///{tmp_path / 'ledger.db'}"
+        return
+    if "installation" not in request.fixturenames:
+        yield str(request.getfixturevalue("pg_url"))
+        return
+    postgres_reason = request.getfixturevalue("postgres_reason")
+    if postgres_reason:
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {postgres_reason}")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    templates: Templates = request.getfixturevalue("templates")
+    yield pg_database_url(name)
+    templates.discard(name)
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
+    """This worker's installation templates."""
+    made = Templates(tmp_path_factory.mktemp("templates"))
+    yield made
+    made.drop()
 
 
 @pytest.fixture
@@ -79,9 +107,17 @@ def env(tmp_path: Path, database_url: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def installation(env: dict[str, str]) -> Iterator[Installation]:
-    """An initialised installation (schema at head, one signing key)."""
-    initialise(load_settings(env))
+def installation_stage() -> Stage:
+    """What the ``installation`` fixture holds: overridden where a folder's tests share data."""
+    return Stage("initialised")
+
+
+@pytest.fixture
+def installation(
+    env: dict[str, str], templates: Templates, installation_stage: Stage
+) -> Iterator[Installation]:
+    """An initialised installation (schema at head, one signing key), copied from a template."""
+    templates.copy_into(env, installation_stage)
     opened = Installation.open(load_settings(env))
     yield opened
     opened.engine.dispose()

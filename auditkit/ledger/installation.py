@@ -125,20 +125,20 @@ def initialise(settings: Settings) -> InitReport:
         write_settings_file(settings, origin=origin)
     settings = dataclasses.replace(settings, origin=origin, key_passphrase=passphrase)
     installation = Installation.open(settings)
-    upgrade_to_head(installation.engine)
-    with installation.engine.connect() as conn:
-        existing = ledger_store.signing_key_rows(conn)
-    _ensure_master_key(installation)
-    created: str | None = None
-    if existing:
-        installation.signer()  # proves the passphrase opens the active key
-    else:
-        created = register_new_key(installation).key_id_hex
-    return InitReport(
-        origin=origin,
-        created_key=created,
-        database=installation.engine.url.render_as_string(hide_password=True),
-    )
+    try:
+        upgrade_to_head(installation.engine)
+        with installation.engine.connect() as conn:
+            existing = ledger_store.signing_key_rows(conn)
+        _ensure_master_key(installation)
+        created: str | None = None
+        if existing:
+            installation.signer()  # proves the passphrase opens the active key
+        else:
+            created = register_new_key(installation).key_id_hex
+        database = installation.engine.url.render_as_string(hide_password=True)
+    finally:
+        installation.engine.dispose()
+    return InitReport(origin=origin, created_key=created, database=database)
 
 
 def _read_master_key(settings: Settings) -> MasterKey | None:

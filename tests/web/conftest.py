@@ -24,6 +24,7 @@ from auditkit.review.rubrics import DEFAULT_RUBRIC_ID, available_rubrics
 from auditkit.review.sampling import SamplingMethod
 from auditkit.sources.ingest import import_files
 from tests.factories import DATA
+from tests.templates import Stage
 
 PASSWORD = "correct-horse-battery"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -74,21 +75,38 @@ class World:
         return review_queue.my_queue(self.installation, self.users[reviewer])
 
 
+def _build_world(installation: Installation) -> None:
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    hasher = accounts._hasher
+    accounts._hasher = lambda: cheap  # type: ignore[assignment]
+    try:
+        import_files(installation, [DATA / "demo" / "conversations.jsonl"])
+        for name, (role, participant) in PEOPLE.items():
+            accounts.add_user(
+                installation,
+                username=name,
+                display_name=name.title(),
+                role=role,
+                password=PASSWORD,
+                participant_id=participant,
+            )
+    finally:
+        accounts._hasher = hasher  # type: ignore[assignment]
+
+
+@pytest.fixture
+def installation_stage(request: pytest.FixtureRequest) -> Stage:
+    """Tests using ``world`` start from a copied template that holds it already."""
+    if "world" in request.fixturenames:
+        return Stage("web-world", _build_world)
+    return Stage("initialised")
+
+
 @pytest.fixture
 def world(installation: Installation) -> World:
     """The demo data imported and a user for each role (password ``PASSWORD``)."""
-    import_files(installation, [DATA / "demo" / "conversations.jsonl"])
-    users = {
-        name: accounts.add_user(
-            installation,
-            username=name,
-            display_name=name.title(),
-            role=role,
-            password=PASSWORD,
-            participant_id=participant,
-        )
-        for name, (role, participant) in PEOPLE.items()
-    }
+    users = {user.username: user for user in accounts.list_users(installation)}
+    assert set(users) == set(PEOPLE), "the world template holds exactly the people above"
     (rubric,) = [r for r in available_rubrics(installation) if r.id == DEFAULT_RUBRIC_ID]
     return World(installation=installation, users=users, rubric_hash=rubric.content_hash)
 

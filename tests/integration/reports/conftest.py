@@ -23,6 +23,7 @@ from auditkit.review.rubrics import DEFAULT_RUBRIC_ID, available_rubrics
 from auditkit.review.sampling import SamplingMethod
 from auditkit.sources.ingest import import_files
 from tests.factories import DATA
+from tests.templates import Stage
 
 DEMO = DATA / "demo" / "conversations.jsonl"
 PASSWORD = "correct-horse-battery"
@@ -84,11 +85,22 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(accounts, "_hasher", lambda: cheap)
 
 
+def _build_demo(installation: Installation) -> None:
+    import_files(installation, [DEMO])
+    run_checks(installation)
+
+
+@pytest.fixture
+def installation_stage(request: pytest.FixtureRequest) -> Stage:
+    """Tests using ``demo`` start from a copied template that holds it already."""
+    if "demo" in request.fixturenames:
+        return Stage("reports-demo", _build_demo)
+    return Stage("initialised")
+
+
 @pytest.fixture
 def demo(installation: Installation) -> Installation:
     """The demo conversations imported and every policy run over them."""
-    import_files(installation, [DEMO])
-    run_checks(installation)
     return installation
 
 
