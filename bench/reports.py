@@ -42,7 +42,8 @@ from auditkit.reporting.audit import (
     coaching_report,
 )
 from auditkit.review import queue as review_queue
-from auditkit.review import service as review
+from auditkit.review import submission as submissions
+from auditkit.review import workspace as workspaces
 from auditkit.review.rubrics import DEFAULT_RUBRIC_ID, available_rubrics
 from auditkit.review.sampling import SamplingMethod
 from auditkit.settings import load_settings
@@ -86,8 +87,11 @@ def _review_everything(installation: Installation, count: int) -> str:
     )
     for number, assignment in enumerate(review_queue.my_queue(installation, rita)):
         ratings = dict(RATINGS, **{"guidance-effectiveness": str(1 + number % 5)})
-        review.submit_review(
-            installation, rita, assignment.id, review.DraftInput(ratings=ratings, summary="bench")
+        submissions.submit_review(
+            installation,
+            rita,
+            assignment.id,
+            workspaces.DraftInput(ratings=ratings, summary="bench"),
         )
     return "agent-0000"
 

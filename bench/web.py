@@ -40,7 +40,8 @@ from sqlalchemy.engine import make_url
 from auditkit.accounts import users as accounts
 from auditkit.ledger.installation import Installation, initialise, utc_now
 from auditkit.review import queue as review_queue
-from auditkit.review import service as review
+from auditkit.review import submission as submissions
+from auditkit.review import workspace as workspaces
 from auditkit.review.rubrics import DEFAULT_RUBRIC_ID, available_rubrics
 from auditkit.review.sampling import SamplingMethod
 from auditkit.settings import load_settings
@@ -78,7 +79,9 @@ def _prepare(installation: Installation, *, queue: int, reviews: int) -> list[st
         ratings = {
             c.id: rng.choice(lv[1:]) for (_s, c), lv in zip(rubric.criteria(), levels, strict=True)
         }
-        review.submit_review(installation, admin, item.id, review.DraftInput(ratings=ratings))
+        submissions.submit_review(
+            installation, admin, item.id, workspaces.DraftInput(ratings=ratings)
+        )
     return [item.conversation_key for item in items]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from auditkit.accounts.users import Permission
-from auditkit.review import service as review
+from auditkit.review import history as review_history
 
 from .context import installation, user
 from .forms import day_bounds, optional_date, refuse_if
@@ -19,7 +19,7 @@ bp = Blueprint("agents", __name__, url_prefix="/agents")
 def index() -> str:
     """Agents with review count, IQS and critical failures over a period."""
     since, until, period = _period()
-    rows = review.agents_overview(installation(), user(), since=since, until=until)
+    rows = review_history.agents_overview(installation(), user(), since=since, until=until)
     return render_template("agents.html", rows=rows, period=period)
 
 
@@ -28,7 +28,9 @@ def index() -> str:
 def show(agent_id: str) -> str:
     """One agent's reviews and per-criterion means."""
     since, until, period = _period()
-    history = review.agent_history(installation(), user(), agent_id, since=since, until=until)
+    history = review_history.agent_history(
+        installation(), user(), agent_id, since=since, until=until
+    )
     return render_template("agent.html", history=history, period=period)
 
 

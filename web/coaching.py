@@ -18,7 +18,7 @@ from auditkit.reporting.packs import (
     library_channels,
 )
 from auditkit.reporting.parts import ReportScopeInvalid, criterion_labels
-from auditkit.review.service import EXAMPLE_LABELS
+from auditkit.review.workspace import EXAMPLE_LABELS
 
 from .context import installation
 from .forms import optional_date, refuse_if

@@ -9,7 +9,8 @@ from auditkit.accounts.users import Permission
 from auditkit.errors import InputRefused
 from auditkit.metrics import refresh as metrics
 from auditkit.metrics.measures import ConversationMetrics
-from auditkit.review import service as review
+from auditkit.review import transcript as transcripts
+from auditkit.review import workspace as workspaces
 
 from .context import installation, user
 from .errors import status_for
@@ -29,7 +30,7 @@ def reveal_param() -> int | None:
 def index() -> str:
     """Conversations by latest activity; search by key."""
     search = request.args.get("q", "").strip()
-    rows = review.conversation_list(installation(), user(), search=search)
+    rows = transcripts.conversation_list(installation(), user(), search=search)
     return render_template("conversations.html", rows=rows, search=search)
 
 
@@ -66,7 +67,7 @@ def metric_lines(values: ConversationMetrics) -> list[tuple[str, str]]:
     ]
 
 
-def _render_conversation(page: review.ConversationPage, problems: list[str]) -> str:
+def _render_conversation(page: transcripts.ConversationPage, problems: list[str]) -> str:
     lines = metric_lines(metrics.conversation_metrics(installation(), page.key))
     return render_template("conversation.html", page=page, problems=problems, metrics=lines)
 
@@ -75,7 +76,7 @@ def _render_conversation(page: review.ConversationPage, problems: list[str]) -> 
 @requires(Permission.CONVERSATION_READ)
 def show(key: str) -> str:
     """The whole conversation with its metrics and review history."""
-    page = review.conversation_page(installation(), user(), key, reveal_seq=reveal_param())
+    page = transcripts.conversation_page(installation(), user(), key, reveal_seq=reveal_param())
     return _render_conversation(page, [])
 
 
@@ -85,13 +86,13 @@ def reveal(key: str) -> Response | tuple[str, int]:
     """Log a reveal (who, when, why) and show the clear text for a short while."""
     back = request.form.get("back", "")
     try:
-        seq = review.reveal(installation(), user(), key, request.form.get("reason", ""))
+        seq = transcripts.reveal(installation(), user(), key, request.form.get("reason", ""))
     except InputRefused as exc:
         if back.isdigit():
-            space = review.workspace(installation(), user(), int(back))
+            space = workspaces.workspace(installation(), user(), int(back))
             page = render_template("workspace.html", space=space, problems=exc.problems)
             return page, status_for(exc)
-        shown = review.conversation_page(installation(), user(), key)
+        shown = transcripts.conversation_page(installation(), user(), key)
         return _render_conversation(shown, exc.problems), status_for(exc)
     if back.isdigit():
         return redirect(url_for("reviews.workspace", assignment_id=int(back), reveal=seq))

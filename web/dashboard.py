@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from auditkit.accounts.users import Permission
 from auditkit.errors import InputRefused
 from auditkit.quality import dashboard
-from auditkit.review import service as review
+from auditkit.review import history as review_history
 
 from .context import installation, user
 from .errors import status_for
@@ -36,7 +36,7 @@ def graders() -> str:
 
 
 def _check_form(seq: int, problems: list[str] | None = None) -> str:
-    detail = review.review_detail(installation(), user(), seq)
+    detail = review_history.review_detail(installation(), user(), seq)
     return render_template(
         "dashboard_check.html",
         detail=detail,

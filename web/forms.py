@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 
 from auditkit.errors import InputRefused
 from auditkit.ledger.records import format_time
-from auditkit.review.service import DraftInput, ExampleInput
+from auditkit.review.workspace import DraftInput, ExampleInput
 
 
 def optional_date(

@@ -10,8 +10,10 @@ from werkzeug.wrappers import Response
 
 from auditkit.accounts.users import Permission
 from auditkit.errors import InputRefused
-from auditkit.review import service as review
-from auditkit.review.service import DraftInput
+from auditkit.review import history as review_history
+from auditkit.review import submission as submissions
+from auditkit.review import workspace as workspaces
+from auditkit.review.workspace import DraftInput
 
 from .context import installation, user
 from .conversations import reveal_param
@@ -26,7 +28,7 @@ bp = Blueprint("reviews", __name__)
 def _render(
     assignment_id: int, *, draft: DraftInput | None = None, problems: list[str] | None = None
 ) -> str:
-    space = review.workspace(installation(), user(), assignment_id, reveal_seq=reveal_param())
+    space = workspaces.workspace(installation(), user(), assignment_id, reveal_seq=reveal_param())
     if draft is not None:
         space = replace(space, draft=draft)
     return render_template("workspace.html", space=space, problems=problems or [])
@@ -49,7 +51,7 @@ def save_draft(assignment_id: int) -> Response | tuple[str, int] | tuple[Respons
     """Save the unfinished form (autosave posts here with ``Accept: application/json``)."""
     draft, action = draft_from_form(request.form)
     try:
-        saved_at = review.save_draft(installation(), user(), assignment_id, draft)
+        saved_at = workspaces.save_draft(installation(), user(), assignment_id, draft)
     except InputRefused as exc:
         if _wants_json() or action == "autosave":
             return jsonify(saved=False, problems=exc.problems), status_for(exc)
@@ -73,7 +75,7 @@ def submit(assignment_id: int) -> Response | tuple[str, int]:
     """Score and append the review as a signed record."""
     draft, _action = draft_from_form(request.form)
     try:
-        done = review.submit_review(installation(), user(), assignment_id, draft)
+        done = submissions.submit_review(installation(), user(), assignment_id, draft)
     except InputRefused as exc:
         return _render(assignment_id, draft=draft, problems=exc.problems), status_for(exc)
     score = f"score {done.score}" if done.score is not None else "not scorable (all N/A)"
@@ -88,7 +90,7 @@ def submit(assignment_id: int) -> Response | tuple[str, int]:
 @requires(Permission.REVIEW_WRITE)
 def revise(assignment_id: int) -> Response:
     """Start a new version of a submitted review (the old one stays, superseded)."""
-    review.start_revision(installation(), user(), assignment_id)
+    workspaces.start_revision(installation(), user(), assignment_id)
     flash("Editing a new version; the submitted one stays on record.", "info")
     return redirect(url_for("reviews.workspace", assignment_id=assignment_id))
 
@@ -99,7 +101,7 @@ def comment(assignment_id: int) -> Response | tuple[str, int]:
     """Append a comment anchored to one message."""
     message_seq = request.form.get("message_seq", "")
     try:
-        seq = review.add_comment(
+        seq = submissions.add_comment(
             installation(), user(), assignment_id, message_seq, request.form.get("text", "")
         )
     except InputRefused as exc:
@@ -113,5 +115,5 @@ def comment(assignment_id: int) -> Response | tuple[str, int]:
 @requires(Permission.REVIEW_READ)
 def record(seq: int) -> str:
     """One submitted review version, read back from its ledger record."""
-    detail = review.review_detail(installation(), user(), seq)
+    detail = review_history.review_detail(installation(), user(), seq)
     return render_template("review.html", detail=detail)

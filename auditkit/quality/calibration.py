@@ -25,8 +25,8 @@ from auditkit.ledger.installation import Installation, utc_now
 from auditkit.ledger.records import RecordDraft, RecordKind, format_time
 from auditkit.quality import store as quality_store
 from auditkit.review import rubrics as review_rubrics
-from auditkit.review import service as review
 from auditkit.review import store as review_store
+from auditkit.review import transcript as transcripts
 from auditkit.rubric import NOT_APPLICABLE, Rubric, format_score, rating_problems, score_review
 from auditkit.rubric.agreement import Measurement, krippendorff_alpha, percent_agreement
 
@@ -112,7 +112,7 @@ class ScoringForm:
     """What a participant (or the facilitator, for the baseline) scores."""
 
     session: SessionSummary
-    conversation: review.ConversationPage
+    conversation: transcripts.ConversationPage
     rubric: Rubric
     baseline: bool
     submitted: Mapping[str, str] | None  # this user's answer, if already submitted
@@ -360,7 +360,7 @@ def scoring_form(
         summary = _summary(conn, row)
         rubric = review_rubrics.stored_rubric(conn, row["rubric_hash"])
         mine = _answer(conn, session_id, key, user.username, baseline=baseline)
-    page = review.conversation_page(installation, user, key)
+    page = transcripts.conversation_page(installation, user, key)
     return ScoringForm(
         session=summary, conversation=page, rubric=rubric, baseline=baseline, submitted=mine
     )

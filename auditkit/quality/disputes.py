@@ -21,8 +21,8 @@ from auditkit.ledger.append import appending
 from auditkit.ledger.installation import Installation, utc_now
 from auditkit.ledger.records import RecordDraft, RecordKind
 from auditkit.quality import store as quality_store
+from auditkit.review import history as review_history
 from auditkit.review import rubrics as review_rubrics
-from auditkit.review import service as review
 from auditkit.review import store as review_store
 from auditkit.review.projections import review_projection
 from auditkit.rubric import NOT_APPLICABLE, Rubric, format_score, rating_problems, score_review
@@ -90,7 +90,7 @@ class DisputeDetail:
 class DisputeForm:
     """The contested review, for writing a dispute."""
 
-    review: review.ReviewDetail
+    review: review_history.ReviewDetail
     lines: tuple[DisputeLine, ...]
 
 
@@ -149,7 +149,7 @@ def _rating_problems(rubric: Rubric, ratings: Mapping[str, str]) -> list[str]:
 def dispute_form(installation: Installation, user: User, review_seq: int) -> DisputeForm:
     """The latest version of a review, to contest."""
     user.require(Permission.DISPUTE_OPEN)
-    detail = review.review_detail(installation, user, review_seq)
+    detail = review_history.review_detail(installation, user, review_seq)
     with read_transaction(installation.engine) as conn:
         body = _body(conn, review_seq)
     return DisputeForm(review=detail, lines=_lines(detail.rubric, body, {}))

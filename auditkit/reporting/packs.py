@@ -45,7 +45,7 @@ from auditkit.reporting.parts import (
     write_report,
 )
 from auditkit.review import store as review_store
-from auditkit.review.service import EXAMPLE_LABELS
+from auditkit.review.workspace import EXAMPLE_LABELS
 
 MAX_LIMIT = 100
 SCAN_ROWS = 5000  # marked examples looked at, newest first

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from auditkit.quality import calibration
-from auditkit.review import service as review
+from auditkit.review import submission as submissions
+from auditkit.review import workspace as workspaces
 from tests.web import test_web_browser
 from tests.web.conftest import World
 from tests.web.test_web_browser import shot, sign_in
@@ -82,8 +83,8 @@ def test_blind_calibration_then_a_dispute_moves_iqs(
     # A review by rita, contested by the coach.
     items = world.assign("rita", size=12)
     item = next(a for a in items if a.conversation_key == KEY)
-    done = review.submit_review(
-        world.installation, world.users["rita"], item.id, review.DraftInput(ratings=CHOICES)
+    done = submissions.submit_review(
+        world.installation, world.users["rita"], item.id, workspaces.DraftInput(ratings=CHOICES)
     )
     sign_in(page, base, "cole")
     page.wait_for_selector("h1")

@@ -9,19 +9,20 @@ import pytest
 from sqlalchemy import insert
 
 from auditkit.checks.tables import check_results
-from auditkit.review import service as review
+from auditkit.review import submission as submissions
+from auditkit.review import workspace as workspaces
 from tests.web.conftest import Web, World, text
 from tests.web.test_web_review import KEY, TOP, records
 
 
 @pytest.fixture
-def submitted(world: World) -> review.SubmittedReview:
+def submitted(world: World) -> submissions.SubmittedReview:
     """Rita's review of KEY (87.50); eleven more assignments stay open."""
     items = world.assign("rita", size=12)
     item = next(a for a in items if a.conversation_key == KEY)
     ratings = {k.split(".", 1)[1]: v for k, v in TOP.items()}
-    return review.submit_review(
-        world.installation, world.users["rita"], item.id, review.DraftInput(ratings=ratings)
+    return submissions.submit_review(
+        world.installation, world.users["rita"], item.id, workspaces.DraftInput(ratings=ratings)
     )
 
 
@@ -55,7 +56,7 @@ def add_check_results(world: World) -> None:
 
 
 def test_the_dashboard_shows_iqs_by_agent_team_criterion_and_week_as_svg(
-    web: Callable[[str | None], Web], world: World, submitted: review.SubmittedReview
+    web: Callable[[str | None], Web], world: World, submitted: submissions.SubmittedReview
 ) -> None:
     response = web("cole").get("/dashboard")
     assert response.status_code == 200
@@ -80,7 +81,7 @@ def test_policy_failures_come_from_check_results(
 
 
 def test_the_period_filter_leaves_out_reviews_outside_it(
-    web: Callable[[str | None], Web], world: World, submitted: review.SubmittedReview
+    web: Callable[[str | None], Web], world: World, submitted: submissions.SubmittedReview
 ) -> None:
     page = text(web("ada").get("/dashboard?since=2000-01-01&until=2000-01-31"))
     assert "No reviews in this period." in page
@@ -97,7 +98,7 @@ def test_who_sees_the_dashboard(
 
 
 def test_an_admin_spot_checks_a_review(
-    web: Callable[[str | None], Web], world: World, submitted: review.SubmittedReview
+    web: Callable[[str | None], Web], world: World, submitted: submissions.SubmittedReview
 ) -> None:
     ada = web("ada")
     assert f"/review-records/{submitted.seq}/grader-check" in text(ada.get("/graders"))

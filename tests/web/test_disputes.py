@@ -9,7 +9,8 @@ import pytest
 
 from auditkit.ledger.verify import verify_ledger
 from auditkit.quality import dashboard
-from auditkit.review import service as review
+from auditkit.review import submission as submissions
+from auditkit.review import workspace as workspaces
 from tests.web.conftest import Web, World, text
 from tests.web.test_web_review import KEY, TOP, records
 
@@ -17,13 +18,13 @@ PROPOSED = {"proposed.problem-understanding": "3", "proposed.tone-consistency": 
 
 
 @pytest.fixture
-def submitted(world: World) -> review.SubmittedReview:
+def submitted(world: World) -> submissions.SubmittedReview:
     """Rita's review of KEY, scored 87.50."""
     items = world.assign("rita", size=12)
     item = next(a for a in items if a.conversation_key == KEY)
     ratings = {k.split(".", 1)[1]: v for k, v in TOP.items()}
-    done = review.submit_review(
-        world.installation, world.users["rita"], item.id, review.DraftInput(ratings=ratings)
+    done = submissions.submit_review(
+        world.installation, world.users["rita"], item.id, workspaces.DraftInput(ratings=ratings)
     )
     assert done.score == "87.50"
     return done
@@ -45,7 +46,7 @@ def iqs(world: World) -> str | None:
 
 
 def test_a_partial_acceptance_makes_a_new_version_that_changes_iqs(
-    web: Callable[[str | None], Web], world: World, submitted: review.SubmittedReview
+    web: Callable[[str | None], Web], world: World, submitted: submissions.SubmittedReview
 ) -> None:
     dispute_id = open_dispute(web("cole"), submitted.seq)
     assert iqs(world) == "87.50"
@@ -83,7 +84,7 @@ def test_a_partial_acceptance_makes_a_new_version_that_changes_iqs(
 def test_accepting_applies_every_proposal_and_rejecting_none(
     web: Callable[[str | None], Web],
     world: World,
-    submitted: review.SubmittedReview,
+    submitted: submissions.SubmittedReview,
     decision: str,
     score: str,
     versions: int,
@@ -101,7 +102,7 @@ def test_accepting_applies_every_proposal_and_rejecting_none(
 
 
 def test_dispute_rules(
-    web: Callable[[str | None], Web], world: World, submitted: review.SubmittedReview
+    web: Callable[[str | None], Web], world: World, submitted: submissions.SubmittedReview
 ) -> None:
     # Compliance officers and reviewers may not contest; an empty proposal is refused.
     assert web("cora").get(f"/review-records/{submitted.seq}/dispute").status_code == 403

@@ -16,7 +16,8 @@ import pytest
 from flask import Flask
 
 from auditkit.ledger import store as ledger_store
-from auditkit.review import service as review
+from auditkit.review import submission as submissions
+from auditkit.review import workspace as workspaces
 from tests.conftest import IN_CI
 from tests.web.conftest import PASSWORD, World
 
@@ -201,20 +202,20 @@ def submit_examples(world: World) -> None:
         ("nb-2024-10533", "2", "needs_work"),
     ):
         item = next(a for a in items if a.conversation_key == key)
-        space = review.workspace(world.installation, world.users["rob"], item.id)
+        space = workspaces.workspace(world.installation, world.users["rob"], item.id)
         seqs = [seq for _number, seq in space.page.message_seqs]
         ratings = {
             c.id: level if c.scale.levels[-1] == "5" else c.scale.levels[-1]
             for _s, c in space.rubric.criteria()
         }
-        review.submit_review(
+        submissions.submit_review(
             world.installation,
             world.users["rob"],
             item.id,
-            review.DraftInput(
+            workspaces.DraftInput(
                 ratings=ratings,
                 examples=(
-                    review.ExampleInput(
+                    workspaces.ExampleInput(
                         first_seq=str(seqs[1]),
                         last_seq=str(seqs[3]),
                         label=label,

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from auditkit.errors import AccessDenied
 from auditkit.ledger.records import decode_entry
 from auditkit.ledger.tables import log_entries
-from auditkit.review import service as review
+from auditkit.review import transcript as transcripts
 from tests.web.conftest import Web, World, text
 
 KEY = "nb-2024-10431"
@@ -108,12 +108,16 @@ def test_someone_elses_reveal_does_not_unlock_the_page(
 def test_a_reveal_expires(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     from datetime import timedelta
 
-    seq = review.reveal(world.installation, world.users["cora"], KEY, "subject access request")
-    page = review.conversation_page(world.installation, world.users["cora"], KEY, reveal_seq=seq)
+    seq = transcripts.reveal(world.installation, world.users["cora"], KEY, "subject access request")
+    page = transcripts.conversation_page(
+        world.installation, world.users["cora"], KEY, reveal_seq=seq
+    )
     assert page.reveal is not None
-    later = review.utc_now() + review.REVEAL_WINDOW + timedelta(seconds=1)
-    monkeypatch.setattr(review, "utc_now", lambda: later)
-    expired = review.conversation_page(world.installation, world.users["cora"], KEY, reveal_seq=seq)
+    later = transcripts.utc_now() + transcripts.REVEAL_WINDOW + timedelta(seconds=1)
+    monkeypatch.setattr(transcripts, "utc_now", lambda: later)
+    expired = transcripts.conversation_page(
+        world.installation, world.users["cora"], KEY, reveal_seq=seq
+    )
     assert expired.reveal is None
 
 
@@ -143,13 +147,13 @@ def test_the_conversation_list_searches_by_key(web: Callable[[str | None], Web])
 
 def test_services_refuse_roles_without_the_permission(world: World) -> None:
     with pytest.raises(AccessDenied):
-        review.reveal(world.installation, world.users["cole"], KEY, "a perfectly good reason")
+        transcripts.reveal(world.installation, world.users["cole"], KEY, "a perfectly good reason")
 
 
 def test_the_access_record_is_signed_into_the_log(world: World) -> None:
     from auditkit.ledger.verify import verify_ledger
 
-    review.reveal(world.installation, world.users["rita"], KEY, "check the read-back number")
+    transcripts.reveal(world.installation, world.users["rita"], KEY, "check the read-back number")
     report = verify_ledger(world.installation)
     assert report.ok, report.problems
     assert json.dumps(access_records(world)[0]["reason"]) == '"check the read-back number"'

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from auditkit.review import service as review
+from auditkit.review import submission as submissions
 from auditkit.review.queue import Assignment
-from auditkit.review.service import DraftInput
+from auditkit.review.workspace import DraftInput
 from tests.web.conftest import Web, World, text
 
 
 def submit(world: World, items: list[Assignment], key: str, ratings: dict[str, str]) -> int:
     item = next(a for a in items if a.conversation_key == key)
-    return review.submit_review(
+    return submissions.submit_review(
         world.installation, world.users["rita"], item.id, DraftInput(ratings=ratings)
     ).seq
 

@@ -1,4 +1,4 @@
-"""The redaction behind ``auditkit.review.service.redacted_text``: the floor (interim patterns)
+"""The redaction behind ``auditkit.review.transcript.redacted_text``: the floor (interim patterns)
 and the PII scan's stored findings, table-driven."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import pytest
 from auditkit.ledger.conversation import LedgerParticipant
 from auditkit.pii.masking import FindingsRedactor, Redacted, default_redactor
 from auditkit.pii.redaction import RedactionSpan
-from auditkit.review.service import redacted_text
+from auditkit.review.transcript import redacted_text
 
 PEOPLE = [
     LedgerParticipant(

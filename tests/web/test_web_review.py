@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from auditkit.ledger.records import decode_entry
 from auditkit.ledger.tables import conversations, log_entries
 from auditkit.ledger.verify import verify_ledger
-from auditkit.review import service as review
+from auditkit.review import queue as review_queue
 from auditkit.review.tables import (
     coaching_examples,
     review_assignments,
@@ -37,7 +37,7 @@ TOP = {
 
 
 @pytest.fixture
-def assignment(world: World) -> review.Assignment:
+def assignment(world: World) -> review_queue.Assignment:
     """Rita's assignment of the conversation with known personal data."""
     items = world.assign("rita", size=12)
     return next(a for a in items if a.conversation_key == KEY)
@@ -70,7 +70,7 @@ def count(world: World, table: object) -> int:
 
 
 def test_the_form_is_generated_from_the_rubric(
-    web: Callable[[str | None], Web], assignment: review.Assignment
+    web: Callable[[str | None], Web], assignment: review_queue.Assignment
 ) -> None:
     page = text(web("rita").get(f"/reviews/{assignment.id}"))
     for name in TOP:
@@ -83,7 +83,7 @@ def test_the_form_is_generated_from_the_rubric(
 
 
 def test_submitting_appends_a_signed_review_record(
-    web: Callable[[str | None], Web], world: World, assignment: review.Assignment
+    web: Callable[[str | None], Web], world: World, assignment: review_queue.Assignment
 ) -> None:
     client = web("rita")
     client.get(f"/reviews/{assignment.id}")
@@ -116,7 +116,7 @@ def test_submitting_appends_a_signed_review_record(
 
 
 def test_the_review_shows_in_the_conversation_history_for_every_role(
-    web: Callable[[str | None], Web], world: World, assignment: review.Assignment
+    web: Callable[[str | None], Web], world: World, assignment: review_queue.Assignment
 ) -> None:
     web("rita").post(f"/reviews/{assignment.id}/submit", TOP)
     for user in ("rita", "cora", "cole", "ada"):
@@ -125,7 +125,7 @@ def test_the_review_shows_in_the_conversation_history_for_every_role(
 
 
 def test_a_critical_failure_zeroes_the_review(
-    web: Callable[[str | None], Web], world: World, assignment: review.Assignment
+    web: Callable[[str | None], Web], world: World, assignment: review_queue.Assignment
 ) -> None:
     web("rita").post(
         f"/reviews/{assignment.id}/submit", {**TOP, "rating.identity-verified": "fail"}
@@ -151,7 +151,7 @@ def test_a_critical_failure_zeroes_the_review(
 def test_a_bad_submission_is_refused_with_a_clear_message_and_stores_nothing(
     web: Callable[[str | None], Web],
     world: World,
-    assignment: review.Assignment,
+    assignment: review_queue.Assignment,
     changes: dict[str, str],
     message: str,
 ) -> None:
@@ -166,7 +166,7 @@ def test_a_bad_submission_is_refused_with_a_clear_message_and_stores_nothing(
 
 
 def test_drafts_save_and_come_back(
-    web: Callable[[str | None], Web], world: World, assignment: review.Assignment
+    web: Callable[[str | None], Web], world: World, assignment: review_queue.Assignment
 ) -> None:
     client = web("rita")
     client.get(f"/reviews/{assignment.id}")
@@ -183,7 +183,7 @@ def test_drafts_save_and_come_back(
 
 
 def test_autosave_answers_json(
-    web: Callable[[str | None], Web], world: World, assignment: review.Assignment
+    web: Callable[[str | None], Web], world: World, assignment: review_queue.Assignment
 ) -> None:
     client = web("rita")
     client.get(f"/reviews/{assignment.id}")
@@ -206,7 +206,7 @@ def test_autosave_answers_json(
 
 
 def test_autosave_needs_the_csrf_token_header_or_field(
-    web: Callable[[str | None], Web], world: World, assignment: review.Assignment
+    web: Callable[[str | None], Web], world: World, assignment: review_queue.Assignment
 ) -> None:
     client = web("rita")
     client.get(f"/reviews/{assignment.id}")
@@ -225,7 +225,7 @@ def test_autosave_needs_the_csrf_token_header_or_field(
 
 
 def test_comments_are_anchored_to_a_message_and_recorded(
-    web: Callable[[str | None], Web], world: World, assignment: review.Assignment
+    web: Callable[[str | None], Web], world: World, assignment: review_queue.Assignment
 ) -> None:
     client = web("rita")
     client.get(f"/reviews/{assignment.id}")
@@ -267,7 +267,7 @@ def test_comments_are_anchored_to_a_message_and_recorded(
 def test_a_bad_comment_is_refused_and_records_nothing(
     web: Callable[[str | None], Web],
     world: World,
-    assignment: review.Assignment,
+    assignment: review_queue.Assignment,
     form: dict[str, str],
     message: str,
 ) -> None:
@@ -282,7 +282,7 @@ def test_a_bad_comment_is_refused_and_records_nothing(
 
 
 def test_coaching_examples_are_added_removed_and_submitted(
-    web: Callable[[str | None], Web], world: World, assignment: review.Assignment
+    web: Callable[[str | None], Web], world: World, assignment: review_queue.Assignment
 ) -> None:
     client = web("rita")
     client.get(f"/reviews/{assignment.id}")
@@ -356,7 +356,7 @@ def test_coaching_examples_are_added_removed_and_submitted(
 def test_a_bad_coaching_example_is_refused(
     web: Callable[[str | None], Web],
     world: World,
-    assignment: review.Assignment,
+    assignment: review_queue.Assignment,
     example: dict[str, str],
     message: str,
 ) -> None:
@@ -376,7 +376,7 @@ def test_a_bad_coaching_example_is_refused(
 
 
 def test_a_change_after_submission_is_a_new_version(
-    web: Callable[[str | None], Web], world: World, assignment: review.Assignment
+    web: Callable[[str | None], Web], world: World, assignment: review_queue.Assignment
 ) -> None:
     client = web("rita")
     client.post(f"/reviews/{assignment.id}/submit", TOP)
@@ -399,7 +399,7 @@ def test_a_change_after_submission_is_a_new_version(
 
 
 def test_nobody_works_on_someone_elses_assignment(
-    web: Callable[[str | None], Web], world: World, assignment: review.Assignment
+    web: Callable[[str | None], Web], world: World, assignment: review_queue.Assignment
 ) -> None:
     rob = web("rob")
     assert rob.get(f"/reviews/{assignment.id}").status_code == 403
@@ -410,7 +410,7 @@ def test_nobody_works_on_someone_elses_assignment(
 
 
 def test_a_reviewer_who_took_part_cannot_score_even_if_assigned(
-    web: Callable[[str | None], Web], world: World, assignment: review.Assignment
+    web: Callable[[str | None], Web], world: World, assignment: review_queue.Assignment
 ) -> None:
     with world.installation.engine.begin() as conn:
         conn.execute(
@@ -431,7 +431,7 @@ def test_an_unknown_assignment_is_not_found(web: Callable[[str | None], Web]) ->
 
 
 def test_reveal_from_the_workspace_returns_there(
-    web: Callable[[str | None], Web], world: World, assignment: review.Assignment
+    web: Callable[[str | None], Web], world: World, assignment: review_queue.Assignment
 ) -> None:
     client = web("rita")
     client.get(f"/reviews/{assignment.id}")
@@ -457,7 +457,7 @@ def test_reveal_from_the_workspace_returns_there(
 def test_verify_catches_review_tables_edited_behind_auditkits_back(
     web: Callable[[str | None], Web],
     world: World,
-    assignment: review.Assignment,
+    assignment: review_queue.Assignment,
     table: object,
     change: dict[str, object],
     problem: str,
@@ -494,7 +494,7 @@ def test_verify_catches_review_tables_edited_behind_auditkits_back(
 
 
 def test_verify_catches_a_deleted_review_comment(
-    web: Callable[[str | None], Web], world: World, assignment: review.Assignment
+    web: Callable[[str | None], Web], world: World, assignment: review_queue.Assignment
 ) -> None:
     target = message_seqs(world)[4]
     web("rita").post(

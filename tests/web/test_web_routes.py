@@ -10,8 +10,9 @@ from auditkit.web import create_app
 from flask import Flask
 
 from auditkit.quality import calibration, disputes
-from auditkit.review import service as review
-from auditkit.review.service import DraftInput
+from auditkit.review import submission as submissions
+from auditkit.review import workspace as workspaces
+from auditkit.review.workspace import DraftInput
 from tests.web.conftest import ROLE_USER, Web, World
 
 ALL = {"admin", "compliance_officer", "qa_reviewer", "coach"}
@@ -85,13 +86,13 @@ def urls(world: World) -> Callable[[str, str], str]:
     (ada_item,) = world.assign("ada", size=1, seed="a")
     rita_items = world.assign("rita", size=2, seed="r")
     submitted = rita_items[1]
-    rubric = review.workspace(world.installation, world.users["rita"], submitted.id).rubric
+    rubric = workspaces.workspace(world.installation, world.users["rita"], submitted.id).rubric
     ratings = {c.id: c.scale.levels[-1] for _s, c in rubric.criteria()}
-    done = review.submit_review(
+    done = submissions.submit_review(
         world.installation, world.users["rita"], submitted.id, DraftInput(ratings=ratings)
     )
     own = {"admin": ada_item.id}
-    ada_done = review.submit_review(
+    ada_done = submissions.submit_review(
         world.installation, world.users["ada"], ada_item.id, DraftInput(ratings=ratings)
     )
     session_id = calibration.open_session(

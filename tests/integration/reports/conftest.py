@@ -18,7 +18,8 @@ from auditkit.db.engine import read_transaction
 from auditkit.ledger.installation import Installation, utc_now
 from auditkit.ledger.reader import load_conversations
 from auditkit.review import queue as review_queue
-from auditkit.review import service as review
+from auditkit.review import submission as submissions
+from auditkit.review import workspace as workspaces
 from auditkit.review.rubrics import DEFAULT_RUBRIC_ID, available_rubrics
 from auditkit.review.sampling import SamplingMethod
 from auditkit.sources.ingest import import_files
@@ -137,7 +138,7 @@ def reviewed(demo: Installation) -> ReportWorld:
             )
         agents = {p.id for p in conversation.participants.values() if p.role == "agent"}
         amara = "agent-amara" in agents
-        examples: tuple[review.ExampleInput, ...] = ()
+        examples: tuple[workspaces.ExampleInput, ...] = ()
         if amara:
             said = [
                 e.seq
@@ -150,7 +151,7 @@ def reviewed(demo: Installation) -> ReportWorld:
                 if e.kind == "message" and conversation.role_of(e.body.get("author")) == "customer"
             ]
             examples = (
-                review.ExampleInput(
+                workspaces.ExampleInput(
                     first_seq=str(asked[0]),
                     last_seq=str(said[0]),
                     label="needs_work",
@@ -161,11 +162,11 @@ def reviewed(demo: Installation) -> ReportWorld:
         ratings = GOOD
         if amara:
             ratings, weak = WEAK[weak % len(WEAK)], weak + 1
-        review.submit_review(
+        submissions.submit_review(
             installation,
             rita,
             assignment.id,
-            review.DraftInput(
+            workspaces.DraftInput(
                 ratings={k.removeprefix("rating."): v for k, v in ratings.items()},
                 summary="Reviewed for the report tests.",
                 examples=examples,

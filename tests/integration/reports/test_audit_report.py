@@ -89,11 +89,13 @@ def test_the_audit_report_lists_reveals_and_exports_from_the_ledger(
     reviewed: ReportWorld, tmp_path: Path
 ) -> None:
     from auditkit.ledger.export import ExportScope, export_bundle
-    from auditkit.review import service as review
+    from auditkit.review import transcript
 
     installation = reviewed.installation
     key = reviewed.reviewed[0]
-    review.reveal(installation, _compliance_user(installation), key, "Subject access request 2291")
+    transcript.reveal(
+        installation, _compliance_user(installation), key, "Subject access request 2291"
+    )
     export_bundle(installation, tmp_path / "earlier", ExportScope(conversations=(key,)))
     result = audit_report(installation, ReportScope(), tmp_path / "audit", renderer=render_audit)
     text = " ".join(pdf_text(result.pdf_path).split())
