@@ -34,13 +34,9 @@ from auditkit.accounts import users as accounts
 from auditkit.checks.service import run_checks
 from auditkit.ledger.installation import Installation, initialise, utc_now
 from auditkit.metrics.refresh import refresh_metrics
-from auditkit.reporting import audit as reports
-from auditkit.reporting.audit import (
-    RenderedReport,
-    ReportScope,
-    audit_report,
-    coaching_report,
-)
+from auditkit.reporting import audit as audit_reports
+from auditkit.reporting.audit import RenderedReport, ReportScope, audit_report
+from auditkit.reporting.coaching import coaching_report
 from auditkit.review import queue as review_queue
 from auditkit.review import submission as submissions
 from auditkit.review import workspace as workspaces
@@ -115,15 +111,15 @@ def _timed(
 
         return timed
 
-    originals = (reports.export_bundle, reports.verify_ledger)
-    reports.export_bundle = timing("export", reports.export_bundle)
-    reports.verify_ledger = timing("verify", reports.verify_ledger)
+    originals = (audit_reports.export_bundle, audit_reports.verify_ledger)
+    audit_reports.export_bundle = timing("export", audit_reports.export_bundle)
+    audit_reports.verify_ledger = timing("verify", audit_reports.verify_ledger)
     try:
         started = time.perf_counter()
         result = run(timing("render", renderer))
         total = time.perf_counter() - started
     finally:
-        reports.export_bundle, reports.verify_ledger = originals
+        audit_reports.export_bundle, audit_reports.verify_ledger = originals
     print(f"{name}: {result.pdf_path.stat().st_size:,} bytes of PDF", file=sys.stderr)
     return name, {"query": total - sum(spent.values()), **spent}, target
 

@@ -13,7 +13,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from auditkit.reporting.audit import AuditReport, CoachingReport, RenderedReport, TrendPoint
+from auditkit.reporting.audit import AuditReport, RenderedReport
+from auditkit.reporting.coaching import CoachingReport, TrendPoint
 from auditkit.reporting.packs import CoachingPack
 
 

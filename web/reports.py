@@ -14,9 +14,11 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from auditkit.accounts.users import Permission
 from auditkit.errors import InputRefused
-from auditkit.reporting import audit as reports
+from auditkit.reporting import audit as audit_reports
+from auditkit.reporting import coaching as coaching_reports
 from auditkit.reporting import packs
 from auditkit.reporting import stored as stored_reports
+from auditkit.reporting.parts import ReportScopeInvalid
 
 from .context import installation, user
 from .forms import optional_date, refuse_if
@@ -33,7 +35,7 @@ def coaching() -> Response:
 
     agent = request.form.get("agent", "").strip()
     with tempfile.TemporaryDirectory(prefix="auditkit-report-") as tmp:
-        result = reports.coaching_report(
+        result = coaching_reports.coaching_report(
             installation(),
             agent,
             Path(tmp) / "report",
@@ -61,7 +63,7 @@ def pack() -> Response:
     try:
         limit = int(request.form.get("limit", "10") or "10")
     except ValueError:
-        raise reports.ReportScopeInvalid("the number of examples must be a whole number") from None
+        raise ReportScopeInvalid("the number of examples must be a whole number") from None
     with tempfile.TemporaryDirectory(prefix="auditkit-pack-") as tmp:
         result = packs.coaching_pack(
             installation(),
@@ -110,7 +112,7 @@ def audit_generate() -> BaseResponse | tuple[str, int]:
         )
     except InputRefused as refused:
         return _audit_page(request.form, problems=[str(p) for p in refused.problems]), 400
-    except reports.ReportScopeInvalid as refused:
+    except ReportScopeInvalid as refused:
         return _audit_page(request.form, problems=[str(refused)]), 400
     return redirect(url_for("reports.audit_show", report_id=report.report_id), code=303)
 
@@ -141,7 +143,7 @@ def audit_download(report_id: str, part: str) -> Response:
     )
 
 
-def audit_scope(form: MultiDict[str, str]) -> reports.ReportScope:
+def audit_scope(form: MultiDict[str, str]) -> audit_reports.ReportScope:
     """The posted scope: whole UTC days from ``since`` to ``until`` (both included)."""
     problems: list[str] = []
     since = optional_date(form, "since", "from", problems)
@@ -149,7 +151,7 @@ def audit_scope(form: MultiDict[str, str]) -> reports.ReportScope:
     if since and until and since > until:
         problems.append(f"from ({since}) must not be after to ({until})")
     refuse_if(problems)
-    return reports.ReportScope(
+    return audit_reports.ReportScope(
         since=datetime.combine(since, time(0), tzinfo=UTC) if since else None,
         until=datetime.combine(until + timedelta(days=1), time(0), tzinfo=UTC) if until else None,
         channels=_chosen(form, "channels"),

@@ -14,7 +14,8 @@ import click
 from auditkit.errors import AuditkitError
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.records import parse_time
-from auditkit.reporting import audit as reports
+from auditkit.reporting import audit as audit_reports
+from auditkit.reporting import coaching as coaching_reports
 from auditkit.settings import load_settings
 
 
@@ -85,7 +86,7 @@ def audit(
     """Write the audit report and its matching export bundle; record the report in the ledger."""
     from auditkit.reports import render_audit
 
-    scope = reports.ReportScope(
+    scope = audit_reports.ReportScope(
         since=_time(since, "--since"),
         until=_time(until, "--until"),
         channels=channels,
@@ -94,7 +95,7 @@ def audit(
         queues=queues,
     )
     with _clear_errors():
-        result = reports.audit_report(_installation(ctx), scope, out, renderer=render_audit)
+        result = audit_reports.audit_report(_installation(ctx), scope, out, renderer=render_audit)
     click.echo(f"wrote {result.pdf_path} and {result.html_path}")
     if result.bundle is not None:
         click.echo(
@@ -129,14 +130,14 @@ def coaching(
 
     if (agent is None) == (team is None):
         raise click.UsageError("give exactly one of --agent ID or --team TEAM")
-    scope = reports.ReportScope(since=_time(since, "--since"), until=_time(until, "--until"))
+    scope = audit_reports.ReportScope(since=_time(since, "--since"), until=_time(until, "--until"))
     with _clear_errors():
         if team is not None:
-            result = reports.team_coaching_report(
+            result = coaching_reports.team_coaching_report(
                 _installation(ctx), team, out, scope=scope, renderer=render_coaching
             )
         else:
-            result = reports.coaching_report(
+            result = coaching_reports.coaching_report(
                 _installation(ctx), str(agent), out, scope=scope, renderer=render_coaching
             )
     click.echo(f"wrote {result.pdf_path} and {result.html_path}")

@@ -1,11 +1,4 @@
-"""Audit and coaching reports: gather what the ledger and query tables say about a scope,
-have a renderer turn it into HTML and PDF, and record the report in the ledger.
-
-Rendering (Jinja, WeasyPrint) lives in ``auditkit.reports`` and is passed in as a
-:class:`Renderer`, so this layer imports no UI library. Every piece of conversation text
-in a report goes through the redactor first (``scan_redactor()``: the PII scan's findings,
-then the pattern floor, unless given).
-"""
+"""The audit report: what a compliance officer gets for a scope (checks, access, erasure, QA, proof)."""
 
 from __future__ import annotations
 
@@ -36,13 +29,9 @@ from auditkit.reporting import store as report_store
 from auditkit.reporting.parts import STAFF_ROLES as STAFF_ROLES  # re-exported
 from auditkit.reporting.parts import (
     BundleInfo,
-    CoachingExampleView,
     check_dates,
     check_out,
-    comments_by_message,
-    criterion_labels,
     redact,
-    view_example,
     write_report,
 )
 from auditkit.reporting.parts import EmptyScope as EmptyScope  # re-exported
@@ -81,9 +70,6 @@ class ReportScope:
             "policies": list(self.policies),
             "queues": list(self.queues),
         }
-
-
-# --- what an audit report holds ------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -203,73 +189,6 @@ class AuditReport:
         return sum(count for _entity, count, _conversations in self.pii_by_type)
 
 
-# --- what a coaching report holds ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TrendPoint:
-    """One review's IQS at its submission time."""
-
-    at: str
-    score: float
-
-
-@dataclass(frozen=True)
-class CriterionComparison:
-    """An agent's mean score on one criterion beside the team's."""
-
-    criterion_id: str
-    label: str
-    agent_mean: float | None
-    team_mean: float | None
-    rated: int
-
-    @property
-    def gap(self) -> float | None:
-        """Agent minus team (positive: a strength)."""
-        if self.agent_mean is None or self.team_mean is None:
-            return None
-        return self.agent_mean - self.team_mean
-
-
-@dataclass(frozen=True)
-class CoachingReport:
-    """Everything a coaching report shows for one agent, or for a team (``team`` set).
-
-    The ``team_*`` fields are what the report compares with: every review (and conversation)
-    of the period, the team's included; a template calls them "team" in an agent's report
-    and "everyone" in a team's.
-    """
-
-    title: str
-    origin: str
-    generated_at: str
-    generated_by: str
-    agent: str | None
-    scope: ReportScope
-    reviews: int
-    mean_iqs: float | None
-    team_mean_iqs: float | None
-    critical_failures: int
-    trend: tuple[TrendPoint, ...]
-    criteria: tuple[CriterionComparison, ...]
-    strengths: tuple[CriterionComparison, ...]
-    focus_areas: tuple[CriterionComparison, ...]
-    metrics: MetricsSummary
-    team_metrics: MetricsSummary
-    examples: tuple[CoachingExampleView, ...]
-    team: str | None = None
-    members: tuple[tuple[str, int, float | None, int], ...] = ()  # agent, reviews, IQS, critical
-
-    @property
-    def subject(self) -> str:
-        """Whom the report is about: the agent's id, or ``team NAME``."""
-        return f"team {self.team}" if self.team is not None else str(self.agent)
-
-
-# --- the audit report ----------------------------------------------------------------------
-
-
 def audit_report(
     installation: Installation,
     scope: ReportScope,
@@ -288,10 +207,10 @@ def audit_report(
     check_out(out)
     policies = {p.id: p for p in select_policies(installation, scope.policies)}
     refresh_metrics(installation)
-    since, until = _text_times(scope)
+    since, until = text_times(scope)
     master = installation.master_key()
     with read_transaction(installation.engine) as conn:
-        _check_participants(conn, scope)
+        check_participants(conn, scope)
         rows = report_store.conversations_in_scope(
             conn,
             since=since,
@@ -301,7 +220,7 @@ def audit_report(
             queues=scope.queues,
         )
         if not rows:
-            raise EmptyScope(f"no conversation has activity in the scope {_describe(scope)}")
+            raise EmptyScope(f"no conversation has activity in the scope {describe(scope)}")
         keys = [row["conversation_key"] for row in rows]
         messages = report_store.message_count(conn, keys)
         metric_rows = metrics_store.metrics_rows(conn, keys=keys)
@@ -366,7 +285,7 @@ def audit_report(
         policies=_policy_summaries(checks, policies, evidence_of, redactor),
         access=access,
         erasures=erasures,
-        qa=_qa_summary(reviews),
+        qa=qa_summary(reviews),
     )
     return write_report(
         installation,
@@ -388,19 +307,19 @@ def audit_report(
     )
 
 
-def _text_times(scope: ReportScope) -> tuple[str | None, str | None]:
+def text_times(scope: ReportScope) -> tuple[str | None, str | None]:
     return (
         format_time(scope.since) if scope.since else None,
         format_time(scope.until) if scope.until else None,
     )
 
 
-def _describe(scope: ReportScope) -> str:
+def describe(scope: ReportScope) -> str:
     parts = [f"{k}={v}" for k, v in scope.as_json().items() if v]
     return "(" + ", ".join(parts) + ")" if parts else "(everything)"
 
 
-def _check_participants(conn: Connection, scope: ReportScope) -> None:
+def check_participants(conn: Connection, scope: ReportScope) -> None:
     if scope.agents:
         known = report_store.known_participants(conn, scope.agents, roles=STAFF_ROLES)
         unknown = [a for a in scope.agents if a not in known]
@@ -417,10 +336,10 @@ def _check_participants(conn: Connection, scope: ReportScope) -> None:
                 f"(known: {', '.join(sorted(channels)) or 'none'})"
             )
     if scope.queues:
-        _check_teams(conn, scope.queues, "queue")
+        check_teams(conn, scope.queues, "queue")
 
 
-def _check_teams(conn: Connection, teams: Sequence[str], what: str) -> None:
+def check_teams(conn: Connection, teams: Sequence[str], what: str) -> None:
     known = report_store.known_teams(conn)
     unknown = [t for t in teams if t not in known]
     if unknown:
@@ -598,7 +517,7 @@ def _access_detail(action: str, body: Mapping[str, Any], redactor: Redactor) -> 
     return redact(redactor, str(body.get("reason", "")))
 
 
-def _qa_summary(reviews: Sequence[Mapping[str, Any]]) -> QaSummary:
+def qa_summary(reviews: Sequence[Mapping[str, Any]]) -> QaSummary:
     scores = [float(r["score"]) for r in reviews if r["score"] is not None]
     per_agent: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for row in reviews:
@@ -647,184 +566,7 @@ def summarise_metrics(rows: Sequence[Mapping[str, Any]]) -> MetricsSummary:
     )
 
 
-# --- the coaching report -------------------------------------------------------------------
-
 STRENGTH_COUNT = 3
+
+
 MAX_EXAMPLES = 12
-
-
-def coaching_report(
-    installation: Installation,
-    agent: str,
-    out: Path,
-    *,
-    scope: ReportScope | None = None,
-    renderer: Renderer,
-    redactor: Redactor | None = None,
-    actor: str | None = None,
-) -> ReportResult:
-    """Write one agent's coaching report (HTML, PDF) under ``out`` and record it.
-
-    ``actor`` is who asked (a web user); the configured actor when not given.
-    """
-    return _coaching_report(
-        installation,
-        out,
-        agent=agent,
-        team=None,
-        scope=scope or ReportScope(),
-        renderer=renderer,
-        redactor=redactor,
-        actor=actor,
-    )
-
-
-def team_coaching_report(
-    installation: Installation,
-    team: str,
-    out: Path,
-    *,
-    scope: ReportScope | None = None,
-    renderer: Renderer,
-    redactor: Redactor | None = None,
-    actor: str | None = None,
-) -> ReportResult:
-    """Write a team's coaching report (HTML, PDF) under ``out`` and record it.
-
-    The team's agents are the staff participants recorded with that team; the report covers
-    their reviews and compares them with everyone's in the period. Its conversation metrics
-    are those of the team's queue (conversations a staff participant of the team handled).
-    """
-    return _coaching_report(
-        installation,
-        out,
-        agent=None,
-        team=team,
-        scope=scope or ReportScope(),
-        renderer=renderer,
-        redactor=redactor,
-        actor=actor,
-    )
-
-
-def _coaching_report(
-    installation: Installation,
-    out: Path,
-    *,
-    agent: str | None,
-    team: str | None,
-    scope: ReportScope,
-    renderer: Renderer,
-    redactor: Redactor | None,
-    actor: str | None,
-) -> ReportResult:
-    """One agent's report (``agent``) or a team's (``team``) against all reviews of the period."""
-    installation.require_schema()
-    check_dates(scope.since, scope.until)
-    check_out(out)
-    refresh_metrics(installation)
-    since, until = _text_times(scope)
-    master = installation.master_key()
-    with read_transaction(installation.engine) as conn:
-        if team is not None:
-            _check_teams(conn, [team], "team")
-            members = report_store.team_members(conn, team)
-            who = f"team {team}"
-        else:
-            members = {str(agent)}
-            if not report_store.known_participants(conn, list(members), roles=STAFF_ROLES):
-                raise ReportScopeInvalid(
-                    f"unknown agent: {agent} (no conversation has them as staff)"
-                )
-            who = f"agent {agent}"
-        team_reviews = report_store.review_rows(conn, since=since, until=until)
-        mine = [r for r in team_reviews if r["agent_id"] in members]
-        if not mine:
-            raise EmptyScope(f"{who} has no submitted review in the scope {_describe(scope)}")
-        scores = report_store.score_rows(conn, [int(r["seq"]) for r in team_reviews])
-        examples = report_store.example_rows(conn, [int(r["seq"]) for r in mine])
-        if team is not None:
-            queue = report_store.conversations_in_scope(
-                conn, since=since, until=until, queues=[team]
-            )
-            keys = [row["conversation_key"] for row in queue]
-            my_metrics = metrics_store.metrics_rows(conn, keys=keys) if keys else []
-        else:
-            my_metrics = metrics_store.metrics_rows(conn, agent=agent, since=since, until=until)
-        team_metrics = metrics_store.metrics_rows(conn, since=since, until=until)
-        example_keys = sorted({e["conversation_key"] for e in examples})[:MAX_EXAMPLES]
-        conversations = (
-            {c.key: c for c in load_conversations(conn, example_keys, master=master)}
-            if example_keys
-            else {}
-        )
-        comments = comments_by_message(conn, example_keys)
-        redactor = redactor or scan_redactor(conn, installation, conversations.values())
-    labels = criterion_labels(installation)
-    criteria = _criteria(scores, {int(r["seq"]) for r in mine}, labels)
-    ranked = sorted((c for c in criteria if c.gap is not None), key=lambda c: c.gap or 0.0)
-    my_scores = [float(r["score"]) for r in mine if r["score"] is not None]
-    team_scores = [float(r["score"]) for r in team_reviews if r["score"] is not None]
-    report = CoachingReport(
-        title=f"Coaching report: {agent if team is None else who}",
-        origin=installation.origin,
-        generated_at=format_time(utc_now()),
-        generated_by=actor or installation.settings.actor,
-        agent=agent,
-        scope=scope,
-        reviews=len(mine),
-        mean_iqs=statistics.fmean(my_scores) if my_scores else None,
-        team_mean_iqs=statistics.fmean(team_scores) if team_scores else None,
-        critical_failures=sum(1 for r in mine if r["critical_failed"]),
-        trend=tuple(
-            TrendPoint(at=r["submitted_at"], score=float(r["score"]))
-            for r in mine
-            if r["score"] is not None
-        ),
-        criteria=tuple(criteria),
-        strengths=tuple(c for c in reversed(ranked) if (c.gap or 0) > 0)[:STRENGTH_COUNT],
-        focus_areas=tuple(c for c in ranked if (c.gap or 0) < 0)[:STRENGTH_COUNT],
-        metrics=summarise_metrics(my_metrics),
-        team_metrics=summarise_metrics(team_metrics),
-        examples=tuple(
-            view_example(row, conversations[row["conversation_key"]], labels, comments, redactor)
-            for row in examples
-            if row["conversation_key"] in conversations
-        )[:MAX_EXAMPLES],
-        team=team,
-        members=_qa_summary(mine).per_agent if team is not None else (),
-    )
-    subject = {"agent": agent} if team is None else {"team": team}
-    return write_report(
-        installation,
-        out,
-        "coaching-report",
-        renderer(report),
-        {"report": "coaching", **subject, "scope": scope.as_json(), "reviews": len(mine)},
-        actor=actor,
-    )
-
-
-def _criteria(
-    scores: Sequence[Mapping[str, Any]], mine: set[int], labels: Mapping[str, str]
-) -> list[CriterionComparison]:
-    agent_scores: dict[str, list[float]] = defaultdict(list)
-    team_scores: dict[str, list[float]] = defaultdict(list)
-    for row in scores:
-        if row["score"] is None:
-            continue
-        team_scores[row["criterion_id"]].append(float(row["score"]))
-        if int(row["seq"]) in mine:
-            agent_scores[row["criterion_id"]].append(float(row["score"]))
-    return [
-        CriterionComparison(
-            criterion_id=criterion,
-            label=labels.get(criterion, criterion),
-            agent_mean=statistics.fmean(agent_scores[criterion])
-            if agent_scores[criterion]
-            else None,
-            team_mean=statistics.fmean(team_scores[criterion]),
-            rated=len(agent_scores[criterion]),
-        )
-        for criterion in sorted(team_scores)
-    ]

@@ -30,8 +30,9 @@ from auditkit.ledger import store as ledger_store
 from auditkit.ledger.append import append_records
 from auditkit.ledger.installation import Installation, utc_now
 from auditkit.ledger.records import RecordDraft, RecordKind
-from auditkit.reporting import audit as reports
+from auditkit.reporting import audit
 from auditkit.reporting import store as report_store
+from auditkit.reporting.parts import STAFF_ROLES, Renderer, ReportScopeInvalid
 
 FOLDER = "reports"
 REPORT_ID = re.compile(r"audit-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}")
@@ -91,7 +92,7 @@ def audit_report_choices(installation: Installation) -> AuditReportChoices:
     """Channels, staff participants, queues and policies for the audit report's scope form."""
     with read_transaction(installation.engine) as conn:
         channels = sorted(report_store.known_channels(conn))
-        agents = report_store.staff_ids(conn, roles=reports.STAFF_ROLES)
+        agents = report_store.staff_ids(conn, roles=STAFF_ROLES)
         queues = sorted(report_store.known_teams(conn))
     return AuditReportChoices(
         channels=tuple(channels),
@@ -106,9 +107,9 @@ def audit_report_choices(installation: Installation) -> AuditReportChoices:
 def generate_audit_report(
     installation: Installation,
     user: User,
-    scope: reports.ReportScope,
+    scope: audit.ReportScope,
     *,
-    renderer: reports.Renderer,
+    renderer: Renderer,
 ) -> StoredAuditReport:
     """Write the audit report and its bundle into a new folder of its own, recorded with
     ``user`` as actor; a refused scope leaves nothing behind."""
@@ -116,11 +117,11 @@ def generate_audit_report(
     report_id = f"audit-{utc_now():%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
     out = reports_folder(installation) / report_id
     try:
-        result = reports.audit_report(
+        result = audit.audit_report(
             installation, scope, out, renderer=renderer, actor=user.username
         )
     except UnknownPolicy as exc:
-        raise reports.ReportScopeInvalid(str(exc)) from exc
+        raise ReportScopeInvalid(str(exc)) from exc
     except BaseException:
         shutil.rmtree(out, ignore_errors=True)
         raise

@@ -17,12 +17,7 @@ from auditkit.db.engine import read_transaction
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.bundle_verifier import verify_bundle
 from auditkit.ledger.installation import Installation
-from auditkit.reporting.audit import (
-    EmptyScope,
-    ReportScope,
-    ReportScopeInvalid,
-    audit_report,
-)
+from auditkit.reporting.audit import EmptyScope, ReportScope, ReportScopeInvalid, audit_report
 from tests.integration.reports.conftest import DEMO, ReportWorld, first_page_png, pdf_text
 
 

@@ -10,12 +10,8 @@ from auditkit.reports import render_coaching, trend_svg
 
 from auditkit.db.engine import read_transaction
 from auditkit.ledger import store as ledger_store
-from auditkit.reporting.audit import (
-    EmptyScope,
-    ReportScopeInvalid,
-    TrendPoint,
-    coaching_report,
-)
+from auditkit.reporting.audit import EmptyScope, ReportScopeInvalid
+from auditkit.reporting.coaching import TrendPoint, coaching_report
 from tests.integration.reports.conftest import DEMO, ReportWorld, first_page_png, pdf_text
 
 

@@ -13,13 +13,8 @@ from auditkit.ledger import store as ledger_store
 from auditkit.pii import DetectorConfig, build_detector
 from auditkit.pii.restricted import RESTRICTED_TYPES
 from auditkit.reporting import store as report_store
-from auditkit.reporting.audit import (
-    EmptyScope,
-    ReportScope,
-    ReportScopeInvalid,
-    audit_report,
-    team_coaching_report,
-)
+from auditkit.reporting.audit import EmptyScope, ReportScope, ReportScopeInvalid, audit_report
+from auditkit.reporting.coaching import team_coaching_report
 from tests.conftest import Cli
 from tests.integration.reports.conftest import DEMO, ReportWorld, first_page_png, pdf_text
 
