@@ -33,15 +33,13 @@ def create_app(
         conversations,
         dashboard,
         disputes,
-        errors,
         hooks,
         queue,
         reports,
         reviews,
         rubrics,
-        security,
-        templating,
     )
+    from .base import errors, security, templating
 
     installation = installation or Installation.open(load_settings())
     app = Flask(__name__, template_folder="templates", static_folder="static")

@@ -7,9 +7,9 @@ from flask import Blueprint, render_template, request
 from auditkit.accounts.users import Permission
 from auditkit.review import history as review_history
 
-from .context import installation, user
-from .forms import day_bounds, optional_date, refuse_if
-from .security import requires
+from .base.context import installation, user
+from .base.forms import day_bounds, optional_date, refuse_if
+from .base.security import requires
 
 bp = Blueprint("agents", __name__, url_prefix="/agents")
 

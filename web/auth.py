@@ -19,9 +19,9 @@ from auditkit.accounts import users as accounts
 from auditkit.accounts.users import Permission
 from auditkit.errors import LoginRefused, LoginThrottled
 
-from .context import installation
-from .errors import status_for
-from .security import SessionUser, public, signed_in
+from .base.context import installation
+from .base.errors import status_for
+from .base.security import SessionUser, public, signed_in
 
 bp = Blueprint("auth", __name__)
 

@@ -10,9 +10,9 @@ from auditkit.errors import InputRefused
 from auditkit.quality import calibration
 from auditkit.review import rubrics as review_rubrics
 
-from .context import installation, user
-from .errors import status_for
-from .security import requires
+from .base.context import installation, user
+from .base.errors import status_for
+from .base.security import requires
 
 bp = Blueprint("calibration", __name__, url_prefix="/calibration")
 

@@ -20,9 +20,9 @@ from auditkit.reporting.packs import (
 from auditkit.reporting.parts import ReportScopeInvalid, criterion_labels
 from auditkit.review.workspace import EXAMPLE_LABELS
 
-from .context import installation
-from .forms import optional_date, refuse_if
-from .security import requires
+from .base.context import installation
+from .base.forms import optional_date, refuse_if
+from .base.security import requires
 
 bp = Blueprint("coaching", __name__, url_prefix="/coaching")
 

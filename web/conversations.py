@@ -12,9 +12,9 @@ from auditkit.metrics.measures import ConversationMetrics
 from auditkit.review import transcript as transcripts
 from auditkit.review import workspace as workspaces
 
-from .context import installation, user
-from .errors import status_for
-from .security import requires
+from .base.context import installation, user
+from .base.errors import status_for
+from .base.security import requires
 
 bp = Blueprint("conversations", __name__)
 

@@ -10,10 +10,10 @@ from auditkit.errors import InputRefused
 from auditkit.quality import dashboard
 from auditkit.review import history as review_history
 
-from .context import installation, user
-from .errors import status_for
-from .forms import day_bounds, optional_date, refuse_if
-from .security import requires
+from .base.context import installation, user
+from .base.errors import status_for
+from .base.forms import day_bounds, optional_date, refuse_if
+from .base.security import requires
 
 bp = Blueprint("dashboard", __name__)
 

@@ -9,9 +9,9 @@ from auditkit.accounts.users import Permission
 from auditkit.errors import InputRefused
 from auditkit.quality import disputes
 
-from .context import installation, user
-from .errors import status_for
-from .security import requires
+from .base.context import installation, user
+from .base.errors import status_for
+from .base.security import requires
 
 bp = Blueprint("disputes", __name__)
 

@@ -11,10 +11,10 @@ from auditkit.errors import InputRefused
 from auditkit.review import queue as review_queue
 from auditkit.review.sampling import SampleFilter, SamplingMethod
 
-from .context import installation, user
-from .errors import status_for
-from .forms import optional_date, refuse_if, whole_number
-from .security import requires
+from .base.context import installation, user
+from .base.errors import status_for
+from .base.forms import optional_date, refuse_if, whole_number
+from .base.security import requires
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
 

@@ -20,9 +20,9 @@ from auditkit.reporting import packs
 from auditkit.reporting import stored as stored_reports
 from auditkit.reporting.parts import ReportScopeInvalid
 
-from .context import installation, user
-from .forms import optional_date, refuse_if
-from .security import requires
+from .base.context import installation, user
+from .base.forms import optional_date, refuse_if
+from .base.security import requires
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 

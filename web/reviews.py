@@ -15,12 +15,12 @@ from auditkit.review import submission as submissions
 from auditkit.review import workspace as workspaces
 from auditkit.review.workspace import DraftInput
 
-from .context import installation, user
+from .base.context import installation, user
+from .base.errors import status_for
+from .base.forms import draft_from_form
+from .base.security import requires
+from .base.templating import when
 from .conversations import reveal_param
-from .errors import status_for
-from .forms import draft_from_form
-from .security import requires
-from .templating import when
 
 bp = Blueprint("reviews", __name__)
 

@@ -7,8 +7,8 @@ from flask import Blueprint, render_template
 from auditkit.accounts.users import Permission
 from auditkit.review import history as review_history
 
-from .context import installation, user
-from .security import requires
+from .base.context import installation, user
+from .base.security import requires
 
 bp = Blueprint("rubrics", __name__, url_prefix="/rubrics")
 

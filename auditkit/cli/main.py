@@ -17,10 +17,10 @@ from auditkit.checks import service as checks
 from auditkit.cli.reports import report
 from auditkit.cli.web import rubrics, serve, users
 from auditkit.errors import AuditkitError
-from auditkit.ledger import export as export_service
 from auditkit.ledger import keys, proofs, verify
-from auditkit.ledger.bundle_verifier import BundleError, verify_bundle
 from auditkit.ledger.checkpoint import parse_verifier_key
+from auditkit.ledger.export import bundle as export_service
+from auditkit.ledger.export.bundle_verifier import BundleError, verify_bundle
 from auditkit.ledger.installation import Installation, initialise
 from auditkit.ledger.records import parse_time
 from auditkit.metrics import refresh as metrics

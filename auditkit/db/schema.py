@@ -8,7 +8,7 @@ test names it).
 
 import auditkit.accounts.tables
 import auditkit.checks.tables
-import auditkit.ledger.projections
+import auditkit.ledger.projections.registered
 import auditkit.ledger.tables
 import auditkit.metrics.tables
 import auditkit.pii.tables

@@ -12,11 +12,11 @@ from auditkit.db.engine import write_transaction
 from auditkit.ledger import merkle
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.checkpoint import Checkpoint, Signer, sign_checkpoint
-from auditkit.ledger.data_keys import DataKeys
 from auditkit.ledger.installation import Installation, utc_now
-from auditkit.ledger.projection import Projection
+from auditkit.ledger.projections.replay import Projection
 from auditkit.ledger.records import Record, RecordDraft, RecordKind, encode_entry, format_time
-from auditkit.ledger.sealing import seal_parts, split_personal
+from auditkit.ledger.sealing.cipher import seal_parts, split_personal
+from auditkit.ledger.sealing.data_keys import DataKeys
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from auditkit.ledger.projection import EVENT_KINDS
+from auditkit.ledger.projections.replay import EVENT_KINDS
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,17 @@ from pathlib import Path
 from auditkit.db import Engine
 from auditkit.db.engine import make_engine, schema_is_current, upgrade_to_head, write_transaction
 from auditkit.errors import NotInitialised
-from auditkit.ledger import sealing_store
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.checkpoint import Signer, Verifier, parse_verifier_key
 from auditkit.ledger.keyring import create_signer, load_signer
 from auditkit.ledger.records import format_time
-from auditkit.ledger.sealing import MasterKey, SealingError, generate_master_key, parse_master_key
+from auditkit.ledger.sealing import store as sealing_store
+from auditkit.ledger.sealing.cipher import (
+    MasterKey,
+    SealingError,
+    generate_master_key,
+    parse_master_key,
+)
 from auditkit.settings import Settings, write_settings_file
 
 TRUSTED_KEYS_FILE = "trusted.keys"

@@ -9,8 +9,8 @@ from auditkit.db import Connection
 from auditkit.errors import NotFound
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.conversation import LedgerConversation, conversation_from_records
-from auditkit.ledger.data_keys import DataKeys, open_records
-from auditkit.ledger.sealing import MasterKey
+from auditkit.ledger.sealing.cipher import MasterKey
+from auditkit.ledger.sealing.data_keys import DataKeys, open_records
 
 PAGE = 500
 

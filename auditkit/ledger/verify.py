@@ -16,11 +16,15 @@ from auditkit.errors import CheckpointError, TamperDetected
 from auditkit.ledger import merkle
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.checkpoint import Verifier, parse_verifier_key, verify_checkpoint
-from auditkit.ledger.data_keys import DataKeys, unseal_mapping
 from auditkit.ledger.installation import Installation, trusted_keys_path
-from auditkit.ledger.rebuild import ProjectionSource, primary_key, registered_projections
+from auditkit.ledger.projections.registry import (
+    ProjectionSource,
+    primary_key,
+    registered_projections,
+)
 from auditkit.ledger.records import Record, decode_entry
-from auditkit.ledger.sealing import SealingError, sealed_subject
+from auditkit.ledger.sealing.cipher import SealingError, sealed_subject
+from auditkit.ledger.sealing.data_keys import DataKeys, unseal_mapping
 from auditkit.ledger.tables import APPEND_ONLY_TABLES
 
 

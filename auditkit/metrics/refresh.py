@@ -10,11 +10,11 @@ from auditkit.db import Connection, operational_transaction
 from auditkit.db.engine import read_transaction
 from auditkit.errors import NotFound
 from auditkit.ledger.conversation import LedgerConversation
-from auditkit.ledger.data_keys import DataKeys, unseal_mapping
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.reader import load_conversations
 from auditkit.ledger.records import format_time, parse_time
-from auditkit.ledger.sealing import MasterKey, sealed_subject
+from auditkit.ledger.sealing.cipher import MasterKey, sealed_subject
+from auditkit.ledger.sealing.data_keys import DataKeys, unseal_mapping
 from auditkit.metrics import store as metrics_store
 from auditkit.metrics.measures import (
     ConversationMetrics,

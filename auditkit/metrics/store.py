@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from auditkit.ledger.derived_store import stale_conversation_keys
+from auditkit.ledger.projections.derived_store import stale_conversation_keys
 from auditkit.ledger.tables import conversations, participants
 from auditkit.metrics.tables import conversation_metrics
 

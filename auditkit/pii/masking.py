@@ -37,7 +37,7 @@ from typing import Protocol
 from auditkit.db import Connection
 from auditkit.ledger.conversation import LedgerConversation, LedgerParticipant
 from auditkit.ledger.installation import Installation
-from auditkit.ledger.sealing import ERASED
+from auditkit.ledger.sealing.cipher import ERASED
 from auditkit.pii import store as pii_store
 from auditkit.pii.findings import Finding
 from auditkit.pii.redaction import RedactionSpan, redaction_spans

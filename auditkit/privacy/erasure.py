@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 
 from auditkit.db.engine import read_transaction, scrub_free_space
 from auditkit.errors import AuditkitError, NotFound
-from auditkit.ledger import sealing_store
 from auditkit.ledger.append import AppendBatch, appending
 from auditkit.ledger.conversation import LedgerConversation
 from auditkit.ledger.installation import Installation, utc_now
 from auditkit.ledger.reader import iter_conversations, load_conversations
 from auditkit.ledger.records import RecordDraft, RecordKind, format_time
-from auditkit.ledger.sealing import (
+from auditkit.ledger.sealing import store as sealing_store
+from auditkit.ledger.sealing.cipher import (
     ERASED,
     MasterKey,
     SealingError,

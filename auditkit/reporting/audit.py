@@ -17,7 +17,7 @@ from auditkit.db import Connection
 from auditkit.db.engine import read_transaction
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.conversation import LedgerConversation
-from auditkit.ledger.export import ExportScope, export_bundle
+from auditkit.ledger.export.bundle import ExportScope, export_bundle
 from auditkit.ledger.installation import Installation, utc_now
 from auditkit.ledger.reader import load_conversations
 from auditkit.ledger.records import RecordKind, format_time

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from auditkit.ledger.rebuild import ProjectionSource, Row, register_projection
+from auditkit.ledger.projections.registry import ProjectionSource, Row, register_projection
 from auditkit.ledger.records import Record, RecordKind
 
 

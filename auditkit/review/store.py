@@ -18,7 +18,10 @@ from sqlalchemy import (
 from sqlalchemy.sql import Select
 
 from auditkit.accounts.tables import users
-from auditkit.ledger.derived_store import replace_conversation_rows, stale_conversation_keys
+from auditkit.ledger.projections.derived_store import (
+    replace_conversation_rows,
+    stale_conversation_keys,
+)
 from auditkit.ledger.tables import conversations, participants
 from auditkit.review.tables import (
     coaching_examples,

@@ -18,7 +18,7 @@ from auditkit.ledger.conversation import LedgerConversation, LedgerEvent, Ledger
 from auditkit.ledger.installation import Installation, utc_now
 from auditkit.ledger.reader import load_conversations
 from auditkit.ledger.records import RecordDraft, RecordKind, format_time, parse_time
-from auditkit.ledger.sealing import MasterKey
+from auditkit.ledger.sealing.cipher import MasterKey
 from auditkit.pii.masking import (
     Redacted,
     Redactor,

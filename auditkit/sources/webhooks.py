@@ -27,7 +27,6 @@ from typing import Any
 from auditkit.db.engine import read_transaction
 from auditkit.errors import AuditkitError, ImportRejected
 from auditkit.ledger.append import AppendBatch, appending
-from auditkit.ledger.data_keys import unseal_mapping
 from auditkit.ledger.installation import Installation, utc_now
 from auditkit.ledger.records import (
     Record,
@@ -37,6 +36,7 @@ from auditkit.ledger.records import (
     decode_entry,
     format_time,
 )
+from auditkit.ledger.sealing.data_keys import unseal_mapping
 from auditkit.metrics.refresh import refresh_conversations
 from auditkit.settings import Settings
 from auditkit.sources import store as webhook_store

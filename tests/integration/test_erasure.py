@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import text
 
 from auditkit.errors import AuditkitError
-from auditkit.ledger.bundle_verifier import verify_bundle
-from auditkit.ledger.data_keys import SubjectErased
-from auditkit.ledger.export import ExportScope, export_bundle
+from auditkit.ledger.export.bundle import ExportScope, export_bundle
+from auditkit.ledger.export.bundle_verifier import verify_bundle
 from auditkit.ledger.installation import Installation, initialise
 from auditkit.ledger.reader import load_conversations
-from auditkit.ledger.sealing import ERASED, SealingError
+from auditkit.ledger.sealing.cipher import ERASED, SealingError
+from auditkit.ledger.sealing.data_keys import SubjectErased
 from auditkit.ledger.verify import verify_ledger
 from auditkit.privacy.erasure import (
     ErasureRefused,
@@ -218,7 +218,7 @@ def test_a_lost_master_key_is_refused_at_start(
 def test_a_wrong_master_key_is_refused_at_start(
     sealed: Installation, sealed_env: dict[str, str]
 ) -> None:
-    from auditkit.ledger.sealing import generate_master_key
+    from auditkit.ledger.sealing.cipher import generate_master_key
 
     reopened = Installation.open(
         load_settings({**sealed_env, "AUDITKIT_MASTER_KEY": generate_master_key().encoded()})

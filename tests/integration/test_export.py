@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import text
 
 from auditkit.errors import AuditkitError, NotFound
-from auditkit.ledger.bundle_verifier import BundleError, verify_bundle
-from auditkit.ledger.export import ExportScope, export_bundle
+from auditkit.ledger.export.bundle import ExportScope, export_bundle
+from auditkit.ledger.export.bundle_verifier import BundleError, verify_bundle
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.keys import rotate_key
 from auditkit.ledger.verify import verify_ledger

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from auditkit.ledger.sealing import (
+from auditkit.ledger.sealing.cipher import (
     ERASED,
     SEALED,
     SealingError,

@@ -19,7 +19,7 @@ import pytest
 
 from auditkit.db.engine import read_transaction
 from auditkit.ledger import store as ledger_store
-from auditkit.ledger.bundle_verifier import verify_bundle
+from auditkit.ledger.export.bundle_verifier import verify_bundle
 from auditkit.reporting.stored import reports_folder
 from tests.web.conftest import Web, World, text
 from tests.web.test_web_browser import browser_page, live_app, shot, sign_in  # noqa: F401

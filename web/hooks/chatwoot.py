@@ -18,8 +18,8 @@ from flask.blueprints import BlueprintSetupState
 from auditkit.ledger.installation import Installation
 from auditkit.sources import webhooks
 
-from ..context import installation as app_installation
-from ..security import public
+from ..base.context import installation as app_installation
+from ..base.security import public
 
 bp = Blueprint("hooks", __name__, url_prefix="/hooks")
 

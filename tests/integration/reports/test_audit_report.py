@@ -15,7 +15,7 @@ from auditkit.checks.service import UnknownPolicy
 from auditkit.cli.reports import report
 from auditkit.db.engine import read_transaction
 from auditkit.ledger import store as ledger_store
-from auditkit.ledger.bundle_verifier import verify_bundle
+from auditkit.ledger.export.bundle_verifier import verify_bundle
 from auditkit.ledger.installation import Installation
 from auditkit.reporting.audit import EmptyScope, ReportScope, ReportScopeInvalid, audit_report
 from tests.integration.reports.conftest import DEMO, ReportWorld, first_page_png, pdf_text
@@ -83,7 +83,7 @@ def test_the_audit_report_holds_no_clear_personal_data_of_the_demo_customers(
 def test_the_audit_report_lists_reveals_and_exports_from_the_ledger(
     reviewed: ReportWorld, tmp_path: Path
 ) -> None:
-    from auditkit.ledger.export import ExportScope, export_bundle
+    from auditkit.ledger.export.bundle import ExportScope, export_bundle
     from auditkit.review import transcript
 
     installation = reviewed.installation

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from auditkit.ledger.projection import Projection
-from auditkit.ledger.rebuild import ProjectionSource, Row, register_projection
+from auditkit.ledger.projections.registry import ProjectionSource, Row, register_projection
+from auditkit.ledger.projections.replay import Projection
 from auditkit.ledger.records import Record
 
 

@@ -7,10 +7,10 @@ from typing import Any
 
 from auditkit.db import Connection
 from auditkit.errors import AuditkitError
-from auditkit.ledger import sealing_store
 from auditkit.ledger.installation import utc_now
 from auditkit.ledger.records import format_time
-from auditkit.ledger.sealing import (
+from auditkit.ledger.sealing import store as sealing_store
+from auditkit.ledger.sealing.cipher import (
     MasterKey,
     SealingError,
     new_data_key,

@@ -21,8 +21,8 @@ from auditkit.db.engine import read_transaction
 from auditkit.errors import AuditkitError, NotFound
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.append import appending
-from auditkit.ledger.bundle_verifier import FORMAT
 from auditkit.ledger.checkpoint import parse_verifier_key
+from auditkit.ledger.export.bundle_verifier import FORMAT
 from auditkit.ledger.installation import Installation, utc_now
 from auditkit.ledger.proofs import inclusion_proofs
 from auditkit.ledger.records import RecordDraft, RecordKind, format_time
@@ -173,7 +173,9 @@ def _write(
         }
         for name, data in contents.items():
             (staging / name).write_bytes(data)
-        verifier = resources.files("auditkit.ledger").joinpath("bundle_verifier.py").read_bytes()
+        verifier = (
+            resources.files("auditkit.ledger.export").joinpath("bundle_verifier.py").read_bytes()
+        )
         (staging / "verify.py").write_bytes(verifier)
         manifest = {
             "format": FORMAT,

@@ -1,0 +1,1 @@
+"""Export bundles for auditors, and the standalone verifier shipped inside each bundle."""
