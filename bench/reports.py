@@ -32,8 +32,9 @@ from auditkit.reports import render_audit, render_coaching
 
 from auditkit.accounts import users as accounts
 from auditkit.checks.service import run_checks
-from auditkit.ledger.installation import Installation, initialise, utc_now
+from auditkit.ledger.installation import Installation, initialise
 from auditkit.metrics.refresh import refresh_metrics
+from auditkit.periods import utc_now
 from auditkit.reporting import audit as audit_reports
 from auditkit.reporting.audit import RenderedReport, ReportScope, audit_report
 from auditkit.reporting.coaching import coaching_report

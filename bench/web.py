@@ -38,7 +38,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from auditkit.accounts import users as accounts
-from auditkit.ledger.installation import Installation, initialise, utc_now
+from auditkit.ledger.installation import Installation, initialise
+from auditkit.periods import utc_now
 from auditkit.review import queue as review_queue
 from auditkit.review import submission as submissions
 from auditkit.review import workspace as workspaces

@@ -8,7 +8,7 @@ from auditkit.accounts.users import Permission
 from auditkit.review import history as review_history
 
 from .base.context import installation, user
-from .base.forms import day_bounds, optional_date, refuse_if
+from .base.forms import period_from_args
 from .base.security import requires
 
 bp = Blueprint("agents", __name__, url_prefix="/agents")
@@ -18,7 +18,7 @@ bp = Blueprint("agents", __name__, url_prefix="/agents")
 @requires(Permission.AGENT_SCORES_READ)
 def index() -> str:
     """Agents with review count, IQS and critical failures over a period."""
-    since, until, period = _period()
+    since, until, period = period_from_args(request.args)
     rows = review_history.agents_overview(installation(), user(), since=since, until=until)
     return render_template("agents.html", rows=rows, period=period)
 
@@ -27,21 +27,8 @@ def index() -> str:
 @requires(Permission.AGENT_SCORES_READ)
 def show(agent_id: str) -> str:
     """One agent's reviews and per-criterion means."""
-    since, until, period = _period()
+    since, until, period = period_from_args(request.args)
     history = review_history.agent_history(
         installation(), user(), agent_id, since=since, until=until
     )
     return render_template("agent.html", history=history, period=period)
-
-
-def _period() -> tuple[str | None, str | None, dict[str, str]]:
-    problems: list[str] = []
-    since = optional_date(request.args, "since", "from", problems)
-    until = optional_date(request.args, "until", "to", problems)
-    refuse_if(problems)
-    start, end = day_bounds(since, until)
-    return (
-        start,
-        end,
-        {"since": request.args.get("since", ""), "until": request.args.get("until", "")},
-    )

@@ -3,12 +3,11 @@ searched (redacted text), and a coaching pack built from the same filters."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
-
 from flask import Blueprint, render_template, request
 from werkzeug.datastructures import MultiDict
 
 from auditkit.accounts.users import Permission
+from auditkit.periods import day_bounds
 from auditkit.reporting.packs import (
     PackExample,
     PackFilters,
@@ -50,6 +49,7 @@ def pack_filters(form: MultiDict[str, str]) -> tuple[PackFilters, dict[str, str]
     min_score = _optional_score(form, "min_score", "minimum score", problems)
     max_score = _optional_score(form, "max_score", "maximum score", problems)
     refuse_if(problems)
+    start, end = day_bounds(since, until)
     chosen = {name: form.get(name, "").strip() for name in FIELDS}
     filters = PackFilters(
         criterion=chosen["criterion"] or None,
@@ -57,8 +57,8 @@ def pack_filters(form: MultiDict[str, str]) -> tuple[PackFilters, dict[str, str]
         intent=chosen["intent"] or None,
         channel=chosen["channel"] or None,
         agent=chosen["agent"] or None,
-        since=_day(since),
-        until=_day(until + timedelta(days=1)) if until else None,
+        since=start,
+        until=end,
         search=chosen["q"] or None,
         min_score=min_score,
         max_score=max_score,
@@ -77,10 +77,6 @@ def _optional_score(
     except ValueError:
         problems.append(f"{label}: {value!r} is not a number (0-100)")
         return None
-
-
-def _day(day: date | None) -> datetime | None:
-    return datetime.combine(day, time(0), tzinfo=UTC) if day else None
 
 
 @bp.get("")

@@ -12,7 +12,7 @@ from auditkit.review import history as review_history
 
 from .base.context import installation, user
 from .base.errors import status_for
-from .base.forms import day_bounds, optional_date, refuse_if
+from .base.forms import period_from_args
 from .base.security import requires
 
 bp = Blueprint("dashboard", __name__)
@@ -22,7 +22,7 @@ bp = Blueprint("dashboard", __name__)
 @requires(Permission.DASHBOARD_READ)
 def index() -> str:
     """IQS by agent, team, criterion and week; queue progress; policy failures."""
-    since, until, period = _period()
+    since, until, period = period_from_args(request.args)
     board = dashboard.dashboard(installation(), user(), since=since, until=until)
     return render_template("dashboard.html", board=board, period=period)
 
@@ -71,16 +71,3 @@ def check(seq: int) -> Response | tuple[str, int]:
         return _check_form(seq, exc.problems), status_for(exc)
     flash("Spot-check recorded.", "success")
     return redirect(url_for("dashboard.graders"))
-
-
-def _period() -> tuple[str | None, str | None, dict[str, str]]:
-    problems: list[str] = []
-    since = optional_date(request.args, "since", "from", problems)
-    until = optional_date(request.args, "until", "to", problems)
-    refuse_if(problems)
-    start, end = day_bounds(since, until)
-    return (
-        start,
-        end,
-        {"since": request.args.get("since", ""), "until": request.args.get("until", "")},
-    )

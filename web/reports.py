@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import tempfile
-from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from flask import Blueprint, Response, redirect, render_template, request, send_file, url_for
@@ -14,6 +13,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from auditkit.accounts.users import Permission
 from auditkit.errors import InputRefused
+from auditkit.periods import day_bounds
 from auditkit.reporting import audit as audit_reports
 from auditkit.reporting import coaching as coaching_reports
 from auditkit.reporting import packs
@@ -151,9 +151,10 @@ def audit_scope(form: MultiDict[str, str]) -> audit_reports.ReportScope:
     if since and until and since > until:
         problems.append(f"from ({since}) must not be after to ({until})")
     refuse_if(problems)
+    start, end = day_bounds(since, until, field="to")
     return audit_reports.ReportScope(
-        since=datetime.combine(since, time(0), tzinfo=UTC) if since else None,
-        until=datetime.combine(until + timedelta(days=1), time(0), tzinfo=UTC) if until else None,
+        since=start,
+        until=end,
         channels=_chosen(form, "channels"),
         agents=_chosen(form, "agents"),
         policies=_chosen(form, "policies"),

@@ -17,8 +17,9 @@ from auditkit.accounts import store as accounts_store
 from auditkit.db import operational_transaction
 from auditkit.db.engine import read_transaction
 from auditkit.errors import AccessDenied, InputRefused, LoginRefused, LoginThrottled, NotFound
-from auditkit.ledger.installation import Installation, utc_now
+from auditkit.ledger.installation import Installation
 from auditkit.ledger.records import format_time, parse_time
+from auditkit.periods import utc_now
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024

@@ -18,9 +18,10 @@ from auditkit.errors import AuditkitError, NotFound
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.append import appending
 from auditkit.ledger.conversation import LedgerConversation
-from auditkit.ledger.installation import Installation, utc_now
+from auditkit.ledger.installation import Installation
 from auditkit.ledger.reader import load_conversations
 from auditkit.ledger.records import RecordDraft, RecordKind, format_time
+from auditkit.periods import utc_now
 from auditkit.pii import store as pii_store
 from auditkit.pii.scan import configured_detector_key
 

@@ -7,10 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditkit.checks.wording import normalise
-from auditkit.ledger.conversation import LedgerConversation, LedgerEvent
-
-STAFF_ROLES = frozenset({"agent", "bot", "supervisor"})
-"""Roles that speak for the business; their messages can disclose, request, confirm or act."""
+from auditkit.ledger.conversation import STAFF_ROLES, LedgerConversation, LedgerEvent
+from auditkit.ledger.records import RecordKind
 
 # The body field naming who did each kind of event.
 _ACTOR_FIELD = {
@@ -67,7 +65,7 @@ class Timeline:
             person = participants.get(actor) if actor_field else None
             roles.append(person.role if person is not None else None)
             by_kind.setdefault(kind, []).append(index)
-            if kind == "status":
+            if kind == RecordKind.STATUS:
                 status = body.get("status")
                 if status == "session_started":
                     if session_has_events or session_closed:
@@ -84,7 +82,7 @@ class Timeline:
                 session_has_events = True
             else:
                 session_has_events = True
-            if kind == "assignment":
+            if kind == RecordKind.ASSIGNMENT:
                 new_owner = body.get("to")
                 if owner is not None and new_owner != owner:
                     epoch += 1
@@ -122,7 +120,7 @@ class Timeline:
 
     def is_customer_message(self, index: int) -> bool:
         """Whether the event at ``index`` is a message written by the conversation's customer."""
-        return self.roles[index] == "customer" and self.events[index].kind == "message"
+        return self.roles[index] == "customer" and self.events[index].kind == RecordKind.MESSAGE
 
     def normalised(self, index: int) -> str:
         """The event's text, normalised for matching (computed once, then cached)."""

@@ -12,11 +12,12 @@ from auditkit.db.engine import write_transaction
 from auditkit.ledger import merkle
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.checkpoint import Checkpoint, Signer, sign_checkpoint
-from auditkit.ledger.installation import Installation, utc_now
+from auditkit.ledger.installation import Installation
 from auditkit.ledger.projections.replay import Projection
 from auditkit.ledger.records import Record, RecordDraft, RecordKind, encode_entry, format_time
 from auditkit.ledger.sealing.cipher import seal_parts, split_personal
 from auditkit.ledger.sealing.data_keys import DataKeys
+from auditkit.periods import utc_now
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,27 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from auditkit.ledger.projections.replay import EVENT_KINDS
+from auditkit.ledger.records import RecordKind
+
+
+class ParticipantRole(StrEnum):
+    """Who a participant is in a conversation."""
+
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    BOT = "bot"
+    SUPERVISOR = "supervisor"
+
+
+STAFF_ROLES = frozenset({ParticipantRole.AGENT, ParticipantRole.BOT, ParticipantRole.SUPERVISOR})
+"""Everyone who answers for the business, the bot included (checks, restricted data)."""
+
+HUMAN_STAFF_ROLES = frozenset({ParticipantRole.AGENT, ParticipantRole.SUPERVISOR})
+"""The people among the staff: who is reviewed, coached and measured (the bot is not)."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +90,7 @@ def conversation_from_records(
     The first record must be its ``conversation.opened``; later event records follow.
     """
     seq, kind, opened = records[0]
-    if kind != "conversation.opened":
+    if kind != RecordKind.CONVERSATION_OPENED:
         raise ValueError(f"seq {seq}: a conversation starts with conversation.opened, not {kind}")
     body = opened["body"]
     participants = {

@@ -6,7 +6,6 @@ import dataclasses
 import os
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from auditkit.db import Engine
@@ -23,14 +22,10 @@ from auditkit.ledger.sealing.cipher import (
     generate_master_key,
     parse_master_key,
 )
+from auditkit.periods import utc_now
 from auditkit.settings import Settings, write_settings_file
 
 TRUSTED_KEYS_FILE = "trusted.keys"
-
-
-def utc_now() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(UTC)
 
 
 @dataclass

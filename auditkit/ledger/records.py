@@ -48,6 +48,10 @@ class RecordKind(StrEnum):
     CALIBRATION = "calibration"
 
 
+TEXT_KINDS = frozenset({RecordKind.MESSAGE, RecordKind.INTERNAL_NOTE})
+"""The record kinds whose body holds text someone wrote (scanned, redacted, commented on)."""
+
+
 @dataclass(frozen=True)
 class RecordDraft:
     """A record about to be appended: everything but its seq and recording time."""

@@ -6,9 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from auditkit.ledger.conversation import LedgerConversation, LedgerEvent
-
-HUMAN_ROLES = frozenset({"agent", "supervisor"})
+from auditkit.ledger.conversation import HUMAN_STAFF_ROLES, LedgerConversation, LedgerEvent
+from auditkit.ledger.records import RecordKind
 
 # Canned holding replies: the whole message (after trimming) is one of these, or starts with
 # one and says nothing more than a greeting or a thank-you. See docs/metrics.md.
@@ -59,12 +58,12 @@ def staff_replies(conversation: LedgerConversation) -> list[LedgerEvent]:
     replies: list[LedgerEvent] = []
     customer_wrote = False
     for event in conversation.events:
-        if event.kind != "message":
+        if event.kind != RecordKind.MESSAGE:
             continue
         role = conversation.role_of(event.body.get("author"))
         if role == "customer":
             customer_wrote = True
-        elif customer_wrote and role in HUMAN_ROLES:
+        elif customer_wrote and role in HUMAN_STAFF_ROLES:
             replies.append(event)
     return replies
 
@@ -89,13 +88,13 @@ def compute_metrics(conversation: LedgerConversation) -> ConversationMetrics:
     csat: float | None = None
     for event in conversation.events:
         body = event.body
-        if event.kind == "message":
+        if event.kind == RecordKind.MESSAGE:
             author_role = role(body.get("author"))
             if author_role == "customer" and first_customer is None:
                 first_customer = event.at
-            elif author_role in HUMAN_ROLES:
+            elif author_role in HUMAN_STAFF_ROLES:
                 human_spoke = True
-        elif event.kind == "status":
+        elif event.kind == RecordKind.STATUS:
             status = body.get("status")
             if status == "session_started":
                 started_sessions += 1
@@ -105,13 +104,17 @@ def compute_metrics(conversation: LedgerConversation) -> ConversationMetrics:
             elif status == "resolved":
                 resolved = True
                 resolved_at = event.at
-        elif event.kind == "assignment":
+        elif event.kind == RecordKind.ASSIGNMENT:
             source, target = body.get("from"), body.get("to")
-            if role(source) in HUMAN_ROLES and role(target) in HUMAN_ROLES and source != target:
+            if (
+                role(source) in HUMAN_STAFF_ROLES
+                and role(target) in HUMAN_STAFF_ROLES
+                and source != target
+            ):
                 transfers += 1
-        elif event.kind == "escalation":
+        elif event.kind == RecordKind.ESCALATION:
             escalations += 1
-        elif event.kind == "csat":
+        elif event.kind == RecordKind.CSAT:
             scale = body.get("scale") or 5
             csat = float(body.get("score", 0)) / float(scale)
     first = conversation.events[0].at if conversation.events else None
@@ -144,6 +147,7 @@ def compute_metrics(conversation: LedgerConversation) -> ConversationMetrics:
 
 def _human_assigned(conversation: LedgerConversation) -> bool:
     return any(
-        event.kind == "assignment" and conversation.role_of(event.body.get("to")) in HUMAN_ROLES
+        event.kind == RecordKind.ASSIGNMENT
+        and conversation.role_of(event.body.get("to")) in HUMAN_STAFF_ROLES
         for event in conversation.events
     )

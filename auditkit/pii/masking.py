@@ -37,6 +37,7 @@ from typing import Protocol
 from auditkit.db import Connection
 from auditkit.ledger.conversation import LedgerConversation, LedgerParticipant
 from auditkit.ledger.installation import Installation
+from auditkit.ledger.records import TEXT_KINDS
 from auditkit.ledger.sealing.cipher import ERASED
 from auditkit.pii import store as pii_store
 from auditkit.pii.findings import Finding
@@ -120,7 +121,7 @@ def default_redactor() -> Redactor:
 
 # Presidio's entity types as the screens label them (the rest keep their own name).
 LABELS = {"PERSON": "NAME", "EMAIL_ADDRESS": "EMAIL", "PHONE_NUMBER": "PHONE"}
-SCANNED_KINDS = frozenset({"message", "internal_note"})
+SCANNED_KINDS = TEXT_KINDS
 
 
 class FindingsRedactor:

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from auditkit.ledger.conversation import STAFF_ROLES
 from auditkit.pii.entities import EntityType
 from auditkit.pii.findings import Finding
 from auditkit.pii.recognizers.secrets import looks_like_secret
@@ -38,7 +39,6 @@ RESTRICTED_TYPES: frozenset[str] = frozenset(
 """Types no one should send in chat: card numbers (full) and credentials."""
 
 CUSTOMER_ROLE = "customer"
-STAFF_ROLES = frozenset({"agent", "bot", "supervisor"})
 _DIGIT_TYPES = frozenset(
     {EntityType.CREDIT_CARD, EntityType.ONE_TIME_CODE, EntityType.PIN, EntityType.CARD_CVV}
 )

@@ -17,9 +17,10 @@ from typing import Any
 from auditkit.db.engine import read_transaction
 from auditkit.ledger.append import appending
 from auditkit.ledger.conversation import LedgerConversation, LedgerParticipant
-from auditkit.ledger.installation import Installation, utc_now
+from auditkit.ledger.installation import Installation
 from auditkit.ledger.reader import load_conversations
-from auditkit.ledger.records import RecordDraft, RecordKind
+from auditkit.ledger.records import TEXT_KINDS, RecordDraft, RecordKind
+from auditkit.periods import utc_now
 from auditkit.pii import (
     DETECTOR_VERSION,
     Detector,
@@ -33,7 +34,6 @@ from auditkit.pii import (
 from auditkit.pii import store as pii_store
 
 PAGE = 200
-TEXT_KINDS = ("message", "internal_note")
 Progress = Callable[[int, int], None]
 
 

@@ -11,7 +11,7 @@ from auditkit.db.engine import read_transaction, scrub_free_space
 from auditkit.errors import AuditkitError, NotFound
 from auditkit.ledger.append import AppendBatch, appending
 from auditkit.ledger.conversation import LedgerConversation
-from auditkit.ledger.installation import Installation, utc_now
+from auditkit.ledger.installation import Installation
 from auditkit.ledger.reader import iter_conversations, load_conversations
 from auditkit.ledger.records import RecordDraft, RecordKind, format_time
 from auditkit.ledger.sealing import store as sealing_store
@@ -23,6 +23,7 @@ from auditkit.ledger.sealing.cipher import (
     unwrap_data_key,
     wrap_data_key,
 )
+from auditkit.periods import utc_now
 from auditkit.privacy import store as privacy_store
 from auditkit.settings import RetentionRule
 
@@ -275,7 +276,7 @@ def closed_at(conversation: LedgerConversation) -> datetime | None:
     """When the conversation last closed (resolved and not reopened since), else None."""
     closed: datetime | None = None
     for event in conversation.events:
-        if event.kind == "status":
+        if event.kind == RecordKind.STATUS:
             status = event.body.get("status")
             if status == "resolved":
                 closed = event.at

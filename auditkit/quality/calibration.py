@@ -21,8 +21,9 @@ from auditkit.accounts.users import Permission, User
 from auditkit.db.engine import read_transaction
 from auditkit.errors import AccessDenied, Conflict, InputRefused, NotFound
 from auditkit.ledger.append import appending
-from auditkit.ledger.installation import Installation, utc_now
+from auditkit.ledger.installation import Installation
 from auditkit.ledger.records import RecordDraft, RecordKind, format_time
+from auditkit.periods import utc_now
 from auditkit.quality import store as quality_store
 from auditkit.review import rubrics as review_rubrics
 from auditkit.review import store as review_store

@@ -18,8 +18,9 @@ from auditkit.db.engine import read_transaction
 from auditkit.errors import AccessDenied, Conflict, InputRefused, NotFound
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.append import appending
-from auditkit.ledger.installation import Installation, utc_now
+from auditkit.ledger.installation import Installation
 from auditkit.ledger.records import RecordDraft, RecordKind
+from auditkit.periods import utc_now
 from auditkit.quality import store as quality_store
 from auditkit.review import history as review_history
 from auditkit.review import rubrics as review_rubrics

@@ -16,17 +16,18 @@ from auditkit.checks.service import select_policies
 from auditkit.db import Connection
 from auditkit.db.engine import read_transaction
 from auditkit.ledger import store as ledger_store
-from auditkit.ledger.conversation import LedgerConversation
+from auditkit.ledger.access import AccessAction
+from auditkit.ledger.conversation import HUMAN_STAFF_ROLES, LedgerConversation
 from auditkit.ledger.export.bundle import ExportScope, export_bundle
-from auditkit.ledger.installation import Installation, utc_now
+from auditkit.ledger.installation import Installation
 from auditkit.ledger.reader import load_conversations
 from auditkit.ledger.records import RecordKind, format_time
 from auditkit.ledger.verify import verify_ledger
 from auditkit.metrics import store as metrics_store
 from auditkit.metrics.refresh import refresh_metrics
+from auditkit.periods import utc_now
 from auditkit.pii.masking import Redactor, scan_redactor
 from auditkit.reporting import store as report_store
-from auditkit.reporting.parts import STAFF_ROLES as STAFF_ROLES  # re-exported
 from auditkit.reporting.parts import (
     BundleInfo,
     check_dates,
@@ -321,7 +322,7 @@ def describe(scope: ReportScope) -> str:
 
 def check_participants(conn: Connection, scope: ReportScope) -> None:
     if scope.agents:
-        known = report_store.known_participants(conn, scope.agents, roles=STAFF_ROLES)
+        known = report_store.known_participants(conn, scope.agents, roles=HUMAN_STAFF_ROLES)
         unknown = [a for a in scope.agents if a not in known]
         if unknown:
             raise ReportScopeInvalid(
@@ -503,16 +504,16 @@ def _ledger_entries(
 
 
 def _access_detail(action: str, body: Mapping[str, Any], redactor: Redactor) -> str:
-    if action == "reveal":
+    if action == AccessAction.REVEAL:
         return "reason: " + redact(redactor, str(body.get("reason", "")))
-    if action == "export":
+    if action == AccessAction.EXPORT:
         scope = body.get("scope") or {}
         count = len(scope.get("conversations") or [])
         what = f"{count} conversation(s)" if count else "whole log"
         return f"{what}, {body.get('records', '?')} records"
-    if action == "report":
+    if action == AccessAction.REPORT:
         return f"{body.get('report', '')} report, {body.get('conversations', '?')} conversations"
-    if action == "download":
+    if action == AccessAction.DOWNLOAD:
         return f"{body.get('file', '')} of the {body.get('report', '')} report at seq {body.get('report_seq', '?')}"
     return redact(redactor, str(body.get("reason", "")))
 

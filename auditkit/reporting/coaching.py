@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from auditkit.db.engine import read_transaction
-from auditkit.ledger.installation import Installation, utc_now
+from auditkit.ledger.conversation import HUMAN_STAFF_ROLES
+from auditkit.ledger.installation import Installation
 from auditkit.ledger.reader import load_conversations
 from auditkit.ledger.records import format_time
 from auditkit.metrics import store as metrics_store
 from auditkit.metrics.refresh import refresh_metrics
+from auditkit.periods import utc_now
 from auditkit.pii.masking import Redactor, scan_redactor
 from auditkit.reporting import store as report_store
 from auditkit.reporting.audit import (
@@ -29,7 +31,6 @@ from auditkit.reporting.audit import (
     text_times,
 )
 from auditkit.reporting.parts import (
-    STAFF_ROLES,
     CoachingExampleView,
     EmptyScope,
     Renderer,
@@ -184,7 +185,7 @@ def _coaching_report(
             who = f"team {team}"
         else:
             members = {str(agent)}
-            if not report_store.known_participants(conn, list(members), roles=STAFF_ROLES):
+            if not report_store.known_participants(conn, list(members), roles=HUMAN_STAFF_ROLES):
                 raise ReportScopeInvalid(
                     f"unknown agent: {agent} (no conversation has them as staff)"
                 )

@@ -23,14 +23,14 @@ from typing import Any
 
 from auditkit.db import Connection
 from auditkit.db.engine import read_transaction
-from auditkit.ledger.conversation import LedgerConversation
-from auditkit.ledger.installation import Installation, utc_now
+from auditkit.ledger.conversation import HUMAN_STAFF_ROLES, LedgerConversation
+from auditkit.ledger.installation import Installation
 from auditkit.ledger.reader import load_conversations
-from auditkit.ledger.records import format_time
+from auditkit.ledger.records import RecordKind, format_time
+from auditkit.periods import utc_now
 from auditkit.pii.masking import Redactor, default_redactor, scan_redactor
 from auditkit.reporting import store as report_store
 from auditkit.reporting.parts import (
-    STAFF_ROLES,
     CoachingExampleView,
     EmptyScope,
     Renderer,
@@ -325,7 +325,9 @@ def _matching_snippet(
     """The redacted text around the first match of ``needle`` (casefolded), or ``""``."""
     people = list(conversation.participants.values())
     texts = [
-        str(event.body.get("text", "")) for event in conversation.events if event.kind == "message"
+        str(event.body.get("text", ""))
+        for event in conversation.events
+        if event.kind == RecordKind.MESSAGE
     ]
     texts.extend(c for event in conversation.events for c in comments.get(event.seq, ()))
     for text in texts:
@@ -370,7 +372,7 @@ def _check_filters(
     if filters.criterion and filters.criterion not in labels:
         raise ReportScopeInvalid(f"unknown criterion: {filters.criterion}")
     if filters.agent and not report_store.known_participants(
-        conn, [filters.agent], roles=STAFF_ROLES
+        conn, [filters.agent], roles=HUMAN_STAFF_ROLES
     ):
         raise ReportScopeInvalid(
             f"unknown agent: {filters.agent} (no conversation has them as staff)"

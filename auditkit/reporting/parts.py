@@ -15,16 +15,17 @@ from typing import Any
 
 from auditkit.db import Connection
 from auditkit.errors import AuditkitError
+from auditkit.ledger.access import AccessAction, access_record
 from auditkit.ledger.append import append_records
-from auditkit.ledger.conversation import LedgerConversation
-from auditkit.ledger.installation import Installation, utc_now
-from auditkit.ledger.records import RecordDraft, RecordKind, format_time
+from auditkit.ledger.conversation import HUMAN_STAFF_ROLES, LedgerConversation
+from auditkit.ledger.installation import Installation
+from auditkit.ledger.records import RecordKind, format_time
+from auditkit.periods import utc_now
 from auditkit.pii.masking import Redactor
 from auditkit.review import store as review_store
 from auditkit.review.rubrics import available_rubrics
 
 MAX_EVIDENCE_CHARS = 400
-STAFF_ROLES = ("agent", "supervisor")
 
 
 class ReportScopeInvalid(AuditkitError):
@@ -146,11 +147,11 @@ def view_example(
     lines = []
     notes: list[str] = []
     for event in conversation.events:
-        if event.kind != "message" or not row["first_seq"] <= event.seq <= row["last_seq"]:
+        if event.kind != RecordKind.MESSAGE or not row["first_seq"] <= event.seq <= row["last_seq"]:
             continue
         author = event.body.get("author")
         role = conversation.role_of(author) or "unknown"
-        who = str(author) if role in STAFF_ROLES or role == "bot" else role
+        who = str(author) if role in HUMAN_STAFF_ROLES or role == "bot" else role
         lines.append(
             ExampleLine(
                 seq=event.seq,
@@ -191,17 +192,13 @@ def write_report(
     (record,) = append_records(
         installation,
         [
-            RecordDraft(
-                kind=RecordKind.ACCESS,
-                conversation=None,
+            access_record(
+                AccessAction.REPORT,
+                actor=actor or installation.settings.actor,
                 occurred_at=utc_now(),
-                body={
-                    "action": "report",
-                    "actor": actor or installation.settings.actor,
-                    **body,
-                    "pdf_sha256": pdf_sha,
-                    "html_sha256": hashlib.sha256(html_bytes).hexdigest(),
-                },
+                **body,
+                pdf_sha256=pdf_sha,
+                html_sha256=hashlib.sha256(html_bytes).hexdigest(),
             )
         ],
     )

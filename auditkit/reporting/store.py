@@ -8,12 +8,13 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, select
 
 from auditkit.checks.tables import check_results
+from auditkit.ledger.conversation import HUMAN_STAFF_ROLES
 from auditkit.ledger.tables import conversations, log_entries, messages, participants
 from auditkit.pii.tables import pii_findings, restricted_findings
 from auditkit.review.tables import coaching_examples, review_scores, reviews
 
 CHUNK = 500
-STAFF_ROLES = ("agent", "supervisor")
+STAFF_ROLES = tuple(sorted(HUMAN_STAFF_ROLES))  # as SQL IN takes them
 
 
 def _chunks(keys: Sequence[str]) -> Iterator[list[str]]:

@@ -27,12 +27,15 @@ from auditkit.checks.service import UnknownPolicy, select_policies
 from auditkit.db.engine import read_transaction
 from auditkit.errors import NotFound
 from auditkit.ledger import store as ledger_store
+from auditkit.ledger.access import AccessAction, access_record
 from auditkit.ledger.append import append_records
-from auditkit.ledger.installation import Installation, utc_now
-from auditkit.ledger.records import RecordDraft, RecordKind
+from auditkit.ledger.conversation import HUMAN_STAFF_ROLES
+from auditkit.ledger.installation import Installation
+from auditkit.ledger.records import RecordKind
+from auditkit.periods import utc_now
 from auditkit.reporting import audit
 from auditkit.reporting import store as report_store
-from auditkit.reporting.parts import STAFF_ROLES, Renderer, ReportScopeInvalid
+from auditkit.reporting.parts import Renderer, ReportScopeInvalid
 
 FOLDER = "reports"
 REPORT_ID = re.compile(r"audit-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}")
@@ -92,7 +95,7 @@ def audit_report_choices(installation: Installation) -> AuditReportChoices:
     """Channels, staff participants, queues and policies for the audit report's scope form."""
     with read_transaction(installation.engine) as conn:
         channels = sorted(report_store.known_channels(conn))
-        agents = report_store.staff_ids(conn, roles=STAFF_ROLES)
+        agents = report_store.staff_ids(conn, roles=HUMAN_STAFF_ROLES)
         queues = sorted(report_store.known_teams(conn))
     return AuditReportChoices(
         channels=tuple(channels),
@@ -179,19 +182,15 @@ def download_audit_report(
     append_records(
         installation,
         [
-            RecordDraft(
-                kind=RecordKind.ACCESS,
-                conversation=None,
+            access_record(
+                AccessAction.DOWNLOAD,
+                actor=user.username,
+                role=str(user.role),
                 occurred_at=utc_now(),
-                body={
-                    "action": "download",
-                    "actor": user.username,
-                    "role": str(user.role),
-                    "report": "audit",
-                    "report_seq": report.record_seq,
-                    "file": part,
-                    "sha256": _sha256(path),
-                },
+                report="audit",
+                report_seq=report.record_seq,
+                file=part,
+                sha256=_sha256(path),
             )
         ],
     )

@@ -7,18 +7,19 @@ import secrets
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 from auditkit.accounts.users import Permission, Role, User, users_by_role
 from auditkit.db import Connection, operational_transaction
 from auditkit.db.engine import read_transaction
 from auditkit.errors import Conflict, InputRefused, NotFound
-from auditkit.ledger.installation import Installation, utc_now
+from auditkit.ledger.installation import Installation
 from auditkit.ledger.reader import load_conversations
 from auditkit.ledger.records import format_time
 from auditkit.metrics import store as metrics_store
 from auditkit.metrics.refresh import refresh_metrics
+from auditkit.periods import day_bounds, utc_now
 from auditkit.review import rubrics as review_rubrics
 from auditkit.review import store as review_store
 from auditkit.review.sampling import (
@@ -263,12 +264,13 @@ def sample_and_assign(
         "reviewers": [reviewers[i].username for i in request.reviewer_ids],
     }
     now = format_time(utc_now())
+    since, until = day_bounds(request.since, request.until)
     with operational_transaction(installation.engine) as conn:
         rows = review_store.facts_rows(
             conn,
             channel=request.channel,
-            since=_day_start(request.since),
-            until=_day_start(request.until + timedelta(days=1)) if request.until else None,
+            since=format_time(since) if since else None,
+            until=format_time(until) if until else None,
             escalated=SampleFilter.ESCALATED in request.filters,
             reopened=SampleFilter.REOPENED in request.filters,
             transferred=SampleFilter.TRANSFERRED in request.filters,
@@ -424,9 +426,3 @@ def _metric_matches(conn: Connection, request: SampleRequest) -> set[str]:
         contained=contained,
         min_sessions=request.min_sessions if SampleFilter.SEVERAL_SESSIONS in chosen else None,
     )
-
-
-def _day_start(day: date | None) -> str | None:
-    if day is None:
-        return None
-    return format_time(datetime.combine(day, time(0), tzinfo=utc_now().tzinfo))

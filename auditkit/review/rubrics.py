@@ -14,8 +14,9 @@ from pathlib import Path
 from auditkit.db import Connection
 from auditkit.db.engine import read_transaction
 from auditkit.errors import NotFound
-from auditkit.ledger.installation import Installation, utc_now
+from auditkit.ledger.installation import Installation
 from auditkit.ledger.records import format_time
+from auditkit.periods import utc_now
 from auditkit.review import store as review_store
 from auditkit.rubric import (
     Rubric,

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from auditkit.ledger.conversation import LedgerConversation
-from auditkit.ledger.records import format_time
+from auditkit.ledger.conversation import HUMAN_STAFF_ROLES, LedgerConversation
+from auditkit.ledger.records import RecordKind, format_time
 
 NONE_STRATUM = "(none)"
-STAFF_ROLES = frozenset({"agent", "supervisor"})
 
 
 class SamplingMethod(StrEnum):
@@ -113,24 +112,24 @@ def facts_of(conversation: LedgerConversation) -> dict[str, Any]:
     message_count = 0
     for index, event in enumerate(conversation.events):
         body = event.body
-        if event.kind == "message":
+        if event.kind == RecordKind.MESSAGE:
             message_count += 1
             author = body.get("author")
             if conversation.role_of(author) == "agent" and isinstance(author, str):
                 agent_messages[author] += 1
                 last_writer[author] = index
-        elif event.kind == "escalation":
+        elif event.kind == RecordKind.ESCALATION:
             escalated = True
-        elif event.kind == "status" and body.get("status") == "reopened":
+        elif event.kind == RecordKind.STATUS and body.get("status") == "reopened":
             reopened = True
-        elif event.kind == "assignment":
+        elif event.kind == RecordKind.ASSIGNMENT:
             if (
-                conversation.role_of(body.get("from")) in STAFF_ROLES
-                and conversation.role_of(body.get("to")) in STAFF_ROLES
+                conversation.role_of(body.get("from")) in HUMAN_STAFF_ROLES
+                and conversation.role_of(body.get("to")) in HUMAN_STAFF_ROLES
                 and body.get("from") != body.get("to")
             ):
                 transferred = True
-        elif event.kind == "csat":
+        elif event.kind == RecordKind.CSAT:
             scale = body.get("scale") or 5
             csat = float(body.get("score", 0)) / float(scale)
     primary = None
@@ -138,12 +137,12 @@ def facts_of(conversation: LedgerConversation) -> dict[str, Any]:
         primary = max(agent_messages, key=lambda a: (agent_messages[a], last_writer[a]))
     else:
         for event in reversed(conversation.events):
-            target = event.body.get("to") if event.kind == "assignment" else None
+            target = event.body.get("to") if event.kind == RecordKind.ASSIGNMENT else None
             if conversation.role_of(target) == "agent":
                 primary = target
                 break
     agents = sorted(p.id for p in conversation.participants.values() if p.role == "agent")
-    staff = sorted(p.id for p in conversation.participants.values() if p.role in STAFF_ROLES)
+    staff = sorted(p.id for p in conversation.participants.values() if p.role in HUMAN_STAFF_ROLES)
     first = conversation.events[0].at if conversation.events else None
     last = conversation.events[-1].at if conversation.events else None
     return {

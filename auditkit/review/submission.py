@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from auditkit.accounts.users import Permission, User
 from auditkit.errors import Conflict, InputRefused
 from auditkit.ledger.append import appending
-from auditkit.ledger.installation import Installation, utc_now
+from auditkit.ledger.installation import Installation
 from auditkit.ledger.records import RecordDraft, RecordKind
+from auditkit.periods import utc_now
 from auditkit.review import rubrics as review_rubrics
 from auditkit.review import store as review_store
 from auditkit.review.projections import comment_projection, review_projection

@@ -13,12 +13,18 @@ from auditkit.db import Connection
 from auditkit.db.engine import read_transaction
 from auditkit.errors import InputRefused, NotFound
 from auditkit.ledger import store as ledger_store
+from auditkit.ledger.access import AccessAction, access_record
 from auditkit.ledger.append import appending
-from auditkit.ledger.conversation import LedgerConversation, LedgerEvent, LedgerParticipant
-from auditkit.ledger.installation import Installation, utc_now
+from auditkit.ledger.conversation import (
+    LedgerConversation,
+    LedgerEvent,
+    LedgerParticipant,
+)
+from auditkit.ledger.installation import Installation
 from auditkit.ledger.reader import load_conversations
-from auditkit.ledger.records import RecordDraft, RecordKind, format_time, parse_time
+from auditkit.ledger.records import TEXT_KINDS, RecordKind, format_time, parse_time
 from auditkit.ledger.sealing.cipher import MasterKey
+from auditkit.periods import utc_now
 from auditkit.pii.masking import (
     Redacted,
     Redactor,
@@ -36,12 +42,6 @@ MIN_REVEAL_REASON = 10
 
 
 MAX_REASON = 1000
-
-
-TEXT_KINDS = frozenset({"message", "internal_note"})
-
-
-STAFF_ROLES = frozenset({"agent", "supervisor"})
 
 
 def redacted_text(
@@ -223,7 +223,7 @@ def transcript_item(
             text=message.text,
             markers=message.markers,
         )
-    if kind == "assignment":
+    if kind == RecordKind.ASSIGNMENT:
         reason = shown(body.get("reason")) if body.get("reason") else Redacted("")
         source = who(body.get("from")) if body.get("from") else "the queue"
         line = f"Ownership: {source} → {who(body.get('to'))}"
@@ -234,7 +234,7 @@ def transcript_item(
             text=line + (f" — {reason.text}" if reason.text else ""),
             markers=reason.markers,
         )
-    if kind == "status":
+    if kind == RecordKind.STATUS:
         words = {
             "opened": "Conversation opened",
             "resolved": "Resolved",
@@ -244,7 +244,7 @@ def transcript_item(
         }
         status = str(body.get("status"))
         return TranscriptItem(seq=event.seq, kind=kind, at=at, text=words.get(status, status))
-    if kind == "consent":
+    if kind == RecordKind.CONSENT:
         decision = str(body.get("decision"))
         actor = f", recorded by {who(body.get('actor'))}" if body.get("actor") else ""
         return TranscriptItem(
@@ -254,7 +254,7 @@ def transcript_item(
             text=f"Consent {decision} by {who(body.get('subject'))} for {body.get('scope')}{actor}",
             outcome="pass" if decision == "given" else "fail",
         )
-    if kind == "action":
+    if kind == RecordKind.ACTION:
         name = str(body.get("name"))
         outcome = body.get("outcome")
         fields = body.get("fields") or {}
@@ -280,7 +280,7 @@ def transcript_item(
             markers=detail.markers,
             outcome={"success": "pass", "failure": "fail"}.get(str(outcome)),
         )
-    if kind == "escalation":
+    if kind == RecordKind.ESCALATION:
         reason = shown(body.get("reason"))
         parts = ["Escalated"]
         if body.get("to"):
@@ -289,16 +289,16 @@ def transcript_item(
             parts.append(f"by {who(body['by'])}")
         text = " ".join(parts) + (f" — {reason.text}" if reason.text else "")
         return TranscriptItem(seq=event.seq, kind=kind, at=at, text=text, markers=reason.markers)
-    if kind == "csat":
+    if kind == RecordKind.CSAT:
         comment = shown(body.get("comment"))
         scale = body.get("scale")
         text = f"CSAT {body.get('score')}" + (f"/{scale}" if scale else "")
         if comment.text:
             text += f": “{comment.text}”"
         return TranscriptItem(seq=event.seq, kind=kind, at=at, text=text, markers=comment.markers)
-    if kind == "tag":
+    if kind == RecordKind.TAG:
         return TranscriptItem(seq=event.seq, kind=kind, at=at, text=f"Tagged {body.get('tag')}")
-    if kind == "resolution_code":
+    if kind == RecordKind.RESOLUTION_CODE:
         return TranscriptItem(
             seq=event.seq, kind=kind, at=at, text=f"Resolution code: {body.get('code')}"
         )
@@ -319,7 +319,7 @@ def _sessions(
     numbers: list[tuple[int, int]] = []
     markers = 0
     for event in conversation.events:
-        status = event.body.get("status") if event.kind == "status" else None
+        status = event.body.get("status") if event.kind == RecordKind.STATUS else None
         if status in {"session_started", "reopened"} and any(
             item.kind in TEXT_KINDS for item in sessions[-1]
         ):
@@ -351,7 +351,7 @@ def _reveal_in_force(
     if (
         entry.kind != RecordKind.ACCESS
         or entry.conversation_key != key
-        or body.get("action") != "reveal"
+        or body.get("action") != AccessAction.REVEAL
         or body.get("actor") != user.username
     ):
         return None
@@ -467,18 +467,15 @@ def reveal(installation: Installation, user: User, key: str, reason: str) -> int
             raise NotFound(f"unknown conversation: {key}")
         (record,) = batch.append(
             [
-                RecordDraft(
-                    kind=RecordKind.ACCESS,
+                access_record(
+                    AccessAction.REVEAL,
+                    actor=user.username,
+                    role=str(user.role),
                     conversation=key,
                     occurred_at=utc_now(),
-                    body={
-                        "action": "reveal",
-                        "actor": user.username,
-                        "role": str(user.role),
-                        "reason": reason,
-                        "scope": "conversation text",
-                        "conversation_last_seq": int(with_conversation[0]["last_seq"]),
-                    },
+                    reason=reason,
+                    scope="conversation text",
+                    conversation_last_seq=int(with_conversation[0]["last_seq"]),
                 )
             ]
         )

@@ -12,14 +12,14 @@ from auditkit.db import Connection, operational_transaction
 from auditkit.db.engine import read_transaction
 from auditkit.errors import AccessDenied, Conflict, InputRefused, NotFound
 from auditkit.ledger import store as ledger_store
-from auditkit.ledger.conversation import LedgerConversation
-from auditkit.ledger.installation import Installation, utc_now
+from auditkit.ledger.conversation import HUMAN_STAFF_ROLES, LedgerConversation
+from auditkit.ledger.installation import Installation
 from auditkit.ledger.records import format_time
+from auditkit.periods import utc_now
 from auditkit.review import rubrics as review_rubrics
 from auditkit.review import store as review_store
 from auditkit.review.queue import Assignment, assignment_from_row
 from auditkit.review.transcript import (
-    STAFF_ROLES,
     TEXT_KINDS,
     ConversationPage,
     ReviewSummary,
@@ -132,7 +132,7 @@ def own_assignment(conn: Connection, user: User, assignment_id: int) -> dict[str
 
 def refuse_own_work(user: User, conversation: LedgerConversation) -> None:
     if user.participant_id and any(
-        p.id == user.participant_id and p.role in STAFF_ROLES
+        p.id == user.participant_id and p.role in HUMAN_STAFF_ROLES
         for p in conversation.participants.values()
     ):
         raise AccessDenied("you took part in this conversation, so you cannot review it")

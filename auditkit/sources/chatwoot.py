@@ -19,24 +19,21 @@ from auditkit.sources.chatwoot_fields import (
     field_of,
     first_time_of,
     format_moment,
-    json_type,
     message_events,
     new_builder,
     parse_channel,
     parse_labels,
     parse_time_at,
-    shorten,
 )
 from auditkit.sources.chatwoot_webhooks import conversation_webhook, message_webhook
 from auditkit.sources.jsonl import (
+    json_type,
     parse_conversation,
     parse_timestamp,
     read_json_document,
+    shorten,
 )
 from auditkit.sources.model import Conversation, SourceItem
-
-"""Chatwoot's ``message_type`` enum: the API's integers and the webhook's strings."""
-
 
 WEBHOOK_EVENTS = (
     "message_created",
@@ -45,12 +42,7 @@ WEBHOOK_EVENTS = (
     "conversation_status_changed",
     "conversation_updated",
 )
-
-
 """The webhook events auditkit records; any other event is refused."""
-
-
-"""Author of automated template and outgoing messages that name no sender."""
 
 
 @dataclass(frozen=True)

@@ -7,28 +7,32 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from auditkit.ledger.conversation import ParticipantRole
 from auditkit.sources.jsonl import (
     format_json_path,
+    json_type,
     parse_timestamp,
+    shorten,
 )
-from auditkit.sources.model import Role
 
 MESSAGE_TYPES = {0: "incoming", 1: "outgoing", 2: "activity", 3: "template"}
+"""Chatwoot's ``message_type`` enum: the API's integers and the webhook's strings."""
 
 
 SYSTEM_PARTICIPANT = "chatwoot-system"
+"""Author of automated template and outgoing messages that name no sender."""
 
 
 CSAT_SCALE = 5
 
 
-_SENDER_KINDS: dict[str, tuple[str, Role]] = {
-    "contact": ("contact", Role.CUSTOMER),
-    "user": ("user", Role.AGENT),
-    "agent_bot": ("bot", Role.BOT),
-    "agentbot": ("bot", Role.BOT),
-    "captain_assistant": ("captain", Role.BOT),
-    "captain::assistant": ("captain", Role.BOT),
+_SENDER_KINDS: dict[str, tuple[str, ParticipantRole]] = {
+    "contact": ("contact", ParticipantRole.CUSTOMER),
+    "user": ("user", ParticipantRole.AGENT),
+    "agent_bot": ("bot", ParticipantRole.BOT),
+    "agentbot": ("bot", ParticipantRole.BOT),
+    "captain_assistant": ("captain", ParticipantRole.BOT),
+    "captain::assistant": ("captain", ParticipantRole.BOT),
 }
 
 
@@ -548,22 +552,3 @@ def _clean(value: object, limit: int) -> str | None:
         return None
     text = _CONTROL.sub(" ", value).strip()
     return text[:limit] or None
-
-
-def json_type(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
-
-
-def shorten(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:79] + "…"

@@ -12,9 +12,10 @@ from typing import Any
 
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.append import AppendBatch, appending
-from auditkit.ledger.installation import Installation, utc_now
+from auditkit.ledger.installation import Installation
 from auditkit.ledger.records import RecordDraft, RecordKind
 from auditkit.metrics.refresh import refresh_metrics
+from auditkit.periods import utc_now
 from auditkit.sources.formats import detect_format, read_conversations
 from auditkit.sources.model import Conversation, Event, SourceItem
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from functools import cache, lru_cache
 from importlib import resources
@@ -29,12 +29,12 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 
 from auditkit.errors import ImportRejected
+from auditkit.ledger.conversation import ParticipantRole
 from auditkit.sources.model import (
     Conversation,
     Event,
     EventType,
     Participant,
-    Role,
     SourceItem,
 )
 
@@ -95,7 +95,7 @@ def parse_jsonl_lines(lines: Iterable[str], source: str) -> Iterator[SourceItem]
             except ValueError as error:
                 raise _Refusal(str(error)) from None
             if not isinstance(document, dict):
-                raise _Refusal(f"expected a JSON object, got {_json_type(document)}")
+                raise _Refusal(f"expected a JSON object, got {json_type(document)}")
             conversation = _conversation_from(document)
         except _Refusal as refusal:
             raise ImportRejected(source=source, line=number, reason=refusal.reason) from None
@@ -105,7 +105,7 @@ def parse_jsonl_lines(lines: Iterable[str], source: str) -> Iterator[SourceItem]
                 source=source,
                 line=number,
                 reason=(
-                    f"conversation_id: {_short(conversation_id)} already appears on line "
+                    f"conversation_id: {shorten(conversation_id)} already appears on line "
                     f"{first_line[conversation_id]}"
                 ),
             )
@@ -241,7 +241,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise ValueError(f"duplicate key {_short(key)}")
+            raise ValueError(f"duplicate key {shorten(key)}")
         result[key] = value
     return result
 
@@ -375,9 +375,9 @@ def _describe(error: ValidationError) -> str:
         expected = " or ".join(
             _article(name) for name in ([limit] if isinstance(limit, str) else limit)
         )
-        message = f"expected {expected}, got {_json_type(instance)}"
+        message = f"expected {expected}, got {json_type(instance)}"
     elif kind == "enum":
-        message = f"{_short(instance)} is not one of {', '.join(map(str, limit))}"
+        message = f"{shorten(instance)} is not one of {', '.join(map(str, limit))}"
     elif kind == "minLength":
         message = "must not be empty"
     elif kind == "maxLength":
@@ -395,9 +395,9 @@ def _describe(error: ValidationError) -> str:
             f"contains control character U+{ord(instance[position]):04X} at position {position}"
         )
     elif kind == "format":
-        message = f"{_short(instance)} is not a valid RFC 3339 date-time"
+        message = f"{shorten(instance)} is not a valid RFC 3339 date-time"
     elif kind == "anyOf" and path and path[-1] == "from":
-        message = f"expected null or a participant id, got {_short(instance)}"
+        message = f"expected null or a participant id, got {shorten(instance)}"
     elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         relation = {
             "minimum": "at least",
@@ -405,7 +405,7 @@ def _describe(error: ValidationError) -> str:
             "exclusiveMinimum": "greater than",
             "exclusiveMaximum": "less than",
         }[kind]
-        message = f"{_short(instance)} must be {relation} {limit}"
+        message = f"{shorten(instance)} must be {relation} {limit}"
     else:
         message = _clip(error.message, 200)
     return f"{format_json_path(path)}: {message}" if path else message
@@ -417,17 +417,17 @@ def _check_semantics(document: Mapping[str, Any]) -> None:
         pid = participant["id"]
         if pid in participants:
             raise _Refusal(
-                f"participants[{index}].id: duplicate participant id {_short(pid)}"
+                f"participants[{index}].id: duplicate participant id {shorten(pid)}"
                 f" (also participants[{participants[pid]}])"
             )
         participants[pid] = index
     customer = document["customer"]
     if customer not in participants:
-        raise _Refusal(f"customer: {_short(customer)} is not a declared participant")
+        raise _Refusal(f"customer: {shorten(customer)} is not a declared participant")
     role = document["participants"][participants[customer]]["role"]
-    if role != Role.CUSTOMER:
+    if role != ParticipantRole.CUSTOMER:
         raise _Refusal(
-            f"customer: participant {_short(customer)} has role {role}, expected customer"
+            f"customer: participant {shorten(customer)} has role {role}, expected customer"
         )
 
     event_ids: dict[str, int] = {}
@@ -437,13 +437,13 @@ def _check_semantics(document: Mapping[str, Any]) -> None:
             reference = event.get(name)
             if reference is not None and reference not in participants:
                 raise _Refusal(
-                    f"events[{index}].{name}: {_short(reference)} is not a declared participant"
+                    f"events[{index}].{name}: {shorten(reference)} is not a declared participant"
                 )
         event_id = event.get("id")
         if event_id is not None:
             if event_id in event_ids:
                 raise _Refusal(
-                    f"events[{index}].id: duplicate event id {_short(event_id)}"
+                    f"events[{index}].id: duplicate event id {shorten(event_id)}"
                     f" (also events[{event_ids[event_id]}])"
                 )
             event_ids[event_id] = index
@@ -464,7 +464,7 @@ def _build(document: Mapping[str, Any]) -> Conversation:
     participants = tuple(
         Participant(
             id=item["id"],
-            role=Role(item["role"]),
+            role=ParticipantRole(item["role"]),
             name=item.get("name"),
             team=item.get("team"),
             email=item.get("email"),
@@ -492,7 +492,8 @@ def _build(document: Mapping[str, Any]) -> Conversation:
     )
 
 
-def _json_type(value: object) -> str:
+def json_type(value: object) -> str:
+    """What a decoded JSON value is, for messages: "null", "a boolean", ..., "an object"."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -501,7 +502,7 @@ def _json_type(value: object) -> str:
         return "a number"
     if isinstance(value, str):
         return "a string"
-    if isinstance(value, Sequence):
+    if isinstance(value, list | tuple):
         return "an array"
     return "an object"
 
@@ -515,7 +516,8 @@ def _article(json_type: str) -> str:
     }.get(json_type, f"a {json_type}")
 
 
-def _short(value: object) -> str:
+def shorten(value: object) -> str:
+    """A value's repr cut to 80 characters, for messages that quote the input."""
     return _clip(repr(value), 80)
 
 

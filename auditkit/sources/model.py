@@ -8,14 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-
-class Role(StrEnum):
-    """Who a participant is in a conversation."""
-
-    CUSTOMER = "customer"
-    AGENT = "agent"
-    BOT = "bot"
-    SUPERVISOR = "supervisor"
+from auditkit.ledger.conversation import ParticipantRole
 
 
 class EventType(StrEnum):
@@ -38,7 +31,7 @@ class Participant:
     """A person or bot taking part in a conversation."""
 
     id: str
-    role: Role
+    role: ParticipantRole
     name: str | None = None
     team: str | None = None
     email: str | None = None

@@ -27,7 +27,7 @@ from typing import Any
 from auditkit.db.engine import read_transaction
 from auditkit.errors import AuditkitError, ImportRejected
 from auditkit.ledger.append import AppendBatch, appending
-from auditkit.ledger.installation import Installation, utc_now
+from auditkit.ledger.installation import Installation
 from auditkit.ledger.records import (
     Record,
     RecordDraft,
@@ -38,6 +38,7 @@ from auditkit.ledger.records import (
 )
 from auditkit.ledger.sealing.data_keys import unseal_mapping
 from auditkit.metrics.refresh import refresh_conversations
+from auditkit.periods import utc_now
 from auditkit.settings import Settings
 from auditkit.sources import store as webhook_store
 from auditkit.sources.chatwoot import WebhookDelivery, parse_webhook

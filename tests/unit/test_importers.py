@@ -14,12 +14,13 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from auditkit.errors import ImportRejected
+from auditkit.ledger.conversation import ParticipantRole as Role
 from auditkit.sources import jsonl as jsonl_module
 from auditkit.sources.abcd import parse_abcd, read_abcd, synthetic_time
 from auditkit.sources.chatwoot import read_chatwoot
 from auditkit.sources.formats import FORMATS, detect_format, read_conversations
 from auditkit.sources.jsonl import parse_jsonl_lines, parse_timestamp, read_jsonl
-from auditkit.sources.model import EventType, Role
+from auditkit.sources.model import EventType
 from auditkit.sources.sgd import BOT_ID, parse_sgd, read_sgd
 
 DATA = Path(__file__).resolve().parents[1] / "data"

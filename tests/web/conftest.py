@@ -18,7 +18,8 @@ from werkzeug.test import TestResponse
 
 from auditkit.accounts import users as accounts
 from auditkit.accounts.users import User
-from auditkit.ledger.installation import Installation, utc_now
+from auditkit.ledger.installation import Installation
+from auditkit.periods import utc_now
 from auditkit.review import queue as review_queue
 from auditkit.review.rubrics import DEFAULT_RUBRIC_ID, available_rubrics
 from auditkit.review.sampling import SamplingMethod

@@ -128,3 +128,20 @@ def test_an_admin_spot_checks_a_review(
     assert body["verdict"] == "too_high" and body["checker"] == "ada"
     assert web("cole").get("/graders").status_code == 403
     assert web("rita").get(f"/review-records/{submitted.seq}/grader-check").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/dashboard?until=9999-12-31",
+        "/agents?until=9999-12-31",
+        "/agents/agent-amara?until=9999-12-31",
+        "/coaching?until=9999-12-31",
+    ],
+)
+def test_a_period_ending_on_the_last_representable_day_is_a_400_with_its_reason(
+    web: Callable[[str | None], Web], world: World, url: str
+) -> None:
+    response = web("ada").get(url)
+    assert response.status_code == 400, response.status_code
+    assert "is past the last date auditkit holds" in text(response)

@@ -14,8 +14,8 @@ from auditkit.web.conversations import duration_text
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
-from auditkit.ledger.installation import utc_now
 from auditkit.metrics.tables import conversation_metrics
+from auditkit.periods import utc_now
 from auditkit.review.tables import review_assignments, review_samples
 from auditkit.sources.ingest import import_files
 from tests.factories import make_conversation, write_jsonl

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from auditkit.ledger.installation import utc_now
+from auditkit.periods import utc_now
 from auditkit.review import queue as review_queue
 from auditkit.review.tables import conversation_facts, review_assignments, review_samples
 from tests.web.conftest import Web, World, text

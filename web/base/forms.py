@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 
 from werkzeug.datastructures import MultiDict
 
+from auditkit import periods
 from auditkit.errors import InputRefused
 from auditkit.ledger.records import format_time
 from auditkit.review.workspace import DraftInput, ExampleInput
@@ -104,10 +105,18 @@ def draft_from_form(form: MultiDict[str, str]) -> tuple[DraftInput, str]:
 def day_bounds(since: date | None, until: date | None) -> tuple[str | None, str | None]:
     """A period of whole UTC days as ledger times: from the start of ``since`` up to, not
     including, the day after ``until``."""
-    start = format_time(datetime.combine(since, time(0), tzinfo=UTC)) if since else None
-    end = (
-        format_time(datetime.combine(until + timedelta(days=1), time(0), tzinfo=UTC))
-        if until
-        else None
-    )
-    return start, end
+    start, end = periods.day_bounds(since, until)
+    return (format_time(start) if start else None), (format_time(end) if end else None)
+
+
+def period_from_args(
+    args: MultiDict[str, str],
+) -> tuple[str | None, str | None, dict[str, str]]:
+    """The ``since``/``until`` query arguments of a page: ledger-time bounds and the raw
+    values to show back in the form (refused with every problem at once)."""
+    problems: list[str] = []
+    since = optional_date(args, "since", "from", problems)
+    until = optional_date(args, "until", "to", problems)
+    refuse_if(problems)
+    start, end = day_bounds(since, until)
+    return start, end, {"since": args.get("since", ""), "until": args.get("until", "")}

@@ -11,6 +11,7 @@ from auditkit.checks.results import CheckContext, Outcome, RuleOutcome
 from auditkit.checks.spec import Spec
 from auditkit.checks.timeline import Timeline
 from auditkit.checks.wording import PhraseSet
+from auditkit.ledger.records import RecordKind
 
 MAX_LISTED = 3
 """Explanations name this many violations, then say how many more there were."""
@@ -83,7 +84,7 @@ class ActionMatcher:
 def describe_action(timeline: Timeline, index: int) -> str:
     """Plain words for an action occurrence, without quoting any message text."""
     event = timeline.events[index]
-    if event.kind == "action":
+    if event.kind == RecordKind.ACTION:
         return f"action {event.body.get('name')!r} (seq {event.seq})"
     role = timeline.roles[index] or "staff"
     return f"the {role}'s message at seq {event.seq} (recognised by its wording)"

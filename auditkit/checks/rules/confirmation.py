@@ -18,6 +18,7 @@ from auditkit.checks.rules.base import (
 )
 from auditkit.checks.spec import Spec
 from auditkit.checks.timeline import Timeline
+from auditkit.ledger.records import RecordKind
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ class ConfirmationBeforeAction(Rule):
                     against.extend(cited)
                 confirmed = affirmed = negated = None
                 continue
-            if events[index].kind != "message":
+            if events[index].kind != RecordKind.MESSAGE:
                 continue
             if timeline.is_staff(index):
                 if self.confirm.matches(timeline, index):

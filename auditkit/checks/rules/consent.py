@@ -21,6 +21,7 @@ from auditkit.checks.rules.base import (
 from auditkit.checks.spec import Spec
 from auditkit.checks.timeline import Timeline
 from auditkit.checks.wording import Wording
+from auditkit.ledger.records import RecordKind
 
 DEFAULT_THRESHOLD = 0.85
 """How similar (difflib ratio, 0 to 1) a message window must be to an approved wording."""
@@ -151,7 +152,7 @@ class ConsentDisclosure(Rule):
         if self.before is DisclosureDeadline.PERSONAL_DATA_REQUEST:
             for index in group:
                 if (
-                    events[index].kind == "message"
+                    events[index].kind == RecordKind.MESSAGE
                     and timeline.is_staff(index)
                     and self.requests.matches(timeline, index)
                 ):
@@ -160,9 +161,13 @@ class ConsentDisclosure(Rule):
         customer_spoke = False
         for index in group:
             kind = events[index].kind
-            if kind == "message" and timeline.roles[index] == "customer":
+            if kind == RecordKind.MESSAGE and timeline.roles[index] == "customer":
                 customer_spoke = True
-            elif customer_spoke and kind in ("message", "action") and timeline.is_staff(index):
+            elif (
+                customer_spoke
+                and kind in (RecordKind.MESSAGE, RecordKind.ACTION)
+                and timeline.is_staff(index)
+            ):
                 return index
         return None
 
@@ -175,7 +180,7 @@ class ConsentDisclosure(Rule):
         events = timeline.events
         # The deadline message itself may carry the disclosure ("This chat is recorded… May I have…").
         for index in range(group.start, deadline + 1):
-            if events[index].kind != "message" or not timeline.is_staff(index):
+            if events[index].kind != RecordKind.MESSAGE or not timeline.is_staff(index):
                 continue
             text = timeline.normalised(index)
             if any(wording.found_in(text, self.threshold) for wording in self.wordings):

@@ -13,6 +13,7 @@ from auditkit.checks.results import CheckContext, RuleOutcome
 from auditkit.checks.rules.base import Rule, each, failed, not_applicable, passed
 from auditkit.checks.spec import Spec, join_path
 from auditkit.checks.timeline import Timeline
+from auditkit.ledger.records import RecordKind
 
 DEFAULT_WITHIN_MINUTES = 10.0
 
@@ -101,7 +102,7 @@ class HandoffDocumented(Rule):
         against: list[int] = []
         for index, giver in handoffs:
             event = events[index]
-            what = "escalation" if event.kind == "escalation" else "transfer"
+            what = "escalation" if event.kind == RecordKind.ESCALATION else "transfer"
             near = [
                 n
                 for n in notes

@@ -8,7 +8,8 @@ from typing import Self
 from auditkit.checks.results import CheckContext, RuleOutcome
 from auditkit.checks.rules.base import Rule, failed, not_applicable, passed, plural
 from auditkit.checks.spec import Spec, join_path
-from auditkit.checks.timeline import STAFF_ROLES, Timeline
+from auditkit.checks.timeline import Timeline
+from auditkit.ledger.conversation import STAFF_ROLES
 
 ROLES = ("customer", "agent", "bot", "supervisor")
 

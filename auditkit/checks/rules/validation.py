@@ -19,6 +19,7 @@ from auditkit.checks.rules.base import (
 from auditkit.checks.spec import Spec
 from auditkit.checks.timeline import Timeline
 from auditkit.checks.wording import PhraseSet
+from auditkit.ledger.records import RecordKind
 
 
 class MissingOutcome(StrEnum):
@@ -54,7 +55,7 @@ class ValidationSteps:
     def succeeded(self, timeline: Timeline, index: int) -> bool:
         """Whether the validation at ``index`` succeeded (a recognised phrase always does)."""
         event = timeline.events[index]
-        if event.kind != "action":
+        if event.kind != RecordKind.ACTION:
             return True
         outcome = event.body.get("outcome")
         if outcome is None:

@@ -20,12 +20,14 @@ from typing import Any
 from auditkit.db.engine import read_transaction
 from auditkit.errors import AuditkitError, NotFound
 from auditkit.ledger import store as ledger_store
+from auditkit.ledger.access import AccessAction, access_record
 from auditkit.ledger.append import appending
 from auditkit.ledger.checkpoint import parse_verifier_key
 from auditkit.ledger.export.bundle_verifier import FORMAT
-from auditkit.ledger.installation import Installation, utc_now
+from auditkit.ledger.installation import Installation
 from auditkit.ledger.proofs import inclusion_proofs
-from auditkit.ledger.records import RecordDraft, RecordKind, format_time
+from auditkit.ledger.records import format_time
+from auditkit.periods import utc_now
 
 
 class ExportRefused(AuditkitError):
@@ -87,16 +89,12 @@ def export_bundle(
     with appending(installation) as batch:
         (export_record,) = batch.append(
             [
-                RecordDraft(
-                    kind=RecordKind.ACCESS,
-                    conversation=None,
+                access_record(
+                    AccessAction.EXPORT,
+                    actor=actor,
                     occurred_at=utc_now(),
-                    body={
-                        "action": "export",
-                        "actor": actor,
-                        "scope": scope.as_json(),
-                        "records": len(seqs) + 1,
-                    },
+                    scope=scope.as_json(),
+                    records=len(seqs) + 1,
                 )
             ]
         )

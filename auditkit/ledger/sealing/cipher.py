@@ -18,6 +18,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from auditkit.errors import AuditkitError
+from auditkit.ledger.records import RecordKind
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -116,8 +117,8 @@ def split_personal(kind: str, body: Mapping[str, Any]) -> tuple[dict[str, Any], 
     """Separate a body into its clear part and its personal part (empty when none)."""
     clear = dict(body)
     personal: dict[str, Any] = {}
-    if kind == "conversation.opened" or kind == "participant.added":
-        people = clear.get("participants") if kind == "conversation.opened" else None
+    if kind == RecordKind.CONVERSATION_OPENED or kind == RecordKind.PARTICIPANT_ADDED:
+        people = clear.get("participants") if kind == RecordKind.CONVERSATION_OPENED else None
         if people is None and "participant" in clear:
             people = [clear["participant"]]
         hidden: dict[str, dict[str, Any]] = {}
@@ -131,7 +132,7 @@ def split_personal(kind: str, body: Mapping[str, Any]) -> tuple[dict[str, Any], 
             stripped.append(kept)
         if hidden:
             personal["participants"] = hidden
-            if kind == "conversation.opened":
+            if kind == RecordKind.CONVERSATION_OPENED:
                 clear["participants"] = stripped
             else:
                 clear["participant"] = stripped[0]
@@ -147,14 +148,14 @@ def merge_personal(
 ) -> dict[str, Any]:
     """Inverse of :func:`split_personal`."""
     body = {k: v for k, v in clear.items() if k != SEALED}
-    if kind in ("conversation.opened", "participant.added"):
+    if kind in (RecordKind.CONVERSATION_OPENED, RecordKind.PARTICIPANT_ADDED):
         hidden = personal.get("participants", {})
 
         def merged(person: Mapping[str, Any]) -> dict[str, Any]:
             plain = {k: v for k, v in person.items() if k != _HAS_PERSONAL}
             return {**plain, **hidden.get(person["id"], {})}
 
-        if kind == "conversation.opened":
+        if kind == RecordKind.CONVERSATION_OPENED:
             body["participants"] = [merged(p) for p in body["participants"]]
         elif "participant" in body:
             body["participant"] = merged(body["participant"])
@@ -247,12 +248,16 @@ def unseal_body(
 
 
 def _erased(kind: str, body: Mapping[str, Any]) -> dict[str, Any]:
-    if kind in ("conversation.opened", "participant.added"):
+    if kind in (RecordKind.CONVERSATION_OPENED, RecordKind.PARTICIPANT_ADDED):
         people = body.get("participants") or [body.get("participant", {})]
         return {"participants": {p["id"]: {"name": ERASED} for p in people if p.get(_HAS_PERSONAL)}}
     erased: dict[str, Any] = {}
     for name in PERSONAL_FIELDS.get(kind, ()):
         erased[name] = ERASED if name in ("text", "reason", "comment") else None
-    if "text" in erased or kind in ("message", "internal_note", "correction"):
+    if "text" in erased or kind in (
+        RecordKind.MESSAGE,
+        RecordKind.INTERNAL_NOTE,
+        RecordKind.CORRECTION,
+    ):
         erased["text"] = ERASED
     return {k: v for k, v in erased.items() if v is not None}

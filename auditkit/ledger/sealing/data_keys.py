@@ -7,7 +7,6 @@ from typing import Any
 
 from auditkit.db import Connection
 from auditkit.errors import AuditkitError
-from auditkit.ledger.installation import utc_now
 from auditkit.ledger.records import format_time
 from auditkit.ledger.sealing import store as sealing_store
 from auditkit.ledger.sealing.cipher import (
@@ -19,6 +18,7 @@ from auditkit.ledger.sealing.cipher import (
     unwrap_data_key,
     wrap_data_key,
 )
+from auditkit.periods import utc_now
 
 
 class SubjectErased(AuditkitError):

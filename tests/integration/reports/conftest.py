@@ -15,8 +15,9 @@ from auditkit.accounts import users as accounts
 from auditkit.accounts.users import User
 from auditkit.checks.service import run_checks
 from auditkit.db.engine import read_transaction
-from auditkit.ledger.installation import Installation, utc_now
+from auditkit.ledger.installation import Installation
 from auditkit.ledger.reader import load_conversations
+from auditkit.periods import utc_now
 from auditkit.review import queue as review_queue
 from auditkit.review import submission as submissions
 from auditkit.review import workspace as workspaces
