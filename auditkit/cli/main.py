@@ -7,13 +7,13 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
 from auditkit.checks import service as checks
+from auditkit.cli.options import context_installation, time_option
 from auditkit.cli.reports import report
 from auditkit.cli.web import rubrics, serve, users
 from auditkit.errors import AuditkitError
@@ -22,20 +22,11 @@ from auditkit.ledger.checkpoint import parse_verifier_key
 from auditkit.ledger.export import bundle as export_service
 from auditkit.ledger.export.bundle_verifier import BundleError, verify_bundle
 from auditkit.ledger.installation import Installation, initialise
-from auditkit.ledger.records import parse_time
 from auditkit.metrics import refresh as metrics
 from auditkit.privacy import erasure
 from auditkit.settings import load_settings
 from auditkit.sources import ingest
 from auditkit.sources import samples as pii_samples
-
-
-def _installation(ctx: click.Context) -> Installation:
-    installation: Installation | None = ctx.obj
-    if installation is None:
-        installation = Installation.open(load_settings())
-        ctx.obj = installation
-    return installation
 
 
 @contextmanager
@@ -63,17 +54,6 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
 def _fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(1)
-
-
-def _time(value: str | None, option: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return parse_time(value if "T" in value else f"{value}T00:00:00+00:00")
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not a date (YYYY-MM-DD) or RFC 3339 time", param_hint=option
-        ) from None
 
 
 class AuditkitGroup(click.Group):
@@ -125,7 +105,7 @@ def init() -> None:
 @click.pass_context
 def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str | None) -> None:
     """Validate FILES completely, then append new conversations and events."""
-    installation = _installation(ctx)
+    installation = context_installation(ctx)
     with _progress("importing") as advance:
         report = ingest.import_files(installation, list(files), fmt=fmt, progress=advance)
     click.echo(
@@ -151,7 +131,7 @@ def metrics_refresh(ctx: click.Context) -> None:
     Imports and webhooks keep them current; this catches up by hand (after an upgrade, or
     after appends such as erasures).
     """
-    count = metrics.refresh_metrics(_installation(ctx))
+    count = metrics.refresh_metrics(context_installation(ctx))
     click.echo(f"metrics recomputed for {count} conversation(s)")
 
 
@@ -163,7 +143,7 @@ def verify_(ctx: click.Context, keys_: tuple[str, ...], skip_projections: bool) 
     """Recompute every hash, check every checkpoint and the query tables; exit 1 on any problem."""
     trusted = [parse_verifier_key(k) for k in keys_] or None
     report = verify.verify_ledger(
-        _installation(ctx), trusted=trusted, check_projections=not skip_projections
+        context_installation(ctx), trusted=trusted, check_projections=not skip_projections
     )
     if not report.ok:
         for problem in report.problems:
@@ -187,7 +167,7 @@ def _b64(data: bytes) -> str:
 @click.pass_context
 def prove(ctx: click.Context, seq: int, tree_size: int | None) -> None:
     """Print an inclusion proof of record SEQ against the latest signed checkpoint (JSON)."""
-    proof = proofs.prove_inclusion(_installation(ctx), seq, tree_size=tree_size)
+    proof = proofs.prove_inclusion(context_installation(ctx), seq, tree_size=tree_size)
     payload: dict[str, Any] = {
         "seq": proof.seq,
         "tree_size": proof.tree_size,
@@ -206,7 +186,7 @@ def prove(ctx: click.Context, seq: int, tree_size: int | None) -> None:
 @click.pass_context
 def consistency(ctx: click.Context, size1: int, size2: int | None) -> None:
     """Print a consistency proof between the checkpoints of SIZE1 and SIZE2 (default latest)."""
-    proof = proofs.prove_consistency(_installation(ctx), size1, size2)
+    proof = proofs.prove_consistency(context_installation(ctx), size1, size2)
     payload = {
         "size1": proof.size1,
         "size2": proof.size2,
@@ -221,7 +201,7 @@ def consistency(ctx: click.Context, size1: int, size2: int | None) -> None:
 @click.pass_context
 def checkpoint(ctx: click.Context) -> None:
     """Print the latest signed checkpoint (C2SP signed note)."""
-    click.echo(proofs.latest_checkpoint_note(_installation(ctx)), nl=False)
+    click.echo(proofs.latest_checkpoint_note(context_installation(ctx)), nl=False)
 
 
 @cli.group(name="keys")
@@ -233,7 +213,7 @@ def keys_group() -> None:
 @click.pass_context
 def keys_list(ctx: click.Context) -> None:
     """List every signing key; the active one is marked."""
-    for info in keys.list_keys(_installation(ctx)):
+    for info in keys.list_keys(context_installation(ctx)):
         mark = "*" if info.active else " "
         click.echo(f"{mark} {info.key_id}  {info.created_at}  {info.verifier_key}")
 
@@ -242,7 +222,7 @@ def keys_list(ctx: click.Context) -> None:
 @click.pass_context
 def keys_verifier(ctx: click.Context) -> None:
     """Print the active verifier key (name+id+key) to give to auditors."""
-    active = [info for info in keys.list_keys(_installation(ctx)) if info.active]
+    active = [info for info in keys.list_keys(context_installation(ctx)) if info.active]
     if not active:
         _fail("no signing key: run `auditkit init`")
     click.echo(active[0].verifier_key)
@@ -252,7 +232,7 @@ def keys_verifier(ctx: click.Context) -> None:
 @click.pass_context
 def keys_rotate(ctx: click.Context) -> None:
     """Start signing with a new key; old checkpoints still verify with the old one."""
-    signer = keys.rotate_key(_installation(ctx))
+    signer = keys.rotate_key(context_installation(ctx))
     click.echo(f"new signing key {signer.key_id:08x}: {signer.verifier().verifier_key_string()}")
 
 
@@ -260,7 +240,7 @@ def keys_rotate(ctx: click.Context) -> None:
 @click.pass_context
 def keys_rotate_master(ctx: click.Context) -> None:
     """Re-wrap every data key under a new master key (nothing is re-encrypted)."""
-    old, new, count = erasure.rotate_master_key(_installation(ctx))
+    old, new, count = erasure.rotate_master_key(context_installation(ctx))
     click.echo(f"master key {old} replaced by {new}: {count} data keys re-wrapped")
 
 
@@ -270,7 +250,7 @@ def keys_rotate_master(ctx: click.Context) -> None:
 @click.pass_context
 def erase(ctx: click.Context, subject: str, reason: str) -> None:
     """Crypto-shred a data subject: destroy their data key and purge their clear text."""
-    result = erasure.erase_subject(_installation(ctx), subject, reason=reason)
+    result = erasure.erase_subject(context_installation(ctx), subject, reason=reason)
     click.echo(
         f"erased {result.subject}: {len(result.conversations)} conversation(s), "
         f"{result.messages_purged} message(s) purged; recorded as seq {result.erasure_seq}"
@@ -292,7 +272,7 @@ def hold_add(
 ) -> None:
     """Place a legal hold on a subject or a conversation."""
     hold = erasure.add_hold(
-        _installation(ctx), subject=subject, conversation=conversation, reason=reason
+        context_installation(ctx), subject=subject, conversation=conversation, reason=reason
     )
     click.echo(f"legal hold #{hold.id} placed on {hold.subject or hold.conversation_key}")
 
@@ -303,7 +283,7 @@ def hold_add(
 @click.pass_context
 def hold_remove(ctx: click.Context, hold_id: int, reason: str) -> None:
     """Remove legal hold HOLD_ID."""
-    erasure.remove_hold(_installation(ctx), hold_id, reason=reason)
+    erasure.remove_hold(context_installation(ctx), hold_id, reason=reason)
     click.echo(f"legal hold #{hold_id} removed")
 
 
@@ -311,7 +291,7 @@ def hold_remove(ctx: click.Context, hold_id: int, reason: str) -> None:
 @click.pass_context
 def hold_list(ctx: click.Context) -> None:
     """List the holds in force."""
-    for hold in erasure.list_holds(_installation(ctx)):
+    for hold in erasure.list_holds(context_installation(ctx)):
         target = (
             f"subject {hold.subject}" if hold.subject else f"conversation {hold.conversation_key}"
         )
@@ -328,7 +308,7 @@ def retention_group() -> None:
 @click.pass_context
 def retention_apply(ctx: click.Context, dry_run: bool) -> None:
     """Erase expired subjects (safe to run from cron); held subjects are skipped."""
-    report = erasure.apply_retention(_installation(ctx), dry_run=dry_run)
+    report = erasure.apply_retention(context_installation(ctx), dry_run=dry_run)
     verb = "would erase" if dry_run else "erased"
     for subject in report.erased:
         click.echo(f"{verb} {subject}")
@@ -350,7 +330,9 @@ def scan(ctx: click.Context, workers: int | None) -> None:
     from auditkit.pii import scan as scan_service
 
     with _progress("scanning") as advance:
-        report = scan_service.scan_messages(_installation(ctx), workers=workers, progress=advance)
+        report = scan_service.scan_messages(
+            context_installation(ctx), workers=workers, progress=advance
+        )
     if report.messages == 0:
         click.echo(f"nothing to scan: every message is scanned by {report.detector_key}")
         return
@@ -392,7 +374,7 @@ def pii(ctx: click.Context, text: str | None, conversation_file: Path | None) ->
 def check(ctx: click.Context, policies: tuple[str, ...], conversations: tuple[str, ...]) -> None:
     """Evaluate consent and validation policies over whole conversations; record the results."""
     report = checks.run_checks(
-        _installation(ctx), policy_ids=policies, conversation_ids=conversations
+        context_installation(ctx), policy_ids=policies, conversation_ids=conversations
     )
     outcomes = ", ".join(f"{count} {outcome}" for outcome, count in sorted(report.outcomes.items()))
     click.echo(f"{report.conversations} conversations, {report.evaluated} results: {outcomes}")
@@ -426,7 +408,7 @@ def findings(
     from auditkit.pii import build_detector, redact
     from auditkit.pii.scan import detector_config
 
-    installation = _installation(ctx)
+    installation = context_installation(ctx)
     detector = build_detector(detector_config(installation))
     rows = checks.list_findings(
         installation,
@@ -434,8 +416,8 @@ def findings(
         agent=agent,
         intent=intent,
         channel=channel,
-        since=_time(since, "--since"),
-        until=_time(until, "--until"),
+        since=time_option(since, "--since"),
+        until=time_option(until, "--until"),
         redactor=lambda conversation, _seq, text: redact(
             text, detector.detect(text, tuple(conversation.participants.values()))
         ),
@@ -470,10 +452,10 @@ def export(
     """Write a bundle of records with inclusion proofs, checkpoint and verifier key."""
     scope = export_service.ExportScope(
         conversations=conversations,
-        since=_time(since, "--since"),
-        until=_time(until, "--until"),
+        since=time_option(since, "--since"),
+        until=time_option(until, "--until"),
     )
-    result = export_service.export_bundle(_installation(ctx), out, scope)
+    result = export_service.export_bundle(context_installation(ctx), out, scope)
     click.echo(
         f"exported {result.records} records to {result.directory} "
         f"(checkpoint size {result.tree_size}, export recorded as seq {result.export_seq})"

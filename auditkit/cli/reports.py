@@ -6,36 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 
 import click
 
+from auditkit.cli.options import context_installation, time_option
 from auditkit.errors import AuditkitError
-from auditkit.ledger.installation import Installation
-from auditkit.ledger.records import parse_time
 from auditkit.reporting import audit as audit_reports
 from auditkit.reporting import coaching as coaching_reports
-from auditkit.settings import load_settings
-
-
-def _installation(ctx: click.Context) -> Installation:
-    installation = ctx.obj if isinstance(ctx.obj, Installation) else None
-    if installation is None:
-        installation = Installation.open(load_settings())
-        ctx.obj = installation
-    return installation
-
-
-def _time(value: str | None, option: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return parse_time(value if "T" in value else f"{value}T00:00:00+00:00")
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not a date (YYYY-MM-DD) or RFC 3339 time", param_hint=option
-        ) from None
 
 
 @contextmanager
@@ -87,15 +65,17 @@ def audit(
     from auditkit.reports import render_audit
 
     scope = audit_reports.ReportScope(
-        since=_time(since, "--since"),
-        until=_time(until, "--until"),
+        since=time_option(since, "--since"),
+        until=time_option(until, "--until"),
         channels=channels,
         agents=agents,
         policies=policies,
         queues=queues,
     )
     with _clear_errors():
-        result = audit_reports.audit_report(_installation(ctx), scope, out, renderer=render_audit)
+        result = audit_reports.audit_report(
+            context_installation(ctx), scope, out, renderer=render_audit
+        )
     click.echo(f"wrote {result.pdf_path} and {result.html_path}")
     if result.bundle is not None:
         click.echo(
@@ -130,15 +110,17 @@ def coaching(
 
     if (agent is None) == (team is None):
         raise click.UsageError("give exactly one of --agent ID or --team TEAM")
-    scope = audit_reports.ReportScope(since=_time(since, "--since"), until=_time(until, "--until"))
+    scope = audit_reports.ReportScope(
+        since=time_option(since, "--since"), until=time_option(until, "--until")
+    )
     with _clear_errors():
         if team is not None:
             result = coaching_reports.team_coaching_report(
-                _installation(ctx), team, out, scope=scope, renderer=render_coaching
+                context_installation(ctx), team, out, scope=scope, renderer=render_coaching
             )
         else:
             result = coaching_reports.coaching_report(
-                _installation(ctx), str(agent), out, scope=scope, renderer=render_coaching
+                context_installation(ctx), str(agent), out, scope=scope, renderer=render_coaching
             )
     click.echo(f"wrote {result.pdf_path} and {result.html_path}")
     click.echo(f"recorded as seq {result.record_seq} (pdf sha256 {result.pdf_sha256})")
@@ -200,7 +182,7 @@ def pack(
 
     with _clear_errors():
         result = coaching_pack(
-            _installation(ctx),
+            context_installation(ctx),
             out,
             criterion=criterion,
             intent=intent,
@@ -210,8 +192,8 @@ def pack(
             search=search,
             min_score=min_score,
             max_score=max_score,
-            since=_time(since, "--since"),
-            until=_time(until, "--until"),
+            since=time_option(since, "--since"),
+            until=time_option(until, "--until"),
             limit=limit,
             renderer=render_pack,
         )

@@ -11,20 +11,11 @@ import click
 
 from auditkit.accounts import users as accounts
 from auditkit.accounts.users import Role
+from auditkit.cli.options import context_installation
 from auditkit.errors import InputRefused
-from auditkit.ledger.installation import Installation
 from auditkit.review import rubrics as review_rubrics
-from auditkit.settings import load_settings
 
 PASSWORD_VARIABLE = "AUDITKIT_NEW_USER_PASSWORD"
-
-
-def _installation(ctx: click.Context) -> Installation:
-    installation = ctx.obj if isinstance(ctx.obj, Installation) else None
-    if installation is None:
-        installation = Installation.open(load_settings())
-        ctx.obj = installation
-    return installation
 
 
 @click.command()
@@ -55,7 +46,7 @@ def serve(
 
     from auditkit.web import create_app
 
-    installation = _installation(ctx)
+    installation = context_installation(ctx)
     installation.require_schema()
     installation.signer()  # reviews are signed records: fail now if the key cannot be opened
     review_rubrics.available_rubrics(installation)  # and refuse to start on a bad rubric file
@@ -103,7 +94,7 @@ def users_add(
         )
     try:
         user = accounts.add_user(
-            _installation(ctx),
+            context_installation(ctx),
             username=username,
             display_name=display_name,
             role=role,
@@ -119,7 +110,7 @@ def users_add(
 @click.pass_context
 def users_list(ctx: click.Context) -> None:
     """List users: username, role, state, participant id."""
-    for user in accounts.list_users(_installation(ctx)):
+    for user in accounts.list_users(context_installation(ctx)):
         state = "active" if user.active else "disabled"
         extra = f"  participant {user.participant_id}" if user.participant_id else ""
         click.echo(f"{user.username:<24} {user.role!s:<20} {state:<9} {user.display_name}{extra}")
@@ -130,7 +121,7 @@ def users_list(ctx: click.Context) -> None:
 @click.pass_context
 def users_disable(ctx: click.Context, username: str) -> None:
     """Disable a user: sign-in is refused and open sessions end at their next request."""
-    user = accounts.set_active(_installation(ctx), username, active=False)
+    user = accounts.set_active(context_installation(ctx), username, active=False)
     click.echo(f"disabled {user.username}")
 
 
@@ -139,7 +130,7 @@ def users_disable(ctx: click.Context, username: str) -> None:
 @click.pass_context
 def users_enable(ctx: click.Context, username: str) -> None:
     """Enable a disabled user again."""
-    user = accounts.set_active(_installation(ctx), username, active=True)
+    user = accounts.set_active(context_installation(ctx), username, active=True)
     click.echo(f"enabled {user.username}")
 
 
@@ -153,7 +144,7 @@ def rubrics() -> None:
 @click.pass_context
 def rubrics_check(ctx: click.Context, files: tuple[Path, ...]) -> None:
     """Validate FILES (default: every rubric in use), reporting every problem; print each hash."""
-    paths = list(files) or review_rubrics.rubric_files(_installation(ctx))
+    paths = list(files) or review_rubrics.rubric_files(context_installation(ctx))
     for rubric in review_rubrics.check_rubric_files(paths):
         click.echo(
             f"ok: {rubric.id} v{rubric.version} sha256:{rubric.content_hash}  {rubric.title}"
