@@ -68,6 +68,7 @@ wheel-check: install
 	rm -rf build/wheel build/wheel-venv && mkdir -p build/wheel
 	$(BIN)/python -m pip wheel --quiet --no-deps -w build/wheel .
 	$(PYTHON) -m venv build/wheel-venv
+	build/wheel-venv/bin/python -m pip install --quiet --upgrade "pip>=24"
 	build/wheel-venv/bin/python -m pip install --quiet --require-hashes -r requirements.lock
 	build/wheel-venv/bin/python -m pip install --quiet --no-deps build/wheel/auditkit-*.whl
 	cd / && tmp=$$(mktemp -d) && \

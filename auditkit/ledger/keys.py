@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.append import appending
 from auditkit.ledger.checkpoint import Signer, Verifier
-from auditkit.ledger.installation import Installation, trusted_keys_path, utc_now
+from auditkit.ledger.installation import Installation, trusted_keys_path
 from auditkit.ledger.keyring import create_signer
 from auditkit.ledger.records import RecordDraft, RecordKind, format_time
+from auditkit.periods import utc_now
 
 
 @dataclass(frozen=True)

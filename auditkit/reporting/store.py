@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
@@ -22,7 +22,7 @@ def _chunks(keys: Sequence[str]) -> Iterator[list[str]]:
         yield list(keys[start : start + CHUNK])
 
 
-def known_participants(conn: Connection, ids: Sequence[str], *, roles: Sequence[str]) -> set[str]:
+def known_participants(conn: Connection, ids: Sequence[str], *, roles: Collection[str]) -> set[str]:
     """Which of ``ids`` took part in some conversation in one of ``roles``."""
     query = (
         select(participants.c.participant_id)
@@ -33,7 +33,7 @@ def known_participants(conn: Connection, ids: Sequence[str], *, roles: Sequence[
     return {pid for (pid,) in conn.execute(query).tuples()}
 
 
-def staff_ids(conn: Connection, *, roles: Sequence[str]) -> list[str]:
+def staff_ids(conn: Connection, *, roles: Collection[str]) -> list[str]:
     """Every participant id that took part in some conversation in one of ``roles``, sorted."""
     query = (
         select(participants.c.participant_id)

@@ -11,13 +11,13 @@ from auditkit.db.engine import read_transaction
 from auditkit.errors import NotFound
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.reader import load_conversations
+from auditkit.ledger.records import TEXT_KINDS
 from auditkit.pii.masking import (
     scan_redactor,
 )
 from auditkit.review import rubrics as review_rubrics
 from auditkit.review import store as review_store
 from auditkit.review.transcript import (
-    TEXT_KINDS,
     Comment,
     ReviewSummary,
     TranscriptItem,

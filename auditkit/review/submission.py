@@ -8,13 +8,13 @@ from auditkit.accounts.users import Permission, User
 from auditkit.errors import Conflict, InputRefused
 from auditkit.ledger.append import appending
 from auditkit.ledger.installation import Installation
-from auditkit.ledger.records import RecordDraft, RecordKind
+from auditkit.ledger.records import TEXT_KINDS, RecordDraft, RecordKind
 from auditkit.periods import utc_now
 from auditkit.review import rubrics as review_rubrics
 from auditkit.review import store as review_store
 from auditkit.review.projections import comment_projection, review_projection
 from auditkit.review.sampling import facts_of
-from auditkit.review.transcript import TEXT_KINDS, load_conversation
+from auditkit.review.transcript import load_conversation
 from auditkit.review.workspace import (
     MAX_COMMENT,
     DraftInput,

@@ -14,13 +14,12 @@ from auditkit.errors import AccessDenied, Conflict, InputRefused, NotFound
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.conversation import HUMAN_STAFF_ROLES, LedgerConversation
 from auditkit.ledger.installation import Installation
-from auditkit.ledger.records import format_time
+from auditkit.ledger.records import TEXT_KINDS, format_time
 from auditkit.periods import utc_now
 from auditkit.review import rubrics as review_rubrics
 from auditkit.review import store as review_store
 from auditkit.review.queue import Assignment, assignment_from_row
 from auditkit.review.transcript import (
-    TEXT_KINDS,
     ConversationPage,
     ReviewSummary,
     load_conversation,

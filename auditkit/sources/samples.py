@@ -7,7 +7,8 @@ from typing import TextIO
 
 from auditkit.errors import AuditkitError
 from auditkit.ledger.conversation import LedgerParticipant
-from auditkit.pii.scan import TEXT_KINDS, Sample
+from auditkit.ledger.records import TEXT_KINDS
+from auditkit.pii.scan import Sample
 from auditkit.sources.formats import read_conversations
 
 
