@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
+from urllib.parse import urlsplit, urlunsplit
+
 from flask import (
     Blueprint,
     flash,
@@ -24,6 +27,7 @@ from .base.errors import status_for
 from .base.security import SessionUser, public, signed_in
 
 bp = Blueprint("auth", __name__)
+MAX_NEXT_LENGTH = 2000
 
 
 def _first_screen() -> str:
@@ -34,10 +38,23 @@ def _first_screen() -> str:
 
 
 def _safe_next(target: str | None) -> str | None:
-    # Only same-site paths: never "//host" or "https://…" (an open redirect).
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """``target`` as a same-origin path, or None.
+
+    Browsers drop tabs and newlines from URLs and read a backslash as a slash, so
+    ``/\t/evil.example`` becomes ``//evil.example``: any control character, whitespace or
+    backslash refuses the target outright, and the rest is parsed and rebuilt from its path
+    and query only, so what is redirected to is what was checked.
+    """
+    if not target or len(target) > MAX_NEXT_LENGTH or "\\" in target:
+        return None
+    if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return None
+    if parts.path.startswith("//"):
+        return None
+    return urlunsplit(("", "", parts.path, parts.query, ""))
 
 
 @bp.get("/")
