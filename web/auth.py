@@ -23,8 +23,9 @@ from auditkit.accounts.users import Permission
 from auditkit.errors import LoginRefused, LoginThrottled
 
 from .base.context import installation
+from .base.context import user as signed_in_user
 from .base.errors import status_for
-from .base.security import SessionUser, public, signed_in
+from .base.security import SessionUser, bind_session, public, signed_in
 
 bp = Blueprint("auth", __name__)
 MAX_NEXT_LENGTH = 2000
@@ -90,6 +91,7 @@ def login() -> Response | str:
     target = _safe_next(request.args.get("next"))
     session.clear()  # a fresh session on sign-in: no fixation
     session.permanent = True
+    bind_session()
     login_user(SessionUser(user))
     return redirect(target or _first_screen())
 
@@ -97,7 +99,8 @@ def login() -> Response | str:
 @bp.post("/logout")
 @signed_in
 def logout() -> Response:
-    """Sign out and forget the session."""
+    """Sign out: every session of the user ends (a copied cookie stops working too)."""
+    accounts.end_sessions(installation(), signed_in_user().id)
     logout_user()
     session.clear()
     flash("You are signed out.", "info")

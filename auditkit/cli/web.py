@@ -64,7 +64,7 @@ def serve(
 
 @click.group()
 def users() -> None:
-    """People who sign in to the review app: add, list, disable, enable."""
+    """People who sign in to the review app: add, list, disable, enable, set-password."""
 
 
 @users.command(name="add")
@@ -132,6 +132,26 @@ def users_enable(ctx: click.Context, username: str) -> None:
     """Enable a disabled user again."""
     user = accounts.set_active(context_installation(ctx), username, active=True)
     click.echo(f"enabled {user.username}")
+
+
+@users.command(name="set-password")
+@click.argument("username")
+@click.pass_context
+def users_set_password(ctx: click.Context, username: str) -> None:
+    """Give a user a new password (AUDITKIT_NEW_USER_PASSWORD or a hidden prompt); every
+    session the user had ends."""
+    password = os.environ.get(PASSWORD_VARIABLE)
+    if not password:
+        password = click.prompt(
+            f"New password for {username}", hide_input=True, confirmation_prompt=True
+        )
+    try:
+        user = accounts.set_password(context_installation(ctx), username, password)
+    except InputRefused as exc:
+        raise click.ClickException(
+            "password not changed:\n  - " + "\n  - ".join(exc.problems)
+        ) from exc
+    click.echo(f"new password for {user.username}; their sessions have ended")
 
 
 @click.group()
