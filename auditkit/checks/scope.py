@@ -74,7 +74,9 @@ class AppliesTo:
                 }
             )
             if foreign:
-                shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+                shown = ", ".join(foreign[:3]) + (
+                    f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
+                )
                 return (
                     "The policy applies to conversations whose actions are all tools of its"
                     f" namespace; this one also calls {shown}."
@@ -91,9 +93,14 @@ class AppliesTo:
         for mine, theirs in ((self.channels, other.channels), (self.segments, other.segments)):
             if mine and theirs and mine.isdisjoint(theirs):
                 return False
-        if self.sources and other.sources and _literal(self.sources) and _literal(other.sources):
-            if set(self.sources).isdisjoint(other.sources):
-                return False
+        if (
+            self.sources
+            and other.sources
+            and _literal(self.sources)
+            and _literal(other.sources)
+            and set(self.sources).isdisjoint(other.sources)
+        ):
+            return False
         return (not self.tools or action in self.tools) and (
             not other.tools or action in other.tools
         )

@@ -91,9 +91,7 @@ def _document(item: object) -> dict[str, Any]:
         speaker = turn.get("speaker")
         if not isinstance(speaker, str) or speaker not in _SPEAKERS:
             # An object or list is not hashable: test the type before the set lookup.
-            raise _Malformed(
-                [*path, "speaker"], f"{shorten(speaker)} is not one of USER, SYSTEM"
-            )
+            raise _Malformed([*path, "speaker"], f"{shorten(speaker)} is not one of USER, SYSTEM")
         text = _string(turn.get("utterance"), [*path, "utterance"])
         at = synthetic_time(conversation_id, number)
         acts: list[dict[str, Any]] = []
