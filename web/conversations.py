@@ -19,10 +19,21 @@ from .base.security import requires
 bp = Blueprint("conversations", __name__)
 
 
+_MAX_SEQ = 2**63 - 1  # the largest seq either database's BIGINT holds
+
+
 def reveal_param() -> int | None:
-    """The ``reveal`` query parameter: the seq of the user's reveal record, if any."""
+    """The ``reveal`` query parameter: the seq of the user's reveal record, if any.
+
+    Anything but ASCII digits is ignored (as before); a number no seq can be (beyond a
+    database BIGINT) is refused with a 400 rather than reaching the query.
+    """
     value = request.args.get("reveal", "")
-    return int(value) if value.isdigit() else None
+    if not value or not (value.isascii() and value.isdigit()):
+        return None
+    if len(value) > 19 or int(value) > _MAX_SEQ:
+        raise InputRefused([f"reveal: {value[:20]}… is not a record seq (too large)"])
+    return int(value)
 
 
 @bp.get("/conversations")

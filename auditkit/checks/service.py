@@ -12,6 +12,7 @@ from typing import Any
 
 from auditkit.checks import CheckContext, CheckResult, Policy, evaluate, load_policies
 from auditkit.checks import store as check_store
+from auditkit.checks.overlaps import overlap_warnings, rubric_link_warnings
 from auditkit.checks.policy import default_policy_dir
 from auditkit.db.engine import read_transaction
 from auditkit.errors import AuditkitError, NotFound
@@ -24,6 +25,7 @@ from auditkit.ledger.records import RecordDraft, RecordKind, format_time
 from auditkit.periods import utc_now
 from auditkit.pii import store as pii_store
 from auditkit.pii.scan import configured_detector_key
+from auditkit.rubric.model import Rubric
 
 PAGE = 500
 Progress = Callable[[int], None]
@@ -65,6 +67,12 @@ def policy_sources(installation: Installation) -> list[Any]:
     if installation.settings.policy_dir is not None:
         sources.append(installation.settings.policy_dir)
     return sources
+
+
+def policy_warnings(policies: Sequence[Policy], rubrics: Sequence[Rubric] = ()) -> list[str]:
+    """What ``auditkit policies check`` warns about: packs that judge the same actions in
+    scopes one conversation could fall in, and rubric criteria linking no loaded policy."""
+    return overlap_warnings(policies) + rubric_link_warnings(policies, rubrics)
 
 
 def select_policies(installation: Installation, policy_ids: Sequence[str] = ()) -> list[Policy]:

@@ -14,6 +14,7 @@ import click
 
 from auditkit.checks import service as checks
 from auditkit.cli.options import context_installation, time_option
+from auditkit.cli.policies import policies
 from auditkit.cli.reports import report
 from auditkit.cli.web import rubrics, serve, users
 from auditkit.errors import AuditkitError
@@ -483,6 +484,7 @@ cli.add_command(serve)
 cli.add_command(users)
 cli.add_command(rubrics)
 cli.add_command(report)
+cli.add_command(policies)
 
 
 def main() -> None:

@@ -19,10 +19,11 @@ from auditkit.periods import utc_now
 from auditkit.sources.formats import detect_format, read_conversations
 from auditkit.sources.model import Conversation, Event, SourceItem
 
-# Conversations per write transaction: each transaction commits and signs one checkpoint.
+# Conversations per flush: the whole import is one write transaction (all or nothing), and
+# what it appended is written to the database this many conversations at a time.
 BATCH_CONVERSATIONS = 500
 
-# Called after each committed batch with (conversations done, conversations in total).
+# Called after each written batch with (conversations done, conversations in total).
 Progress = Callable[[int, int], None]
 
 
@@ -145,28 +146,32 @@ def import_files(
     progress: Progress | None = None,
     batch_conversations: int = BATCH_CONVERSATIONS,
 ) -> ImportReport:
-    """Validate all ``paths``, append new conversations and new events batch by batch, then
-    bring ``conversation_metrics`` up to date (after the appends have committed, so the
-    append transactions stay short)."""
+    """Validate all ``paths``, then append new conversations and events and the run's
+    ``import.run`` record in one write transaction under one signed checkpoint.
+
+    The import is one unit: if anything fails after validation (a record refused by the
+    ledger, a crash, a lost connection) nothing of it is kept, whatever the number of
+    batches. ``batch_conversations`` only bounds how much is held in memory before it is
+    written inside that transaction. ``conversation_metrics`` is brought up to date after
+    the commit, so the write transaction stays as short as the appends.
+    """
     installation.require_schema()
     items, summaries = read_inputs(paths, fmt)
     report = ImportReport(files=summaries)
-    batches = [
-        items[start : start + batch_conversations]
-        for start in range(0, len(items), batch_conversations)
-    ] or [[]]
+    size = max(1, batch_conversations)
+    batches = [items[start : start + size] for start in range(0, len(items), size)]
     done = 0
-    for number, chunk in enumerate(batches):
-        with appending(installation) as batch:
-            before = batch.size
+    with appending(installation) as batch:
+        before = batch.size
+        for chunk in batches:
             _append_chunk(batch, chunk, report)
-            if number == len(batches) - 1:
-                batch.append([_run_record(installation, report)])
-            report.records_appended += batch.size - before
-            report.tree_size = batch.size
-        done += len(chunk)
-        if progress is not None:
-            progress(done, len(items))
+            batch.flush()
+            done += len(chunk)
+            if progress is not None:
+                progress(done, len(items))
+        batch.append([_run_record(installation, report)])
+        report.records_appended = batch.size - before
+        report.tree_size = batch.size
     report.metrics_refreshed = refresh_metrics(installation)
     return report
 

@@ -50,6 +50,9 @@ PLATFORM = "chatwoot"
 SIGNATURE_TOLERANCE_SECONDS = 300
 """A signed delivery whose timestamp is further than this from now is refused (replay)."""
 
+_MAX_TIMESTAMP_DIGITS = 12
+"""Seconds since 1970 fit in 12 digits until the year 33658."""
+
 MAX_GROUP = 200
 """Most deliveries appended in one group-commit transaction."""
 
@@ -146,8 +149,17 @@ def check_signature(
     )
     if secret is None or not matches:
         raise WebhookRejected(401, "unknown source or wrong signature")
+    if not timestamp:
+        raise WebhookRejected(401, "signature timestamp is missing or not recent")
+    if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > _MAX_TIMESTAMP_DIGITS:
+        # Signed, but not a time: a 400 saying so (an int of 400 digits is no float).
+        raise WebhookRejected(
+            400,
+            f"X-Chatwoot-Timestamp: {timestamp[:20]!r} is not a Unix time in seconds"
+            f" (up to {_MAX_TIMESTAMP_DIGITS} digits)",
+        )
     moment = (now or utc_now()).timestamp()
-    if not timestamp.isdigit() or abs(moment - int(timestamp)) > SIGNATURE_TOLERANCE_SECONDS:
+    if abs(moment - int(timestamp)) > SIGNATURE_TOLERANCE_SECONDS:
         raise WebhookRejected(401, "signature timestamp is missing or not recent")
 
 
