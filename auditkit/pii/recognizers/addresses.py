@@ -28,6 +28,7 @@ _CITY_STATE_ZIP = (
     r"(?:,?\s+(?:[^\W\d_][\w'.-]*\s+){0,3}?[^\W\d_][\w'.-]*,?\s+[a-z]{2}\.?\s+\d{5}(?:-\d{4})?\b)?"
 )
 _EU_STREET = (
+    r"(?!(?:during|spring|string|bring|offering|hearing|bearing|ring|gate|way)\b)"
     r"[^\W\d_][\w'’-]*(?:straat|strasse|straße|str\.|gasse|weg|laan|plein|gracht|kade|dijk|allee"
     r"|platz|ring|damm|ufer|gata|gatan|vägen|vej|veien|gate|katu|tie|utca|útja|ulica|ul\.)"
 )
