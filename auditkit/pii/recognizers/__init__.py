@@ -13,11 +13,13 @@ from auditkit.pii.recognizers.numbers import (
 )
 from auditkit.pii.recognizers.participants import ParticipantRecognizer
 from auditkit.pii.recognizers.phones import ChatPhoneRecognizer
+from auditkit.pii.recognizers.places import CountryRecognizer
 from auditkit.pii.recognizers.postal import PostalAddressRecognizer
 from auditkit.pii.recognizers.secrets import SecretRecognizer
 
 __all__ = [
     "ChatPhoneRecognizer",
+    "CountryRecognizer",
     "GroupPattern",
     "GroupPatternRecognizer",
     "NameLexiconRecognizer",

@@ -36,6 +36,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from auditkit.pii.entities import EntityType
 from auditkit.pii.recognizers.base import LANGUAGE
+from auditkit.pii.recognizers.places import COUNTRIES
 
 RUN_SCORE = 0.6
 FIRST_NAME_SCORE = 0.5
@@ -56,11 +57,21 @@ NOT_NAMES = frozenset(
     orders order delivery shipping complaints retention loans mortgages savings claims
     premium gold silver platinum visa mastercard amex paypal apple google amazon
     christmas easter god lord hello thanks dear regards cheers best kind yes ok okay
-    mr mrs ms miss dr sir madam
+    mr mrs ms miss dr sir madam apt apartment suite unit flat box floor room po
+    ceo cfo cto president director founder chairman
+    note notes update reason summary subject re fyi ps action status result question answer
+    user system internal external transfer verified pending closed open new urgent
     """.split()
 )
 """Words that are capitalised in chat without being anybody's name."""
 
+_COUNTRIES = frozenset(COUNTRIES)
+CUED_SCORE = 0.45
+_CUED = re.compile(
+    r"(?:^|(?<=[.!?\n>]\s)|(?<=\n))[ \t]*(?P<value>(?:[A-Z]|[À-ÖØ-Þ])[^\W\d_]{2,})"
+    r"(?=:[ \t]+\S|\s+(?:is|was|spent|lives|lived|has|had|said|says|will|would|went|works"
+    r"|worked|told|asked|wants|called|gave|named)\b)"
+)
 _WORD = re.compile(r"[^\W\d_](?:[\w'’-]*[^\W\d_])?")
 _INITIAL = re.compile(r"[A-Z]\.?")
 _SENTENCE_END = re.compile(r"(?:[.!?:;\n>]|^)\s*$")
@@ -158,6 +169,7 @@ class NameLexiconRecognizer(LocalRecognizer):
             spans.extend(self._capitalised(text, run, first, last))
             spans.extend(self._lower(run, first, last))
         spans.extend(self._lists(text, words, spans, first, last))
+        spans.extend(self._cued(text, spans))
         return [self._result(start, end, score, why) for start, end, score, why in spans]
 
     def _capitalised(
@@ -178,6 +190,8 @@ class NameLexiconRecognizer(LocalRecognizer):
         self, text: str, piece: list[_Word], first: frozenset[str], last: frozenset[str]
     ) -> list[tuple[int, int, float, str]]:
         start, end = piece[0].start, piece[-1].end
+        if text[start:end] in _COUNTRIES and piece[0].key not in first:
+            return []
         if len(piece) > 1:
             if any(w.key in first for w in piece) or piece[-1].key in last:
                 return [(start, end, RUN_SCORE, "name run")]
@@ -233,6 +247,20 @@ class NameLexiconRecognizer(LocalRecognizer):
                 for m in members
                 if (m.start, m.end) not in named
             )
+        return found
+
+    def _cued(
+        self, text: str, spans: list[tuple[int, int, float, str]]
+    ) -> list[tuple[int, int, float, str]]:
+        """An unknown capitalised word as a sentence's subject or a speaker's label."""
+        taken = [(s, e) for s, e, _, _ in spans]
+        found = []
+        for match in _CUED.finditer(text):
+            start, end = match.span("value")
+            word = _Word(start, end, match.group("value"))
+            if word.ordinary or any(s < end and start < e for s, e in taken):
+                continue
+            found.append((start, end, CUED_SCORE, "subject or speaker"))
         return found
 
     def _result(self, start: int, end: int, score: float, why: str) -> RecognizerResult:
