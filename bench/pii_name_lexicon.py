@@ -87,8 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     with args.out.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
         out.write(body)
     kept = Counter(kind for kind, _ in rows)
-    print(f"{args.out}: {kept['first']} given names, {kept['last']} surnames; dropped "
-          f"{len(first) + len(last) - len(rows)} common words")
+    print(
+        f"{args.out}: {kept['first']} given names, {kept['last']} surnames; dropped "
+        f"{len(first) + len(last) - len(rows)} common words"
+    )
     return 0
 
 

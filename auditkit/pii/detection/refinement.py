@@ -91,9 +91,24 @@ def _person_that_is_a_country(span: Finding, others: Sequence[Finding], _: str) 
     return (
         span.entity_type == EntityType.PERSON
         and span.recognizer in GUESSING_RECOGNIZERS
-        and any(
-            other.recognizer == COUNTRY_RECOGNIZER and span.overlaps(other) for other in others
-        )
+        and any(other.recognizer == COUNTRY_RECOGNIZER and span.overlaps(other) for other in others)
+    )
+
+
+_STREET_WORD = re.compile(
+    r"\s*\b(?:street|st|road|rd|avenue|ave|lane|drive|boulevard|blvd|way|court|place|crescent"
+    r"|close|terrace|gardens|square|parkway|highway|pike|turnpike|trail|row|mews|alley|plaza"
+    r"|loop|crossing|bypass|walk)\b\.?",
+    re.IGNORECASE,
+)
+
+
+def _street_name(span: Finding, _: Sequence[Finding], text: str) -> bool:
+    if span.entity_type != EntityType.PERSON or span.recognizer not in GUESSING_RECOGNIZERS:
+        return False
+    words = text[span.start : span.end].split()
+    return bool(words) and (
+        bool(_STREET_WORD.fullmatch(words[-1])) or bool(_STREET_WORD.match(text, span.end))
     )
 
 
@@ -189,6 +204,11 @@ DROP_RULES: tuple[DropRule, ...] = (
         "person that is a country",
         'a capitalised country ("France", "United States") is a place, not a surname',
         _person_that_is_a_country,
+    ),
+    DropRule(
+        "street name",
+        'a name before "Turnpike", "Road" … is a street ("Waechter Turnpike"), found as an address',
+        _street_name,
     ),
     DropRule(
         "phone inside ip address",

@@ -13,7 +13,8 @@ from auditkit.pii.recognizers.base import GroupPatternRecognizer, pattern
 _SUFFIX = (
     r"(?:street|st|avenue|ave|av|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl"
     r"|terrace|ter|way|circle|cir|parkway|pkwy|highway|hwy|square|sq|trail|trl|crescent|cres"
-    r"|close|grove|gardens|row|plaza|loop|pike|mews|alley|expressway|freeway)\.?"
+    r"|close|grove|gardens|row|plaza|loop|pike|turnpike|mews|alley|expressway|freeway|crossing"
+    r"|walk|wharf|quay|causeway|bypass)\.?"
 )
 _HOUSE = r"\d{1,6}[a-z]?(?:[-/]\d{1,4}[a-z]?)?"
 _DIRECTION = r"(?:(?:n|s|e|w|ne|nw|se|sw|north|south|east|west)\.?\s+)?"

@@ -46,26 +46,179 @@ FOREIGN_SCORE = 0.5
 LIST_SCORE = 0.5
 
 NOT_NAMES = frozenset(
-    """
-    january february march april may june july august september october november december
-    monday tuesday wednesday thursday friday saturday sunday today tomorrow yesterday
-    street st road rd avenue ave lane ln drive dr court ct place way close park hall gardens
-    square terrace crescent grove row hill view house north south east west
-    disputes dispute handoff cards card discipline fraud refund refunds billing payments
-    payment support team queue agent bot assistant customer service services account
-    accounts bank banking manager supervisor specialist escalation escalations returns
-    orders order delivery shipping complaints retention loans mortgages savings claims
-    premium gold silver platinum visa mastercard amex paypal apple google amazon
-    christmas easter god lord hello thanks dear regards cheers best kind yes ok okay
-    mr mrs ms miss dr sir madam apt apartment suite unit flat box floor room po
-    ceo cfo cto president director founder chairman
-    note notes update reason summary subject re fyi ps action status result question answer
-    user system internal external transfer verified pending closed open new urgent
-    """.split()
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "today",
+        "tomorrow",
+        "yesterday",
+        "street",
+        "st",
+        "road",
+        "rd",
+        "avenue",
+        "ave",
+        "lane",
+        "ln",
+        "drive",
+        "dr",
+        "court",
+        "ct",
+        "place",
+        "way",
+        "close",
+        "park",
+        "hall",
+        "gardens",
+        "square",
+        "terrace",
+        "crescent",
+        "grove",
+        "row",
+        "hill",
+        "view",
+        "house",
+        "north",
+        "south",
+        "east",
+        "west",
+        "disputes",
+        "dispute",
+        "handoff",
+        "cards",
+        "card",
+        "discipline",
+        "fraud",
+        "refund",
+        "refunds",
+        "billing",
+        "payments",
+        "payment",
+        "support",
+        "team",
+        "queue",
+        "agent",
+        "bot",
+        "assistant",
+        "customer",
+        "service",
+        "services",
+        "account",
+        "accounts",
+        "bank",
+        "banking",
+        "manager",
+        "supervisor",
+        "specialist",
+        "escalation",
+        "escalations",
+        "returns",
+        "orders",
+        "order",
+        "delivery",
+        "shipping",
+        "complaints",
+        "retention",
+        "loans",
+        "mortgages",
+        "savings",
+        "claims",
+        "premium",
+        "gold",
+        "silver",
+        "platinum",
+        "visa",
+        "mastercard",
+        "amex",
+        "paypal",
+        "apple",
+        "google",
+        "amazon",
+        "christmas",
+        "easter",
+        "god",
+        "lord",
+        "hello",
+        "thanks",
+        "dear",
+        "regards",
+        "cheers",
+        "best",
+        "kind",
+        "yes",
+        "ok",
+        "okay",
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "sir",
+        "madam",
+        "apt",
+        "apartment",
+        "suite",
+        "unit",
+        "flat",
+        "box",
+        "floor",
+        "room",
+        "po",
+        "ceo",
+        "cfo",
+        "cto",
+        "president",
+        "director",
+        "founder",
+        "chairman",
+        "note",
+        "notes",
+        "update",
+        "reason",
+        "summary",
+        "subject",
+        "re",
+        "fyi",
+        "ps",
+        "action",
+        "status",
+        "result",
+        "question",
+        "answer",
+        "user",
+        "system",
+        "internal",
+        "external",
+        "transfer",
+        "verified",
+        "pending",
+        "closed",
+        "open",
+        "new",
+        "urgent",
+    ]
 )
 """Words that are capitalised in chat without being anybody's name."""
 
 _COUNTRIES = frozenset(COUNTRIES)
+_BRAND = re.compile(r"[a-z]{3,}[A-Z]")
 CUED_SCORE = 0.45
 _CUED = re.compile(
     r"(?:^|(?<=[.!?\n>]\s)|(?<=\n))[ \t]*(?P<value>(?:[A-Z]|[À-ÖØ-Þ])[^\W\d_]{2,})"
@@ -101,7 +254,7 @@ class _Word:
 
     @property
     def capitalised(self) -> bool:
-        return self.text[0].isupper() and not (len(self.text) > 3 and self.text.isupper())
+        return self.text[0].isupper() and not self.text.isupper()
 
     @property
     def ordinary(self) -> bool:
@@ -110,6 +263,7 @@ class _Word:
             or self.key in NOT_NAMES
             or len(self.text) < 2
             or "'" in self.key  # "I'm", "don't"
+            or bool(_BRAND.search(self.text))  # "NorthBank", "PayPal"
         )
 
 

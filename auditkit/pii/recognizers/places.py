@@ -33,13 +33,18 @@ COUNTRIES = tuple(
     |Tajikistan|Tanzania|Thailand|Togo|Tonga|Trinidad and Tobago|Tunisia|Turkey|Turkmenistan
     |Tuvalu|Uganda|Ukraine|United Arab Emirates|United Kingdom|United States|Uruguay|Uzbekistan
     |Vanuatu|Vatican City|Venezuela|Vietnam|Wales|Yemen|Zambia|Zimbabwe|USA|UK|UAE
-    """.replace("\n", "").replace(" |", "|").strip().split("|")
+    """.replace("\n", "")
+    .replace(" |", "|")
+    .strip()
+    .split("|")
 )
 """Sovereign states (and the UK's nations) in English; written capitalised only."""
 
 COUNTRY_WORDS = frozenset(word.lower() for name in COUNTRIES for word in name.split())
 _COUNTRY = re.compile(
-    r"(?<![\w-])(?:" + "|".join(re.escape(c) for c in sorted(COUNTRIES, key=len, reverse=True)) + r")(?![\w-])"
+    r"(?<![\w-])(?:"
+    + "|".join(re.escape(c) for c in sorted(COUNTRIES, key=len, reverse=True))
+    + r")(?![\w-])"
 )
 
 

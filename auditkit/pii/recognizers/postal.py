@@ -27,10 +27,63 @@ from auditkit.pii.entities import EntityType
 from auditkit.pii.recognizers.base import GroupPattern, GroupPatternRecognizer, pattern
 
 BLOCK_SCORE = 0.6
-US_STATES = (
-    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM"
-    " NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR AA AE AP"
-).split()
+US_STATES = [
+    "AL",
+    "AK",
+    "AZ",
+    "AR",
+    "CA",
+    "CO",
+    "CT",
+    "DE",
+    "FL",
+    "GA",
+    "HI",
+    "ID",
+    "IL",
+    "IN",
+    "IA",
+    "KS",
+    "KY",
+    "LA",
+    "ME",
+    "MD",
+    "MA",
+    "MI",
+    "MN",
+    "MS",
+    "MO",
+    "MT",
+    "NE",
+    "NV",
+    "NH",
+    "NJ",
+    "NM",
+    "NY",
+    "NC",
+    "ND",
+    "OH",
+    "OK",
+    "OR",
+    "PA",
+    "RI",
+    "SC",
+    "SD",
+    "TN",
+    "TX",
+    "UT",
+    "VT",
+    "VA",
+    "WA",
+    "WV",
+    "WI",
+    "WY",
+    "DC",
+    "PR",
+    "AA",
+    "AE",
+    "AP",
+]
 _CAP = r"(?:[A-Z]|[À-ÖØ-Þ]|[Ā-ž])[\w'’.-]*"
 _LINE_PREFIX = re.compile(r"^[\s>?*•|-]*")
 _STREET_LINE = re.compile(r"^(?:\d{1,6}[a-z]?\s+[^\W\d_]|(?:PSC|CMR|USNS|USNV|USS|USCGC)\s)")
