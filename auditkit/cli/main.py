@@ -351,12 +351,26 @@ def scan(ctx: click.Context, workers: int | None) -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="One conversation in the import format: its messages are scanned with its participants.",
 )
+@click.option(
+    "--jsonl",
+    "jsonl",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help='Lines {"id", "text", "participants"?}: one JSON line of findings per input.',
+)
 @click.pass_context
-def pii(ctx: click.Context, text: str | None, conversation_file: Path | None) -> None:
+def pii(
+    ctx: click.Context, text: str | None, conversation_file: Path | None, jsonl: Path | None
+) -> None:
     """Run the configured detector on TEXT (or - for stdin): findings as JSON lines, then the redacted text."""
     from auditkit.pii import scan as scan_service
 
     installation = Installation.open(load_settings())
+    if jsonl is not None:
+        if text is not None or conversation_file is not None:
+            raise click.UsageError("give --jsonl alone, without TEXT or --conversation-file")
+        for line in scan_service.probe_file(installation, jsonl):
+            click.echo(line)
+        return
     samples = pii_samples.sample_texts(text, conversation_file, stdin=sys.stdin)
     for label, _text, findings, redacted in scan_service.detect_samples(installation, samples):
         if label:
@@ -406,7 +420,8 @@ def findings(
     limit: int,
 ) -> None:
     """List failed checks with their evidence messages, redacted."""
-    from auditkit.pii import build_detector, redact
+    from auditkit.pii import build_detector
+    from auditkit.pii.masking import redacted
     from auditkit.pii.scan import detector_config
 
     installation = context_installation(ctx)
@@ -419,8 +434,12 @@ def findings(
         channel=channel,
         since=time_option(since, "--since"),
         until=time_option(until, "--until"),
-        redactor=lambda conversation, _seq, text: redact(
-            text, detector.detect(text, tuple(conversation.participants.values()))
+        redactor=lambda conversation, _seq, text: (
+            redacted(
+                text,
+                detector.detect(text, tuple(conversation.participants.values())),
+                conversation.participants.values(),
+            ).text
         ),
         limit=limit,
     )
