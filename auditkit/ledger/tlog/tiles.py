@@ -114,7 +114,7 @@ def parse_tile_path(path: str) -> TileRef:
         raise TilePathError(f"{path!r}: tile level {level} is above {MAX_LEVEL}")
     index = int(match["index"].replace("x", "").replace("/", ""))
     width = TILE_WIDTH if width_text is None else int(width_text)
-    if width >= TILE_WIDTH:
+    if width_text is not None and width >= TILE_WIDTH:
         raise TilePathError(f"{path!r}: a partial tile is 1 to 255 wide")
     ref = TileRef(level, index, width)
     if ref.path() != path:  # leading zero groups ("x000/001") are another spelling
