@@ -46,8 +46,8 @@ def audit_path(index: int, hashes: list[bytes]) -> list[bytes]:
     while k * 2 < len(hashes):
         k *= 2
     if index < k:
-        return audit_path(index, hashes[:k]) + [mth(hashes[k:])]
-    return audit_path(index - k, hashes[k:]) + [mth(hashes[:k])]
+        return [*audit_path(index, hashes[:k]), mth(hashes[k:])]
+    return [*audit_path(index - k, hashes[k:]), mth(hashes[:k])]
 
 
 def root_from_path(leaf_hash: bytes, index: int, size: int, path: list[bytes]) -> bytes:
