@@ -34,6 +34,7 @@ def create_app(
         dashboard,
         disputes,
         hooks,
+        log,
         queue,
         reports,
         reviews,
@@ -68,4 +69,6 @@ def create_app(
     ):
         app.register_blueprint(module.bp)
     app.register_blueprint(hooks.bp)  # Chatwoot webhooks: token-authenticated, no CSRF
+    # The log as C2SP tlog-tiles, read-only; GET only, so CSRF never applies.
+    app.register_blueprint(log.bp, url_prefix=app.config.get("AUDITKIT_LOG_PREFIX", "/log"))
     return app

@@ -16,12 +16,12 @@ from auditkit.checks import service as checks
 from auditkit.cli.options import context_installation, time_option
 from auditkit.cli.policies import policies
 from auditkit.cli.reports import report
+from auditkit.cli.tlog import check_bundle, tiles, tlog_proof, witness
 from auditkit.cli.web import rubrics, serve, users
 from auditkit.errors import AuditkitError
 from auditkit.ledger import keys, proofs, verify
 from auditkit.ledger.checkpoint import parse_verifier_key
 from auditkit.ledger.export import bundle as export_service
-from auditkit.ledger.export.bundle_verifier import BundleError, verify_bundle
 from auditkit.ledger.installation import Installation, initialise
 from auditkit.metrics import refresh as metrics
 from auditkit.privacy import erasure
@@ -139,12 +139,27 @@ def metrics_refresh(ctx: click.Context) -> None:
 @cli.command(name="verify")
 @click.option("--key", "keys_", multiple=True, help="Trust only this verifier key (repeatable).")
 @click.option("--skip-projections", is_flag=True, help="Check the tree and signatures only.")
+@click.option(
+    "--checkpoint",
+    "checkpoints",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A signed checkpoint (or file of them) kept outside; the log must extend it.",
+)
 @click.pass_context
-def verify_(ctx: click.Context, keys_: tuple[str, ...], skip_projections: bool) -> None:
+def verify_(
+    ctx: click.Context,
+    keys_: tuple[str, ...],
+    skip_projections: bool,
+    checkpoints: tuple[Path, ...],
+) -> None:
     """Recompute every hash, check every checkpoint and the query tables; exit 1 on any problem."""
     trusted = [parse_verifier_key(k) for k in keys_] or None
     report = verify.verify_ledger(
-        context_installation(ctx), trusted=trusted, check_projections=not skip_projections
+        context_installation(ctx),
+        trusted=trusted,
+        check_projections=not skip_projections,
+        checkpoint_files=checkpoints,
     )
     if not report.ok:
         for problem in report.problems:
@@ -165,9 +180,25 @@ def _b64(data: bytes) -> str:
 @cli.command()
 @click.argument("seq", type=click.IntRange(min=0))
 @click.option("--tree-size", type=click.IntRange(min=1), help="Prove against this checkpoint.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "tlog-proof"]),
+    default="json",
+    show_default=True,
+    help="tlog-proof: the C2SP offline proof (c2sp.org/tlog-proof).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With tlog-proof: write SEQ.tlog-proof and SEQ.entry (the record bytes) here.",
+)
 @click.pass_context
-def prove(ctx: click.Context, seq: int, tree_size: int | None) -> None:
-    """Print an inclusion proof of record SEQ against the latest signed checkpoint (JSON)."""
+def prove(ctx: click.Context, seq: int, tree_size: int | None, fmt: str, out: Path | None) -> None:
+    """Print an inclusion proof of record SEQ against the latest signed checkpoint."""
+    if fmt == "tlog-proof":
+        tlog_proof(context_installation(ctx), seq, tree_size, out)
+        return
     proof = proofs.prove_inclusion(context_installation(ctx), seq, tree_size=tree_size)
     payload: dict[str, Any] = {
         "seq": proof.seq,
@@ -486,17 +517,15 @@ def export(
 @cli.command(name="verify-bundle")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--key", help="Require the bundle to be signed by this verifier key.")
-def verify_bundle_(directory: Path, key: str | None) -> None:
+@click.option("--witness", "witnesses", multiple=True, help="A witness key (NAME+ID+KEY) to count.")
+@click.option(
+    "--quorum", type=click.IntRange(min=1), help="Valid cosignatures required (default: all)."
+)
+def verify_bundle_(
+    directory: Path, key: str | None, witnesses: tuple[str, ...], quorum: int | None
+) -> None:
     """Check an export bundle offline, with no database."""
-    try:
-        summary = verify_bundle(directory, key)
-    except BundleError as exc:
-        _fail(f"bundle NOT verified: {exc}")
-    click.echo(
-        f"ok: {summary.records} records proven in {summary.origin} at tree size "
-        f"{summary.tree_size}, signed by key {summary.key_id}"
-    )
-    click.echo(f"manifest sha256: {summary.manifest_sha256}")
+    check_bundle(directory, key, witnesses, quorum)
 
 
 cli.add_command(serve)
@@ -504,6 +533,8 @@ cli.add_command(users)
 cli.add_command(rubrics)
 cli.add_command(report)
 cli.add_command(policies)
+cli.add_command(tiles)
+cli.add_command(witness)
 
 
 def main() -> None:

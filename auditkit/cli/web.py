@@ -32,6 +32,12 @@ PASSWORD_VARIABLE = "AUDITKIT_NEW_USER_PASSWORD"
     is_flag=True,
     help="Trust one reverse proxy's X-Forwarded-For/-Proto/-Host (TLS terminated there).",
 )
+@click.option(
+    "--log-prefix",
+    default="/log",
+    show_default=True,
+    help="URL prefix of the read-only C2SP tlog-tiles log (checkpoint, tile/...).",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -40,6 +46,7 @@ def serve(
     threads: int,
     insecure_cookies: bool,
     behind_proxy: bool,
+    log_prefix: str,
 ) -> None:
     """Run the review web app with waitress (on the installation's database)."""
     import waitress
@@ -50,7 +57,15 @@ def serve(
     installation.require_schema()
     installation.signer()  # reviews are signed records: fail now if the key cannot be opened
     review_rubrics.available_rubrics(installation)  # and refuse to start on a bad rubric file
-    app = create_app(installation, secure_cookies=not insecure_cookies, behind_proxy=behind_proxy)
+    prefix = "/" + log_prefix.strip("/")
+    if prefix == "/":
+        raise click.BadParameter("the log needs a prefix of its own", param_hint="--log-prefix")
+    app = create_app(
+        installation,
+        secure_cookies=not insecure_cookies,
+        behind_proxy=behind_proxy,
+        config={"AUDITKIT_LOG_PREFIX": prefix},
+    )
     click.echo(f"auditkit review app on http://{host}:{port}/ (waitress, {threads} threads)")
     waitress.serve(
         app,

@@ -26,6 +26,7 @@ from auditkit.ledger.records import (
 )
 from auditkit.ledger.sealing.cipher import seal_parts, split_personal
 from auditkit.ledger.sealing.data_keys import DataKeys
+from auditkit.ledger.tlog.published import after_checkpoint
 from auditkit.periods import utc_now
 
 
@@ -208,7 +209,9 @@ def appending(installation: Installation) -> Iterator[AppendBatch]:
         keys = DataKeys(conn, master) if master is not None else None
         batch = AppendBatch(conn, recorded_at=format_time(utc_now()), data_keys=keys)
         yield batch
-        batch.sign(signer, origin)
+        head = batch.sign(signer, origin)
+    if head is not None:  # committed: keep it outside the database, offer it to witnesses
+        after_checkpoint(installation, head.note)
 
 
 def append_records(installation: Installation, drafts: Sequence[RecordDraft]) -> list[Record]:

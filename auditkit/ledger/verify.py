@@ -26,6 +26,7 @@ from auditkit.ledger.records import Record, decode_entry
 from auditkit.ledger.sealing.cipher import SealingError, sealed_subject
 from auditkit.ledger.sealing.data_keys import DataKeys, unseal_mapping
 from auditkit.ledger.tables import APPEND_ONLY_TABLES
+from auditkit.ledger.tlog.outside import outside_problems
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,15 @@ def verify_ledger(
     trusted: Sequence[Verifier] | None = None,
     check_projections: bool = True,
     progress: Callable[[int], None] | None = None,
+    checkpoint_files: Sequence[Path] = (),
+    tile_dirs: Sequence[Path] | None = None,
 ) -> VerifyReport:
-    """Check the whole log; problems are returned in the report, never raised."""
+    """Check the whole log; problems are returned in the report, never raised.
+
+    Besides the database, the checkpoint file under AUDITKIT_HOME, ``checkpoint_files``
+    (checkpoints an auditor kept) and the tiles directories (those ``tiles write`` filled,
+    or ``tile_dirs``) are compared with the log.
+    """
     installation.require_schema()
     started = time.perf_counter()
     report = VerifyReport()
@@ -94,6 +102,10 @@ def verify_ledger(
         master = installation.master_key() if check_projections else None
         keys = DataKeys(conn, master) if master is not None else None
         _check_tree(conn, checkpoints, rebuilt, keys, report, progress)
+        for reason in outside_problems(
+            installation, conn, verifiers, checkpoint_files=checkpoint_files, tile_dirs=tile_dirs
+        ):
+            report.problems.append(Problem(None, reason))
         if rebuilt is not None and report.ok:
             _check_projections(conn, rebuilt, report)
             report.projections_checked = True

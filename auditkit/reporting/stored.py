@@ -268,8 +268,10 @@ def _bundle_zip(folder: Path, report_id: str) -> Path:
             os.fdopen(descriptor, "wb") as handle,
             zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive,
         ):
-            for path in sorted(bundle.iterdir()):
-                archive.write(path, f"{report_id}-bundle/{path.name}")
+            for path in sorted(bundle.rglob("*")):  # tlog-proofs/ is a folder
+                if path.is_file():
+                    name = path.relative_to(bundle).as_posix()
+                    archive.write(path, f"{report_id}-bundle/{name}")
         os.replace(staging, target)
     except BaseException:
         Path(staging).unlink(missing_ok=True)

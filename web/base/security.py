@@ -126,7 +126,8 @@ def init_app(app: Flask, *, secure_cookies: bool, behind_proxy: bool) -> None:
             response.headers.setdefault(name, value)
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if request.endpoint != "static":
+        # The tiled log's views set their own (the spec's) cache headers.
+        if request.endpoint != "static" and not (request.endpoint or "").startswith("log."):
             response.headers["Cache-Control"] = "no-store"
         return response
 

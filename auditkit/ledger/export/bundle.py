@@ -27,7 +27,13 @@ from auditkit.ledger.export.bundle_verifier import FORMAT
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.proofs import inclusion_proofs
 from auditkit.ledger.records import format_time
+from auditkit.ledger.tlog.offline import tlog_proof_text
+from auditkit.ledger.tlog.proof_file import EXTENSION
+from auditkit.ledger.tlog.witnesses import cosigned_note
 from auditkit.periods import utc_now
+
+TLOG_PROOFS = "tlog-proofs"
+"""The bundle folder with one c2sp.org/tlog-proof file per record, ``<seq>.tlog-proof``."""
 
 
 class ExportRefused(AuditkitError):
@@ -163,14 +169,21 @@ def _write(
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".auditkit-export-", dir=out.parent))
     try:
+        note = cosigned_note(installation, checkpoint.note)
         contents: dict[str, bytes] = {
-            "checkpoint.txt": checkpoint.note.encode("utf-8"),
+            "checkpoint.txt": note.encode("utf-8"),
             "verifier.key": (verifier_key + "\n").encode("utf-8"),
             "records.jsonl": b"".join(p.entry + b"\n" for p in proofs),
             "proofs.jsonl": _proof_lines(proofs),
         }
         for name, data in contents.items():
             (staging / name).write_bytes(data)
+        proof_dir = staging / TLOG_PROOFS
+        proof_dir.mkdir()
+        for proof in proofs:
+            (proof_dir / f"{proof.seq}{EXTENSION}").write_text(
+                tlog_proof_text(proof, note), encoding="utf-8"
+            )
         verifier = (
             resources.files("auditkit.ledger.export").joinpath("bundle_verifier.py").read_bytes()
         )
@@ -184,6 +197,7 @@ def _write(
             "created_by": actor,
             "scope": scope.as_json(),
             "record_count": len(proofs),
+            "tlog_proofs": TLOG_PROOFS,
             "files": {name: hashlib.sha256(data).hexdigest() for name, data in contents.items()},
         }
         manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")

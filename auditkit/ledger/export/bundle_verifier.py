@@ -37,6 +37,9 @@ class BundleSummary:
     records: int
     key_id: str
     manifest_sha256: str
+    verifier_key: str = ""
+    key_given: bool = False
+    cosigners: tuple[str, ...] = ()
 
 
 def _leaf(data: bytes) -> bytes:
@@ -129,8 +132,125 @@ def open_checkpoint(
     return lines[0], int(lines[1]), root
 
 
-def verify_bundle(directory: Path, trusted_key: str | None = None) -> BundleSummary:
-    """Verify every file of a bundle; raise BundleError naming the first problem."""
+def _witness_key(text: str) -> tuple[str, bytes, Ed25519PublicKey]:
+    """Parse a witness vkey ``<name>+<hex id>+<base64(0x04 || key)>`` (c2sp.org/tlog-cosignature)."""
+    parts = text.strip().split("+", 2)
+    if len(parts) != 3:
+        raise BundleError(f"--witness {text!r} is not <name>+<key id>+<key>")
+    name, hex_id, b64 = parts
+    try:
+        raw = base64.b64decode(b64, validate=True)
+        key_id = bytes.fromhex(hex_id)
+    except ValueError:
+        raise BundleError(f"--witness {name!r} has bad hex or base64") from None
+    if len(raw) != 33 or raw[0] != 4:
+        raise BundleError(f"--witness {name!r} is not an Ed25519 cosignature key (type 0x04)")
+    if hashlib.sha256(name.encode() + b"\n\x04" + raw[1:]).digest()[:4] != key_id:
+        raise BundleError(f"--witness {name!r}: key id does not match its key")
+    return name, key_id, Ed25519PublicKey.from_public_bytes(raw[1:])
+
+
+def count_cosigners(note: str, witness_keys: list[str]) -> list[str]:
+    """Names of the given witnesses whose v1 cosignature of the checkpoint verifies.
+
+    A line under a given witness's name and key id that does not verify makes the whole
+    checkpoint invalid (signed-note: a known key's bad signature is a malformed note).
+    """
+    text, _, signatures = note.partition("\n\n")
+    body = (text + "\n").encode()
+    keys = {(name, key_id): key for name, key_id, key in map(_witness_key, witness_keys)}
+    valid: list[str] = []
+    for line in signatures.rstrip("\n").split("\n"):
+        signer, _, b64 = line[2:].rpartition(" ")
+        try:
+            blob = base64.b64decode(b64, validate=True)
+        except ValueError:
+            raise BundleError("checkpoint.txt: a signature is not base64") from None
+        key = keys.get((signer, blob[:4]))
+        if key is None:
+            continue
+        if len(blob) != 76:
+            raise BundleError(f"checkpoint.txt: cosignature of {signer} is malformed")
+        timestamp = int.from_bytes(blob[4:12], "big")
+        message = b"cosignature/v1\ntime %d\n" % timestamp + body
+        try:
+            key.verify(blob[12:], message)
+        except InvalidSignature:
+            raise BundleError(f"checkpoint.txt: cosignature of {signer} does not verify") from None
+        if signer not in valid:
+            valid.append(signer)
+    return valid
+
+
+def _in_scope(record: dict, scope: dict) -> bool:
+    """Whether a record is one the export's scope selects (conversation, occurred_at)."""
+    if scope.get("conversations") and record.get("conversation") not in scope["conversations"]:
+        return False
+    occurred = record.get("occurred_at") or ""
+    if scope.get("since") and occurred < scope["since"]:
+        return False
+    return not (scope.get("until") and occurred >= scope["until"])
+
+
+def _check_export_record(records: list[dict], manifest: dict, size: int) -> None:
+    """The bundle must hold exactly what its own signed export record says it exports."""
+    if not records:
+        raise BundleError("records.jsonl: empty, but a bundle ends with its export record")
+    export = records[-1]
+    body = export.get("body") or {}
+    if (
+        export.get("seq") != size - 1
+        or export.get("kind") != "access"
+        or (body.get("action") != "export")
+    ):
+        raise BundleError(
+            "records.jsonl: the last record is not the export record the checkpoint ends with"
+        )
+    if body.get("records") != len(records):
+        raise BundleError(
+            f"records.jsonl: {len(records)} records, but the signed export record "
+            f"(seq {export['seq']}) says {body.get('records')}: records were left out or added"
+        )
+    scope = body.get("scope")
+    if not isinstance(scope, dict) or scope != manifest.get("scope"):
+        raise BundleError("manifest.json: scope differs from the signed export record's scope")
+    for record in records[:-1]:
+        if not _in_scope(record, scope):
+            raise BundleError(
+                f"records.jsonl: seq {record.get('seq')} is outside the export's scope"
+            )
+
+
+def _check_tlog_proofs(directory: Path, manifest: dict, seqs: list[int], note: str) -> None:
+    """Each record's c2sp.org/tlog-proof file must carry this checkpoint and its seq."""
+    folder = manifest.get("tlog_proofs")
+    if folder is None:
+        return
+    for seq in seqs:
+        path = directory / folder / f"{seq}.tlog-proof"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise BundleError(f"{folder}/{seq}.tlog-proof: cannot read: {exc}") from None
+        head, _, checkpoint = text.partition("\n\n")
+        lines = head.split("\n")
+        if lines[:2] != ["c2sp.org/tlog-proof@v1", f"index {seq}"] or checkpoint != note:
+            raise BundleError(
+                f"{folder}/{seq}.tlog-proof: not this record's proof at checkpoint.txt"
+            )
+
+
+def verify_bundle(
+    directory: Path,
+    trusted_key: str | None = None,
+    witness_keys: list[str] | None = None,
+    quorum: int | None = None,
+) -> BundleSummary:
+    """Verify every file of a bundle; raise BundleError naming the first problem.
+
+    ``witness_keys`` and ``quorum``: at least ``quorum`` (default: all) of these witnesses
+    must have validly cosigned the checkpoint.
+    """
     manifest_path = directory / "manifest.json"
     try:
         manifest_bytes = manifest_path.read_bytes()
@@ -154,9 +274,14 @@ def verify_bundle(directory: Path, trusted_key: str | None = None) -> BundleSumm
     if trusted_key is not None and vkey != trusted_key.strip():
         raise BundleError("verifier.key: not the key you trust")
     name, key_id, key = parse_verifier_key(vkey)
-    origin, size, root = open_checkpoint(
-        (directory / "checkpoint.txt").read_text(encoding="utf-8"), name, key_id, key
-    )
+    note = (directory / "checkpoint.txt").read_text(encoding="utf-8")
+    origin, size, root = open_checkpoint(note, name, key_id, key)
+    cosigners = count_cosigners(note, list(witness_keys or []))
+    need = len(witness_keys or []) if quorum is None else quorum
+    if len(cosigners) < need:
+        raise BundleError(
+            f"checkpoint.txt: {len(cosigners)} valid witness cosignature(s), the quorum is {need}"
+        )
     if origin != manifest.get("origin") or size != manifest.get("tree_size"):
         raise BundleError("manifest.json: origin or tree_size differ from the checkpoint")
 
@@ -168,12 +293,14 @@ def verify_bundle(directory: Path, trusted_key: str | None = None) -> BundleSumm
     if len(records) != len(proofs) or len(records) != manifest.get("record_count"):
         raise BundleError("records.jsonl: record count differs from proofs.jsonl or the manifest")
     previous = -1
+    decoded: list[dict] = []
     for number, (entry, proof_line) in enumerate(zip(records, proofs, strict=True), start=1):
         try:
             item = json.loads(proof_line)
             seq = item["seq"]
             path = [base64.b64decode(p, validate=True) for p in item["proof"]]
-            record_seq = json.loads(entry)["seq"]
+            decoded.append(json.loads(entry))
+            record_seq = decoded[-1]["seq"]
         except (ValueError, KeyError, TypeError):
             raise BundleError(f"records.jsonl/proofs.jsonl line {number}: malformed") from None
         if record_seq != seq or seq <= previous:
@@ -181,6 +308,8 @@ def verify_bundle(directory: Path, trusted_key: str | None = None) -> BundleSumm
         previous = seq
         if root_from_inclusion(_leaf(entry), seq, size, path) != root:
             raise BundleError(f"records.jsonl line {number} (seq {seq}): not in the checkpoint")
+    _check_export_record(decoded, manifest, size)
+    _check_tlog_proofs(directory, manifest, [r["seq"] for r in decoded], note)
     return BundleSummary(
         origin=origin,
         tree_size=size,
@@ -188,18 +317,35 @@ def verify_bundle(directory: Path, trusted_key: str | None = None) -> BundleSumm
         records=len(records),
         key_id=key_id.hex(),
         manifest_sha256=hashlib.sha256(manifest_bytes).hexdigest(),
+        verifier_key=vkey,
+        key_given=trusted_key is not None,
+        cosigners=tuple(cosigners),
     )
 
 
+OWN_KEY_WARNING = (
+    "verified against the bundle's own key \N{EM DASH} compare it with the key you were given"
+)
+
+
 def main(argv: list[str]) -> int:
-    """Command line: ``verify.py BUNDLE_DIR [--key VERIFIER_KEY]``."""
+    """Command line: ``verify.py BUNDLE_DIR [--key VKEY] [--witness VKEY]... [--quorum N]``.
+
+    Exits 0 only when the bundle verifies against a key given with ``--key``; without it
+    the bundle is checked against its own ``verifier.key``, said so, and the exit is 1.
+    """
     if not argv or argv[0] in {"-h", "--help"}:
         print(__doc__)
         return 2
-    key = argv[argv.index("--key") + 1] if "--key" in argv else None
+
+    def values(flag: str) -> list[str]:
+        return [argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == flag]
+
+    key = (values("--key") or [None])[0]
+    quorum = int(values("--quorum")[0]) if values("--quorum") else None
     try:
-        summary = verify_bundle(Path(argv[0]), key)
-    except BundleError as exc:
+        summary = verify_bundle(Path(argv[0]), key, values("--witness"), quorum)
+    except (BundleError, ValueError) as exc:
         print(f"NOT VERIFIED: {exc}", file=sys.stderr)
         return 1
     print(
@@ -207,6 +353,11 @@ def main(argv: list[str]) -> int:
         f"tree size {summary.tree_size}, key {summary.key_id}, "
         f"manifest sha256 {summary.manifest_sha256}"
     )
+    if summary.cosigners:
+        print(f"cosigned by witnesses: {', '.join(summary.cosigners)}")
+    if not summary.key_given:
+        print(f"NOT TRUSTED: {OWN_KEY_WARNING}: {summary.verifier_key}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -22,6 +22,8 @@ from auditkit.ledger.records import RecordKind
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
+TAG_BYTES = 16
+"""Length of the AES-GCM authentication tag that ends every wrapped key and ciphertext."""
 SEALED = "sealed"
 ERASED = "[erased]"
 """What erased personal text reads as, everywhere."""
@@ -94,6 +96,13 @@ def wrap_data_key(master: MasterKey, subject: str, data_key: bytes) -> bytes:
 
 def unwrap_data_key(master: MasterKey, subject: str, wrapped: bytes) -> bytes:
     """Decrypt a wrapped data key; a wrong master key is an error, never an empty read."""
+    want = NONCE_BYTES + KEY_BYTES + TAG_BYTES
+    if len(wrapped) != want:
+        # AESGCM raises a bare ValueError on a short nonce: name the row instead.
+        raise SealingError(
+            f"subject_keys row of subject {subject!r}: wrapped_key is {len(wrapped)} bytes, "
+            f"want {want}: the row was altered"
+        )
     try:
         return AESGCM(master.secret).decrypt(
             wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], _wrap_aad(subject)

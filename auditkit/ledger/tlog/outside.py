@@ -1,0 +1,44 @@
+"""``verify``'s checks against copies kept outside the database: checkpoint files, tiles."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from auditkit.db import Connection
+from auditkit.errors import CheckpointError
+from auditkit.ledger import store as ledger_store
+from auditkit.ledger.checkpoint import Verifier
+from auditkit.ledger.installation import Installation
+from auditkit.ledger.tlog.checkpoint_file import (
+    check_kept_checkpoints,
+    checkpoint_file_path,
+    read_checkpoint_notes,
+)
+from auditkit.ledger.tlog.static_dir import check_tiles, tile_directories
+
+
+def outside_problems(
+    installation: Installation,
+    conn: Connection,
+    verifiers: Sequence[Verifier],
+    *,
+    checkpoint_files: Sequence[Path] = (),
+    tile_dirs: Sequence[Path] | None = None,
+) -> list[str]:
+    """Problems found comparing the log with the checkpoint file, ``checkpoint_files`` (an
+    auditor's) and the tiles directories (those ``tiles write`` filled when None)."""
+    problems: list[str] = []
+    size = ledger_store.tree_size(conn)
+    origin = installation.origin
+    own = checkpoint_file_path(installation)
+    for path in ([own] if own.is_file() else []) + list(checkpoint_files):
+        try:
+            kept = read_checkpoint_notes(path)
+        except CheckpointError as exc:
+            problems.append(str(exc))
+            continue
+        problems += check_kept_checkpoints(conn, kept, verifiers, origin, size)
+    for directory in tile_directories(installation) if tile_dirs is None else tile_dirs:
+        problems += check_tiles(conn, directory, verifiers, origin)
+    return problems
