@@ -151,6 +151,18 @@ def human_ratings(conn: Connection, rubric_hash: str) -> list[tuple[str, str, st
     return [(k, who, c, r) for k, who, c, r in conn.execute(query).tuples()]
 
 
+def human_review_scores(conn: Connection, rubric_hash: str) -> list[float | None]:
+    """The score of the latest version of every human review against ``rubric_hash``."""
+    newer = reviews.alias("newer")
+    latest = ~(
+        select(newer.c.seq)
+        .where(and_(newer.c.review_id == reviews.c.review_id, newer.c.version > reviews.c.version))
+        .exists()
+    )
+    query = select(reviews.c.score).where(reviews.c.rubric_hash == rubric_hash, latest)
+    return [score for (score,) in conn.execute(query).tuples()]
+
+
 def agent_scores(conn: Connection, rubric_hash: str) -> list[tuple[str | None, float | None]]:
     """(primary agent, automatic score) of every auto-scored conversation of ``rubric_hash``."""
     query = (
