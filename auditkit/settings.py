@@ -84,6 +84,7 @@ class Settings:
     retention: tuple[RetentionRule, ...] = ()
     policy_dir: Path | None = None
     pii_model: str = "en_core_web_sm"
+    autoqa_min_alpha: float = 0.67  # below it, a criterion's AutoQA level is "not trusted yet"
     webhook_secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
     webhook_max_bytes: int = DEFAULT_WEBHOOK_MAX_BYTES
 
@@ -183,6 +184,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
                 f"AUDITKIT_WEBHOOK_MAX_BYTES: {raw!r} must be a whole number of bytes "
                 "from 1024 to 67108864"
             )
+    autoqa_min_alpha = 0.67
+    if env.get("AUDITKIT_AUTOQA_MIN_ALPHA"):
+        raw = env["AUDITKIT_AUTOQA_MIN_ALPHA"]
+        try:
+            autoqa_min_alpha = float(raw)
+        except ValueError:
+            autoqa_min_alpha = -2.0
+        if not -1.0 <= autoqa_min_alpha <= 1.0:
+            problems.append(f"AUDITKIT_AUTOQA_MIN_ALPHA: {raw!r} must be a number from -1 to 1")
     if problems:
         raise ConfigError(problems)
     return Settings(
@@ -199,6 +209,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         retention=retention,
         policy_dir=policy_dir,
         pii_model=env.get("AUDITKIT_PII_MODEL") or "en_core_web_sm",
+        autoqa_min_alpha=autoqa_min_alpha,
     )
 
 

@@ -12,7 +12,9 @@ from typing import Any, NoReturn
 
 import click
 
+from auditkit.autoqa import service as autoqa_service
 from auditkit.checks import service as checks
+from auditkit.cli.autoqa import autoqa
 from auditkit.cli.options import context_installation, time_option
 from auditkit.cli.policies import policies
 from auditkit.cli.reports import report
@@ -117,6 +119,11 @@ def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str | None) -> Non
     if report.new_conversations == 0 and report.updated_conversations == 0:
         click.echo("nothing new: only the import run itself was recorded")
     click.echo(f"{report.records_appended} records appended; tree size {report.tree_size}")
+    if report.new_conversations or report.updated_conversations:
+        # Like the metrics refresh: what the import changed is scored automatically now.
+        scored = autoqa_service.run_autoqa(installation)
+        if scored.recorded:
+            click.echo(f"autoqa: {scored.recorded} conversation score(s) recorded")
 
 
 @cli.group(name="metrics")
@@ -535,6 +542,7 @@ cli.add_command(report)
 cli.add_command(policies)
 cli.add_command(tiles)
 cli.add_command(witness)
+cli.add_command(autoqa)
 
 
 def main() -> None:

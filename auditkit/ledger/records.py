@@ -47,6 +47,8 @@ class RecordKind(StrEnum):
     REVIEW_DISPUTE = "review.dispute"
     REVIEW_GRADER_CHECK = "review.grader_check"
     CALIBRATION = "calibration"
+    AUTOQA = "autoqa"
+    AUTOQA_FLAG = "autoqa.flag"
 
 
 TEXT_KINDS = frozenset({RecordKind.MESSAGE, RecordKind.INTERNAL_NOTE})

@@ -19,7 +19,7 @@ import hashlib
 import hmac
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -185,6 +185,9 @@ class WebhookReceiver:
 
     installation: Installation
     max_group: int = MAX_GROUP
+    # Called with the changed conversations after their metrics are refreshed: a feature
+    # above sources (AutoQA) keeps itself current without sources importing it.
+    after_refresh: Callable[[Installation, Sequence[str]], object] | None = None
     _queue: list[_Job] = field(default_factory=list, repr=False)
     _changed: threading.Condition = field(default_factory=threading.Condition, repr=False)
     _leading: bool = field(default=False, repr=False)
@@ -239,6 +242,12 @@ class WebhookReceiver:
             # The deliveries are committed and acknowledged; a stale metrics row is
             # recomputed by the next reader (conversation view, sampling, reports).
             log.exception("metrics of %d webhook conversation(s) not refreshed", len(keys))
+        if self.after_refresh is not None:
+            try:
+                self.after_refresh(self.installation, keys)
+            except Exception:
+                # Committed and acknowledged; the next `auditkit autoqa` scores them.
+                log.exception("%d webhook conversation(s) not scored by AutoQA", len(keys))
 
     def _append(self, job: _Job) -> DeliveryReport:
         """Queue the job; the first thread to find no commit running leads the next group.

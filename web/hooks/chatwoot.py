@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask.blueprints import BlueprintSetupState
 
+from auditkit.autoqa import service as autoqa_service
 from auditkit.ledger.installation import Installation
 from auditkit.sources import webhooks
 
@@ -37,7 +38,9 @@ class _Receivers:
     def get(self, installation: Installation) -> webhooks.WebhookReceiver:
         with self.lock:
             if self.receiver is None or self.receiver.installation is not installation:
-                self.receiver = webhooks.WebhookReceiver(installation)
+                self.receiver = webhooks.WebhookReceiver(
+                    installation, after_refresh=autoqa_service.score_conversations
+                )
             return self.receiver
 
 
