@@ -1,7 +1,7 @@
 """AutoQA: latest automatic scores, their criteria, reviewers' flags (issue 16)
 
 Revision ID: 0016
-Revises: 0008
+Revises: 0009
 """
 
 from __future__ import annotations
