@@ -24,6 +24,7 @@ from auditkit.ledger.access import AccessAction, access_record
 from auditkit.ledger.append import appending
 from auditkit.ledger.checkpoint import parse_verifier_key
 from auditkit.ledger.export.bundle_verifier import FORMAT
+from auditkit.ledger.home import private_dir, write_private
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.proofs import inclusion_proofs
 from auditkit.ledger.records import format_time
@@ -160,7 +161,7 @@ def _write(
     verifier_key: str,
     actor: str,
 ) -> str:
-    out.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(out.parent)
     staging = Path(tempfile.mkdtemp(prefix=".auditkit-export-", dir=out.parent))
     try:
         contents: dict[str, bytes] = {
@@ -170,11 +171,11 @@ def _write(
             "proofs.jsonl": _proof_lines(proofs),
         }
         for name, data in contents.items():
-            (staging / name).write_bytes(data)
+            write_private(staging / name, data)
         verifier = (
             resources.files("auditkit.ledger.export").joinpath("bundle_verifier.py").read_bytes()
         )
-        (staging / "verify.py").write_bytes(verifier)
+        write_private(staging / "verify.py", verifier)
         manifest = {
             "format": FORMAT,
             "origin": installation.origin,
@@ -187,7 +188,7 @@ def _write(
             "files": {name: hashlib.sha256(data).hexdigest() for name, data in contents.items()},
         }
         manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
-        (staging / "manifest.json").write_bytes(manifest_bytes)
+        write_private(staging / "manifest.json", manifest_bytes)
         if out.exists():
             out.rmdir()
         os.replace(staging, out)
