@@ -245,9 +245,14 @@ def _valid_origin(origin: str) -> bool:
 
 def write_settings_file(settings: Settings, *, origin: str) -> None:
     """Record the log origin in the home's settings file, keeping whatever else it holds."""
-    settings.home.mkdir(parents=True, exist_ok=True)
+    if not settings.home.exists():
+        # The installation's folder is the owner's alone (the query tables hold clear text).
+        settings.home.mkdir(parents=True, mode=0o700)
+        os.chmod(settings.home, 0o700)
     path = settings.settings_path
     current = path.read_text(encoding="utf-8") if path.is_file() else ""
     if "origin" in tomllib.loads(current):
         return
-    path.write_text(f'origin = "{origin}"\n' + current, encoding="utf-8")
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(f'origin = "{origin}"\n' + current)

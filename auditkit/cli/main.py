@@ -24,6 +24,7 @@ from auditkit.errors import AuditkitError
 from auditkit.ledger import keys, proofs, verify
 from auditkit.ledger.checkpoint import parse_verifier_key
 from auditkit.ledger.export import bundle as export_service
+from auditkit.ledger.home import permission_warnings
 from auditkit.ledger.installation import Installation, initialise
 from auditkit.metrics import refresh as metrics
 from auditkit.privacy import erasure
@@ -86,7 +87,10 @@ def cli(ctx: click.Context) -> None:
 @cli.command()
 def init() -> None:
     """Create the installation: migrate the database and create the signing key."""
-    report = initialise(load_settings())
+    settings = load_settings()
+    report = initialise(settings)
+    for warning in permission_warnings(settings):
+        click.echo(warning, err=True)
     click.echo(f"database: {report.database} (schema at head)")
     click.echo(f"log origin: {report.origin}")
     if report.created_key:
@@ -162,8 +166,11 @@ def verify_(
 ) -> None:
     """Recompute every hash, check every checkpoint and the query tables; exit 1 on any problem."""
     trusted = [parse_verifier_key(k) for k in keys_] or None
+    installation = context_installation(ctx)
+    for warning in permission_warnings(installation.settings):
+        click.echo(warning, err=True)
     report = verify.verify_ledger(
-        context_installation(ctx),
+        installation,
         trusted=trusted,
         check_projections=not skip_projections,
         checkpoint_files=checkpoints,
