@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -39,7 +40,7 @@ json_values = st.recursive(
 )
 clean_ids = st.text(
     alphabet=st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=30
-)
+).filter(lambda s: re.search(r"[^\s\u200b-\u200d\u2060\ufeff]", s) is not None)
 control_chars = st.sampled_from([chr(c) for c in [*range(0x00, 0x20), *range(0x7F, 0xA0)]])
 offsets = st.integers(min_value=-23 * 60, max_value=23 * 60).map(
     lambda m: timezone(timedelta(minutes=m))
