@@ -193,21 +193,36 @@ def new_builder(
     path: list[str | int],
     *,
     accounts: Sequence[tuple[object, list[str | int]]],
+    configured: str | None = None,
 ) -> DocumentBuilder:
     """A builder keyed by the conversation's account and display id.
 
-    ``accounts`` lists where the account id may be, in order of preference, with its path.
+    ``accounts`` lists where the payload may name the account, in order of preference,
+    with its path; ``configured`` is the account of the source the payload came through
+    (``AUDITKIT_WEBHOOK_ACCOUNTS``), used when the payload names none. Chatwoot's
+    conversation events, built by ``Conversations::EventDataPresenter``, carry no
+    ``account_id``: only their embedded message (when there is one) does.
     """
     key = "display_id" if conversation.get("display_id") is not None else "id"
     display_id = _id(conversation.get(key), [*path, key])
     for value, where in accounts:
         if value is not None:
-            return DocumentBuilder(_id(value, where), display_id, conversation)
+            account = _id(value, where)
+            if configured is not None and account != configured:
+                raise Refusal(
+                    where,
+                    f"account {account} is not the account of this source ({configured},"
+                    " AUDITKIT_WEBHOOK_ACCOUNTS)",
+                )
+            return DocumentBuilder(account, display_id, conversation)
+    if configured is not None:
+        return DocumentBuilder(configured, display_id, conversation)
     where = accounts[0][1] if accounts else ["account_id"]
     raise Refusal(
         where,
         "is required: the Chatwoot account, part of the conversation key "
-        "chatwoot-<account>-<conversation>",
+        "chatwoot-<account>-<conversation>; Chatwoot's conversation events carry none, so"
+        " set the source's account in AUDITKIT_WEBHOOK_ACCOUNTS (SOURCE=ACCOUNT_ID)",
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from auditkit.ledger.records import RecordDraft, RecordKind
 from auditkit.metrics.refresh import refresh_metrics
 from auditkit.periods import utc_now
 from auditkit.sources.formats import detect_format, read_conversations
+from auditkit.sources.lifecycle import recorded_facts, restated
 from auditkit.sources.model import Conversation, Event, SourceItem
 
 # Conversations per flush: the whole import is one write transaction (all or nothing), and
@@ -161,10 +162,12 @@ def import_files(
     size = max(1, batch_conversations)
     batches = [items[start : start + size] for start in range(0, len(items), size)]
     done = 0
+    # Chatwoot exports restate changes its webhooks may already have recorded (lifecycle.py).
+    merged = {summary.path for summary in summaries if summary.format == "chatwoot"}
     with appending(installation) as batch:
         before = batch.size
         for chunk in batches:
-            _append_chunk(batch, chunk, report)
+            _append_chunk(batch, chunk, report, merged)
             batch.flush()
             done += len(chunk)
             if progress is not None:
@@ -176,7 +179,12 @@ def import_files(
     return report
 
 
-def _append_chunk(batch: AppendBatch, chunk: Sequence[SourceItem], report: ImportReport) -> None:
+def _append_chunk(
+    batch: AppendBatch,
+    chunk: Sequence[SourceItem],
+    report: ImportReport,
+    merged: Collection[str] = (),
+) -> None:
     keys = [item.conversation.conversation_id for item in chunk]
     known = batch.known_conversations(keys)
     recorded = ledger_store.known_event_keys(batch.conn, sorted(known))
@@ -194,10 +202,14 @@ def _append_chunk(batch: AppendBatch, chunk: Sequence[SourceItem], report: Impor
                     body=conversation_body(conversation, f"{item.source}:{item.line}"),
                 )
             )
+        dropped: set[int] = set()
+        if key in known and item.source in merged:
+            batch.flush()  # what this import appended so far is read back too
+            dropped = restated(recorded_facts(batch.conn, key), conversation.events)
         fresh = [
             event_draft(key, event, event_key)
-            for event, event_key in zip(conversation.events, ids, strict=True)
-            if (key, event_key) not in recorded
+            for number, (event, event_key) in enumerate(zip(conversation.events, ids, strict=True))
+            if (key, event_key) not in recorded and number not in dropped
         ]
         drafts.extend(fresh)
         recorded.update((key, event_key) for event_key in ids)
