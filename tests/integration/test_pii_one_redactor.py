@@ -46,9 +46,7 @@ def test_the_cli_and_the_views_redact_the_demo_the_same(
             if e.kind in TEXT_KINDS
         ]
         output = run("pii", "--conversation-file", str(_one(tmp_path, conversation.key))).output
-        printed = [
-            line for line in output.splitlines() if line and not line.startswith(("#", "{"))
-        ]
+        printed = [line for line in output.splitlines() if line and not line.startswith(("#", "{"))]
         assert printed == shown
         compared += len(shown)
     assert compared > 20
@@ -97,7 +95,11 @@ def test_pii_jsonl_writes_one_line_of_findings_per_input(run: Cli, tmp_path: Pat
 def test_pii_jsonl_refuses_a_bad_file_whole(run: Cli, tmp_path: Path) -> None:
     source = tmp_path / "bad.jsonl"
     source.write_text(
-        json.dumps({"id": 1, "text": "fine"}) + "\n" + "{not json\n" + json.dumps({"text": 3}) + "\n",
+        json.dumps({"id": 1, "text": "fine"})
+        + "\n"
+        + "{not json\n"
+        + json.dumps({"text": 3})
+        + "\n",
         encoding="utf-8",
     )
     result = run("pii", "--jsonl", str(source), ok=False)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from auditkit.ledger.conversation import LedgerParticipant
-from auditkit.pii.masking import InterimRedactor, field_label, redact_fields, redacted
 from auditkit.pii.findings import Finding
+from auditkit.pii.masking import InterimRedactor, field_label, redact_fields, redacted
 
 CUSTOMER = LedgerParticipant("c1", "customer", "Tom Reyes", None, "tom@example.net", None)
 
@@ -44,4 +44,6 @@ def test_field_keys_are_classified_by_their_last_word() -> None:
 def test_one_redactor_gives_the_placeholders_and_the_floor_together() -> None:
     text = "order HH-7741055 for Tom, SW9 8QT"
     findings = [Finding(26, 33, "STREET_ADDRESS", 0.6, "PostalAddressRecognizer")]
-    assert redacted(text, findings, [CUSTOMER]).text == "order [NUMBER] for [NAME], [STREET_ADDRESS]"
+    assert (
+        redacted(text, findings, [CUSTOMER]).text == "order [NUMBER] for [NAME], [STREET_ADDRESS]"
+    )
