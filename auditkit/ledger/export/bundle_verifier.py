@@ -15,6 +15,7 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -182,7 +183,7 @@ def count_cosigners(note: str, witness_keys: list[str]) -> list[str]:
     return valid
 
 
-def _in_scope(record: dict, scope: dict) -> bool:
+def _in_scope(record: dict[str, Any], scope: dict[str, Any]) -> bool:
     """Whether a record is one the export's scope selects (conversation, occurred_at)."""
     if scope.get("conversations") and record.get("conversation") not in scope["conversations"]:
         return False
@@ -192,7 +193,9 @@ def _in_scope(record: dict, scope: dict) -> bool:
     return not (scope.get("until") and occurred >= scope["until"])
 
 
-def _check_export_record(records: list[dict], manifest: dict, size: int) -> None:
+def _check_export_record(
+    records: list[dict[str, Any]], manifest: dict[str, Any], size: int
+) -> None:
     """The bundle must hold exactly what its own signed export record says it exports."""
     if not records:
         raise BundleError("records.jsonl: empty, but a bundle ends with its export record")
@@ -221,7 +224,9 @@ def _check_export_record(records: list[dict], manifest: dict, size: int) -> None
             )
 
 
-def _check_tlog_proofs(directory: Path, manifest: dict, seqs: list[int], note: str) -> None:
+def _check_tlog_proofs(
+    directory: Path, manifest: dict[str, Any], seqs: list[int], note: str
+) -> None:
     """Each record's c2sp.org/tlog-proof file must carry this checkpoint and its seq."""
     folder = manifest.get("tlog_proofs")
     if folder is None:
@@ -293,7 +298,7 @@ def verify_bundle(
     if len(records) != len(proofs) or len(records) != manifest.get("record_count"):
         raise BundleError("records.jsonl: record count differs from proofs.jsonl or the manifest")
     previous = -1
-    decoded: list[dict] = []
+    decoded: list[dict[str, Any]] = []
     for number, (entry, proof_line) in enumerate(zip(records, proofs, strict=True), start=1):
         try:
             item = json.loads(proof_line)
@@ -341,7 +346,8 @@ def main(argv: list[str]) -> int:
     def values(flag: str) -> list[str]:
         return [argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == flag]
 
-    key = (values("--key") or [None])[0]
+    keys = values("--key")
+    key = keys[0] if keys else None
     quorum = int(values("--quorum")[0]) if values("--quorum") else None
     try:
         summary = verify_bundle(Path(argv[0]), key, values("--witness"), quorum)
