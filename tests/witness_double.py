@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.mldsa import MLDSA44PrivateKey
 
 from tests.tlog_reference import node
 
@@ -57,14 +58,26 @@ def verify_consistency(
 
 @dataclass
 class Witness:
-    """One witness: its name and key, the log it follows, what it cosigned."""
+    """One witness: its name and key, the log it follows, what it cosigned.
+
+    ``mldsa`` makes it cosign with ML-DSA-44 (type 0x06), as the spec recommends, instead
+    of Ed25519 (type 0x04).
+    """
 
     name: str
     log_vkey: str
-    key: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)
+    mldsa: bool = False
+    key: Ed25519PrivateKey | MLDSA44PrivateKey = field(init=False)
     state: dict[str, tuple[int, bytes, str]] = field(default_factory=dict)
     requests: list[tuple[int, int]] = field(default_factory=list)  # (status, old size)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.key = MLDSA44PrivateKey.generate() if self.mldsa else Ed25519PrivateKey.generate()
+
+    @property
+    def kind(self) -> bytes:
+        return b"\x06" if self.mldsa else b"\x04"
 
     @property
     def public(self) -> bytes:
@@ -72,12 +85,30 @@ class Witness:
 
     @property
     def key_id(self) -> bytes:
-        return hashlib.sha256(self.name.encode() + b"\n\x04" + self.public).digest()[:4]
+        return hashlib.sha256(self.name.encode() + b"\n" + self.kind + self.public).digest()[:4]
 
     @property
     def vkey(self) -> str:
+        encoded = base64.b64encode(self.kind + self.public).decode()
+        return f"{self.name}+{self.key_id.hex()}+{encoded}"
+
+    def _message(
+        self, timestamp: int, body_text: str, origin: str, size: int, root: bytes
+    ) -> bytes:
+        """cosignature/v1 (Ed25519) or the subtree/v1 cosigned_message (ML-DSA-44)."""
+        if not self.mldsa:
+            return f"cosignature/v1\ntime {timestamp}\n{body_text}\n".encode()
+        name = self.name.encode()
         return (
-            f"{self.name}+{self.key_id.hex()}+" + base64.b64encode(b"\x04" + self.public).decode()
+            b"subtree/v1\n\x00"
+            + bytes([len(name)])
+            + name
+            + timestamp.to_bytes(8, "big")
+            + bytes([len(origin.encode())])
+            + origin.encode()
+            + (0).to_bytes(8, "big")
+            + size.to_bytes(8, "big")
+            + root
         )
 
     def _log_signed(self, body: str, signatures: str) -> bool | None:
@@ -128,7 +159,7 @@ class Witness:
             if old and not verify_consistency(old, size, known_root, root, proof):
                 return 422, "text/plain", b"consistency proof does not verify\n"
             timestamp = int(time.time())
-            message = f"cosignature/v1\ntime {timestamp}\n{body_text}\n".encode()
+            message = self._message(timestamp, body_text, origin, size, root)
             blob = self.key_id + timestamp.to_bytes(8, "big") + self.key.sign(message)
             line = f"\u2014 {self.name} {base64.b64encode(blob).decode()}\n"
             self.state[origin] = (size, root, note + line)

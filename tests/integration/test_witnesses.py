@@ -144,3 +144,39 @@ def go_verifier_optional(request: pytest.FixtureRequest) -> Path | None:
         return request.getfixturevalue("go_verifier")
     except pytest.skip.Exception:
         return None
+
+
+def test_an_ml_dsa_44_witness_and_an_ed25519_one_make_a_quorum_of_two(
+    run: Cli, tmp_path: Path
+) -> None:
+    run("init")
+    vkey = _log_vkey(run)
+    classic, quantum = Witness("w1.example/w", vkey), Witness("pq.example/w", vkey, mldsa=True)
+    with serving(classic) as first_url, serving(quantum) as second_url:
+        run("witness", "add", classic.vkey, first_url)
+        run("witness", "add", quantum.vkey, second_url)
+        run("import", str(DATA / "demo" / "conversations.jsonl"))
+        run("import", str(DATA / "abcd" / "abcd_sample.json"))
+        out = tmp_path / "bundle"
+        run("export", "--out", str(out), "--conversation", "nb-2024-10431")
+    note = (out / "checkpoint.txt").read_text()
+    assert spec.cosigners(note, [classic.vkey, quantum.vkey]) == ["w1.example/w", "pq.example/w"]
+    both = ["--witness", classic.vkey, "--witness", quantum.vkey]
+    ok = run("verify-bundle", str(out), "--key", vkey, *both, "--quorum", "2")
+    assert "cosigned by witnesses: w1.example/w, pq.example/w" in ok.output
+    lines = note.split("\n")
+    (at,) = [i for i, line in enumerate(lines) if line.startswith("\u2014 pq.example/w ")]
+    name, blob = lines[at].rsplit(" ", 1)
+    raw = bytearray(base64.b64decode(blob))
+    raw[20] ^= 1
+    lines[at] = f"{name} {base64.b64encode(bytes(raw)).decode()}"
+    (out / "checkpoint.txt").write_text("\n".join(lines))
+    import hashlib
+
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["files"]["checkpoint.txt"] = hashlib.sha256(
+        (out / "checkpoint.txt").read_bytes()
+    ).hexdigest()
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    altered = run("verify-bundle", str(out), "--key", vkey, *both, "--quorum", "1", ok=False)
+    assert "cosignature of pq.example/w does not verify" in altered.output
