@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask
 
+from auditkit.autoqa import service as autoqa_service
 from auditkit.ledger.installation import Installation
 from auditkit.settings import load_settings
 
@@ -68,4 +69,6 @@ def create_app(
     ):
         app.register_blueprint(module.bp)
     app.register_blueprint(hooks.bp)  # Chatwoot webhooks: token-authenticated, no CSRF
+    # Like the metrics refresh, conversations a webhook changed are scored by AutoQA.
+    app.extensions[hooks.chatwoot.AFTER_REFRESH] = autoqa_service.score_conversations
     return app
