@@ -92,7 +92,9 @@ def test_the_first_rule_that_holds_gives_the_level_and_its_signals_evidence() ->
     rubric = load_rubric_text(small(), source="a.yaml")
     result = auto_score(
         rubric,
-        signals(agent_messages=3, resolution_confirmed=True, greeting=True, closing=True, empathy=0),
+        signals(
+            agent_messages=3, resolution_confirmed=True, greeting=True, closing=True, empathy=0
+        ),
     )
     by_id = {c.criterion: c for c in result.criteria}
     assert (by_id["closure"].level, by_id["closure"].confidence) == ("pass", 0.8)
@@ -122,7 +124,9 @@ def test_a_policy_with_nothing_to_judge_passes_a_gate_that_cannot_be_na() -> Non
     rubric = load_rubric_text(small(), source="a.yaml")
     result = auto_score(
         rubric,
-        signals(agent_messages=1, policies={"identity-validation": PolicyOutcome("not_applicable")}),
+        signals(
+            agent_messages=1, policies={"identity-validation": PolicyOutcome("not_applicable")}
+        ),
     )
     assert next(c for c in result.criteria if c.criterion == "verified").level == "pass"
 
