@@ -29,6 +29,7 @@ def create_app(
     from . import (
         agents,
         auth,
+        autoqa,
         calibration,
         coaching,
         conversations,
@@ -66,6 +67,7 @@ def create_app(
         disputes,
         dashboard,
         reports,
+        autoqa,
     ):
         app.register_blueprint(module.bp)
     app.register_blueprint(hooks.bp)  # Chatwoot webhooks: token-authenticated, no CSRF
