@@ -84,6 +84,12 @@ def submit(assignment_id: int) -> Response | tuple[str, int]:
         f"Review version {done.version} submitted and signed as record {done.seq}: {score}.",
         "success",
     )
+    if done.disagreements:
+        flash(
+            "Recorded with the review: your ratings disagree with the automated "
+            f"check of {', '.join(done.disagreements)}.",
+            "info",
+        )
     return redirect(url_for("reviews.record", seq=done.seq))
 
 
