@@ -125,7 +125,7 @@ class DocumentBuilder:
             if name in person:
                 continue
             for key in keys:
-                value = _clean(details.get(key), 320 if name == "email" else 200)
+                value = clean_text(details.get(key), 320 if name == "email" else 200)
                 if value:
                     person[name] = value[:50] if name == "phone" else value
                     break
@@ -388,7 +388,7 @@ def _attachment(raw: object) -> dict[str, Any]:
         value = raw.get(key)
         if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < _SAFE_INT:
             kept[key] = value
-        elif isinstance(value, str) and (text := _clean(value, 200)):
+        elif isinstance(value, str) and (text := clean_text(value, 200)):
             kept[key] = text
     return kept
 
@@ -538,7 +538,7 @@ def parse_channel(raw: object, path: list[str | int]) -> str:
         raise Refusal(path, f"expected a string, got {json_type(raw)}")
     name = raw.removeprefix("Channel::")
     snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
-    cleaned = _clean(snake, 100)
+    cleaned = clean_text(snake, 100)
     if not cleaned:
         raise Refusal(path, f"{shorten(raw)} is not a channel name")
     return cleaned
@@ -561,7 +561,7 @@ def parse_labels(raw: object, path: list[str | int]) -> list[str]:
     return labels
 
 
-def _clean(value: object, limit: int) -> str | None:
+def clean_text(value: object, limit: int) -> str | None:
     """A display value with control characters turned into spaces, clipped to ``limit``."""
     if not isinstance(value, str):
         return None

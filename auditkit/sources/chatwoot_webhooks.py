@@ -9,6 +9,7 @@ from typing import Any
 from auditkit.sources.chatwoot_fields import (
     DocumentBuilder,
     Refusal,
+    clean_text,
     declare_conversation_people,
     declare_sender,
     dict_at,
@@ -246,12 +247,12 @@ def _handoff(
         for pid, person in builder.participants.items()
         if person["role"] == "bot" and pid.startswith(("bot-", "captain-"))
     ]
-    team = dict_at(dict_at(payload, "meta"), "team").get("name")
+    team = clean_text(dict_at(dict_at(payload, "meta"), "team").get("name"), 200)
     event: dict[str, Any] = {
         "id": event_id,
         "type": "escalation",
         "at": at,
-        "to": team.strip()[:200] if isinstance(team, str) and team.strip() else "human agents",
+        "to": team or "human agents",
         "reason": "bot handoff: status pending -> open",
     }
     if len(bots) == 1:
