@@ -22,10 +22,10 @@ from auditkit.cli.reports import report
 from auditkit.cli.tlog import check_bundle, tiles, tlog_proof, witness
 from auditkit.cli.web import rubrics, serve, users
 from auditkit.errors import AuditkitError
+from auditkit.home import permission_warnings
 from auditkit.ledger import keys, proofs, verify
 from auditkit.ledger.checkpoint import parse_verifier_key
 from auditkit.ledger.export import bundle as export_service
-from auditkit.ledger.home import permission_warnings
 from auditkit.ledger.installation import Installation, initialise
 from auditkit.metrics import refresh as metrics
 from auditkit.privacy import erasure

@@ -11,9 +11,9 @@ from pathlib import Path
 from auditkit.db import Engine
 from auditkit.db.engine import make_engine, schema_is_current, upgrade_to_head, write_transaction
 from auditkit.errors import NotInitialised, SigningKeyError
+from auditkit.home import append_private, private_dir
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.checkpoint import Signer, Verifier, parse_verifier_key
-from auditkit.ledger.home import append_private, private_dir
 from auditkit.ledger.keyring import create_signer, load_signer, passphrase_problems
 from auditkit.ledger.records import format_time
 from auditkit.ledger.sealing import store as sealing_store

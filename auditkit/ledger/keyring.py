@@ -24,8 +24,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from auditkit.errors import SigningKeyError
+from auditkit.home import private_dir
 from auditkit.ledger.checkpoint import Signer
-from auditkit.ledger.home import private_dir
 
 FORMAT = "auditkit-signing-key/1"
 MIN_PASSPHRASE_LENGTH = 12

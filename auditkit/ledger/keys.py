@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from auditkit.home import append_private
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.append import appending
 from auditkit.ledger.checkpoint import Signer, Verifier
-from auditkit.ledger.home import append_private
 from auditkit.ledger.installation import Installation, trusted_keys_path
 from auditkit.ledger.keyring import create_signer
 from auditkit.ledger.records import RecordDraft, RecordKind, format_time

@@ -15,10 +15,10 @@ from typing import Any
 
 from auditkit.db import Connection
 from auditkit.errors import AuditkitError
+from auditkit.home import private_dir, write_private
 from auditkit.ledger.access import AccessAction, access_record
 from auditkit.ledger.append import append_records
 from auditkit.ledger.conversation import HUMAN_STAFF_ROLES, LedgerConversation
-from auditkit.ledger.home import private_dir, write_private
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.records import RecordKind, format_time
 from auditkit.periods import utc_now

@@ -26,11 +26,11 @@ from auditkit.accounts.users import Permission, User
 from auditkit.checks.service import UnknownPolicy, select_policies
 from auditkit.db.engine import read_transaction
 from auditkit.errors import NotFound
+from auditkit.home import write_private
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.access import AccessAction, access_record
 from auditkit.ledger.append import append_records
 from auditkit.ledger.conversation import HUMAN_STAFF_ROLES
-from auditkit.ledger.home import write_private
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.records import RecordKind
 from auditkit.periods import utc_now

@@ -19,12 +19,12 @@ from typing import Any
 
 from auditkit.db.engine import read_transaction
 from auditkit.errors import AuditkitError, NotFound
+from auditkit.home import private_dir, write_private
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.access import AccessAction, access_record
 from auditkit.ledger.append import appending
 from auditkit.ledger.checkpoint import parse_verifier_key
 from auditkit.ledger.export.bundle_verifier import FORMAT
-from auditkit.ledger.home import private_dir, write_private
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.proofs import inclusion_proofs
 from auditkit.ledger.records import format_time
