@@ -32,6 +32,7 @@ from auditkit.privacy import erasure
 from auditkit.settings import load_settings
 from auditkit.sources import ingest
 from auditkit.sources import samples as pii_samples
+from auditkit.sources.erasure import expire_refused_payloads
 
 
 @contextmanager
@@ -365,6 +366,9 @@ def retention_apply(ctx: click.Context, dry_run: bool) -> None:
         f"{len(report.erased)} subject(s) {verb}, {len(report.held)} held, "
         f"{report.kept} still within retention"
     )
+    if not dry_run:
+        expired = expire_refused_payloads(context_installation(ctx))
+        click.echo(f"{expired} refused webhook payload(s) older than 14 days forgotten")
 
 
 @cli.command()

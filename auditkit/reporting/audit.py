@@ -40,7 +40,7 @@ from auditkit.reporting.parts import Renderer as Renderer  # re-exported
 from auditkit.reporting.parts import ReportRefused as ReportRefused  # re-exported
 from auditkit.reporting.parts import ReportResult as ReportResult  # re-exported
 from auditkit.reporting.parts import ReportScopeInvalid as ReportScopeInvalid  # re-exported
-from auditkit.reporting.trail import TRAIL_KINDS, Trail, build_trail
+from auditkit.reporting.trail import TRAIL_KINDS, Trail, build_trail, open_trail_rows
 from auditkit.reporting.trail import AccessEntry as AccessEntry  # re-exported
 from auditkit.reporting.trail import subject_reference as subject_reference  # re-exported
 
@@ -217,7 +217,11 @@ def audit_report(
         checks = report_store.check_rows(conn, keys, policies=scope.policies)
         # Every trail record, whenever made: the report sorts them by what they touched
         # and by when they were done.
-        ledger_rows = report_store.records_of_kinds(conn, TRAIL_KINDS, since=None, until=None)
+        ledger_rows = open_trail_rows(
+            conn,
+            report_store.records_of_kinds(conn, TRAIL_KINDS, since=None, until=None),
+            master,
+        )
         customers = report_store.customers_of(conn, keys)
         reviews = report_store.review_rows(conn, keys=keys)
         # Only the conversations whose failures the report lists are opened for evidence.

@@ -15,8 +15,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from auditkit.db import Connection
 from auditkit.ledger.access import AccessAction
 from auditkit.ledger.records import RecordKind
+from auditkit.ledger.sealing.cipher import MasterKey, sealed_subject
+from auditkit.ledger.sealing.data_keys import DataKeys, unseal_mapping
 from auditkit.pii.masking import Redactor
 from auditkit.reporting.parts import redact
 
@@ -81,8 +84,25 @@ def redact_keeping_references(redactor: Redactor, text: str) -> str:
     return "".join(pieces)
 
 
-def build_trail(
+def open_trail_rows(
+    conn: Connection,
     rows: Iterable[tuple[int, str, str | None, str, bytes]],
+    master: MasterKey | None,
+) -> list[tuple[int, str, str | None, str, dict[str, Any]]]:
+    """Decode trail records, opening the reveal reasons sealed under a subject's key (an
+    erased subject's read as erased)."""
+    keys = DataKeys(conn, master) if master is not None else None
+    opened = []
+    for seq, kind, key, at, entry in rows:
+        body = json.loads(entry).get("body", {})
+        if keys is not None and sealed_subject(body) is not None:
+            body = unseal_mapping(kind, body, seq=seq, conversation=key, keys=keys)
+        opened.append((seq, kind, key, at, body))
+    return opened
+
+
+def build_trail(
+    rows: Iterable[tuple[int, str, str | None, str, Mapping[str, Any]]],
     *,
     scoped: set[str],
     customers: Mapping[str, set[str]],
@@ -90,7 +110,7 @@ def build_trail(
     until: str | None,
     redactor: Redactor,
 ) -> Trail:
-    """Sort the trail records (seq, kind, conversation, occurred_at, entry) into both views.
+    """Sort the trail records (seq, kind, conversation, occurred_at, body) into both views.
 
     ``customers`` maps each data subject of a scoped conversation to those conversations,
     so a hold or erasure on the subject counts as touching them.
@@ -100,8 +120,7 @@ def build_trail(
     erasures_touching: list[AccessEntry] = []
     erasures_during: list[AccessEntry] = []
     subject_of_hold: dict[int, str] = {}
-    for seq, kind, key, at, entry in rows:
-        body = json.loads(entry).get("body", {})
+    for seq, kind, key, at, body in rows:
         if kind == RecordKind.LEGAL_HOLD_ADDED and body.get("subject"):
             subject_of_hold[seq] = str(body["subject"])
         touched = _touches(kind, key, body, scoped, customers, subject_of_hold)

@@ -131,7 +131,7 @@ def review_detail(installation: Installation, user: User, seq: int) -> ReviewDet
         row = review_store.review_at(conn, seq)
         if row is None:
             raise NotFound(f"no review record {seq}")
-        body = record_body(conn, seq)
+        body = record_body(conn, seq, installation.master_key())
         rubric = review_rubrics.stored_rubric(conn, row["rubric_hash"])
         versions = tuple(
             review_summary(v) for v in review_store.review_versions(conn, row["review_id"])

@@ -11,10 +11,11 @@ from auditkit.accounts.users import Permission, User
 from auditkit.db import Connection, operational_transaction
 from auditkit.db.engine import read_transaction
 from auditkit.errors import AccessDenied, Conflict, InputRefused, NotFound
-from auditkit.ledger import store as ledger_store
 from auditkit.ledger.conversation import HUMAN_STAFF_ROLES, LedgerConversation
 from auditkit.ledger.installation import Installation
+from auditkit.ledger.reader import record_body as read_record_body
 from auditkit.ledger.records import TEXT_KINDS, format_time
+from auditkit.ledger.sealing.cipher import MasterKey
 from auditkit.periods import utc_now
 from auditkit.review import rubrics as review_rubrics
 from auditkit.review import store as review_store
@@ -160,7 +161,11 @@ def workspace(
         versions = tuple(
             review_summary(v) for v in review_store.review_versions(conn, row["review_id"])
         )
-        latest_body = record_body(conn, versions[-1].seq) if versions and saved is None else None
+        latest_body = (
+            record_body(conn, versions[-1].seq, installation.master_key())
+            if versions and saved is None
+            else None
+        )
     if saved is not None:
         draft = DraftInput.from_content(json.loads(saved["content"]))
     elif latest_body is not None:
@@ -180,12 +185,9 @@ def workspace(
     )
 
 
-def record_body(conn: Connection, seq: int) -> dict[str, Any]:
-    entries = ledger_store.entries_by_seq(conn, [seq])
-    if not entries:
-        raise NotFound(f"no record {seq}")
-    body: dict[str, Any] = json.loads(entries[0].entry)["body"]
-    return body
+def record_body(conn: Connection, seq: int, master: MasterKey | None) -> dict[str, Any]:
+    """A review record's body, its sealed notes and summary opened."""
+    return read_record_body(conn, seq, master=master)
 
 
 def _draft_from_record(body: Mapping[str, Any]) -> DraftInput:
@@ -277,6 +279,6 @@ def start_revision(installation: Installation, user: User, assignment_id: int) -
         if review_store.draft(conn, assignment_id) is not None:
             return
         versions = review_store.review_versions(conn, row["review_id"])
-        body = record_body(conn, int(versions[-1]["seq"]))
+        body = record_body(conn, int(versions[-1]["seq"]), installation.master_key())
         content = _draft_from_record(body).content()
         review_store.save_draft(conn, assignment_id, content=json.dumps(content), at=now)

@@ -42,6 +42,7 @@ from auditkit.periods import utc_now
 from auditkit.settings import Settings
 from auditkit.sources import store as webhook_store
 from auditkit.sources.chatwoot import WebhookDelivery, parse_webhook
+from auditkit.sources.erasure import expire_rejections
 from auditkit.sources.ingest import conversation_body, event_draft, event_keys
 from auditkit.sources.jsonl import decode_json
 from auditkit.sources.lifecycle import fact_of, recorded_facts, restated
@@ -330,8 +331,13 @@ def record_rejection(
     body: bytes,
     received_at: datetime | None = None,
 ) -> None:
-    """Keep a refused payload and the reason, outside the log (it appended nothing)."""
+    """Keep a refused payload and the reason, outside the log (it appended nothing).
+
+    Refused payloads expire after ``REJECTION_RETENTION`` (older ones are forgotten here)
+    and are deleted when a subject they name is erased (``sources/erasure.py``).
+    """
     with installation.engine.begin() as conn:
+        expire_rejections(conn, now=received_at or utc_now())
         webhook_store.insert_rejection(
             conn,
             received_at=format_time(received_at or utc_now()),

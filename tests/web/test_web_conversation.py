@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from auditkit.errors import AccessDenied
-from auditkit.ledger.records import decode_entry
+from auditkit.ledger.reader import record_body
 from auditkit.ledger.tables import log_entries
 from auditkit.review import transcript as transcripts
 from tests.web.conftest import Web, World, text
@@ -20,11 +20,13 @@ SECRETS = ["María González", "maria.gonzalez@example.com", "1986"]
 
 
 def access_records(world: World) -> list[dict[str, object]]:
+    """Access records, the reveal reasons (sealed under the subject's key) opened."""
+    master = world.installation.master_key()
     with world.installation.engine.connect() as conn:
         rows = conn.execute(
             select(log_entries.c.seq, log_entries.c.entry).where(log_entries.c.kind == "access")
         ).all()
-    return [{"seq": seq, **decode_entry(bytes(entry)).body} for seq, entry in rows]
+        return [{"seq": seq, **record_body(conn, seq, master=master)} for seq, _entry in rows]
 
 
 def test_the_conversation_is_redacted_by_default(web: Callable[[str | None], Web]) -> None:

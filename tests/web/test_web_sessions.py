@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import threading
 import time
+import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from typing import Literal
+from urllib.parse import urlsplit
 
 import pytest
 from argon2 import PasswordHasher
 from flask import Flask
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditkit.accounts import users as accounts
 from auditkit.errors import LoginRefused, LoginThrottled
@@ -195,3 +199,20 @@ def test_twenty_bad_attempts_behind_one_address_lock_nobody_else_out(
         assert colleague.post("/login", {"username": name, "password": PASSWORD}).status_code == (
             302
         ), name
+
+
+@given(target=st.text(max_size=60))
+@settings(max_examples=400, deadline=None)
+def test_next_is_either_refused_or_a_same_origin_path_free_of_control_characters(
+    target: str,
+) -> None:
+    from auditkit.web.auth import _safe_next
+
+    kept = _safe_next(target)
+    if kept is None:
+        return
+    assert kept.startswith("/") and not kept.startswith("//")
+    assert "\\" not in kept
+    assert not any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in kept)
+    parts = urlsplit(kept)
+    assert not parts.scheme and not parts.netloc
