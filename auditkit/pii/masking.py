@@ -51,6 +51,7 @@ from auditkit.ledger.installation import Installation
 from auditkit.ledger.records import TEXT_KINDS
 from auditkit.ledger.sealing.cipher import ERASED
 from auditkit.pii import store as pii_store
+from auditkit.pii.digests import digest_key, word_digest
 from auditkit.pii.findings import Finding
 from auditkit.pii.redaction import LABELS, RedactionSpan, label, redaction_spans
 
@@ -61,6 +62,7 @@ __all__ = ["LABELS", "FindingsRedactor", "InterimRedactor", "Redacted", "Redacto
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 DIGIT_RUN = re.compile(r"(?<![\w/.-])(?:[\w/.-]*?\d{4,}[\w/.-]*?)(?=[.,;:!?)\]]*(?:\s|$)|[^\w/.-])")
+NAME_WORD = re.compile(r"(?<![\w\[])[^\W\d_](?:[\w'’-]*[^\W\d_])?(?![\w\]])")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?)?")
 OTHER_DATE = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})")
 PHONE_LIKE = re.compile(r"\+?\d[\d\s().-]{4,}\d")
@@ -89,7 +91,16 @@ def _fold(value: str) -> str:
 
 
 class InterimRedactor:
-    """Pattern and known-identity masking; see the module docstring for exactly what it finds."""
+    """Pattern and known-identity masking; see the module docstring for exactly what it finds.
+
+    ``digests`` (with their ``key``) are the keyed digests of the shown conversations'
+    customers' name parts (:mod:`auditkit.pii.digests`): any word whose digest is among
+    them is a name, so masking goes on after erasure removed the declared names.
+    """
+
+    def __init__(self, digests: frozenset[str] = frozenset(), key: bytes | None = None) -> None:
+        self._digests = digests if key is not None else frozenset()
+        self._key = key
 
     def redact(self, text: str, *, participants: Iterable[LedgerParticipant]) -> Redacted:
         """Mask e-mails, declared phones, customers' names and digit runs of four or more."""
@@ -136,6 +147,16 @@ class InterimRedactor:
             found.append((match.start(), marker))
             return f"[{marker}]"
 
+        if self._digests and self._key is not None:
+            key, digests = self._key, self._digests
+
+            def erased(match: re.Match[str]) -> str:
+                if word_digest(key, match.group()) in digests:
+                    found.append((match.start(), "NAME"))
+                    return "[NAME]"
+                return match.group()
+
+            text = NAME_WORD.sub(erased, text)
         text = DIGIT_RUN.sub(number, text)
         return Redacted(text=text, markers=tuple(label for _position, label in found))
 
@@ -317,8 +338,18 @@ def scan_redactor(
             by_text[text].extend(findings)
     return FindingsRedactor(
         {text: redaction_spans(findings, len(text)) for text, findings in by_text.items()},
+        floor=_floor(conn, installation, [c.key for c in shown]),
         live=detector,
     )
+
+
+def _floor(conn: Connection, installation: Installation, keys: Sequence[str]) -> InterimRedactor:
+    """The floor, with the name digests of these conversations when there are any."""
+    master = installation.master_key()
+    if master is None:
+        return InterimRedactor()
+    digests = pii_store.name_digests_of(conn, keys)
+    return InterimRedactor(digests, digest_key(master)) if digests else InterimRedactor()
 
 
 def staff_text_redactor(

@@ -32,6 +32,7 @@ from auditkit.pii import (
     classify_restricted,
 )
 from auditkit.pii import store as pii_store
+from auditkit.pii.digests import remember_names
 
 PAGE = 200
 Progress = Callable[[int, int], None]
@@ -182,6 +183,7 @@ def _record(
                 if event.kind in TEXT_KINDS
             ]
             restricted = classify_restricted(scanned)
+            remember_names(batch.conn, installation, [conversation])
             (record,) = batch.append(
                 [
                     RecordDraft(

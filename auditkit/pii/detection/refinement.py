@@ -19,7 +19,8 @@ from auditkit.pii.recognizers.lexicon import NOT_NAMES
 NER_RECOGNIZER = "SpacyRecognizer"
 PARTICIPANT_RECOGNIZER = "ParticipantRecognizer"
 COUNTRY_RECOGNIZER = "CountryRecognizer"
-GUESSING_RECOGNIZERS = frozenset({NER_RECOGNIZER, "NameLexiconRecognizer"})
+LEXICON_RECOGNIZER = "NameLexiconRecognizer"
+GUESSING_RECOGNIZERS = frozenset({NER_RECOGNIZER, LEXICON_RECOGNIZER})
 """Recognizers that guess a name from its look (the model, the lexicon), not from a cue."""
 _NER_TYPES = frozenset({EntityType.PERSON, EntityType.NRP, EntityType.LOCATION})
 
@@ -109,6 +110,21 @@ def _street_name(span: Finding, _: Sequence[Finding], text: str) -> bool:
     words = text[span.start : span.end].split()
     return bool(words) and (
         bool(_STREET_WORD.fullmatch(words[-1])) or bool(_STREET_WORD.match(text, span.end))
+    )
+
+
+WEAK_GUESS_SCORE = 0.45
+
+
+def _weak_name_over_a_place(span: Finding, others: Sequence[Finding], _: str) -> bool:
+    return (
+        span.entity_type == EntityType.PERSON
+        and span.recognizer == LEXICON_RECOGNIZER
+        and span.score <= WEAK_GUESS_SCORE
+        and any(
+            other.entity_type in {EntityType.LOCATION, EntityType.NRP} and span.overlaps(other)
+            for other in others
+        )
     )
 
 
@@ -204,6 +220,11 @@ DROP_RULES: tuple[DropRule, ...] = (
         "person that is a country",
         'a capitalised country ("France", "United States") is a place, not a surname',
         _person_that_is_a_country,
+    ),
+    DropRule(
+        "weak name over a place",
+        'the model reads "Amsterdam", "Estonia" as a place; a lexicon guess from a surname alone yields',
+        _weak_name_over_a_place,
     ),
     DropRule(
         "street name",

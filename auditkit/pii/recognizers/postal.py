@@ -86,7 +86,9 @@ US_STATES = [
 ]
 _CAP = r"(?:[A-Z]|[À-ÖØ-Þ]|[Ā-ž])[\w'’.-]*"
 _LINE_PREFIX = re.compile(r"^[\s>?*•|-]*")
-_STREET_LINE = re.compile(r"^(?:\d{1,6}[a-z]?\s+[^\W\d_]|(?:PSC|CMR|USNS|USNV|USS|USCGC)\s)")
+_STREET_LINE = re.compile(
+    r"^(?:\d{1,6}[a-z]?\s+(?:\d{1,5}[a-z]?\s+)?[^\W\d_]|(?:PSC|CMR|USNS|USNV|USS|USCGC)\s)"
+)
 _CONTACT = re.compile(
     r"^(?:mobile|cell|desk|phone|tel|telephone|fax|e-?mail|website|web|office|name|dob|born"
     r"|date|account|card|iban)\b|@|https?:|www\.",
@@ -197,7 +199,12 @@ class PostalAddressRecognizer(GroupPatternRecognizer):
                         break
                     cursor += 1
                     continue
-                if len(line) > 48 or _CONTACT.search(line) or ":" in line:
+                if (
+                    len(line) > 48
+                    or _CONTACT.search(line)
+                    or ":" in line
+                    or sum(ch.isdigit() for ch in line) >= 7  # a phone line
+                ):
                     break
                 last = cursor
                 end = line_end
