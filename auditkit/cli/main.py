@@ -145,12 +145,16 @@ def metrics_refresh(ctx: click.Context) -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A signed checkpoint (or file of them) kept outside; the log must extend it.",
 )
+@click.option(
+    "--ask-witnesses", is_flag=True, help="Also fetch each witness's newest cosigned checkpoint."
+)
 @click.pass_context
 def verify_(
     ctx: click.Context,
     keys_: tuple[str, ...],
     skip_projections: bool,
     checkpoints: tuple[Path, ...],
+    ask_witnesses: bool,
 ) -> None:
     """Recompute every hash, check every checkpoint and the query tables; exit 1 on any problem."""
     trusted = [parse_verifier_key(k) for k in keys_] or None
@@ -159,6 +163,7 @@ def verify_(
         trusted=trusted,
         check_projections=not skip_projections,
         checkpoint_files=checkpoints,
+        ask_witnesses=ask_witnesses,
     )
     if not report.ok:
         for problem in report.problems:

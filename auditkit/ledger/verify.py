@@ -80,12 +80,14 @@ def verify_ledger(
     progress: Callable[[int], None] | None = None,
     checkpoint_files: Sequence[Path] = (),
     tile_dirs: Sequence[Path] | None = None,
+    ask_witnesses: bool = False,
 ) -> VerifyReport:
     """Check the whole log; problems are returned in the report, never raised.
 
     Besides the database, the checkpoint file under AUDITKIT_HOME, ``checkpoint_files``
     (checkpoints an auditor kept) and the tiles directories (those ``tiles write`` filled,
-    or ``tile_dirs``) are compared with the log.
+    or ``tile_dirs``) are compared with the log; with ``ask_witnesses``, so is the newest
+    checkpoint each configured witness cosigned (over the network).
     """
     installation.require_schema()
     started = time.perf_counter()
@@ -103,7 +105,12 @@ def verify_ledger(
         keys = DataKeys(conn, master) if master is not None else None
         _check_tree(conn, checkpoints, rebuilt, keys, report, progress)
         for reason in outside_problems(
-            installation, conn, verifiers, checkpoint_files=checkpoint_files, tile_dirs=tile_dirs
+            installation,
+            conn,
+            verifiers,
+            checkpoint_files=checkpoint_files,
+            tile_dirs=tile_dirs,
+            ask_witnesses=ask_witnesses,
         ):
             report.problems.append(Problem(None, reason))
         if rebuilt is not None and report.ok:

@@ -180,3 +180,45 @@ def test_an_ml_dsa_44_witness_and_an_ed25519_one_make_a_quorum_of_two(
     (out / "manifest.json").write_text(json.dumps(manifest))
     altered = run("verify-bundle", str(out), "--key", vkey, *both, "--quorum", "1", ok=False)
     assert "cosignature of pq.example/w does not verify" in altered.output
+
+
+def test_verify_asks_the_witnesses_what_they_cosigned(
+    run: Cli, env: dict[str, str], tmp_path: Path
+) -> None:
+    """An attacker who rewrote the database and the checkpoint file is caught by the witness."""
+    from sqlalchemy import text
+
+    from auditkit.db.guards import drop_guards, install_guards
+    from auditkit.ledger.tables import APPEND_ONLY_TABLES
+
+    run("init")
+    witness = Witness("w1.example/w", _log_vkey(run))
+    with serving(witness) as url:
+        run("witness", "add", witness.vkey, url)
+        run("import", str(DATA / "demo" / "conversations.jsonl"))
+        assert run("verify", "--ask-witnesses").output.startswith("ok:")
+        run("import", str(DATA / "abcd" / "abcd_sample.json"))
+        installation = Installation.open(load_settings(env))
+        with installation.engine.begin() as conn:  # back to the first import's 240 records
+            drop_guards(conn, APPEND_ONLY_TABLES)
+            conn.execute(text("DELETE FROM log_entries WHERE seq >= 240"))
+            conn.execute(text("DELETE FROM checkpoints WHERE tree_size > 240"))
+            for level, idx in conn.execute(text("SELECT level, idx FROM merkle_nodes")).all():
+                if (idx + 1) << level > 240:
+                    conn.execute(
+                        text("DELETE FROM merkle_nodes WHERE level = :l AND idx = :i"),
+                        {"l": level, "i": idx},
+                    )
+            install_guards(conn, APPEND_ONLY_TABLES)
+        installation.engine.dispose()
+        home = Path(env["AUDITKIT_HOME"])
+        notes = (home / "checkpoints.log").read_text().split("\n\n")
+        (home / "checkpoints.log").write_text("\n\n".join(notes[:2]) + "\n\n")  # first only
+        assert run("verify", "--skip-projections").output.startswith("ok:")
+        caught = run("verify", "--skip-projections", "--ask-witnesses", ok=False)
+    assert "witness w1.example/w's newest cosigned checkpoint: a signed checkpoint covers" in (
+        caught.output
+    )
+    assert "(tail rollback)" in caught.output
+    down = run("verify", "--skip-projections", "--ask-witnesses", ok=False)  # witness gone
+    assert "witness w1.example/w: not reachable" in down.output

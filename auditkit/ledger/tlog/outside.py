@@ -16,6 +16,7 @@ from auditkit.ledger.tlog.checkpoint_file import (
     read_checkpoint_notes,
 )
 from auditkit.ledger.tlog.static_dir import check_tiles, tile_directories
+from auditkit.ledger.tlog.witnesses import witnessed_checkpoints
 
 
 def outside_problems(
@@ -25,9 +26,11 @@ def outside_problems(
     *,
     checkpoint_files: Sequence[Path] = (),
     tile_dirs: Sequence[Path] | None = None,
+    ask_witnesses: bool = False,
 ) -> list[str]:
     """Problems found comparing the log with the checkpoint file, ``checkpoint_files`` (an
-    auditor's) and the tiles directories (those ``tiles write`` filled when None)."""
+    auditor's), the tiles directories (those ``tiles write`` filled when None) and, with
+    ``ask_witnesses``, the newest checkpoint each witness cosigned."""
     problems: list[str] = []
     size = ledger_store.tree_size(conn)
     origin = installation.origin
@@ -39,6 +42,10 @@ def outside_problems(
             problems.append(str(exc))
             continue
         problems += check_kept_checkpoints(conn, kept, verifiers, origin, size)
+    if ask_witnesses:
+        witnessed, unreachable = witnessed_checkpoints(installation)
+        problems += unreachable
+        problems += check_kept_checkpoints(conn, witnessed, verifiers, origin, size)
     for directory in tile_directories(installation) if tile_dirs is None else tile_dirs:
         problems += check_tiles(conn, directory, verifiers, origin)
     return problems

@@ -24,6 +24,7 @@ from auditkit.errors import AuditkitError, CheckpointError
 from auditkit.ledger.checkpoint import parse_checkpoint
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.proofs import prove_consistency
+from auditkit.ledger.tlog.checkpoint_file import KeptCheckpoint
 from auditkit.ledger.tlog.cosignature import WitnessKey, check_cosignature, parse_witness_key
 
 WITNESS_DIR = "witnesses"
@@ -247,3 +248,43 @@ def submit_checkpoint(
         results.append(result)
     _save_state(installation, state)
     return results
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, method="GET")  # noqa: S310  (an http(s) prefix)
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def witnessed_checkpoints(installation: Installation) -> tuple[list[KeptCheckpoint], list[str]]:
+    """Each witness's newest cosigned checkpoint of this log (``GET <prefix>/<origin hash>/
+    checkpoint``), kept only when its cosignature verifies; and one line per witness that
+    could not be asked or answered something invalid."""
+    origin_hash = hashlib.sha256(installation.origin.encode("utf-8")).hexdigest()
+    kept: list[KeptCheckpoint] = []
+    problems: list[str] = []
+    for witness in configured_witnesses(installation):
+        where = f"witness {witness.key.name}"
+        try:
+            status, answer = _get(f"{witness.url}/{origin_hash}/checkpoint")
+        except OSError as exc:
+            problems.append(f"{where}: not reachable: {exc}")
+            continue
+        if status == 404:
+            continue  # it never cosigned this log: nothing to compare
+        try:
+            if status != 200:
+                raise CheckpointError(f"answered HTTP {status}")
+            note = answer.decode("utf-8")
+            body = _note_body(note)
+            lines = note[len(body) + 1 :].splitlines()
+            if not any(check_cosignature(witness.key, body, line) is not None for line in lines):
+                raise CheckpointError("its checkpoint carries no cosignature by its key")
+        except (UnicodeDecodeError, CheckpointError) as exc:
+            problems.append(f"{where}: {exc}")
+            continue
+        kept.append(KeptCheckpoint(where=f"{where}'s newest cosigned checkpoint", note=note))
+    return kept, problems
