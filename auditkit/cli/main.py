@@ -477,6 +477,12 @@ def findings(
 )
 @click.option("--since", help="Events at or after this date/time (UTC).")
 @click.option("--until", help="Events before this date/time (UTC).")
+@click.option(
+    "--tlog-proofs/--no-tlog-proofs",
+    default=True,
+    show_default=True,
+    help="Write tlog-proofs/<seq>.tlog-proof for every record (c2sp.org/tlog-proof).",
+)
 @click.pass_context
 def export(
     ctx: click.Context,
@@ -484,6 +490,7 @@ def export(
     conversations: tuple[str, ...],
     since: str | None,
     until: str | None,
+    tlog_proofs: bool,
 ) -> None:
     """Write a bundle of records with inclusion proofs, checkpoint and verifier key."""
     scope = export_service.ExportScope(
@@ -491,7 +498,9 @@ def export(
         since=time_option(since, "--since"),
         until=time_option(until, "--until"),
     )
-    result = export_service.export_bundle(context_installation(ctx), out, scope)
+    result = export_service.export_bundle(
+        context_installation(ctx), out, scope, tlog_proofs=tlog_proofs
+    )
     click.echo(
         f"exported {result.records} records to {result.directory} "
         f"(checkpoint size {result.tree_size}, export recorded as seq {result.export_seq})"

@@ -209,3 +209,19 @@ def test_the_checkpoint_file_is_private_and_append_only(installation: Installati
     assert path.read_bytes().startswith(first)
     assert path.stat().st_mode & 0o777 == 0o600
     shutil.copy(path, path.with_suffix(".bak"))
+
+
+def test_a_bundle_without_tlog_proofs_verifies_and_a_removed_folder_is_noticed(
+    installation: Installation, tmp_path: Path
+) -> None:
+    import_files(installation, [DATA / "demo" / "conversations.jsonl"])
+    lean = tmp_path / "lean"
+    export_bundle(installation, lean, ExportScope(), tlog_proofs=False)
+    assert not (lean / "tlog-proofs").exists()
+    assert "tlog_proofs" not in json.loads((lean / "manifest.json").read_text())
+    assert verify_bundle(lean).records == _size(installation)
+    full = tmp_path / "full"
+    export_bundle(installation, full, ExportScope())
+    shutil.rmtree(full / "tlog-proofs")
+    with pytest.raises(BundleError, match=r"tlog-proofs/\d+\.tlog-proof: cannot read"):
+        verify_bundle(full)
