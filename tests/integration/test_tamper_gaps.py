@@ -225,3 +225,14 @@ def test_a_bundle_without_tlog_proofs_verifies_and_a_removed_folder_is_noticed(
     shutil.rmtree(full / "tlog-proofs")
     with pytest.raises(BundleError, match=r"tlog-proofs/\d+\.tlog-proof: cannot read"):
         verify_bundle(full)
+
+
+def test_a_checkpoint_file_that_cannot_be_written_never_fails_an_append(
+    installation: Installation, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = checkpoint_file_path(installation)
+    path.unlink(missing_ok=True)
+    path.mkdir()  # not writable as a file
+    import_files(installation, [DATA / "demo" / "conversations.jsonl"])
+    assert _size(installation) == 240
+    assert "could not append the checkpoint" in caplog.text

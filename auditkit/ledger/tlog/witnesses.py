@@ -87,7 +87,8 @@ def add_witness(installation: Installation, vkey: str, url: str) -> Witness:
         raise WitnessRefused(f"a witness named {key.name!r} is already configured")
     directory = _dir(installation)
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with (directory / CONFIG_FILE).open("a", encoding="utf-8") as handle:
+    descriptor = os.open(directory / CONFIG_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
         handle.write(f"{key.vkey()} {url.rstrip('/')}\n")
     return Witness(key, url.rstrip("/"))
 
@@ -151,7 +152,9 @@ def _load_state(installation: Installation) -> dict[str, dict[str, Any]]:
 def _save_state(installation: Installation, state: dict[str, dict[str, Any]]) -> None:
     path = _dir(installation) / STATE_FILE
     temporary = path.with_name(f".{STATE_FILE}.{os.getpid()}")
-    temporary.write_text(json.dumps(state, indent=2, sort_keys=True), encoding="utf-8")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(state, indent=2, sort_keys=True))
     os.replace(temporary, path)
 
 
