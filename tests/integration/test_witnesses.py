@@ -222,3 +222,25 @@ def test_verify_asks_the_witnesses_what_they_cosigned(
     assert "(tail rollback)" in caught.output
     down = run("verify", "--skip-projections", "--ask-witnesses", ok=False)  # witness gone
     assert "witness w1.example/w: not reachable" in down.output
+
+
+def test_the_cosigned_checkpoint_is_served_and_published(
+    run: Cli, env: dict[str, str], tmp_path: Path
+) -> None:
+    from auditkit.web import create_app
+
+    run("init")
+    witness = Witness("w1.example/w", _log_vkey(run))
+    with serving(witness) as url:
+        run("witness", "add", witness.vkey, url)
+        run("import", str(DATA / "demo" / "conversations.jsonl"))
+    installation = Installation.open(load_settings(env))
+    try:
+        served = create_app(installation, secret_key=b"k" * 32).test_client().get("/log/checkpoint")
+    finally:
+        installation.engine.dispose()
+    assert spec.cosigners(served.get_data(as_text=True), [witness.vkey]) == ["w1.example/w"]
+    run("tiles", "write", str(tmp_path / "log"))
+    published = (tmp_path / "log" / "checkpoint").read_text()
+    assert published == served.get_data(as_text=True)
+    assert spec.read_tiles(tmp_path / "log", _log_vkey(run))[0] == 240
