@@ -6,6 +6,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from auditkit.accounts.users import Permission
+from auditkit.autoqa import results as autoqa_results
 from auditkit.errors import InputRefused
 from auditkit.metrics import refresh as metrics
 from auditkit.metrics.measures import ConversationMetrics
@@ -19,10 +20,21 @@ from .base.security import requires
 bp = Blueprint("conversations", __name__)
 
 
+_MAX_SEQ = 2**63 - 1  # the largest seq either database's BIGINT holds
+
+
 def reveal_param() -> int | None:
-    """The ``reveal`` query parameter: the seq of the user's reveal record, if any."""
+    """The ``reveal`` query parameter: the seq of the user's reveal record, if any.
+
+    Anything but ASCII digits is ignored (as before); a number no seq can be (beyond a
+    database BIGINT) is refused with a 400 rather than reaching the query.
+    """
     value = request.args.get("reveal", "")
-    return int(value) if value.isdigit() else None
+    if not value or not (value.isascii() and value.isdigit()):
+        return None
+    if len(value) > 19 or int(value) > _MAX_SEQ:
+        raise InputRefused([f"reveal: {value[:20]}… is not a record seq (too large)"])
+    return int(value)
 
 
 @bp.get("/conversations")
@@ -69,7 +81,16 @@ def metric_lines(values: ConversationMetrics) -> list[tuple[str, str]]:
 
 def _render_conversation(page: transcripts.ConversationPage, problems: list[str]) -> str:
     lines = metric_lines(metrics.conversation_metrics(installation(), page.key))
-    return render_template("conversation.html", page=page, problems=problems, metrics=lines)
+    return render_template(
+        "conversation.html", page=page, problems=problems, metrics=lines, auto=automatic(page.key)
+    )
+
+
+def automatic(key: str) -> autoqa_results.ConversationAutoqa | None:
+    """The AutoQA card's content, for those who may read reviews (else None: no card)."""
+    if not user().can(Permission.REVIEW_READ):
+        return None
+    return autoqa_results.conversation_autoqa(installation(), user(), key)
 
 
 @bp.get("/conversations/<path:key>")

@@ -12,12 +12,17 @@ from typing import Any, NoReturn
 
 import click
 
+from auditkit.autoqa import service as autoqa_service
 from auditkit.checks import service as checks
+from auditkit.cli.autoqa import autoqa
+from auditkit.cli.findings import findings as findings_command
 from auditkit.cli.options import context_installation, time_option
+from auditkit.cli.policies import policies
 from auditkit.cli.reports import report
 from auditkit.cli.tlog import check_bundle, tiles, tlog_proof, witness
 from auditkit.cli.web import rubrics, serve, users
 from auditkit.errors import AuditkitError
+from auditkit.home import permission_warnings
 from auditkit.ledger import keys, proofs, verify
 from auditkit.ledger.checkpoint import parse_verifier_key
 from auditkit.ledger.export import bundle as export_service
@@ -83,7 +88,10 @@ def cli(ctx: click.Context) -> None:
 @cli.command()
 def init() -> None:
     """Create the installation: migrate the database and create the signing key."""
-    report = initialise(load_settings())
+    settings = load_settings()
+    report = initialise(settings)
+    for warning in permission_warnings(settings):
+        click.echo(warning, err=True)
     click.echo(f"database: {report.database} (schema at head)")
     click.echo(f"log origin: {report.origin}")
     if report.created_key:
@@ -116,6 +124,11 @@ def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str | None) -> Non
     if report.new_conversations == 0 and report.updated_conversations == 0:
         click.echo("nothing new: only the import run itself was recorded")
     click.echo(f"{report.records_appended} records appended; tree size {report.tree_size}")
+    if report.new_conversations or report.updated_conversations:
+        # Like the metrics refresh: what the import changed is scored automatically now.
+        scored = autoqa_service.run_autoqa(installation)
+        if scored.recorded:
+            click.echo(f"autoqa: {scored.recorded} conversation score(s) recorded")
 
 
 @cli.group(name="metrics")
@@ -158,8 +171,11 @@ def verify_(
 ) -> None:
     """Recompute every hash, check every checkpoint and the query tables; exit 1 on any problem."""
     trusted = [parse_verifier_key(k) for k in keys_] or None
+    installation = context_installation(ctx)
+    for warning in permission_warnings(installation.settings):
+        click.echo(warning, err=True)
     report = verify.verify_ledger(
-        context_installation(ctx),
+        installation,
         trusted=trusted,
         check_projections=not skip_projections,
         checkpoint_files=checkpoints,
@@ -386,12 +402,26 @@ def scan(ctx: click.Context, workers: int | None) -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="One conversation in the import format: its messages are scanned with its participants.",
 )
+@click.option(
+    "--jsonl",
+    "jsonl",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help='Lines {"id", "text", "participants"?}: one JSON line of findings per input.',
+)
 @click.pass_context
-def pii(ctx: click.Context, text: str | None, conversation_file: Path | None) -> None:
+def pii(
+    ctx: click.Context, text: str | None, conversation_file: Path | None, jsonl: Path | None
+) -> None:
     """Run the configured detector on TEXT (or - for stdin): findings as JSON lines, then the redacted text."""
     from auditkit.pii import scan as scan_service
 
     installation = Installation.open(load_settings())
+    if jsonl is not None:
+        if text is not None or conversation_file is not None:
+            raise click.UsageError("give --jsonl alone, without TEXT or --conversation-file")
+        for line in scan_service.probe_file(installation, jsonl):
+            click.echo(line)
+        return
     samples = pii_samples.sample_texts(text, conversation_file, stdin=sys.stdin)
     for label, _text, findings, redacted in scan_service.detect_samples(installation, samples):
         if label:
@@ -419,55 +449,6 @@ def check(ctx: click.Context, policies: tuple[str, ...], conversations: tuple[st
     )
     for policy, count in sorted(report.failures_by_policy.items()):
         click.echo(f"  {policy}: {count} failing conversation(s)")
-
-
-@cli.command()
-@click.option("--policy", help="Only this policy id.")
-@click.option("--agent", help="Only conversations this agent took part in.")
-@click.option("--intent", help="Only conversations with this intent.")
-@click.option("--channel", help="Only this channel.")
-@click.option("--since", help="Conversations active at or after this date/time (UTC).")
-@click.option("--until", help="Conversations started before this date/time (UTC).")
-@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
-@click.pass_context
-def findings(
-    ctx: click.Context,
-    policy: str | None,
-    agent: str | None,
-    intent: str | None,
-    channel: str | None,
-    since: str | None,
-    until: str | None,
-    limit: int,
-) -> None:
-    """List failed checks with their evidence messages, redacted."""
-    from auditkit.pii import build_detector, redact
-    from auditkit.pii.scan import detector_config
-
-    installation = context_installation(ctx)
-    detector = build_detector(detector_config(installation))
-    rows = checks.list_findings(
-        installation,
-        policy=policy,
-        agent=agent,
-        intent=intent,
-        channel=channel,
-        since=time_option(since, "--since"),
-        until=time_option(until, "--until"),
-        redactor=lambda conversation, _seq, text: redact(
-            text, detector.detect(text, tuple(conversation.participants.values()))
-        ),
-        limit=limit,
-    )
-    if not rows:
-        click.echo("no failing checks match")
-    for finding in rows:
-        click.echo(
-            f"{finding.conversation_key} [{finding.channel}] {finding.policy_id} "
-            f"v{finding.policy_version} ({finding.severity}): {finding.explanation}"
-        )
-        for seq, kind, text in finding.evidence:
-            click.echo(f"    seq {seq} {kind}: {text}")
 
 
 @cli.command()
@@ -526,8 +507,11 @@ cli.add_command(serve)
 cli.add_command(users)
 cli.add_command(rubrics)
 cli.add_command(report)
+cli.add_command(policies)
 cli.add_command(tiles)
 cli.add_command(witness)
+cli.add_command(autoqa)
+cli.add_command(findings_command)
 
 
 def main() -> None:

@@ -79,7 +79,7 @@ def serve(
 
 @click.group()
 def users() -> None:
-    """People who sign in to the review app: add, list, disable, enable."""
+    """People who sign in to the review app: add, list, disable, enable, set-password."""
 
 
 @users.command(name="add")
@@ -149,6 +149,26 @@ def users_enable(ctx: click.Context, username: str) -> None:
     click.echo(f"enabled {user.username}")
 
 
+@users.command(name="set-password")
+@click.argument("username")
+@click.pass_context
+def users_set_password(ctx: click.Context, username: str) -> None:
+    """Give a user a new password (AUDITKIT_NEW_USER_PASSWORD or a hidden prompt); every
+    session the user had ends."""
+    password = os.environ.get(PASSWORD_VARIABLE)
+    if not password:
+        password = click.prompt(
+            f"New password for {username}", hide_input=True, confirmation_prompt=True
+        )
+    try:
+        user = accounts.set_password(context_installation(ctx), username, password)
+    except InputRefused as exc:
+        raise click.ClickException(
+            "password not changed:\n  - " + "\n  - ".join(exc.problems)
+        ) from exc
+    click.echo(f"new password for {user.username}; their sessions have ended")
+
+
 @click.group()
 def rubrics() -> None:
     """QA rubrics: check rubric files."""
@@ -159,8 +179,10 @@ def rubrics() -> None:
 @click.pass_context
 def rubrics_check(ctx: click.Context, files: tuple[Path, ...]) -> None:
     """Validate FILES (default: every rubric in use), reporting every problem; print each hash."""
-    paths = list(files) or review_rubrics.rubric_files(context_installation(ctx))
-    for rubric in review_rubrics.check_rubric_files(paths):
+    installation = context_installation(ctx)
+    paths = list(files) or review_rubrics.rubric_files(installation)
+    known = review_rubrics.policy_ids(installation)
+    for rubric in review_rubrics.check_rubric_files(paths, policy_ids=known):
         click.echo(
             f"ok: {rubric.id} v{rubric.version} sha256:{rubric.content_hash}  {rubric.title}"
         )

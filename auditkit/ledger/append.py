@@ -14,7 +14,16 @@ from auditkit.ledger import store as ledger_store
 from auditkit.ledger.checkpoint import Checkpoint, Signer, sign_checkpoint
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.projections.replay import Projection
-from auditkit.ledger.records import Record, RecordDraft, RecordKind, encode_entry, format_time
+from auditkit.ledger.records import (
+    CanonicalizationError,
+    Record,
+    RecordDraft,
+    RecordKind,
+    RecordRefused,
+    canonical_problem,
+    encode_entry,
+    format_time,
+)
 from auditkit.ledger.sealing.cipher import seal_parts, split_personal
 from auditkit.ledger.sealing.data_keys import DataKeys
 from auditkit.ledger.tlog.published import after_checkpoint
@@ -77,8 +86,12 @@ class AppendBatch:
         for draft in drafts:
             seq = self.tree.size
             occurred_at = format_time(draft.occurred_at)
-            stored = self._sealed(seq, draft)
-            entry = encode_entry(seq, stored, self.recorded_at, occurred_at)
+            try:
+                stored = self._sealed(seq, draft)
+                entry = encode_entry(seq, stored, self.recorded_at, occurred_at)
+            except CanonicalizationError as error:
+                # Refused whole: the transaction this batch belongs to rolls back.
+                raise RecordRefused(draft, canonical_problem(draft.body) or str(error)) from None
             leaf = merkle.leaf_hash(entry)
             for node, digest in self.tree.append(leaf):
                 self._node_rows.append((node.level, node.index, digest))

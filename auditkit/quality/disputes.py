@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -21,6 +21,7 @@ from auditkit.ledger.append import appending
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.records import RecordDraft, RecordKind
 from auditkit.periods import utc_now
+from auditkit.pii.masking import staff_text_redactor
 from auditkit.quality import store as quality_store
 from auditkit.review import history as review_history
 from auditkit.review import rubrics as review_rubrics
@@ -384,6 +385,13 @@ def dispute_detail(installation: Installation, user: User, dispute_id: int) -> D
         body = _body(conn, found.review_seq)
         result = _body(conn, found.result_seq) if found.result_seq is not None else None
         rubric = review_rubrics.stored_rubric(conn, body["rubric"]["content_hash"])
+        # Staff-typed text is masked like the conversation's messages (see pii.masking).
+        mask = staff_text_redactor(conn, installation, found.conversation_key)
+        found = replace(
+            found,
+            comment=mask(found.comment),
+            response=mask(found.response) if found.response else found.response,
+        )
     return DisputeDetail(
         dispute=found,
         lines=_lines(rubric, body, found.proposed, result),

@@ -29,9 +29,11 @@ from auditkit.pii.masking import (
     Redacted,
     Redactor,
     default_redactor,
+    redact_fields,
     scan_redactor,
 )
 from auditkit.review import store as review_store
+from auditkit.review.findings import PolicyResult, conversation_results
 from auditkit.review.queue import Assignment, assignment_from_row
 from auditkit.review.sampling import facts_of
 
@@ -145,6 +147,7 @@ class ConversationPage:
     pii_markers: int
     reviews: tuple[ReviewSummary, ...] = ()
     assignments: tuple[Assignment, ...] = ()
+    checks: tuple[PolicyResult, ...] = ()  # every policy's latest result, failures first
 
 
 def load_conversation(conn: Connection, key: str, master: MasterKey | None) -> LedgerConversation:
@@ -258,11 +261,20 @@ def transcript_item(
         name = str(body.get("name"))
         outcome = body.get("outcome")
         fields = body.get("fields") or {}
-        detail = shown(
-            ", ".join(
-                f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
-                for k, v in fields.items()
-                if k not in {"text", "values"}
+        detail = (
+            Redacted(
+                ", ".join(
+                    f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
+                    for k, v in fields.items()
+                    if k not in {"text", "values"}
+                )
+            )
+            if clear
+            else redact_fields(
+                fields,
+                redactor or default_redactor(),
+                people,
+                skip=frozenset({"text", "values"}),
             )
         )
         validation = "verif" in name or "validat" in name
@@ -313,7 +325,13 @@ def _sessions(
     redactor: Redactor | None = None,
 ) -> tuple[tuple[Session, ...], tuple[tuple[int, int], ...], int]:
     by_message: dict[int, list[Comment]] = {}
+    people = list(conversation.participants.values())
     for comment in comments:
+        if reveal is None or comment.message_seq > reveal.upto_seq:
+            comment = replace(
+                comment,
+                text=redacted_text(comment.text, participants=people, redactor=redactor).text,
+            )
         by_message.setdefault(comment.message_seq, []).append(comment)
     sessions: list[list[TranscriptItem]] = [[]]
     numbers: list[tuple[int, int]] = []
@@ -383,7 +401,10 @@ def transcript_page(
     ]
     if not user.can(Permission.REVIEW_READ):
         comments = []
-    redactor = scan_redactor(conn, installation, [conversation])
+    redactor = scan_redactor(conn, installation, [conversation], live=True)
+    if reveal is not None:
+        people = list(conversation.participants.values())
+        reveal = replace(reveal, reason=redactor.redact(reveal.reason, participants=people).text)
     sessions, numbers, markers = _sessions(conversation, comments, reveal=reveal, redactor=redactor)
     reviews: tuple[ReviewSummary, ...] = ()
     assignments: tuple[Assignment, ...] = ()
@@ -403,6 +424,7 @@ def transcript_page(
         )
     facts = facts_of(conversation)
     clear = reveal is not None
+    checks = conversation_results(conn, conversation, redactor, agent=facts["primary_agent"])
     return ConversationPage(
         key=conversation.key,
         channel=conversation.channel,
@@ -427,6 +449,7 @@ def transcript_page(
         pii_markers=markers,
         reviews=reviews,
         assignments=assignments,
+        checks=checks,
     )
 
 

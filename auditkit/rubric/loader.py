@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from auditkit.rubric.autoscoring import AutoScorer, scorer_problems
 from auditkit.rubric.model import (
     AppliesTo,
     Criterion,
@@ -36,6 +37,7 @@ CRITERION_KEYS = {
     "critical",
     "on_critical_failure",
     "policy",
+    "autoqa",
 }
 
 
@@ -208,6 +210,13 @@ class _Validator:
         policy = None
         if raw.get("policy") is not None:
             policy = self.slug(raw, "policy", prefix)
+        autoqa: AutoScorer | None = None
+        if raw.get("autoqa") is not None and scale is not None:
+            autoqa, problems = scorer_problems(
+                raw["autoqa"], scale_levels=scale.levels, na_allowed=na_allowed, policy=policy
+            )
+            for field, reason in problems:
+                self.problem(f"{prefix}autoqa{'.' + field if field else ''}", reason)
         return Criterion(
             id=criterion_id,
             label=label,
@@ -219,6 +228,7 @@ class _Validator:
             critical=critical,
             on_critical_failure=rule or CriticalRule.REVIEW,
             policy=policy,
+            autoqa=autoqa,
         )
 
     def levels(self, value: Any, where: str, scale: Scale | None) -> tuple[Level, ...]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from auditkit.errors import AuditkitError
 from auditkit.ledger.records import canonical_json
+from auditkit.rubric.autoscoring import AutoScorer
 
 NOT_APPLICABLE = "na"
 
@@ -69,6 +70,8 @@ class Criterion:
     critical: bool = False
     on_critical_failure: CriticalRule = CriticalRule.REVIEW
     policy: str | None = None
+    # Not part of the rubric's identity (``document``): see ``Rubric.autoqa_document``.
+    autoqa: AutoScorer | None = field(default=None, compare=False)
 
     def level(self, value: str) -> Level:
         """The level with ``value`` (KeyError if the scale has none)."""
@@ -168,6 +171,15 @@ class Rubric:
                 for s in self.sections
             ],
         }
+
+    def autoqa_document(self) -> dict[str, Any]:
+        """Each auto-scored criterion's scorer as plain JSON (what the scorer version hashes).
+
+        The auto-scorers are kept out of :meth:`document`, and so out of the content hash:
+        a rubric's identity is what people rate against, and tuning how the machine guesses
+        a level must not turn the reviewers' rubric into another one (docs/scoring.md).
+        """
+        return {c.id: c.autoqa.document() for _s, c in self.criteria() if c.autoqa is not None}
 
     def canonical_bytes(self) -> bytes:
         """RFC 8785 canonical JSON of :meth:`document`: what the content hash covers."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,12 +17,14 @@ from auditkit.ledger.records import RecordDraft, RecordKind
 from auditkit.metrics.refresh import refresh_metrics
 from auditkit.periods import utc_now
 from auditkit.sources.formats import detect_format, read_conversations
+from auditkit.sources.lifecycle import recorded_facts, restated
 from auditkit.sources.model import Conversation, Event, SourceItem
 
-# Conversations per write transaction: each transaction commits and signs one checkpoint.
+# Conversations per flush: the whole import is one write transaction (all or nothing), and
+# what it appended is written to the database this many conversations at a time.
 BATCH_CONVERSATIONS = 500
 
-# Called after each committed batch with (conversations done, conversations in total).
+# Called after each written batch with (conversations done, conversations in total).
 Progress = Callable[[int, int], None]
 
 
@@ -145,33 +147,44 @@ def import_files(
     progress: Progress | None = None,
     batch_conversations: int = BATCH_CONVERSATIONS,
 ) -> ImportReport:
-    """Validate all ``paths``, append new conversations and new events batch by batch, then
-    bring ``conversation_metrics`` up to date (after the appends have committed, so the
-    append transactions stay short)."""
+    """Validate all ``paths``, then append new conversations and events and the run's
+    ``import.run`` record in one write transaction under one signed checkpoint.
+
+    The import is one unit: if anything fails after validation (a record refused by the
+    ledger, a crash, a lost connection) nothing of it is kept, whatever the number of
+    batches. ``batch_conversations`` only bounds how much is held in memory before it is
+    written inside that transaction. ``conversation_metrics`` is brought up to date after
+    the commit, so the write transaction stays as short as the appends.
+    """
     installation.require_schema()
     items, summaries = read_inputs(paths, fmt)
     report = ImportReport(files=summaries)
-    batches = [
-        items[start : start + batch_conversations]
-        for start in range(0, len(items), batch_conversations)
-    ] or [[]]
+    size = max(1, batch_conversations)
+    batches = [items[start : start + size] for start in range(0, len(items), size)]
     done = 0
-    for number, chunk in enumerate(batches):
-        with appending(installation) as batch:
-            before = batch.size
-            _append_chunk(batch, chunk, report)
-            if number == len(batches) - 1:
-                batch.append([_run_record(installation, report)])
-            report.records_appended += batch.size - before
-            report.tree_size = batch.size
-        done += len(chunk)
-        if progress is not None:
-            progress(done, len(items))
+    # Chatwoot exports restate changes its webhooks may already have recorded (lifecycle.py).
+    merged = {summary.path for summary in summaries if summary.format == "chatwoot"}
+    with appending(installation) as batch:
+        before = batch.size
+        for chunk in batches:
+            _append_chunk(batch, chunk, report, merged)
+            batch.flush()
+            done += len(chunk)
+            if progress is not None:
+                progress(done, len(items))
+        batch.append([_run_record(installation, report)])
+        report.records_appended = batch.size - before
+        report.tree_size = batch.size
     report.metrics_refreshed = refresh_metrics(installation)
     return report
 
 
-def _append_chunk(batch: AppendBatch, chunk: Sequence[SourceItem], report: ImportReport) -> None:
+def _append_chunk(
+    batch: AppendBatch,
+    chunk: Sequence[SourceItem],
+    report: ImportReport,
+    merged: Collection[str] = (),
+) -> None:
     keys = [item.conversation.conversation_id for item in chunk]
     known = batch.known_conversations(keys)
     recorded = ledger_store.known_event_keys(batch.conn, sorted(known))
@@ -189,10 +202,14 @@ def _append_chunk(batch: AppendBatch, chunk: Sequence[SourceItem], report: Impor
                     body=conversation_body(conversation, f"{item.source}:{item.line}"),
                 )
             )
+        dropped: set[int] = set()
+        if key in known and item.source in merged:
+            batch.flush()  # what this import appended so far is read back too
+            dropped = restated(recorded_facts(batch.conn, key), conversation.events)
         fresh = [
             event_draft(key, event, event_key)
-            for event, event_key in zip(conversation.events, ids, strict=True)
-            if (key, event_key) not in recorded
+            for number, (event, event_key) in enumerate(zip(conversation.events, ids, strict=True))
+            if (key, event_key) not in recorded and number not in dropped
         ]
         drafts.extend(fresh)
         recorded.update((key, event_key) for event_key in ids)

@@ -19,7 +19,7 @@ import hashlib
 import hmac
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -44,11 +44,15 @@ from auditkit.sources import store as webhook_store
 from auditkit.sources.chatwoot import WebhookDelivery, parse_webhook
 from auditkit.sources.ingest import conversation_body, event_draft, event_keys
 from auditkit.sources.jsonl import decode_json
+from auditkit.sources.lifecycle import fact_of, recorded_facts, restated
 from auditkit.sources.model import Event
 
 PLATFORM = "chatwoot"
 SIGNATURE_TOLERANCE_SECONDS = 300
 """A signed delivery whose timestamp is further than this from now is refused (replay)."""
+
+_MAX_TIMESTAMP_DIGITS = 12
+"""Seconds since 1970 fit in 12 digits until the year 33658."""
 
 MAX_GROUP = 200
 """Most deliveries appended in one group-commit transaction."""
@@ -146,8 +150,17 @@ def check_signature(
     )
     if secret is None or not matches:
         raise WebhookRejected(401, "unknown source or wrong signature")
+    if not timestamp:
+        raise WebhookRejected(401, "signature timestamp is missing or not recent")
+    if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > _MAX_TIMESTAMP_DIGITS:
+        # Signed, but not a time: a 400 saying so (an int of 400 digits is no float).
+        raise WebhookRejected(
+            400,
+            f"X-Chatwoot-Timestamp: {timestamp[:20]!r} is not a Unix time in seconds"
+            f" (up to {_MAX_TIMESTAMP_DIGITS} digits)",
+        )
     moment = (now or utc_now()).timestamp()
-    if not timestamp.isdigit() or abs(moment - int(timestamp)) > SIGNATURE_TOLERANCE_SECONDS:
+    if abs(moment - int(timestamp)) > SIGNATURE_TOLERANCE_SECONDS:
         raise WebhookRejected(401, "signature timestamp is missing or not recent")
 
 
@@ -173,6 +186,9 @@ class WebhookReceiver:
 
     installation: Installation
     max_group: int = MAX_GROUP
+    # Called with the changed conversations after their metrics are refreshed: a feature
+    # above sources (AutoQA) keeps itself current without sources importing it.
+    after_refresh: Callable[[Installation, Sequence[str]], object] | None = None
     _queue: list[_Job] = field(default_factory=list, repr=False)
     _changed: threading.Condition = field(default_factory=threading.Condition, repr=False)
     _leading: bool = field(default=False, repr=False)
@@ -188,8 +204,9 @@ class WebhookReceiver:
         a payload auditkit records).
         """
         moment = received_at or utc_now()
+        account = self.installation.settings.webhook_accounts.get(source)
         try:
-            delivery = parse_delivery(body, source=source, received_at=moment)
+            delivery = parse_delivery(body, source=source, received_at=moment, account=account)
         except WebhookRejected as refusal:
             record_rejection(
                 self.installation,
@@ -227,6 +244,12 @@ class WebhookReceiver:
             # The deliveries are committed and acknowledged; a stale metrics row is
             # recomputed by the next reader (conversation view, sampling, reports).
             log.exception("metrics of %d webhook conversation(s) not refreshed", len(keys))
+        if self.after_refresh is not None:
+            try:
+                self.after_refresh(self.installation, keys)
+            except Exception:
+                # Committed and acknowledged; the next `auditkit autoqa` scores them.
+                log.exception("%d webhook conversation(s) not scored by AutoQA", len(keys))
 
     def _append(self, job: _Job) -> DeliveryReport:
         """Queue the job; the first thread to find no commit running leads the next group.
@@ -263,8 +286,13 @@ class WebhookReceiver:
         return job.report
 
 
-def parse_delivery(body: bytes, *, source: str, received_at: datetime) -> WebhookDelivery:
-    """Decode and validate a request body, or raise :class:`WebhookRejected` saying why."""
+def parse_delivery(
+    body: bytes, *, source: str, received_at: datetime, account: str | None = None
+) -> WebhookDelivery:
+    """Decode and validate a request body, or raise :class:`WebhookRejected` saying why.
+
+    ``account`` is the source's Chatwoot account (``AUDITKIT_WEBHOOK_ACCOUNTS``), if set.
+    """
     try:
         text = body.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as error:
@@ -278,7 +306,9 @@ def parse_delivery(body: bytes, *, source: str, received_at: datetime) -> Webhoo
     except ValueError as error:
         raise WebhookRejected(400, str(error)) from None
     try:
-        delivery = parse_webhook(payload, source=f"{PLATFORM}:{source}", received_at=received_at)
+        delivery = parse_webhook(
+            payload, source=f"{PLATFORM}:{source}", received_at=received_at, account=account
+        )
     except ImportRejected as refusal:
         raise WebhookRejected(422, refusal.reason) from None
     for event in delivery.conversation.events:
@@ -439,7 +469,18 @@ def delivery_drafts(
                         body={"participant": person, "source": origin},
                     )
                 )
-    for event, event_key in zip(conversation.events, event_keys(conversation.events), strict=True):
+    dropped: set[int] = set()
+    if key in batch.known_conversations([key]) and any(
+        fact_of(str(event.type), dict(event.data), event.at) for event in conversation.events
+    ):
+        # A change an export of the conversation (or another delivery) already recorded
+        # under another id is not recorded twice (lifecycle.py).
+        batch.flush()
+        dropped = restated(recorded_facts(batch.conn, key), conversation.events)
+    keys = event_keys(conversation.events)
+    for number, (event, event_key) in enumerate(zip(conversation.events, keys, strict=True)):
+        if number in dropped and not state.has(key, event_key):
+            continue
         if not state.has(key, event_key):
             drafts.append(event_draft(key, event, event_key))
             state.appended.add((key, event_key))

@@ -18,7 +18,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = {"auditkit": "auditkit", "web": "auditkit.web", "reports": "auditkit.reports"}
-CORE = {"errors", "settings", "periods", "db"}
+CORE = {"errors", "settings", "periods", "home", "db"}
 RANKS = {
     "core": 0,
     "ledger": 1,
@@ -30,6 +30,10 @@ RANKS = {
     "checks": 3,
     "sources": 3,
     "review": 4,
+    # AutoQA reads checks, metrics, rubrics and the human reviews it is measured against, and
+    # the dashboard (quality) shows it: between the two, so neither review nor the queue can
+    # read an automatic score unless a screen puts it beside the human one.
+    "autoqa": 4.5,
     "quality": 5,
     "reporting": 6,
     "reports": 7,
@@ -165,6 +169,11 @@ def test_a_clean_purpose_made_tree_passes(tmp_path: Path) -> None:
             "auditkit/review/history.py",
             "from auditkit.quality import disputes\n",
             "review (rank 4) may only import features below it, not quality (rank 5)",
+        ),
+        (
+            "auditkit/review/queue.py",
+            "from auditkit.autoqa import service\n",
+            "review (rank 4) may only import features below it, not autoqa (rank 4.5)",
         ),
         ("auditkit/review/sampling.py", "from sqlalchemy import select\n", "imports SQLAlchemy"),
         ("auditkit/quality/views.py", "import flask\n", "UI libraries"),

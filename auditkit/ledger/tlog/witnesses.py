@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from auditkit.errors import AuditkitError, CheckpointError
+from auditkit.home import private_dir
 from auditkit.ledger.checkpoint import parse_checkpoint
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.proofs import prove_consistency
@@ -86,7 +87,7 @@ def add_witness(installation: Installation, vkey: str, url: str) -> Witness:
     if any(w.key.name == key.name for w in configured_witnesses(installation)):
         raise WitnessRefused(f"a witness named {key.name!r} is already configured")
     directory = _dir(installation)
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(directory)
     descriptor = os.open(directory / CONFIG_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
         handle.write(f"{key.vkey()} {url.rstrip('/')}\n")

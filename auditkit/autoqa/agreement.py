@@ -1,0 +1,197 @@
+"""How far AutoQA agrees with the installation's own reviewers, criterion by criterion:
+Krippendorff's alpha (ordinal) between each automatic level and each human rating of the same
+conversation and rubric, a bootstrap 95% interval, exact agreement and the number of pairs.
+
+A criterion whose alpha is below the setting (``AUDITKIT_AUTOQA_MIN_ALPHA``, default 0.67) is
+"not trusted yet" and left out of AutoQA IQS. Pairs where either side said N/A are left out.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from auditkit.accounts.users import Permission, User
+from auditkit.autoqa import store as autoqa_store
+from auditkit.autoqa.service import autoqa_rubrics
+from auditkit.db.engine import read_transaction
+from auditkit.ledger.installation import Installation
+from auditkit.rubric import NOT_APPLICABLE, Rubric, iqs
+from auditkit.rubric.agreement import Measurement, krippendorff_alpha
+
+BOOTSTRAP = 400  # resamples of the pairs for the interval
+SEED = 16  # the interval is reproducible: the same pairs give the same interval
+
+
+@dataclass(frozen=True)
+class CriterionAgreement:
+    """One criterion's agreement between AutoQA and the reviewers."""
+
+    criterion: str
+    label: str
+    pairs: int
+    exact: float | None  # share of pairs with the same level
+    alpha: float | None  # None: undefined (too few pairs, or no variation)
+    low: float | None  # bootstrap 95% interval of alpha
+    high: float | None
+    trusted: bool
+    flags: int  # times reviewers marked its automatic level wrong
+
+
+@dataclass(frozen=True)
+class RubricAgreement:
+    """Agreement on every auto-scored criterion of one rubric, and AutoQA IQS beside human IQS."""
+
+    rubric_id: str
+    rubric_version: int
+    rubric_hash: str
+    min_alpha: float
+    criteria: tuple[CriterionAgreement, ...]
+    auto_iqs: Fraction | None  # over the trusted criteria only (None: none trusted)
+    auto_conversations: int
+    human_iqs: Fraction | None
+    human_reviews: int
+
+
+def pair_units(
+    auto: dict[str, str | None], human: Sequence[tuple[str, str, str]]
+) -> list[tuple[str, str]]:
+    """(automatic, human) level pairs: one per human rating of a conversation AutoQA rated.
+
+    ``auto`` maps conversation → automatic level; ``human`` holds (conversation, reviewer,
+    rating). N/A on either side, or no automatic level, makes no pair.
+    """
+    pairs = []
+    for key, _reviewer, rating in human:
+        level = auto.get(key)
+        if level is None or level == NOT_APPLICABLE or rating == NOT_APPLICABLE:
+            continue
+        pairs.append((level, rating))
+    return pairs
+
+
+def alpha_with_interval(
+    pairs: Sequence[tuple[str, str]], order: Sequence[str], *, resamples: int = BOOTSTRAP
+) -> tuple[float | None, float | None, float | None]:
+    """Ordinal alpha of ``pairs`` and its bootstrap 95% percentile interval (seeded)."""
+    units = [list(pair) for pair in pairs]
+    alpha = krippendorff_alpha(units, Measurement.ORDINAL, order=order)
+    if alpha is None or len(units) < 2 or resamples == 0:
+        return alpha, None, None
+    rng = random.Random(SEED)  # noqa: S311 (resampling for an interval, not a secret)
+    values = []
+    for _ in range(resamples):
+        sample = [units[rng.randrange(len(units))] for _ in units]
+        value = krippendorff_alpha(sample, Measurement.ORDINAL, order=order)
+        if value is not None:
+            values.append(value)
+    if not values:
+        return alpha, None, None
+    values.sort()
+    return alpha, values[int(0.025 * (len(values) - 1))], values[int(0.975 * (len(values) - 1))]
+
+
+def measure_agreement(
+    installation: Installation, *, min_alpha: float | None = None, resamples: int = BOOTSTRAP
+) -> list[RubricAgreement]:
+    """Agreement per auto-scored rubric and criterion, with AutoQA IQS over trusted criteria."""
+    installation.require_schema()
+    threshold = installation.settings.autoqa_min_alpha if min_alpha is None else min_alpha
+    rubrics = autoqa_rubrics(installation)
+    found = []
+    with read_transaction(installation.engine) as conn:
+        for rubric in rubrics:
+            human = autoqa_store.human_ratings(conn, rubric.content_hash)
+            criteria = autoqa_store.criteria_rows(conn, rubric_hash=rubric.content_hash)
+            scores = autoqa_store.score_rows(conn, rubric_hash=rubric.content_hash)
+            flags = autoqa_store.flag_counts(conn, rubric.content_hash)
+            human_scores = autoqa_store.human_review_scores(conn, rubric.content_hash)
+            found.append(
+                _rubric_agreement(
+                    rubric, threshold, human, criteria, scores, flags, human_scores, resamples
+                )
+            )
+    return found
+
+
+def dashboard_agreement(installation: Installation, user: User) -> list[RubricAgreement]:
+    """The agreement table the dashboard shows (needs the permission to read the dashboard)."""
+    user.require(Permission.DASHBOARD_READ)
+    return measure_agreement(installation)
+
+
+def _rubric_agreement(
+    rubric: Rubric,
+    threshold: float,
+    human: Sequence[tuple[str, str, str, str]],
+    criteria: Sequence[dict[str, object]],
+    scores: Sequence[dict[str, object]],
+    flags: dict[str, int],
+    human_scores: Sequence[float | None],
+    resamples: int,
+) -> RubricAgreement:
+    auto_levels: dict[str, dict[str, str | None]] = defaultdict(dict)
+    auto_scores: dict[str, dict[str, float | None]] = defaultdict(dict)
+    for row in criteria:
+        cid, key = str(row["criterion_id"]), str(row["conversation_key"])
+        auto_levels[cid][key] = None if row["level"] is None else str(row["level"])
+        auto_scores[key][cid] = row["score"]  # type: ignore[assignment]
+    by_criterion: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for key, reviewer, cid, rating in human:
+        by_criterion[cid].append((key, reviewer, rating))
+    results = []
+    for _section, criterion in rubric.criteria():
+        if criterion.autoqa is None:
+            continue
+        pairs = pair_units(auto_levels.get(criterion.id, {}), by_criterion.get(criterion.id, []))
+        alpha, low, high = alpha_with_interval(pairs, criterion.scale.levels, resamples=resamples)
+        results.append(
+            CriterionAgreement(
+                criterion=criterion.id,
+                label=criterion.label,
+                pairs=len(pairs),
+                exact=sum(a == h for a, h in pairs) / len(pairs) if pairs else None,
+                alpha=alpha,
+                low=low,
+                high=high,
+                trusted=alpha is not None and alpha >= threshold,
+                flags=flags.get(criterion.id, 0),
+            )
+        )
+    trusted = {r.criterion for r in results if r.trusted}
+    per_conversation = [
+        _trusted_score(rubric, auto_scores.get(str(row["conversation_key"]), {}), trusted)
+        for row in scores
+    ]
+    return RubricAgreement(
+        rubric_id=rubric.id,
+        rubric_version=rubric.version,
+        rubric_hash=rubric.content_hash,
+        min_alpha=threshold,
+        criteria=tuple(results),
+        auto_iqs=iqs(per_conversation),
+        auto_conversations=sum(1 for s in per_conversation if s is not None),
+        human_iqs=iqs(human_scores),
+        human_reviews=len(human_scores),
+    )
+
+
+def _trusted_score(
+    rubric: Rubric, scores: dict[str, float | None], trusted: set[str]
+) -> Fraction | None:
+    """A conversation's automatic score over its trusted criteria (weighted mean, as in
+    docs/scoring.md; a trusted critical gate at its lowest level zeroes it)."""
+    total_weight = 0
+    total = Fraction(0)
+    for _section, criterion in rubric.criteria():
+        value = scores.get(criterion.id)
+        if criterion.id not in trusted or value is None:
+            continue
+        if criterion.critical and value == 0:
+            return Fraction(0)
+        total_weight += criterion.weight
+        total += criterion.weight * Fraction(value)
+    return None if total_weight == 0 else total / total_weight

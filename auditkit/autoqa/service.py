@@ -1,0 +1,318 @@
+"""``auditkit autoqa``: score every conversation not yet scored by the current scorer, in
+parallel processes, appending one signed ``autoqa`` record per conversation and rubric.
+
+A score is computed again only when its inputs change: the rubric (content hash), the scorer
+(its version: the signals' code version and the rubric's auto-scorers), the conversation (its
+last seq) or the checks' results it reads. A re-run with nothing changed appends nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditkit.autoqa import store as autoqa_store
+from auditkit.autoqa.scorers import AutoScore, auto_score, is_auto_scored, scorer_version
+from auditkit.autoqa.signals import PolicyOutcome, compute_signals
+from auditkit.db.engine import read_transaction
+from auditkit.errors import NotFound
+from auditkit.ledger import store as ledger_store
+from auditkit.ledger.append import appending
+from auditkit.ledger.installation import Installation
+from auditkit.ledger.reader import load_conversations
+from auditkit.ledger.records import RecordDraft, RecordKind, format_time
+from auditkit.periods import utc_now
+from auditkit.review.rubrics import available_rubrics
+from auditkit.rubric import Rubric, format_score
+from auditkit.settings import Settings
+
+PAGE = 500  # conversations read per page, and appended per signed batch
+JOB = 100  # conversations a worker scores per job
+IN_PROCESS_BELOW = 400  # fewer conversations than this are scored without a pool
+Progress = Callable[[int, int], None]
+Policies = dict[str, tuple[str, str, list[int]]]
+
+
+@dataclass
+class AutoqaRunReport:
+    """What a run looked at and recorded."""
+
+    conversations: int = 0
+    scored: int = 0
+    recorded: int = 0
+    unchanged: int = 0
+    not_applicable: int = 0
+    rubrics: list[str] = field(default_factory=list)
+
+
+def autoqa_rubrics(installation: Installation) -> list[Rubric]:
+    """The available rubrics that name at least one auto-scorer (all validated first)."""
+    return [r for r in available_rubrics(installation) if is_auto_scored(r)]
+
+
+def input_key(last_seq: int, policies: Policies) -> str:
+    """What a score was computed from: the conversation's last seq and its check results."""
+    found = sorted((pid, h, outcome) for pid, (outcome, h, _seqs) in policies.items())
+    digest = hashlib.sha256(repr(found).encode("utf-8")).hexdigest()[:16]
+    return f"{last_seq}:{digest}"
+
+
+@dataclass(frozen=True)
+class _Job:
+    keys: tuple[str, ...]
+    inputs: Mapping[str, str]  # conversation → input key
+    stale: Mapping[str, tuple[str, ...]]  # conversation → rubric hashes to score
+    policies: Mapping[str, Policies]
+
+
+@dataclass(frozen=True)
+class _Scored:
+    key: str
+    body: dict[str, Any]
+    score: dict[str, Any]
+    criteria: list[dict[str, Any]]
+
+
+# One installation and the rubrics per worker process, opened once by the pool initializer.
+_worker: tuple[Installation, list[Rubric]] | None = None
+
+
+def _init_worker(settings: Settings, rubrics: list[Rubric]) -> None:
+    global _worker
+    _worker = (Installation.open(settings), rubrics)
+
+
+def _run_job(job: _Job) -> tuple[list[_Scored], int]:
+    assert _worker is not None
+    return _score_job(_worker[0], _worker[1], job)
+
+
+def _score_job(
+    installation: Installation, rubrics: Sequence[Rubric], job: _Job
+) -> tuple[list[_Scored], int]:
+    """Score one job's conversations: (what to record, how many had no applicable rubric)."""
+    with read_transaction(installation.engine) as conn:
+        conversations = load_conversations(conn, list(job.keys), master=installation.master_key())
+    by_hash = {r.content_hash: r for r in rubrics}
+    scored: list[_Scored] = []
+    skipped = 0
+    for conversation in conversations:
+        wanted = [
+            by_hash[h]
+            for h in job.stale[conversation.key]
+            if by_hash[h].applies_to.matches(conversation.channel, conversation.intents)
+        ]
+        if not wanted:
+            skipped += 1
+            continue
+        policies = {
+            pid: PolicyOutcome(outcome, tuple(seqs))
+            for pid, (outcome, _h, seqs) in job.policies.get(conversation.key, {}).items()
+        }
+        signals = compute_signals(conversation, policies)
+        for rubric in wanted:
+            result = auto_score(rubric, signals)
+            scored.append(
+                _record_parts(
+                    conversation.key,
+                    conversation.last_seq,
+                    job.inputs[conversation.key],
+                    result,
+                    signals.document(),
+                )
+            )
+    return scored, skipped
+
+
+def _record_parts(
+    key: str, last_seq: int, input_key: str, result: AutoScore, signals: dict[str, Any]
+) -> _Scored:
+    rubric = result.rubric
+    version = scorer_version(rubric)
+    body = {
+        "rubric_id": rubric.id,
+        "rubric_version": rubric.version,
+        "rubric_hash": rubric.content_hash,
+        "scorer_version": version,
+        "conversation_last_seq": last_seq,
+        "input_key": input_key,
+        "score": format_score(result.score),
+        "confidence": round(result.confidence, 3),
+        "critical_failures": list(result.critical_failures),
+        "criteria": {c.criterion: c.document() for c in result.criteria},
+        **signals,
+    }
+    score = {
+        "conversation_key": key,
+        "rubric_hash": rubric.content_hash,
+        "rubric_id": rubric.id,
+        "rubric_version": rubric.version,
+        "scorer_version": version,
+        "input_key": input_key,
+        "score": None if result.score is None else float(result.score),
+        "confidence": round(result.confidence, 3),
+        "critical_failed": bool(result.critical_failures),
+        "signals": json.dumps(signals, sort_keys=True),
+    }
+    criteria = [
+        {
+            "conversation_key": key,
+            "rubric_hash": rubric.content_hash,
+            "criterion_id": c.criterion,
+            "level": c.level,
+            "score": None if c.score is None else float(c.score),
+            "confidence": round(c.confidence, 3),
+            "evidence": json.dumps(list(c.evidence)),
+            "reason": c.reason,
+        }
+        for c in result.criteria
+    ]
+    return _Scored(key, body, score, criteria)
+
+
+def run_autoqa(
+    installation: Installation,
+    *,
+    conversation_ids: Sequence[str] = (),
+    workers: int | None = None,
+    progress: Progress | None = None,
+    page: int = PAGE,
+) -> AutoqaRunReport:
+    """Score every conversation (or those named) whose automatic score is missing or stale.
+
+    Unknown conversation ids are refused before anything is scored. Scoring runs in
+    ``workers`` processes (default: the cores, at most 4) when there is enough to do; the
+    records are appended by this process, one signed batch per page.
+    """
+    installation.require_schema()
+    rubrics = autoqa_rubrics(installation)
+    report = AutoqaRunReport(rubrics=[f"{r.id} v{r.version}" for r in rubrics])
+    if conversation_ids:
+        wanted = list(dict.fromkeys(conversation_ids))
+        with read_transaction(installation.engine) as conn:
+            known = set(ledger_store.conversation_keys_matching(conn, wanted))
+        missing = [key for key in wanted if key not in known]
+        if missing:
+            raise NotFound(f"unknown conversation(s): {', '.join(missing[:5])}")
+    if not rubrics:
+        return report
+    jobs = list(_jobs(installation, rubrics, conversation_ids, page, report))
+    total = sum(len(j.keys) for j in jobs)
+    if not jobs:
+        return report
+    count = workers or max(1, min(os.cpu_count() or 1, 4))
+    if count == 1 or total < IN_PROCESS_BELOW:
+        results: Iterator[tuple[list[_Scored], int]] = (
+            _score_job(installation, rubrics, job) for job in jobs
+        )
+        _record_all(installation, results, report, progress, total, page)
+        return report
+    with ProcessPoolExecutor(
+        max_workers=count, initializer=_init_worker, initargs=(installation.settings, rubrics)
+    ) as pool:
+        _record_all(installation, pool.map(_run_job, jobs), report, progress, total, page)
+    return report
+
+
+def score_conversations(installation: Installation, keys: Sequence[str]) -> AutoqaRunReport:
+    """Score exactly ``keys`` in this process: what imports and webhooks call after appending."""
+    if not keys:
+        return AutoqaRunReport()
+    return run_autoqa(installation, conversation_ids=keys, workers=1)
+
+
+def _jobs(
+    installation: Installation,
+    rubrics: Sequence[Rubric],
+    conversation_ids: Sequence[str],
+    page: int,
+    report: AutoqaRunReport,
+) -> Iterator[_Job]:
+    versions = {r.content_hash: scorer_version(r) for r in rubrics}
+    pending = list(dict.fromkeys(conversation_ids))
+    after: str | None = None
+    while True:
+        with read_transaction(installation.engine) as conn:
+            if conversation_ids:
+                keys, pending = pending[:page], pending[page:]
+            else:
+                keys = ledger_store.conversation_keys(conn, after=after, limit=page)
+            if not keys:
+                return
+            last = autoqa_store.last_seqs(conn, keys)
+            stored = autoqa_store.stored_inputs(conn, keys)
+            policies = autoqa_store.policy_results(conn, keys)
+        report.conversations += len(keys)
+        after = keys[-1]
+        inputs = {key: input_key(last[key], policies.get(key, {})) for key in keys}
+        stale = {
+            key: tuple(
+                h
+                for h, version in versions.items()
+                if stored.get((key, h)) != (version, inputs[key])
+            )
+            for key in keys
+        }
+        todo = [key for key in keys if stale[key]]
+        report.unchanged += len(keys) - len(todo)
+        for start in range(0, len(todo), JOB):
+            part = tuple(todo[start : start + JOB])
+            yield _Job(
+                keys=part,
+                inputs={k: inputs[k] for k in part},
+                stale={k: stale[k] for k in part},
+                policies={k: policies[k] for k in part if k in policies},
+            )
+
+
+def _record_all(
+    installation: Installation,
+    results: Iterator[tuple[list[_Scored], int]] | Any,
+    report: AutoqaRunReport,
+    progress: Progress | None,
+    total: int,
+    page: int,
+) -> None:
+    pending: list[_Scored] = []
+    done = 0
+    for scored, skipped in results:
+        report.not_applicable += skipped
+        report.scored += len({s.key for s in scored})
+        done += len({s.key for s in scored}) + skipped
+        pending += scored
+        if len(pending) >= page:
+            _append(installation, pending)
+            report.recorded += len(pending)
+            pending = []
+        if progress is not None:
+            progress(done, total)
+    if pending:
+        _append(installation, pending)
+        report.recorded += len(pending)
+
+
+def _append(installation: Installation, scored: Sequence[_Scored]) -> None:
+    now = utc_now()
+    at = format_time(now)
+    with appending(installation) as batch:
+        records = batch.append(
+            [
+                RecordDraft(
+                    kind=RecordKind.AUTOQA, conversation=s.key, occurred_at=now, body=s.body
+                )
+                for s in scored
+            ]
+        )
+        autoqa_store.replace_scores(
+            batch.conn,
+            [
+                {**s.score, "record_seq": r.seq, "scored_at": at}
+                for s, r in zip(scored, records, strict=True)
+            ],
+            [row for s in scored for row in s.criteria],
+        )

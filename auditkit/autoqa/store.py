@@ -1,0 +1,203 @@
+"""Rows of AutoQA's tables, and the reads it makes of the checks' and reviews' tables."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from auditkit.autoqa.tables import autoqa_criteria, autoqa_flags, autoqa_scores
+from auditkit.checks.tables import check_results
+from auditkit.ledger.tables import conversations
+from auditkit.review.tables import conversation_facts, review_scores, reviews
+
+CHUNK = 500
+
+
+def _chunks(keys: Sequence[str]) -> list[list[str]]:
+    return [list(keys[start : start + CHUNK]) for start in range(0, len(keys), CHUNK)]
+
+
+def last_seqs(conn: Connection, keys: Sequence[str]) -> dict[str, int]:
+    """The last seq of each known conversation of ``keys``."""
+    found: dict[str, int] = {}
+    for part in _chunks(keys):
+        query = select(conversations.c.conversation_key, conversations.c.last_seq).where(
+            conversations.c.conversation_key.in_(part)
+        )
+        found.update({key: int(seq) for key, seq in conn.execute(query).tuples()})
+    return found
+
+
+def stored_inputs(conn: Connection, keys: Sequence[str]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(conversation, rubric hash) → (scorer version, input key) of the stored scores."""
+    found: dict[tuple[str, str], tuple[str, str]] = {}
+    for part in _chunks(keys):
+        query = select(
+            autoqa_scores.c.conversation_key,
+            autoqa_scores.c.rubric_hash,
+            autoqa_scores.c.scorer_version,
+            autoqa_scores.c.input_key,
+        ).where(autoqa_scores.c.conversation_key.in_(part))
+        for key, rubric, version, input_key in conn.execute(query).tuples():
+            found[(key, rubric)] = (version, input_key)
+    return found
+
+
+def policy_results(
+    conn: Connection, keys: Sequence[str]
+) -> dict[str, dict[str, tuple[str, str, list[int]]]]:
+    """conversation → policy → (outcome, policy hash, evidence seqs) of the latest check results."""
+    found: dict[str, dict[str, tuple[str, str, list[int]]]] = {}
+    for part in _chunks(keys):
+        query = select(
+            check_results.c.conversation_key,
+            check_results.c.policy_id,
+            check_results.c.outcome,
+            check_results.c.policy_hash,
+            check_results.c.evidence,
+        ).where(check_results.c.conversation_key.in_(part))
+        for key, policy, outcome, policy_hash, evidence in conn.execute(query).tuples():
+            found.setdefault(key, {})[policy] = (outcome, policy_hash, json.loads(evidence))
+    return found
+
+
+def _upsert(
+    conn: Connection, table: Any, rows: Sequence[Mapping[str, Any]], keys: list[str]
+) -> None:
+    if not rows:
+        return
+    dialect_insert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = dialect_insert(table)
+    upsert = statement.on_conflict_do_update(
+        index_elements=[table.c[k] for k in keys],
+        set_={c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys},
+    )
+    conn.execute(upsert, [dict(row) for row in rows])
+
+
+def replace_scores(
+    conn: Connection,
+    scores: Sequence[Mapping[str, Any]],
+    criteria: Sequence[Mapping[str, Any]],
+) -> None:
+    """Store the newest automatic score (and criteria) of each conversation and rubric."""
+    _upsert(conn, autoqa_scores, scores, ["conversation_key", "rubric_hash"])
+    _upsert(conn, autoqa_criteria, criteria, ["conversation_key", "rubric_hash", "criterion_id"])
+
+
+def score_rows(
+    conn: Connection, *, keys: Sequence[str] | None = None, rubric_hash: str | None = None
+) -> list[dict[str, Any]]:
+    """Stored automatic scores (all, or of ``keys``), in conversation order."""
+    query = select(autoqa_scores).order_by(
+        autoqa_scores.c.conversation_key, autoqa_scores.c.rubric_id
+    )
+    if rubric_hash is not None:
+        query = query.where(autoqa_scores.c.rubric_hash == rubric_hash)
+    if keys is None:
+        return [dict(row._mapping) for row in conn.execute(query)]
+    rows: list[dict[str, Any]] = []
+    for part in _chunks(keys):
+        rows += [
+            dict(r._mapping)
+            for r in conn.execute(query.where(autoqa_scores.c.conversation_key.in_(part)))
+        ]
+    return rows
+
+
+def criteria_rows(
+    conn: Connection, *, keys: Sequence[str] | None = None, rubric_hash: str | None = None
+) -> list[dict[str, Any]]:
+    """Stored per-criterion automatic levels (all, or of ``keys``)."""
+    query = select(autoqa_criteria)
+    if rubric_hash is not None:
+        query = query.where(autoqa_criteria.c.rubric_hash == rubric_hash)
+    if keys is None:
+        return [dict(row._mapping) for row in conn.execute(query)]
+    rows: list[dict[str, Any]] = []
+    for part in _chunks(keys):
+        rows += [
+            dict(r._mapping)
+            for r in conn.execute(query.where(autoqa_criteria.c.conversation_key.in_(part)))
+        ]
+    return rows
+
+
+def human_ratings(conn: Connection, rubric_hash: str) -> list[tuple[str, str, str, str]]:
+    """(conversation, reviewer, criterion, rating) of the latest version of every human review
+    against ``rubric_hash``."""
+    newer = reviews.alias("newer")
+    latest = ~(
+        select(newer.c.seq)
+        .where(and_(newer.c.review_id == reviews.c.review_id, newer.c.version > reviews.c.version))
+        .exists()
+    )
+    query = (
+        select(
+            reviews.c.conversation_key,
+            reviews.c.reviewer,
+            review_scores.c.criterion_id,
+            review_scores.c.rating,
+        )
+        .select_from(reviews.join(review_scores, review_scores.c.seq == reviews.c.seq))
+        .where(reviews.c.rubric_hash == rubric_hash, latest)
+        .order_by(reviews.c.conversation_key, reviews.c.seq)
+    )
+    return [(k, who, c, r) for k, who, c, r in conn.execute(query).tuples()]
+
+
+def human_review_scores(conn: Connection, rubric_hash: str) -> list[float | None]:
+    """The score of the latest version of every human review against ``rubric_hash``."""
+    newer = reviews.alias("newer")
+    latest = ~(
+        select(newer.c.seq)
+        .where(and_(newer.c.review_id == reviews.c.review_id, newer.c.version > reviews.c.version))
+        .exists()
+    )
+    query = select(reviews.c.score).where(reviews.c.rubric_hash == rubric_hash, latest)
+    return [score for (score,) in conn.execute(query).tuples()]
+
+
+def agent_scores(conn: Connection, rubric_hash: str) -> list[tuple[str | None, float | None]]:
+    """(primary agent, automatic score) of every auto-scored conversation of ``rubric_hash``."""
+    query = (
+        select(conversation_facts.c.primary_agent, autoqa_scores.c.score)
+        .select_from(
+            autoqa_scores.outerjoin(
+                conversation_facts,
+                conversation_facts.c.conversation_key == autoqa_scores.c.conversation_key,
+            )
+        )
+        .where(autoqa_scores.c.rubric_hash == rubric_hash)
+    )
+    return [(agent, score) for agent, score in conn.execute(query).tuples()]
+
+
+def insert_flag(conn: Connection, row: Mapping[str, Any]) -> None:
+    """Store the projection of an ``autoqa.flag`` record."""
+    conn.execute(autoqa_flags.insert().values(**row))
+
+
+def flags_of(conn: Connection, key: str) -> list[dict[str, Any]]:
+    """Every flag on a conversation's automatic scores, oldest first."""
+    query = (
+        select(autoqa_flags)
+        .where(autoqa_flags.c.conversation_key == key)
+        .order_by(autoqa_flags.c.seq)
+    )
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def flag_counts(conn: Connection, rubric_hash: str) -> dict[str, int]:
+    """criterion → how many times reviewers marked its automatic level wrong."""
+    query = (
+        select(autoqa_flags.c.criterion_id, func.count())
+        .where(autoqa_flags.c.rubric_hash == rubric_hash)
+        .group_by(autoqa_flags.c.criterion_id)
+    )
+    return {criterion: int(n) for criterion, n in conn.execute(query).tuples()}
