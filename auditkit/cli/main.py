@@ -191,6 +191,10 @@ def verify_(
         + (", query tables match the log" if report.projections_checked else "")
         + f" ({report.seconds:.2f}s)"
     )
+    if report.compared_with:
+        click.echo(
+            f"agrees with the copies kept outside the database: {'; '.join(report.compared_with)}"
+        )
 
 
 def _b64(data: bytes) -> str:

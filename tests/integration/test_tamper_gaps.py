@@ -104,7 +104,10 @@ def test_verify_checkpoint_checks_the_log_against_an_auditors_checkpoint(
     run("import", str(DATA / "demo" / "conversations.jsonl"))
     kept = tmp_path / "auditor.checkpoint"
     kept.write_text(run("checkpoint").stdout)
-    assert run("verify", "--checkpoint", str(kept)).output.startswith("ok:")
+    agreed = run("verify", "--checkpoint", str(kept)).output
+    assert agreed.startswith("ok:")
+    assert f"agrees with the copies kept outside the database: {env['AUDITKIT_HOME']}" in agreed
+    assert f"{kept} (1 checkpoints)" in agreed
     from auditkit.settings import load_settings
 
     installation = Installation.open(load_settings(env))

@@ -35,6 +35,8 @@ STATE_FILE = "state.json"
 TIMEOUT_SECONDS = 3.0
 FIRST_RETRY_SECONDS = 60.0
 LAST_RETRY_SECONDS = 3600.0
+MAX_ANSWER_BYTES = 256 * 1024
+"""Most of a witness's answer read: cosignature lines or a checkpoint are far smaller."""
 
 
 class WitnessRefused(AuditkitError):
@@ -172,9 +174,13 @@ def _post(url: str, body: bytes) -> tuple[int, str, bytes]:
     )
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
-            return response.status, response.headers.get("Content-Type", ""), response.read()
+            return (
+                response.status,
+                response.headers.get("Content-Type", ""),
+                response.read(MAX_ANSWER_BYTES),
+            )
     except urllib.error.HTTPError as exc:
-        return exc.code, exc.headers.get("Content-Type", ""), exc.read()
+        return exc.code, exc.headers.get("Content-Type", ""), exc.read(MAX_ANSWER_BYTES)
 
 
 def _request_body(installation: Installation, old: int, size: int, note: str) -> bytes:
@@ -258,9 +264,9 @@ def _get(url: str) -> tuple[int, bytes]:
     request = urllib.request.Request(url, method="GET")  # noqa: S310  (an http(s) prefix)
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
-            return response.status, response.read()
+            return response.status, response.read(MAX_ANSWER_BYTES)
     except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
+        return exc.code, exc.read(MAX_ANSWER_BYTES)
 
 
 def witnessed_checkpoints(installation: Installation) -> tuple[list[KeptCheckpoint], list[str]]:
