@@ -151,3 +151,48 @@ def test_cli_tiles_write_and_prove_as_tlog_proof(
         text=True,
     )
     assert wrong.returncode == 1 and "inclusion" in wrong.stderr
+
+
+def test_the_tiles_of_a_tree_are_the_specs_example() -> None:
+    """tlog-tiles: a tree of 70,000 has 273 full level-0 tiles, a partial one of 112, one
+    full level-1 tile, a partial one of 17 and a partial level-2 tile of 1; 256 leaves
+    make one full level-0 tile and a partial level-1 tile of width 1."""
+    from auditkit.ledger.tlog.tiles import TileRef, tiles_for_size
+
+    tiles = list(tiles_for_size(70_000))
+    level0 = [t for t in tiles if t.level == 0]
+    assert len(level0) == 274 and [t.width for t in level0].count(256) == 273
+    assert level0[-1] == TileRef(0, 273, 112)
+    assert [t for t in tiles if t.level == 1] == [TileRef(1, 0), TileRef(1, 1, 17)]
+    assert [t for t in tiles if t.level == 2] == [TileRef(2, 0, 1)]
+    assert list(tiles_for_size(256)) == [TileRef(0, 0), TileRef(1, 0, 1)]
+    assert TileRef(2, 0, 1).end_leaf == 65_536 and TileRef(1, 1, 17).end_leaf == 69_888
+
+
+def test_go_tlog_verifies_a_tree_with_level_2_tiles(
+    installation: Installation, tmp_path: Path, go_verifier: Path
+) -> None:
+    """Over 65,536 records: partial tiles at levels 0, 1 and 2, read by Go's tile reader."""
+    from auditkit.ledger.access import AccessAction, access_record
+    from auditkit.ledger.append import appending
+    from auditkit.periods import utc_now
+
+    now = utc_now()
+    with appending(installation) as batch:
+        for start in range(0, 65_536 + 300, 5_000):
+            batch.append(
+                [
+                    access_record(AccessAction.REPORT, actor="bulk", occurred_at=now, n=n)
+                    for n in range(start, min(start + 5_000, 65_536 + 300))
+                ]
+            )
+    result = write_tiles(installation, tmp_path / "log")
+    assert result.tree_size == 65_836
+    assert (tmp_path / "log" / "tile" / "2" / "000.p" / "1").is_file()
+    checked = subprocess.run(
+        [str(go_verifier), "tiles", str(tmp_path / "log"), _vkey(installation)],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert "65836 records proven" in checked.stdout
