@@ -196,3 +196,20 @@ def test_go_tlog_verifies_a_tree_with_level_2_tiles(
     )
     assert checked.returncode == 0, checked.stderr
     assert "65836 records proven" in checked.stdout
+
+
+def test_two_tiles_writes_exclude_each_other(installation: Installation, tmp_path: Path) -> None:
+    import fcntl
+
+    from auditkit.ledger.tlog.static_dir import LOCK_FILE, TilesRefused
+
+    import_files(installation, [DATA / "demo" / "conversations.jsonl"])
+    directory = tmp_path / "log"
+    directory.mkdir()
+    with (directory / LOCK_FILE).open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(TilesRefused, match="another `auditkit tiles write`"):
+            write_tiles(installation, directory)
+    assert not (directory / "checkpoint").exists()
+    write_tiles(installation, directory)  # free again
+    assert (directory / "checkpoint").is_file()
