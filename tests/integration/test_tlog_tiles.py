@@ -213,3 +213,23 @@ def test_two_tiles_writes_exclude_each_other(installation: Installation, tmp_pat
     assert not (directory / "checkpoint").exists()
     write_tiles(installation, directory)  # free again
     assert (directory / "checkpoint").is_file()
+
+
+def test_sealed_text_stays_sealed_in_tiles_and_erasure_changes_no_tile(
+    installation: Installation, tmp_path: Path
+) -> None:
+    from auditkit.privacy.erasure import erase_subject
+
+    import_files(installation, [DATA / "demo" / "conversations.jsonl"])
+    directory = tmp_path / "log"
+    write_tiles(installation, directory)
+    clear = "I was charged twice by Lumen Electronics".encode()
+    assert clear in (DATA / "demo" / "conversations.jsonl").read_bytes()
+    files = {p: p.read_bytes() for p in (directory / "tile").rglob("*") if p.is_file()}
+    assert not any(clear in data for data in files.values())  # message bodies are sealed
+    erase_subject(installation, "cust-maria-gonzalez", reason="erasure request")
+    write_tiles(installation, directory)
+    for path, data in files.items():
+        assert path.read_bytes() == data  # erasure never changes a leaf, so no tile either
+    spec.read_tiles(directory, _vkey(installation))
+    assert verify_ledger(installation).ok
