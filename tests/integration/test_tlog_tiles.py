@@ -223,7 +223,7 @@ def test_sealed_text_stays_sealed_in_tiles_and_erasure_changes_no_tile(
     import_files(installation, [DATA / "demo" / "conversations.jsonl"])
     directory = tmp_path / "log"
     write_tiles(installation, directory)
-    clear = "I was charged twice by Lumen Electronics".encode()
+    clear = b"I was charged twice by Lumen Electronics"
     assert clear in (DATA / "demo" / "conversations.jsonl").read_bytes()
     files = {p: p.read_bytes() for p in (directory / "tile").rglob("*") if p.is_file()}
     assert not any(clear in data for data in files.values())  # message bodies are sealed
