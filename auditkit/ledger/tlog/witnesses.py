@@ -204,8 +204,11 @@ def _submit_one(installation: Installation, witness: Witness, old: int, note: st
             )
         try:
             body = _request_body(installation, old, checkpoint.size, note)
+        except AuditkitError as exc:
+            return Submission(name, False, f"no consistency proof from size {old}: {exc}")
+        try:
             status, content_type, answer = _post(f"{witness.url}/add-checkpoint", body)
-        except (OSError, AuditkitError) as exc:
+        except OSError as exc:
             return Submission(name, False, f"not reachable: {exc}")
         if status == 409 and content_type.startswith("text/x.tlog.size"):
             try:
