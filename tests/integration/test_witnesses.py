@@ -252,3 +252,36 @@ def test_the_cosigned_checkpoint_is_served_and_published(
     published = (tmp_path / "log" / "checkpoint").read_text()
     assert published == served.get_data(as_text=True)
     assert spec.read_tiles(tmp_path / "log", _log_vkey(run))[0] == _signed_size(run)
+
+
+def test_a_witness_that_answers_garbage_never_fails_an_import(run: Cli) -> None:
+    import socket
+    import threading
+
+    run("init")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def answer_garbage() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection:
+                connection.recv(65536)
+                connection.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+
+    threading.Thread(target=answer_garbage, daemon=True).start()
+    try:
+        witness = Witness("w1.example/w", _log_vkey(run))
+        run("witness", "add", witness.vkey, f"http://127.0.0.1:{listener.getsockname()[1]}")
+        assert (
+            "records appended" in run("import", str(DATA / "demo" / "conversations.jsonl")).output
+        )
+        assert (
+            "last attempt failed: not reachable: BadStatusLine" in run("witness", "status").output
+        )
+    finally:
+        listener.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import http.client
 import json
 import os
 import time
@@ -181,6 +182,8 @@ def _post(url: str, body: bytes) -> tuple[int, str, bytes]:
             )
     except urllib.error.HTTPError as exc:
         return exc.code, exc.headers.get("Content-Type", ""), exc.read(MAX_ANSWER_BYTES)
+    except (http.client.HTTPException, ValueError) as exc:  # a broken answer or URL
+        raise OSError(f"{type(exc).__name__}: {exc}") from None
 
 
 def _request_body(installation: Installation, old: int, size: int, note: str) -> bytes:
@@ -270,6 +273,8 @@ def _get(url: str) -> tuple[int, bytes]:
             return response.status, response.read(MAX_ANSWER_BYTES)
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read(MAX_ANSWER_BYTES)
+    except (http.client.HTTPException, ValueError) as exc:
+        raise OSError(f"{type(exc).__name__}: {exc}") from None
 
 
 def witnessed_checkpoints(installation: Installation) -> tuple[list[KeptCheckpoint], list[str]]:
