@@ -159,12 +159,16 @@ def metrics_refresh(ctx: click.Context) -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A signed checkpoint (or file of them) kept outside; the log must extend it.",
 )
+@click.option(
+    "--ask-witnesses", is_flag=True, help="Also fetch each witness's newest cosigned checkpoint."
+)
 @click.pass_context
 def verify_(
     ctx: click.Context,
     keys_: tuple[str, ...],
     skip_projections: bool,
     checkpoints: tuple[Path, ...],
+    ask_witnesses: bool,
 ) -> None:
     """Recompute every hash, check every checkpoint and the query tables; exit 1 on any problem."""
     trusted = [parse_verifier_key(k) for k in keys_] or None
@@ -176,6 +180,7 @@ def verify_(
         trusted=trusted,
         check_projections=not skip_projections,
         checkpoint_files=checkpoints,
+        ask_witnesses=ask_witnesses,
     )
     if not report.ok:
         for problem in report.problems:
@@ -187,6 +192,10 @@ def verify_(
         + (", query tables match the log" if report.projections_checked else "")
         + f" ({report.seconds:.2f}s)"
     )
+    if report.compared_with:
+        click.echo(
+            f"agrees with the copies kept outside the database: {'; '.join(report.compared_with)}"
+        )
 
 
 def _b64(data: bytes) -> str:
@@ -457,6 +466,12 @@ def check(ctx: click.Context, policies: tuple[str, ...], conversations: tuple[st
 )
 @click.option("--since", help="Events at or after this date/time (UTC).")
 @click.option("--until", help="Events before this date/time (UTC).")
+@click.option(
+    "--tlog-proofs/--no-tlog-proofs",
+    default=True,
+    show_default=True,
+    help="Write tlog-proofs/<seq>.tlog-proof for every record (c2sp.org/tlog-proof).",
+)
 @click.pass_context
 def export(
     ctx: click.Context,
@@ -464,6 +479,7 @@ def export(
     conversations: tuple[str, ...],
     since: str | None,
     until: str | None,
+    tlog_proofs: bool,
 ) -> None:
     """Write a bundle of records with inclusion proofs, checkpoint and verifier key."""
     scope = export_service.ExportScope(
@@ -471,7 +487,9 @@ def export(
         since=time_option(since, "--since"),
         until=time_option(until, "--until"),
     )
-    result = export_service.export_bundle(context_installation(ctx), out, scope)
+    result = export_service.export_bundle(
+        context_installation(ctx), out, scope, tlog_proofs=tlog_proofs
+    )
     click.echo(
         f"exported {result.records} records to {result.directory} "
         f"(checkpoint size {result.tree_size}, export recorded as seq {result.export_seq})"

@@ -104,7 +104,10 @@ def test_verify_checkpoint_checks_the_log_against_an_auditors_checkpoint(
     run("import", str(DATA / "demo" / "conversations.jsonl"))
     kept = tmp_path / "auditor.checkpoint"
     kept.write_text(run("checkpoint").stdout)
-    assert run("verify", "--checkpoint", str(kept)).output.startswith("ok:")
+    agreed = run("verify", "--checkpoint", str(kept)).output
+    assert agreed.startswith("ok:")
+    assert f"agrees with the copies kept outside the database: {env['AUDITKIT_HOME']}" in agreed
+    assert f"{kept} (1 checkpoints)" in agreed
     from auditkit.settings import load_settings
 
     installation = Installation.open(load_settings(env))
@@ -209,3 +212,30 @@ def test_the_checkpoint_file_is_private_and_append_only(installation: Installati
     assert path.read_bytes().startswith(first)
     assert path.stat().st_mode & 0o777 == 0o600
     shutil.copy(path, path.with_suffix(".bak"))
+
+
+def test_a_bundle_without_tlog_proofs_verifies_and_a_removed_folder_is_noticed(
+    installation: Installation, tmp_path: Path
+) -> None:
+    import_files(installation, [DATA / "demo" / "conversations.jsonl"])
+    lean = tmp_path / "lean"
+    export_bundle(installation, lean, ExportScope(), tlog_proofs=False)
+    assert not (lean / "tlog-proofs").exists()
+    assert "tlog_proofs" not in json.loads((lean / "manifest.json").read_text())
+    assert verify_bundle(lean).records == _size(installation)
+    full = tmp_path / "full"
+    export_bundle(installation, full, ExportScope())
+    shutil.rmtree(full / "tlog-proofs")
+    with pytest.raises(BundleError, match=r"tlog-proofs/\d+\.tlog-proof: cannot read"):
+        verify_bundle(full)
+
+
+def test_a_checkpoint_file_that_cannot_be_written_never_fails_an_append(
+    installation: Installation, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = checkpoint_file_path(installation)
+    path.unlink(missing_ok=True)
+    path.mkdir()  # not writable as a file
+    import_files(installation, [DATA / "demo" / "conversations.jsonl"])
+    assert _size(installation) == 240
+    assert "could not append the checkpoint" in caplog.text

@@ -151,3 +151,85 @@ def test_cli_tiles_write_and_prove_as_tlog_proof(
         text=True,
     )
     assert wrong.returncode == 1 and "inclusion" in wrong.stderr
+
+
+def test_the_tiles_of_a_tree_are_the_specs_example() -> None:
+    """tlog-tiles: a tree of 70,000 has 273 full level-0 tiles, a partial one of 112, one
+    full level-1 tile, a partial one of 17 and a partial level-2 tile of 1; 256 leaves
+    make one full level-0 tile and a partial level-1 tile of width 1."""
+    from auditkit.ledger.tlog.tiles import TileRef, tiles_for_size
+
+    tiles = list(tiles_for_size(70_000))
+    level0 = [t for t in tiles if t.level == 0]
+    assert len(level0) == 274 and [t.width for t in level0].count(256) == 273
+    assert level0[-1] == TileRef(0, 273, 112)
+    assert [t for t in tiles if t.level == 1] == [TileRef(1, 0), TileRef(1, 1, 17)]
+    assert [t for t in tiles if t.level == 2] == [TileRef(2, 0, 1)]
+    assert list(tiles_for_size(256)) == [TileRef(0, 0), TileRef(1, 0, 1)]
+    assert TileRef(2, 0, 1).end_leaf == 65_536 and TileRef(1, 1, 17).end_leaf == 69_888
+
+
+def test_go_tlog_verifies_a_tree_with_level_2_tiles(
+    installation: Installation, tmp_path: Path, go_verifier: Path
+) -> None:
+    """Over 65,536 records: partial tiles at levels 0, 1 and 2, read by Go's tile reader."""
+    from auditkit.ledger.access import AccessAction, access_record
+    from auditkit.ledger.append import appending
+    from auditkit.periods import utc_now
+
+    now = utc_now()
+    with appending(installation) as batch:
+        for start in range(0, 65_536 + 300, 5_000):
+            batch.append(
+                [
+                    access_record(AccessAction.REPORT, actor="bulk", occurred_at=now, n=n)
+                    for n in range(start, min(start + 5_000, 65_536 + 300))
+                ]
+            )
+    result = write_tiles(installation, tmp_path / "log")
+    assert result.tree_size == 65_836
+    assert (tmp_path / "log" / "tile" / "2" / "000.p" / "1").is_file()
+    checked = subprocess.run(
+        [str(go_verifier), "tiles", str(tmp_path / "log"), _vkey(installation)],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert "65836 records proven" in checked.stdout
+
+
+def test_two_tiles_writes_exclude_each_other(installation: Installation, tmp_path: Path) -> None:
+    import fcntl
+
+    from auditkit.ledger.tlog.static_dir import LOCK_FILE, TilesRefused
+
+    import_files(installation, [DATA / "demo" / "conversations.jsonl"])
+    directory = tmp_path / "log"
+    directory.mkdir()
+    with (directory / LOCK_FILE).open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(TilesRefused, match="another `auditkit tiles write`"):
+            write_tiles(installation, directory)
+    assert not (directory / "checkpoint").exists()
+    write_tiles(installation, directory)  # free again
+    assert (directory / "checkpoint").is_file()
+
+
+def test_sealed_text_stays_sealed_in_tiles_and_erasure_changes_no_tile(
+    installation: Installation, tmp_path: Path
+) -> None:
+    from auditkit.privacy.erasure import erase_subject
+
+    import_files(installation, [DATA / "demo" / "conversations.jsonl"])
+    directory = tmp_path / "log"
+    write_tiles(installation, directory)
+    clear = b"I was charged twice by Lumen Electronics"
+    assert clear in (DATA / "demo" / "conversations.jsonl").read_bytes()
+    files = {p: p.read_bytes() for p in (directory / "tile").rglob("*") if p.is_file()}
+    assert not any(clear in data for data in files.values())  # message bodies are sealed
+    erase_subject(installation, "cust-maria-gonzalez", reason="erasure request")
+    write_tiles(installation, directory)
+    for path, data in files.items():
+        assert path.read_bytes() == data  # erasure never changes a leaf, so no tile either
+    spec.read_tiles(directory, _vkey(installation))
+    assert verify_ledger(installation).ok

@@ -24,6 +24,11 @@ def _log_vkey(run: Cli) -> str:
     return run("keys", "verifier").stdout.strip()
 
 
+def _signed_size(run: Cli) -> int:
+    """The newest checkpoint's tree size (an import may append more than its events)."""
+    return int(run("checkpoint").stdout.split("\n")[1])
+
+
 def test_a_cosigned_bundle_meets_quorum_one_and_not_two(run: Cli, tmp_path: Path) -> None:
     run("init")
     vkey = _log_vkey(run)
@@ -35,8 +40,8 @@ def test_a_cosigned_bundle_meets_quorum_one_and_not_two(run: Cli, tmp_path: Path
         run("import", str(DATA / "abcd" / "abcd_sample.json"))  # a consistency proof this time
         out = tmp_path / "bundle"
         run("export", "--out", str(out), "--conversation", "nb-2024-10431")
-    assert [status for status, _ in first.requests] == [0, 0, 0]
-    assert [old for _, old in first.requests][1] > 0  # the second came with a proof from old
+    assert len(first.requests) >= 3  # one per checkpoint, each cosigned
+    assert all(old > 0 for _, old in first.requests[1:])  # later ones came with a proof
     note = (out / "checkpoint.txt").read_text()
     assert spec.cosigners(note, [first.vkey]) == ["w1.example/w"]
 
@@ -98,7 +103,8 @@ def test_a_witness_that_is_down_never_blocks_ingestion(
     run("witness", "add", witness.vkey, url)
     started = time.monotonic()
     imported = run("import", str(DATA / "demo" / "conversations.jsonl"))
-    assert "240 records appended" in imported.output
+    assert "records appended" in imported.output
+    size = _signed_size(run)
     assert time.monotonic() - started < 30
     status = run("witness", "status").output
     assert "cosigned size 0; last attempt failed: not reachable" in status
@@ -108,13 +114,14 @@ def test_a_witness_that_is_down_never_blocks_ingestion(
         conf = Path(env["AUDITKIT_HOME"]) / "witnesses" / "witnesses.conf"
         conf.write_text(f"{witness.vkey} {url}\n")
         submitted = run("witness", "submit")
-        assert "w1.example/w: ok, cosigned size 240" in submitted.output
-        assert "cosigned size 240" in run("witness", "status").output
+        assert f"w1.example/w: ok, cosigned size {size}" in submitted.output
+        assert f"cosigned size {size}" in run("witness", "status").output
         # The witness lost nothing and this log forgot its state: a 409 tells the size.
         (Path(env["AUDITKIT_HOME"]) / "witnesses" / "state.json").unlink()
+        before = len(witness.requests)
         run("import", str(DATA / "abcd" / "abcd_sample.json"))
-    assert [status for status, _ in witness.requests][-2:] == [0, 0]
-    assert witness.requests[-1][1] == 240  # retried from the size the 409 gave
+    # The first offer after the state was lost said old 0 (409), then old = the size given.
+    assert [old for _, old in witness.requests[before : before + 2]] == [0, size]
     installation = Installation.open(load_settings(env))
     proof = run("prove", "3", "--format", "tlog-proof").stdout
     assert spec.cosigners(proof.split("\n\n", 1)[1], [witness.vkey]) == ["w1.example/w"]
@@ -180,3 +187,101 @@ def test_an_ml_dsa_44_witness_and_an_ed25519_one_make_a_quorum_of_two(
     (out / "manifest.json").write_text(json.dumps(manifest))
     altered = run("verify-bundle", str(out), "--key", vkey, *both, "--quorum", "1", ok=False)
     assert "cosignature of pq.example/w does not verify" in altered.output
+
+
+def test_verify_asks_the_witnesses_what_they_cosigned(
+    run: Cli, env: dict[str, str], tmp_path: Path
+) -> None:
+    """An attacker who rewrote the database and the checkpoint file is caught by the witness."""
+    from sqlalchemy import text
+
+    from auditkit.db.guards import drop_guards, install_guards
+    from auditkit.ledger.tables import APPEND_ONLY_TABLES
+
+    run("init")
+    witness = Witness("w1.example/w", _log_vkey(run))
+    with serving(witness) as url:
+        run("witness", "add", witness.vkey, url)
+        run("import", str(DATA / "demo" / "conversations.jsonl"))
+        assert run("verify", "--ask-witnesses").output.startswith("ok:")
+        run("import", str(DATA / "abcd" / "abcd_sample.json"))
+        home = Path(env["AUDITKIT_HOME"])
+        notes = (home / "checkpoints.log").read_text().split("\n\n")
+        first = int(notes[0].split("\n")[1])  # the first checkpoint's size
+        installation = Installation.open(load_settings(env))
+        with installation.engine.begin() as conn:  # back to the first checkpoint
+            drop_guards(conn, APPEND_ONLY_TABLES)
+            conn.execute(text("DELETE FROM log_entries WHERE seq >= :s"), {"s": first})
+            conn.execute(text("DELETE FROM checkpoints WHERE tree_size > :s"), {"s": first})
+            for level, idx in conn.execute(text("SELECT level, idx FROM merkle_nodes")).all():
+                if (idx + 1) << level > first:
+                    conn.execute(
+                        text("DELETE FROM merkle_nodes WHERE level = :l AND idx = :i"),
+                        {"l": level, "i": idx},
+                    )
+            install_guards(conn, APPEND_ONLY_TABLES)
+        installation.engine.dispose()
+        (home / "checkpoints.log").write_text("\n\n".join(notes[:2]) + "\n\n")  # first only
+        assert run("verify", "--skip-projections").output.startswith("ok:")
+        caught = run("verify", "--skip-projections", "--ask-witnesses", ok=False)
+    assert "witness w1.example/w's newest cosigned checkpoint: a signed checkpoint covers" in (
+        caught.output
+    )
+    assert "(tail rollback)" in caught.output
+    down = run("verify", "--skip-projections", "--ask-witnesses", ok=False)  # witness gone
+    assert "witness w1.example/w: not reachable" in down.output
+
+
+def test_the_cosigned_checkpoint_is_served_and_published(
+    run: Cli, env: dict[str, str], tmp_path: Path
+) -> None:
+    from auditkit.web import create_app
+
+    run("init")
+    witness = Witness("w1.example/w", _log_vkey(run))
+    with serving(witness) as url:
+        run("witness", "add", witness.vkey, url)
+        run("import", str(DATA / "demo" / "conversations.jsonl"))
+    installation = Installation.open(load_settings(env))
+    try:
+        served = create_app(installation, secret_key=b"k" * 32).test_client().get("/log/checkpoint")
+    finally:
+        installation.engine.dispose()
+    assert spec.cosigners(served.get_data(as_text=True), [witness.vkey]) == ["w1.example/w"]
+    run("tiles", "write", str(tmp_path / "log"))
+    published = (tmp_path / "log" / "checkpoint").read_text()
+    assert published == served.get_data(as_text=True)
+    assert spec.read_tiles(tmp_path / "log", _log_vkey(run))[0] == _signed_size(run)
+
+
+def test_a_witness_that_answers_garbage_never_fails_an_import(run: Cli) -> None:
+    import socket
+    import threading
+
+    run("init")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def answer_garbage() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection:
+                connection.recv(65536)
+                connection.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+
+    threading.Thread(target=answer_garbage, daemon=True).start()
+    try:
+        witness = Witness("w1.example/w", _log_vkey(run))
+        run("witness", "add", witness.vkey, f"http://127.0.0.1:{listener.getsockname()[1]}")
+        assert (
+            "records appended" in run("import", str(DATA / "demo" / "conversations.jsonl")).output
+        )
+        assert (
+            "last attempt failed: not reachable: BadStatusLine" in run("witness", "status").output
+        )
+    finally:
+        listener.close()

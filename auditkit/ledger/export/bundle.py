@@ -70,9 +70,17 @@ class ExportResult:
 
 
 def export_bundle(
-    installation: Installation, out: Path, scope: ExportScope, *, actor: str | None = None
+    installation: Installation,
+    out: Path,
+    scope: ExportScope,
+    *,
+    actor: str | None = None,
+    tlog_proofs: bool = True,
 ) -> ExportResult:
     """Record the export in the ledger, then write the bundle proving each record in scope.
+
+    ``tlog_proofs=False`` leaves out the one-file-per-record ``tlog-proofs/`` folder (for
+    whole-ledger bundles, where a file per record is most of the writing time).
 
     ``actor`` is who asked (a web user); the configured actor when not given.
     """
@@ -114,7 +122,9 @@ def export_bundle(
         key_rows = {row["key_id"]: row for row in ledger_store.signing_key_rows(conn)}
         verifier_key = key_rows[checkpoint.key_id]["verifier_key"]
         parse_verifier_key(verifier_key)
-        manifest_sha = _write(out, installation, scope, proofs, checkpoint, verifier_key, actor)
+        manifest_sha = _write(
+            out, installation, scope, proofs, checkpoint, verifier_key, actor, tlog_proofs
+        )
     return ExportResult(
         directory=out,
         records=len(proofs),
@@ -166,6 +176,7 @@ def _write(
     checkpoint: ledger_store.StoredCheckpoint,
     verifier_key: str,
     actor: str,
+    tlog_proofs: bool,
 ) -> str:
     private_dir(out.parent)
     staging = Path(tempfile.mkdtemp(prefix=".auditkit-export-", dir=out.parent))
@@ -179,12 +190,14 @@ def _write(
         }
         for name, data in contents.items():
             write_private(staging / name, data)
-        proof_dir = staging / TLOG_PROOFS
-        private_dir(proof_dir)
-        for proof in proofs:
-            write_private(
-                proof_dir / f"{proof.seq}{EXTENSION}", tlog_proof_text(proof, note).encode("utf-8")
-            )
+        if tlog_proofs:
+            proof_dir = staging / TLOG_PROOFS
+            private_dir(proof_dir)
+            for proof in proofs:
+                write_private(
+                    proof_dir / f"{proof.seq}{EXTENSION}",
+                    tlog_proof_text(proof, note).encode("utf-8"),
+                )
         verifier = (
             resources.files("auditkit.ledger.export").joinpath("bundle_verifier.py").read_bytes()
         )
@@ -198,7 +211,7 @@ def _write(
             "created_by": actor,
             "scope": scope.as_json(),
             "record_count": len(proofs),
-            "tlog_proofs": TLOG_PROOFS,
+            **({"tlog_proofs": TLOG_PROOFS} if tlog_proofs else {}),
             "files": {name: hashlib.sha256(data).hexdigest() for name, data in contents.items()},
         }
         manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from auditkit.db import Connection
 from auditkit.errors import CheckpointError, TamperDetected
+from auditkit.home import private_dir
 from auditkit.ledger.checkpoint import Checkpoint, Verifier, verify_checkpoint
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.tlog.tile_source import root_at
@@ -48,7 +49,7 @@ def append_checkpoint(installation: Installation, note: str) -> None:
     """
     path = checkpoint_file_path(installation)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(path.parent)
         descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             os.write(descriptor, (note + "\n").encode("utf-8"))

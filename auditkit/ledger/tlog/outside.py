@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditkit.db import Connection
@@ -16,19 +17,30 @@ from auditkit.ledger.tlog.checkpoint_file import (
     read_checkpoint_notes,
 )
 from auditkit.ledger.tlog.static_dir import check_tiles, tile_directories
+from auditkit.ledger.tlog.witnesses import witnessed_checkpoints
 
 
-def outside_problems(
+@dataclass
+class OutsideCheck:
+    """What the log was compared with outside the database, and the problems found."""
+
+    compared: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def check_outside(
     installation: Installation,
     conn: Connection,
     verifiers: Sequence[Verifier],
     *,
     checkpoint_files: Sequence[Path] = (),
     tile_dirs: Sequence[Path] | None = None,
-) -> list[str]:
-    """Problems found comparing the log with the checkpoint file, ``checkpoint_files`` (an
-    auditor's) and the tiles directories (those ``tiles write`` filled when None)."""
-    problems: list[str] = []
+    ask_witnesses: bool = False,
+) -> OutsideCheck:
+    """Compare the log with the checkpoint file, ``checkpoint_files`` (an auditor's), the
+    tiles directories (those ``tiles write`` filled when None) and, with ``ask_witnesses``,
+    the newest checkpoint each witness cosigned."""
+    result = OutsideCheck()
     size = ledger_store.tree_size(conn)
     origin = installation.origin
     own = checkpoint_file_path(installation)
@@ -36,9 +48,16 @@ def outside_problems(
         try:
             kept = read_checkpoint_notes(path)
         except CheckpointError as exc:
-            problems.append(str(exc))
+            result.problems.append(str(exc))
             continue
-        problems += check_kept_checkpoints(conn, kept, verifiers, origin, size)
+        result.problems += check_kept_checkpoints(conn, kept, verifiers, origin, size)
+        result.compared.append(f"{path} ({len(kept)} checkpoints)")
+    if ask_witnesses:
+        witnessed, unreachable = witnessed_checkpoints(installation)
+        result.problems += unreachable
+        result.problems += check_kept_checkpoints(conn, witnessed, verifiers, origin, size)
+        result.compared += [item.where for item in witnessed]
     for directory in tile_directories(installation) if tile_dirs is None else tile_dirs:
-        problems += check_tiles(conn, directory, verifiers, origin)
-    return problems
+        result.problems += check_tiles(conn, directory, verifiers, origin)
+        result.compared.append(f"{directory} (tiles)")
+    return result

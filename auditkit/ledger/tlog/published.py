@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from auditkit.errors import AuditkitError
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.tlog.checkpoint_file import append_checkpoint
 from auditkit.ledger.tlog.witnesses import submit_checkpoint
@@ -23,5 +22,5 @@ def after_checkpoint(installation: Installation, note: str) -> None:
         for result in submit_checkpoint(installation, note):
             if not result.ok:
                 log.warning("witness %s: %s", result.witness, result.message)
-    except (AuditkitError, OSError) as exc:
+    except Exception as exc:
         log.warning("witness submission failed: %s", exc)

@@ -82,7 +82,8 @@ def _remember(installation: Installation, directory: Path) -> None:
     path = installation.settings.home / DIRS_FILE
     known = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
     if str(directory) not in known:
-        with path.open("a", encoding="utf-8") as handle:
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
             handle.write(f"{directory}\n")
 
 

@@ -31,13 +31,16 @@ def read_tile(conn: Connection, ref: TileRef, size: int) -> bytes:
     if ref.end_leaf > size:
         raise NotFound(f"{ref.path()} is not part of the tree of size {size}")
     first, stop = ref.first, ref.first + ref.width
-    if ref.is_entries or ref.level == 0:
+    if ref.is_entries:
         rows = ledger_store.entry_rows(conn, first, stop, full=False)
         if [row[0] for row in rows] != list(range(first, stop)):
             raise TamperDetected(seq=first, reason=f"{ref.path()}: records are missing")
-        if ref.is_entries:
-            return encode_bundle([row[1] for row in rows], first_seq=first)
-        return b"".join(row[2] for row in rows)
+        return encode_bundle([row[1] for row in rows], first_seq=first)
+    if ref.level == 0:  # leaf hashes only: the entries are not read
+        leaves = ledger_store.node_hashes(conn, [(0, seq) for seq in range(first, stop)])
+        if len(leaves) != ref.width:
+            raise TamperDetected(seq=first, reason=f"{ref.path()}: records are missing")
+        return b"".join(leaves[(0, seq)] for seq in range(first, stop))
     hashes = ledger_store.node_level_range(conn, ref.node_level, first, stop)
     if len(hashes) != ref.width:
         raise TamperDetected(

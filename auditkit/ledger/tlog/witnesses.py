@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import http.client
 import json
 import os
 import time
@@ -21,9 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from auditkit.errors import AuditkitError, CheckpointError
+from auditkit.home import private_dir
 from auditkit.ledger.checkpoint import parse_checkpoint
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.proofs import prove_consistency
+from auditkit.ledger.tlog.checkpoint_file import KeptCheckpoint
 from auditkit.ledger.tlog.cosignature import WitnessKey, check_cosignature, parse_witness_key
 
 WITNESS_DIR = "witnesses"
@@ -33,6 +36,8 @@ STATE_FILE = "state.json"
 TIMEOUT_SECONDS = 3.0
 FIRST_RETRY_SECONDS = 60.0
 LAST_RETRY_SECONDS = 3600.0
+MAX_ANSWER_BYTES = 256 * 1024
+"""Most of a witness's answer read: cosignature lines or a checkpoint are far smaller."""
 
 
 class WitnessRefused(AuditkitError):
@@ -85,8 +90,9 @@ def add_witness(installation: Installation, vkey: str, url: str) -> Witness:
     if any(w.key.name == key.name for w in configured_witnesses(installation)):
         raise WitnessRefused(f"a witness named {key.name!r} is already configured")
     directory = _dir(installation)
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with (directory / CONFIG_FILE).open("a", encoding="utf-8") as handle:
+    private_dir(directory)
+    descriptor = os.open(directory / CONFIG_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
         handle.write(f"{key.vkey()} {url.rstrip('/')}\n")
     return Witness(key, url.rstrip("/"))
 
@@ -150,7 +156,9 @@ def _load_state(installation: Installation) -> dict[str, dict[str, Any]]:
 def _save_state(installation: Installation, state: dict[str, dict[str, Any]]) -> None:
     path = _dir(installation) / STATE_FILE
     temporary = path.with_name(f".{STATE_FILE}.{os.getpid()}")
-    temporary.write_text(json.dumps(state, indent=2, sort_keys=True), encoding="utf-8")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(state, indent=2, sort_keys=True))
     os.replace(temporary, path)
 
 
@@ -167,9 +175,15 @@ def _post(url: str, body: bytes) -> tuple[int, str, bytes]:
     )
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
-            return response.status, response.headers.get("Content-Type", ""), response.read()
+            return (
+                response.status,
+                response.headers.get("Content-Type", ""),
+                response.read(MAX_ANSWER_BYTES),
+            )
     except urllib.error.HTTPError as exc:
-        return exc.code, exc.headers.get("Content-Type", ""), exc.read()
+        return exc.code, exc.headers.get("Content-Type", ""), exc.read(MAX_ANSWER_BYTES)
+    except (http.client.HTTPException, ValueError) as exc:  # a broken answer or URL
+        raise OSError(f"{type(exc).__name__}: {exc}") from None
 
 
 def _request_body(installation: Installation, old: int, size: int, note: str) -> bytes:
@@ -193,8 +207,11 @@ def _submit_one(installation: Installation, witness: Witness, old: int, note: st
             )
         try:
             body = _request_body(installation, old, checkpoint.size, note)
+        except AuditkitError as exc:
+            return Submission(name, False, f"no consistency proof from size {old}: {exc}")
+        try:
             status, content_type, answer = _post(f"{witness.url}/add-checkpoint", body)
-        except (OSError, AuditkitError) as exc:
+        except OSError as exc:
             return Submission(name, False, f"not reachable: {exc}")
         if status == 409 and content_type.startswith("text/x.tlog.size"):
             try:
@@ -247,3 +264,45 @@ def submit_checkpoint(
         results.append(result)
     _save_state(installation, state)
     return results
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, method="GET")  # noqa: S310  (an http(s) prefix)
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+            return response.status, response.read(MAX_ANSWER_BYTES)
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(MAX_ANSWER_BYTES)
+    except (http.client.HTTPException, ValueError) as exc:
+        raise OSError(f"{type(exc).__name__}: {exc}") from None
+
+
+def witnessed_checkpoints(installation: Installation) -> tuple[list[KeptCheckpoint], list[str]]:
+    """Each witness's newest cosigned checkpoint of this log (``GET <prefix>/<origin hash>/
+    checkpoint``), kept only when its cosignature verifies; and one line per witness that
+    could not be asked or answered something invalid."""
+    origin_hash = hashlib.sha256(installation.origin.encode("utf-8")).hexdigest()
+    kept: list[KeptCheckpoint] = []
+    problems: list[str] = []
+    for witness in configured_witnesses(installation):
+        where = f"witness {witness.key.name}"
+        try:
+            status, answer = _get(f"{witness.url}/{origin_hash}/checkpoint")
+        except OSError as exc:
+            problems.append(f"{where}: not reachable: {exc}")
+            continue
+        if status == 404:
+            continue  # it never cosigned this log: nothing to compare
+        try:
+            if status != 200:
+                raise CheckpointError(f"answered HTTP {status}")
+            note = answer.decode("utf-8")
+            body = _note_body(note)
+            lines = note[len(body) + 1 :].splitlines()
+            if not any(check_cosignature(witness.key, body, line) is not None for line in lines):
+                raise CheckpointError("its checkpoint carries no cosignature by its key")
+        except (UnicodeDecodeError, CheckpointError) as exc:
+            problems.append(f"{where}: {exc}")
+            continue
+        kept.append(KeptCheckpoint(where=f"{where}'s newest cosigned checkpoint", note=note))
+    return kept, problems
