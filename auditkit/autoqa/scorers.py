@@ -37,7 +37,7 @@ class CriterionScore:
         return {
             "level": self.level,
             "score": format_score(self.score),
-            "confidence": round(self.confidence, 3),
+            "confidence": f"{self.confidence:.3f}",
             "evidence_seqs": list(self.evidence),
             "reason": self.reason,
         }

@@ -33,9 +33,17 @@ class Signal:
     seqs: tuple[int, ...] = ()
 
     def document(self) -> dict[str, Any]:
-        """As stored in the ``autoqa`` record."""
-        value = round(self.value, 4) if isinstance(self.value, float) else self.value
-        return {"value": value, "seqs": list(self.seqs)}
+        """As stored in the ``autoqa`` record: a real number as text with up to four decimals
+        (records hold no floats, like review scores), flags and counts as they are."""
+        return {"value": decimal_text(self.value), "seqs": list(self.seqs)}
+
+
+def decimal_text(value: Value) -> str | int | bool | None:
+    """A float as text with up to four decimals (``"0.4329"``, ``"-1"``); other values as is."""
+    if not isinstance(value, float):
+        return value
+    text = f"{value:.4f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 @dataclass(frozen=True)
@@ -104,7 +112,7 @@ def compute_signals(
     # Sentiment of the customer, start and end.
     scores = {m.seq: language.sentiment(m.text) for m in customer}
     for seq, score in scores.items():
-        per_message.setdefault(seq, {})["sentiment"] = round(score, 4)
+        per_message.setdefault(seq, {})["sentiment"] = decimal_text(score)
     if customer:
         # Two messages at each end, fewer when there are fewer than four: the ends never
         # overlap unless there is one customer message only.
@@ -209,12 +217,16 @@ def _unanswered(messages: Sequence[_Message]) -> tuple[list[int], list[int]]:
             found = language.questions(m.text)
             if found:
                 asked.append((m.seq, language.content_words(" ".join(found)), index))
+    # replied_after[i]: a staff message with substance comes after message i (one pass back).
+    replied_after = [False] * len(messages)
+    seen = False
+    for index in range(len(messages) - 1, -1, -1):
+        replied_after[index] = seen
+        m = messages[index]
+        seen = seen or (m.role in STAFF_ROLES and not is_acknowledgement(m.text))
     unanswered: list[int] = []
     for position, (seq, words, index) in enumerate(asked):
-        replied = any(
-            later.role in STAFF_ROLES and not is_acknowledgement(later.text)
-            for later in messages[index + 1 :]
-        )
+        replied = replied_after[index]
         repeated = len(words) >= 2 and any(
             len(words & other) >= REPEAT_OVERLAP * max(len(words), len(other))
             for _s, other, _i in asked[position + 1 :]
