@@ -137,6 +137,11 @@ SLOTS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
 }
 
 
+DIGIT = re.compile(r"\d")
+DIGIT_SLOTS = frozenset({"order number", "account number", "phone"})
+"""Slots whose value always holds a digit: a message without one cannot give them."""
+
+
 def sentences(text: str) -> list[str]:
     """The sentences of ``text`` (split at . ! ? and line breaks), stripped, none empty."""
     return [s.strip() for s in SENTENCES.findall(text) if s.strip()]
