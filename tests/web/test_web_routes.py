@@ -62,6 +62,7 @@ EXPECTED: dict[str, set[str]] = {
     "dashboard.graders": {"admin"},
     "dashboard.check_form": {"admin"},
     "dashboard.check": {"admin"},
+    "autoqa.flag": {"admin", "qa_reviewer"},
     "static": ALL,
 }
 PUBLIC = {"auth.login", "static"}
@@ -161,6 +162,7 @@ def urls(world: World) -> Callable[[str, str], str]:
             "dashboard.graders": "/graders",
             "dashboard.check_form": f"/review-records/{done.seq}/grader-check",
             "dashboard.check": f"/review-records/{done.seq}/grader-check",
+            "autoqa.flag": f"/autoqa/{key}/flag",
             "static": "/static/app.css",
         }[endpoint]
 
