@@ -54,6 +54,7 @@ class RubricAgreement:
     auto_conversations: int
     human_iqs: Fraction | None
     human_reviews: int
+    by_agent: tuple[tuple[str, Fraction | None, int], ...] = ()  # (agent, AutoQA IQS, scored)
 
 
 def pair_units(
@@ -109,9 +110,18 @@ def measure_agreement(
             scores = autoqa_store.score_rows(conn, rubric_hash=rubric.content_hash)
             flags = autoqa_store.flag_counts(conn, rubric.content_hash)
             human_scores = autoqa_store.human_review_scores(conn, rubric.content_hash)
+            agents = autoqa_store.primary_agents(conn, rubric.content_hash)
             found.append(
                 _rubric_agreement(
-                    rubric, threshold, human, criteria, scores, flags, human_scores, resamples
+                    rubric,
+                    threshold,
+                    human,
+                    criteria,
+                    scores,
+                    flags,
+                    human_scores,
+                    resamples,
+                    agents,
                 )
             )
     return found
@@ -132,6 +142,7 @@ def _rubric_agreement(
     flags: dict[str, int],
     human_scores: Sequence[float | None],
     resamples: int,
+    agents: dict[str, str] | None = None,
 ) -> RubricAgreement:
     auto_levels: dict[str, dict[str, str | None]] = defaultdict(dict)
     auto_scores: dict[str, dict[str, float | None]] = defaultdict(dict)
@@ -162,10 +173,12 @@ def _rubric_agreement(
             )
         )
     trusted = {r.criterion for r in results if r.trusted}
-    per_conversation = [
-        _trusted_score(rubric, auto_scores.get(str(row["conversation_key"]), {}), trusted)
-        for row in scores
-    ]
+    keys = [str(row["conversation_key"]) for row in scores]
+    per_conversation = [_trusted_score(rubric, auto_scores.get(key, {}), trusted) for key in keys]
+    by_agent: dict[str, list[Fraction | None]] = defaultdict(list)
+    for key, value in zip(keys, per_conversation, strict=True):
+        if agents and key in agents:
+            by_agent[agents[key]].append(value)
     return RubricAgreement(
         rubric_id=rubric.id,
         rubric_version=rubric.version,
@@ -176,6 +189,10 @@ def _rubric_agreement(
         auto_conversations=sum(1 for s in per_conversation if s is not None),
         human_iqs=iqs(human_scores),
         human_reviews=len(human_scores),
+        by_agent=tuple(
+            (agent, iqs(values), sum(1 for v in values if v is not None))
+            for agent, values in sorted(by_agent.items())
+        ),
     )
 
 

@@ -137,6 +137,11 @@ SLOTS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
 }
 
 
+DIGIT = re.compile(r"\d")
+DIGIT_SLOTS = frozenset({"order number", "account number", "phone"})
+"""Slots whose value always holds a digit: a message without one cannot give them."""
+
+
 def sentences(text: str) -> list[str]:
     """The sentences of ``text`` (split at . ! ? and line breaks), stripped, none empty."""
     return [s.strip() for s in SENTENCES.findall(text) if s.strip()]
@@ -202,11 +207,12 @@ SUPPORT_WORDS = frozenset(_SUPPORT_WORDS.split())
 
 
 @lru_cache(maxsize=1)
-def _speller() -> Any:
-    # One checker per process: it only holds the English word list shipped in the package.
+def _known_words() -> Any:
+    # One word list per process, read from the package and never changed. Looked up directly:
+    # SpellChecker.unknown() first tries float() on every word, a raised error each time.
     from spellchecker import SpellChecker
 
-    return SpellChecker(language="en", distance=1)
+    return SpellChecker(language="en", distance=1).word_frequency.dictionary
 
 
 _A_AN = re.compile(r"\b(a|an) ([A-Za-z]+)", re.IGNORECASE)
@@ -260,10 +266,14 @@ def grammar_errors(text: str) -> list[str]:
     return found
 
 
+_VOWEL_GROUP = re.compile(r"[aeiouy]+")
+
+
+@lru_cache(maxsize=65536)  # words repeat: most of a conversation's are counted before
 def syllables(word: str) -> int:
     """A word's syllables by vowel groups (a silent final e dropped): the usual Flesch count."""
     lower = word.lower().strip("'’-")
-    groups = len(re.findall(r"[aeiouy]+", lower))
+    groups = len(_VOWEL_GROUP.findall(lower))
     if lower.endswith("e") and not lower.endswith(("le", "ee", "ye")) and groups > 1:
         groups -= 1
     return max(1, groups)
@@ -281,14 +291,13 @@ def check_language(text: str) -> LanguageCheck:
     """
     plain = _WITHOUT_LINKS.sub(" ", text)
     words = WORD.findall(plain)
-    speller = _speller()
+    known = _known_words()
     candidates = [
-        w.strip("'’-").lower()
+        w.strip("-")
         for w in words
-        if w.islower() and len(w.strip("'’-")) > 1 and "'" not in w and "’" not in w
+        if w.islower() and "'" not in w and "’" not in w and len(w.strip("-")) > 1
     ]
-    unknown = speller.unknown([w for w in candidates if w not in SUPPORT_WORDS])
-    spelling = tuple(w for w in candidates if w in unknown)
+    spelling = tuple(w for w in candidates if w not in known and w not in SUPPORT_WORDS)
     return LanguageCheck(
         words=len(words),
         spelling=spelling,

@@ -74,12 +74,23 @@ class AutoqaResult:
                 }
                 for c in self.criteria
             },
-            "signals": self.signals.get("signals", {}),
-            "messages": self.signals.get("messages", {}),
+            "signals": {
+                name: {**signal, "value": _number(signal.get("value"))}
+                for name, signal in self.signals.get("signals", {}).items()
+            },
+            "messages": {
+                seq: {k: _number(v) if k == "sentiment" else v for k, v in found.items()}
+                for seq, found in self.signals.get("messages", {}).items()
+            },
             "policies": self.signals.get("policies", {}),
             "record_seq": self.record_seq,
             "scored_at": self.scored_at,
         }
+
+
+def _number(value: Any) -> Any:
+    """A real number the record holds as decimal text, as a JSON number again."""
+    return float(value) if isinstance(value, str) else value
 
 
 def autoqa_results(

@@ -10,12 +10,15 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any, ClassVar, Protocol
 
 from auditkit.autoqa.signals import ConversationSignals
 from auditkit.ledger.records import canonical_json
 from auditkit.rubric import NOT_APPLICABLE, Criterion, Rubric, Section, format_score, score_review
 from auditkit.rubric.autoscoring import AutoScorer, ScorerName
+
+_formatted = lru_cache(maxsize=4096)(format_score)  # few distinct level scores; Decimal is slow
 
 SIGNALS_VERSION = "1"
 """Raise when a signal is computed differently: every conversation is then scored again."""
@@ -36,8 +39,8 @@ class CriterionScore:
         """As stored in the ``autoqa`` record."""
         return {
             "level": self.level,
-            "score": format_score(self.score),
-            "confidence": round(self.confidence, 3),
+            "score": _formatted(self.score),
+            "confidence": f"{self.confidence:.3f}",
             "evidence_seqs": list(self.evidence),
             "reason": self.reason,
         }

@@ -99,6 +99,7 @@ def _score_job(
     with read_transaction(installation.engine) as conn:
         conversations = load_conversations(conn, list(job.keys), master=installation.master_key())
     by_hash = {r.content_hash: r for r in rubrics}
+    identity = {id(r): (h, scorer_version(r)) for h, r in by_hash.items()}  # hashed once a job
     scored: list[_Scored] = []
     skipped = 0
     for conversation in conversations:
@@ -117,6 +118,7 @@ def _score_job(
         signals = compute_signals(conversation, policies)
         for rubric in wanted:
             result = auto_score(rubric, signals)
+            content_hash, version = identity[id(rubric)]
             scored.append(
                 _record_parts(
                     conversation.key,
@@ -124,32 +126,40 @@ def _score_job(
                     job.inputs[conversation.key],
                     result,
                     signals.document(),
+                    content_hash=content_hash,
+                    version=version,
                 )
             )
     return scored, skipped
 
 
 def _record_parts(
-    key: str, last_seq: int, input_key: str, result: AutoScore, signals: dict[str, Any]
+    key: str,
+    last_seq: int,
+    input_key: str,
+    result: AutoScore,
+    signals: dict[str, Any],
+    *,
+    content_hash: str,
+    version: str,
 ) -> _Scored:
     rubric = result.rubric
-    version = scorer_version(rubric)
     body = {
         "rubric_id": rubric.id,
         "rubric_version": rubric.version,
-        "rubric_hash": rubric.content_hash,
+        "rubric_hash": content_hash,
         "scorer_version": version,
         "conversation_last_seq": last_seq,
         "input_key": input_key,
         "score": format_score(result.score),
-        "confidence": round(result.confidence, 3),
+        "confidence": f"{result.confidence:.3f}",
         "critical_failures": list(result.critical_failures),
         "criteria": {c.criterion: c.document() for c in result.criteria},
         **signals,
     }
     score = {
         "conversation_key": key,
-        "rubric_hash": rubric.content_hash,
+        "rubric_hash": content_hash,
         "rubric_id": rubric.id,
         "rubric_version": rubric.version,
         "scorer_version": version,
@@ -162,7 +172,7 @@ def _record_parts(
     criteria = [
         {
             "conversation_key": key,
-            "rubric_hash": rubric.content_hash,
+            "rubric_hash": content_hash,
             "criterion_id": c.criterion,
             "level": c.level,
             "score": None if c.score is None else float(c.score),

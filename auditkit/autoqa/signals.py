@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from auditkit.autoqa import language
@@ -33,9 +34,17 @@ class Signal:
     seqs: tuple[int, ...] = ()
 
     def document(self) -> dict[str, Any]:
-        """As stored in the ``autoqa`` record."""
-        value = round(self.value, 4) if isinstance(self.value, float) else self.value
-        return {"value": value, "seqs": list(self.seqs)}
+        """As stored in the ``autoqa`` record: a real number as text with up to four decimals
+        (records hold no floats, like review scores), flags and counts as they are."""
+        return {"value": decimal_text(self.value), "seqs": list(self.seqs)}
+
+
+def decimal_text(value: Value) -> str | int | bool | None:
+    """A float as text with up to four decimals (``"0.4329"``, ``"-1"``); other values as is."""
+    if not isinstance(value, float):
+        return value
+    text = f"{value:.4f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,11 @@ class _Message:
     role: str
     text: str
 
+    @cached_property
+    def questions(self) -> list[str]:
+        """The message's questions (read by three signals, split once)."""
+        return language.questions(self.text)
+
 
 def _messages(conversation: LedgerConversation) -> list[_Message]:
     found = []
@@ -101,15 +115,15 @@ def compute_signals(
     per_message: dict[int, dict[str, Any]] = {}
     signals: dict[str, Signal] = {}
 
-    # Sentiment of the customer, start and end.
-    scores = {m.seq: language.sentiment(m.text) for m in customer}
+    # Sentiment of the customer, start and end: two messages at each end, fewer when there
+    # are fewer than four (the ends never overlap unless there is one customer message).
+    # Only those are scored (VADER is most of a conversation's cost); each keeps its score.
+    ends = max(1, min(ENDS, len(customer) // 2))
+    first, last = customer[:ends], customer[-ends:]
+    scores = {m.seq: language.sentiment(m.text) for m in first + last}
     for seq, score in scores.items():
-        per_message.setdefault(seq, {})["sentiment"] = round(score, 4)
+        per_message.setdefault(seq, {})["sentiment"] = decimal_text(score)
     if customer:
-        # Two messages at each end, fewer when there are fewer than four: the ends never
-        # overlap unless there is one customer message only.
-        ends = max(1, min(ENDS, len(customer) // 2))
-        first, last = customer[:ends], customer[-ends:]
         start = sum(scores[m.seq] for m in first) / len(first)
         end = sum(scores[m.seq] for m in last) / len(last)
         signals["sentiment_start"] = Signal(start, tuple(m.seq for m in first))
@@ -206,15 +220,19 @@ def _unanswered(messages: Sequence[_Message]) -> tuple[list[int], list[int]]:
     asked: list[tuple[int, set[str], int]] = []
     for index, m in enumerate(messages):
         if m.role == ParticipantRole.CUSTOMER:
-            found = language.questions(m.text)
+            found = m.questions
             if found:
                 asked.append((m.seq, language.content_words(" ".join(found)), index))
+    # replied_after[i]: a staff message with substance comes after message i (one pass back).
+    replied_after = [False] * len(messages)
+    seen = False
+    for index in range(len(messages) - 1, -1, -1):
+        replied_after[index] = seen
+        m = messages[index]
+        seen = seen or (m.role in STAFF_ROLES and not is_acknowledgement(m.text))
     unanswered: list[int] = []
     for position, (seq, words, index) in enumerate(asked):
-        replied = any(
-            later.role in STAFF_ROLES and not is_acknowledgement(later.text)
-            for later in messages[index + 1 :]
-        )
+        replied = replied_after[index]
         repeated = len(words) >= 2 and any(
             len(words & other) >= REPEAT_OVERLAP * max(len(words), len(other))
             for _s, other, _i in asked[position + 1 :]
@@ -231,9 +249,7 @@ def _confirmation(messages: Sequence[_Message]) -> Signal:
         if m.role not in STAFF_ROLES:
             continue
         # Only what is asked or offered counts ("sorry I couldn't be of more help" is not).
-        asked = language.questions(m.text) + [
-            s for s in language.sentences(m.text) if language.OFFER.search(s)
-        ]
+        asked = m.questions + [s for s in language.sentences(m.text) if language.OFFER.search(s)]
         if not any(language.CONFIRMATION_ASK.search(s) for s in asked):
             continue
         reply = next((r for r in messages[index + 1 :] if r.role == ParticipantRole.CUSTOMER), None)
@@ -260,11 +276,14 @@ def _repeated(messages: Sequence[_Message], per_message: dict[int, dict[str, Any
     count = 0
     for m in messages:
         if m.role == ParticipantRole.CUSTOMER:
+            digits = language.DIGIT.search(m.text) is not None
             for slot, (_ask, shown) in language.SLOTS.items():
-                if slot not in given and shown.search(m.text):
+                if slot in given or (slot in language.DIGIT_SLOTS and not digits):
+                    continue
+                if shown.search(m.text):
                     given[slot] = m.seq
         elif m.role in STAFF_ROLES:
-            asked = " ".join(language.questions(m.text)) or (
+            asked = " ".join(m.questions) or (
                 m.text if "please" in m.text.lower() and "provide" in m.text.lower() else ""
             )
             for slot, (ask, _shown) in language.SLOTS.items():

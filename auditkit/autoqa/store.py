@@ -163,19 +163,20 @@ def human_review_scores(conn: Connection, rubric_hash: str) -> list[float | None
     return [score for (score,) in conn.execute(query).tuples()]
 
 
-def agent_scores(conn: Connection, rubric_hash: str) -> list[tuple[str | None, float | None]]:
-    """(primary agent, automatic score) of every auto-scored conversation of ``rubric_hash``."""
+def primary_agents(conn: Connection, rubric_hash: str) -> dict[str, str]:
+    """conversation → primary agent (as the review app records it) of the auto-scored ones."""
     query = (
-        select(conversation_facts.c.primary_agent, autoqa_scores.c.score)
+        select(autoqa_scores.c.conversation_key, conversation_facts.c.primary_agent)
         .select_from(
-            autoqa_scores.outerjoin(
+            autoqa_scores.join(
                 conversation_facts,
                 conversation_facts.c.conversation_key == autoqa_scores.c.conversation_key,
             )
         )
         .where(autoqa_scores.c.rubric_hash == rubric_hash)
+        .where(conversation_facts.c.primary_agent.is_not(None))
     )
-    return [(agent, score) for agent, score in conn.execute(query).tuples()]
+    return {key: agent for key, agent in conn.execute(query).tuples()}
 
 
 def insert_flag(conn: Connection, row: Mapping[str, Any]) -> None:

@@ -163,6 +163,10 @@ def _agreement_document(rubric: autoqa_agreement.RubricAgreement) -> dict[str, o
         "human_reviews": rubric.human_reviews,
         "autoqa_iqs": format_score(rubric.auto_iqs),
         "autoqa_conversations": rubric.auto_conversations,
+        "autoqa_iqs_by_agent": {
+            agent: {"iqs": format_score(value), "conversations": n}
+            for agent, value, n in rubric.by_agent
+        },
         "criteria": {
             c.criterion: {
                 "pairs": c.pairs,

@@ -66,6 +66,7 @@ EXPECTED: dict[str, set[str]] = {
     "log.checkpoint": ALL,
     "log.hash_tile": ALL,
     "log.entry_bundle": {"admin", "compliance_officer"},
+    "autoqa.flag": {"admin", "qa_reviewer"},
     "static": ALL,
 }
 PUBLIC = {"auth.login", "static", "log.checkpoint", "log.hash_tile"}
@@ -166,6 +167,7 @@ def urls(world: World) -> Callable[[str, str], str]:
             "dashboard.graders": "/graders",
             "dashboard.check_form": f"/review-records/{done.seq}/grader-check",
             "dashboard.check": f"/review-records/{done.seq}/grader-check",
+            "autoqa.flag": f"/autoqa/{key}/flag",
             "static": "/static/app.css",
             "log.checkpoint": "/log/checkpoint",
             "log.hash_tile": "/log/tile/0/000.p/1",

@@ -1,0 +1,125 @@
+"""Benchmark ``auditkit autoqa``: conversations/s over generated conversations, beside merely
+reading them back in the same run.
+
+One run, on a fresh SQLite installation with sealing on (not timed: generating, importing and
+``auditkit check``, whose results the policy gates read):
+
+1. read every conversation back, unsealed (``iter_conversations``): the floor a scorer pays,
+   in one process;
+2. a full ``run_autoqa`` (the default rubric: signals, auto-scorers, one signed ``autoqa``
+   record per conversation, the tables), in worker processes;
+3. the same run again: nothing changed, so nothing is appended.
+
+Target (issue 16): >= 1,000 conversations/s for 10,000 conversations on this 2-core machine.
+Timings are printed, never asserted; the last line is one JSON object of the figures.
+
+    python bench/autoqa.py                      # 10,000 conversations
+    python bench/autoqa.py --conversations 2000 --workers 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from generate import write_conversations
+
+from auditkit.autoqa.service import run_autoqa
+from auditkit.checks.service import run_checks
+from auditkit.db.engine import read_transaction
+from auditkit.ledger.installation import Installation, initialise
+from auditkit.ledger.reader import iter_conversations
+from auditkit.settings import load_settings
+from auditkit.sources.ingest import import_files
+
+TARGET = 1_000
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark, print its table and the JSON line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conversations", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=None, help="default: the cores (max 4)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="auditkit-bench-autoqa-") as tmp:
+        env = {
+            "AUDITKIT_HOME": str(Path(tmp) / "home"),
+            "AUDITKIT_KEY_PASSPHRASE": "bench",
+            "AUDITKIT_ACTOR": "bench",
+        }
+        data = Path(tmp) / "conversations.jsonl"
+        events = write_conversations(data, args.conversations, args.seed)
+        initialise(load_settings(env))
+        installation = Installation.open(load_settings(env))
+        print(f"importing {args.conversations:,} conversations (not timed)...", file=sys.stderr)
+        import_files(installation, [data])
+        run_checks(installation)
+
+        started = time.perf_counter()
+        with read_transaction(installation.engine) as conn:
+            read = sum(1 for _ in iter_conversations(conn, master=installation.master_key()))
+        read_seconds = time.perf_counter() - started
+
+        started = time.perf_counter()
+        first = run_autoqa(installation, workers=args.workers)
+        first_seconds = time.perf_counter() - started
+
+        started = time.perf_counter()
+        again = run_autoqa(installation, workers=args.workers)
+        again_seconds = time.perf_counter() - started
+        installation.engine.dispose()
+
+    workers = args.workers or max(1, min(os.cpu_count() or 1, 4))
+    read_rate = read / read_seconds
+    first_rate = first.conversations / first_seconds
+    again_rate = again.conversations / again_seconds
+    print(
+        f"\nauditkit autoqa, default rubric, {read:,} conversations ({events:,} events), "
+        f"SQLite, sealing on, {workers} worker process(es)"
+    )
+    print(f"{'run':40} {'conv/s':>10} {'seconds':>9}  {'rate vs read':>12}  note")
+    for name, rate, seconds, note in (
+        ("read conversations only (baseline)", read_rate, read_seconds, "1 process"),
+        (
+            "autoqa, first run (records scores)",
+            first_rate,
+            first_seconds,
+            f"{first.recorded:,} recorded",
+        ),
+        (
+            "autoqa, re-run (nothing changed)",
+            again_rate,
+            again_seconds,
+            f"{again.recorded:,} recorded",
+        ),
+    ):
+        print(f"{name:40} {rate:>10,.0f} {seconds:>9.2f}  {rate / read_rate:>11.2f}x  {note}")
+    print(f"target: >= {TARGET:,} conversations/s for the first run")
+    ok = again.recorded == 0 and first.recorded == read
+    if not ok:
+        print("FAILED: the re-run recorded scores or conversations went missing", file=sys.stderr)
+    figures = {
+        "conversations": read,
+        "events": events,
+        "workers": workers,
+        "read_per_second": round(read_rate, 1),
+        "autoqa_per_second": round(first_rate, 1),
+        "autoqa_rerun_per_second": round(again_rate, 1),
+        "ratio_to_read": round(first_rate / read_rate, 3),
+        "target_per_second": TARGET,
+        "recorded": first.recorded,
+        "rerun_recorded": again.recorded,
+        "ok": ok,
+    }
+    print(json.dumps(figures))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
