@@ -40,7 +40,7 @@ def create_app(
         reviews,
         rubrics,
     )
-    from .base import errors, security, templating
+    from .base import errors, pages, security, templating
 
     installation = installation or Installation.open(load_settings())
     app = Flask(__name__, template_folder="templates", static_folder="static")
@@ -54,6 +54,7 @@ def create_app(
         app.config.update(config)
     errors.init_app(app)
     templating.init_app(app)
+    pages.init_app(app)
     for module in (
         auth,
         queue,

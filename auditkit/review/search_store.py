@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.sql import ColumnElement, Select
 
 from auditkit.checks.tables import check_results
@@ -174,11 +174,15 @@ def _conversation_query(scope: Scope, more: ConversationConditions) -> Select[An
     if more.transferred:
         where.append(conversation_facts.c.transferred.is_(True))
     if more.text_like:
+        words = more.text_like.lower()
         where.append(
-            key.in_(
-                select(messages.c.conversation_key).where(
-                    func.lower(messages.c.text).contains(more.text_like.lower(), autoescape=True)
-                )
+            or_(
+                func.lower(key).contains(words, autoescape=True),
+                key.in_(
+                    select(messages.c.conversation_key).where(
+                        func.lower(messages.c.text).contains(words, autoescape=True)
+                    )
+                ),
             )
         )
     return query.where(*where)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import Response, url_for
+from flask import Flask, Response, url_for
 from werkzeug.datastructures import MultiDict
 
 from auditkit.errors import InputRefused
@@ -20,6 +20,16 @@ def page_number(args: MultiDict[str, str]) -> int:
     return int(value)
 
 
+def page_size(args: MultiDict[str, str], default: int = 50, most: int = 500) -> int:
+    """The ``per_page`` argument (``default`` when absent), from 1 to ``most``."""
+    value = args.get("per_page", "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= most:
+        raise InputRefused([f"per_page: {value!r} is not a number from 1 to {most}"])
+    return int(value)
+
+
 def list_url(endpoint: str, shown: Mapping[str, str], **changes: object) -> str:
     """The URL of a list with its filters (empty ones left out) and some changed."""
     args: dict[str, object] = {k: v for k, v in shown.items() if v}
@@ -32,3 +42,8 @@ def download(body: str, filename: str, mimetype: str) -> Response:
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def init_app(app: Flask) -> None:
+    """Make ``list_url`` a template function."""
+    app.add_template_global(list_url, "list_url")
