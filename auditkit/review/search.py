@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from auditkit.accounts.users import Permission, User
 from auditkit.db import Connection
@@ -236,7 +236,7 @@ def _text_matches(
     candidates = search_store.candidate_keys(
         conn,
         search.scope,
-        ConversationConditions(**{**_fields(search.conditions), "text_like": search.text}),
+        replace(search.conditions, text_like=search.text),
     )
     if len(candidates) > TEXT_CANDIDATES:
         raise InputRefused(
@@ -263,17 +263,13 @@ def _text_matches(
     return sorted(matched)
 
 
-def _fields(conditions: ConversationConditions) -> dict[str, object]:
-    return {name: getattr(conditions, name) for name in conditions.__dataclass_fields__}
-
-
 def _conditions(
     conn: Connection, installation: Installation, search: ConversationSearch
 ) -> ConversationConditions:
     if not search.text:
         return search.conditions
     keys = _text_matches(conn, installation, search)
-    return ConversationConditions(**{**_fields(search.conditions), "keys": keys})
+    return replace(search.conditions, keys=keys)
 
 
 def _row(row: Mapping[str, object]) -> ConversationRow:
