@@ -26,6 +26,7 @@ def create_app(
     on localhost only. ``behind_proxy`` trusts one proxy's X-Forwarded-For/-Proto/-Host.
     """
     from . import (
+        admin,
         agents,
         auth,
         calibration,
@@ -68,6 +69,7 @@ def create_app(
         disputes,
         dashboard,
         reports,
+        admin,
     ):
         app.register_blueprint(module.bp)
     app.register_blueprint(hooks.bp)  # Chatwoot webhooks: token-authenticated, no CSRF

@@ -64,6 +64,12 @@ EXPECTED: dict[str, set[str]] = {
     "dashboard.graders": {"admin"},
     "dashboard.check_form": {"admin"},
     "dashboard.check": {"admin"},
+    "admin.users": {"admin"},
+    "admin.add_user": {"admin"},
+    "admin.change_user": {"admin"},
+    "admin.holds": {"admin", "compliance_officer"},
+    "admin.place_hold": {"admin", "compliance_officer"},
+    "admin.remove_hold": {"admin", "compliance_officer"},
     "static": ALL,
 }
 PUBLIC = {"auth.login", "static"}
@@ -165,6 +171,12 @@ def urls(world: World) -> Callable[[str, str], str]:
             "dashboard.graders": "/graders",
             "dashboard.check_form": f"/review-records/{done.seq}/grader-check",
             "dashboard.check": f"/review-records/{done.seq}/grader-check",
+            "admin.users": "/admin/users",
+            "admin.add_user": "/admin/users",
+            "admin.change_user": "/admin/users/rob",
+            "admin.holds": "/admin/holds",
+            "admin.place_hold": "/admin/holds",
+            "admin.remove_hold": "/admin/holds/999/remove",
             "static": "/static/app.css",
         }[endpoint]
 

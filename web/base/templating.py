@@ -23,6 +23,8 @@ NAVIGATION = (
     ("disputes.index", "Disputes", Permission.DISPUTE_READ),
     ("dashboard.graders", "Graders", Permission.GRADER_CHECK),
     ("reports.audit_form", "Audit reports", Permission.REPORT_AUDIT),
+    ("admin.users", "Users", Permission.USER_MANAGE),
+    ("admin.holds", "Holds", Permission.HOLD_MANAGE),
 )
 
 
