@@ -27,6 +27,7 @@ def create_app(
     on localhost only. ``behind_proxy`` trusts one proxy's X-Forwarded-For/-Proto/-Host.
     """
     from . import (
+        admin,
         agents,
         auth,
         autoqa,
@@ -43,7 +44,7 @@ def create_app(
         reviews,
         rubrics,
     )
-    from .base import errors, security, templating
+    from .base import errors, pages, security, templating
 
     installation = installation or Installation.open(load_settings())
     app = Flask(__name__, template_folder="templates", static_folder="static")
@@ -57,6 +58,7 @@ def create_app(
         app.config.update(config)
     errors.init_app(app)
     templating.init_app(app)
+    pages.init_app(app)
     for module in (
         auth,
         queue,
@@ -71,6 +73,7 @@ def create_app(
         dashboard,
         reports,
         autoqa,
+        admin,
     ):
         app.register_blueprint(module.bp)
     app.register_blueprint(hooks.bp)  # Chatwoot webhooks: token-authenticated, no CSRF

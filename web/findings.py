@@ -9,11 +9,10 @@ from auditkit.accounts.users import Permission
 from auditkit.review import findings as findings_service
 
 from .base.context import installation, user
-from .base.pages import download, list_url, page_number
+from .base.pages import download, page_number, page_size
 from .base.security import requires
 
 bp = Blueprint("findings", __name__)
-bp.add_app_template_global(list_url, "list_url")
 
 
 @bp.get("/findings")
@@ -28,7 +27,11 @@ def index() -> str | Response:
             return download(findings_service.findings_csv(rows), "findings.csv", "text/csv")
         return download(findings_service.findings_json(rows), "findings.json", "application/json")
     found = findings_service.findings_page(
-        installation(), user(), query, page=page_number(request.args)
+        installation(),
+        user(),
+        query,
+        page=page_number(request.args),
+        per_page=page_size(request.args),
     )
     choices = findings_service.findings_choices(installation())
     return render_template("findings.html", found=found, choices=choices)

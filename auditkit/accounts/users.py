@@ -78,6 +78,8 @@ class Permission(StrEnum):
     DASHBOARD_READ = "dashboard.read"  # the quality dashboard
     GRADER_CHECK = "grader.check"  # spot-check reviewers' reviews (grade the grader)
     REPORT_AUDIT = "report.audit"  # generate and download audit reports and their export bundles
+    USER_MANAGE = "user.manage"  # add, disable, change role, bind participant, reset password
+    HOLD_MANAGE = "hold.manage"  # place, list and remove legal holds
 
 
 ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
@@ -92,6 +94,7 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
             Permission.DISPUTE_READ,
             Permission.DASHBOARD_READ,
             Permission.REPORT_AUDIT,
+            Permission.HOLD_MANAGE,
         }
     ),
     Role.QA_REVIEWER: frozenset(

@@ -195,9 +195,14 @@ def add_hold(
     subject: str | None = None,
     conversation: str | None = None,
     reason: str,
+    actor: str | None = None,
 ) -> Hold:
-    """Place a legal hold: erasure of what it names is refused until it is removed."""
+    """Place a legal hold: erasure of what it names is refused until it is removed.
+
+    ``actor`` is who placed it (the web's signed-in user); the settings' actor otherwise.
+    """
     installation.require_schema()
+    actor = actor or installation.settings.actor
     if (subject is None) == (conversation is None):
         raise ErasureRefused("a hold names exactly one of --subject or --conversation")
     if not reason.strip():
@@ -218,7 +223,7 @@ def add_hold(
                     body={
                         "subject": subject,
                         "reason": reason,
-                        "actor": installation.settings.actor,
+                        "actor": actor,
                     },
                 )
             ]
@@ -228,18 +233,19 @@ def add_hold(
             subject=subject,
             conversation_key=conversation,
             reason=reason,
-            created_by=installation.settings.actor,
+            created_by=actor,
             created_at=format_time(now),
             hold_seq=record.seq,
         )
-    return Hold(
-        hold_id, subject, conversation, reason, installation.settings.actor, format_time(now)
-    )
+    return Hold(hold_id, subject, conversation, reason, actor, format_time(now))
 
 
-def remove_hold(installation: Installation, hold_id: int, *, reason: str) -> None:
-    """Release a legal hold (recorded with who and why)."""
+def remove_hold(
+    installation: Installation, hold_id: int, *, reason: str, actor: str | None = None
+) -> None:
+    """Release a legal hold (recorded with who and why; ``actor`` as for :func:`add_hold`)."""
     installation.require_schema()
+    actor = actor or installation.settings.actor
     if not reason.strip():
         raise ErasureRefused("removing a hold needs a reason (--reason)")
     with appending(installation) as batch:
@@ -261,7 +267,7 @@ def remove_hold(installation: Installation, hold_id: int, *, reason: str) -> Non
                     body={
                         "hold_seq": hold["hold_seq"],
                         "reason": reason,
-                        "actor": installation.settings.actor,
+                        "actor": actor,
                     },
                 )
             ]
@@ -269,7 +275,7 @@ def remove_hold(installation: Installation, hold_id: int, *, reason: str) -> Non
         privacy_store.release_hold(
             conn,
             hold_id=hold_id,
-            released_by=installation.settings.actor,
+            released_by=actor,
             released_at=format_time(now),
             release_seq=record.seq,
         )

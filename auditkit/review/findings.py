@@ -276,7 +276,7 @@ def _with_evidence(
 # --- the findings list ---------------------------------------------------------------------
 
 
-def _bound(value: str, name: str, problems: list[str], *, end: bool) -> str | None:
+def period_bound(value: str, name: str, problems: list[str], *, end: bool) -> str | None:
     """A date (whole UTC day, inclusive) or an RFC 3339 time, as a ledger time."""
     value = value.strip()
     if not value:
@@ -362,8 +362,8 @@ def findings_query(installation: Installation, values: Mapping[str, str]) -> Fin
         agent=text("agent"),
         intent=text("intent"),
         channel=text("channel"),
-        since=_bound(values.get("since", ""), "since", problems, end=False),
-        until=_bound(values.get("until", ""), "until", problems, end=True),
+        since=period_bound(values.get("since", ""), "since", problems, end=False),
+        until=period_bound(values.get("until", ""), "until", problems, end=True),
         outcome=outcome,
         shown={k: str(values.get(k) or "").strip() for k in FILTER_NAMES},
     )
@@ -377,7 +377,17 @@ def findings_query(installation: Installation, values: Mapping[str, str]) -> Fin
     return query
 
 
-FILTER_NAMES = ("policy", "severity", "agent", "intent", "channel", "since", "until", "outcome")
+FILTER_NAMES = (
+    "policy",
+    "severity",
+    "agent",
+    "intent",
+    "channel",
+    "since",
+    "until",
+    "outcome",
+    "per_page",  # the page size, kept in page links
+)
 
 
 def _store_outcome(query: FindingsQuery) -> str | None:

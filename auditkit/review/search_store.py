@@ -11,14 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.sql import ColumnElement, Select
 
 from auditkit.checks.tables import check_results
 from auditkit.ledger.tables import conversations, messages, participants
 from auditkit.metrics.tables import conversation_metrics
 from auditkit.pii.tables import restricted_findings
-from auditkit.review.tables import conversation_facts, reviews
+from auditkit.review.tables import conversation_facts, review_scores, reviews
 
 Row = dict[str, Any]
 STAFF = ("agent", "supervisor")
@@ -174,11 +174,15 @@ def _conversation_query(scope: Scope, more: ConversationConditions) -> Select[An
     if more.transferred:
         where.append(conversation_facts.c.transferred.is_(True))
     if more.text_like:
+        words = more.text_like.lower()
         where.append(
-            key.in_(
-                select(messages.c.conversation_key).where(
-                    func.lower(messages.c.text).contains(more.text_like.lower(), autoescape=True)
-                )
+            or_(
+                func.lower(key).contains(words, autoescape=True),
+                key.in_(
+                    select(messages.c.conversation_key).where(
+                        func.lower(messages.c.text).contains(words, autoescape=True)
+                    )
+                ),
             )
         )
     return query.where(*where)
@@ -344,3 +348,93 @@ def intents(conn: Connection) -> list[str]:
     for (listed,) in conn.execute(select(conversation_facts.c.intents).distinct()).tuples():
         found.update(json.loads(listed))
     return sorted(found)
+
+
+# --- the reviews behind a number -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewConditions:
+    """Which latest review versions a drill-down lists."""
+
+    agent: str | None = None
+    team: str | None = None
+    criterion: str | None = None  # also gives that criterion's rating and score per review
+    since: str | None = None  # submitted at or after
+    until: str | None = None  # submitted before
+    critical: bool = False
+
+
+def _reviews_query(where: ReviewConditions) -> Select[Any]:
+    newer = reviews.alias("newer")
+    latest = ~(
+        select(newer.c.seq)
+        .where(and_(newer.c.review_id == reviews.c.review_id, newer.c.version > reviews.c.version))
+        .exists()
+    )
+    columns: list[Any] = [reviews]
+    if where.criterion:
+        columns += [
+            review_scores.c.rating.label("criterion_rating"),
+            review_scores.c.score.label("criterion_score"),
+        ]
+    query = select(*columns).where(latest)
+    if where.criterion:
+        query = query.join(
+            review_scores,
+            and_(
+                review_scores.c.seq == reviews.c.seq,
+                review_scores.c.criterion_id == where.criterion,
+            ),
+        )
+    if where.agent:
+        query = query.where(reviews.c.agent_id == where.agent)
+    if where.team:
+        query = query.where(
+            reviews.c.agent_id.in_(
+                select(participants.c.participant_id).where(
+                    and_(participants.c.team == where.team, participants.c.role.in_(STAFF))
+                )
+            )
+        )
+    if where.since:
+        query = query.where(reviews.c.submitted_at >= where.since)
+    if where.until:
+        query = query.where(reviews.c.submitted_at < where.until)
+    if where.critical:
+        query = query.where(reviews.c.critical_failed.is_(True))
+    return query
+
+
+def review_rows(
+    conn: Connection, where: ReviewConditions, *, offset: int, limit: int | None
+) -> list[Row]:
+    """Latest review versions matching, newest first."""
+    query = _reviews_query(where).order_by(reviews.c.submitted_at.desc(), reviews.c.seq.desc())
+    if limit is not None:
+        query = query.offset(offset).limit(limit)
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def count_reviews(conn: Connection, where: ReviewConditions) -> int:
+    """How many latest review versions match."""
+    inner = _reviews_query(where).subquery()
+    return int(conn.execute(select(func.count()).select_from(inner)).scalar_one())
+
+
+def criterion_scores(conn: Connection, seqs: Sequence[int]) -> list[Row]:
+    """(seq, criterion_id, score) of these review versions' rated criteria."""
+    found: list[Row] = []
+    for start in range(0, len(seqs), 500):
+        part = list(seqs[start : start + 500])
+        query = select(
+            review_scores.c.seq, review_scores.c.criterion_id, review_scores.c.score
+        ).where(review_scores.c.seq.in_(part))
+        found.extend(dict(row._mapping) for row in conn.execute(query))
+    return found
+
+
+def rubric_hashes(conn: Connection) -> list[str]:
+    """Content hashes of every rubric a review was submitted against."""
+    query = select(reviews.c.rubric_hash).distinct()
+    return [h for (h,) in conn.execute(query).tuples()]

@@ -135,16 +135,6 @@ def conversation_exists(conn: Connection, key: str) -> bool:
     return conn.execute(query).first() is not None
 
 
-def conversation_list(conn: Connection, *, search: str | None, limit: int) -> list[Row]:
-    """Conversations, newest activity first, optionally whose key contains ``search``."""
-    query = select(conversations).order_by(
-        conversations.c.last_event_at.desc(), conversations.c.conversation_key
-    )
-    if search:
-        query = query.where(conversations.c.conversation_key.contains(search, autoescape=True))
-    return _rows(conn, query.limit(limit))
-
-
 # --- rubrics, samples, assignments ---------------------------------------------------------
 
 

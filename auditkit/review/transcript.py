@@ -465,15 +465,6 @@ def conversation_page(
         )
 
 
-def conversation_list(
-    installation: Installation, user: User, *, search: str | None, limit: int = 100
-) -> list[dict[str, Any]]:
-    """Conversations by latest activity, for finding one to read."""
-    user.require(Permission.CONVERSATION_READ)
-    with read_transaction(installation.engine) as conn:
-        return review_store.conversation_list(conn, search=search or None, limit=limit)
-
-
 def reveal(installation: Installation, user: User, key: str, reason: str) -> int:
     """Append an ``access`` record (who, when, why, up to which seq) and return its seq."""
     user.require(Permission.PII_REVEAL)
