@@ -34,7 +34,7 @@ from auditkit.sources.ingest import import_files
 def _installation(home: Path, sealing: str) -> Installation:
     env = {
         "AUDITKIT_HOME": str(home),
-        "AUDITKIT_KEY_PASSPHRASE": "bench",
+        "AUDITKIT_KEY_PASSPHRASE": "bench-passphrase-not-secret",
         "AUDITKIT_SEALING": sealing,
     }
     initialise(load_settings(env))
