@@ -180,11 +180,13 @@ def _append_chunk(batch: AppendBatch, chunk: Sequence[SourceItem], report: Impor
     keys = [item.conversation.conversation_id for item in chunk]
     known = batch.known_conversations(keys)
     recorded = ledger_store.known_event_keys(batch.conn, sorted(known))
+    # One append for the whole chunk: its subjects' data keys are looked up in one query and
+    # new ones stored in one insert, rather than once per conversation.
+    drafts: list[RecordDraft] = []
     for item in chunk:
         conversation = item.conversation
         key = conversation.conversation_id
         ids = event_keys(conversation.events)
-        drafts: list[RecordDraft] = []
         if key not in known:
             drafts.append(
                 RecordDraft(
@@ -208,7 +210,7 @@ def _append_chunk(batch: AppendBatch, chunk: Sequence[SourceItem], report: Impor
             report.updated_conversations += 1
         else:
             report.unchanged_conversations += 1
-        batch.append(drafts)
+    batch.append(drafts)
 
 
 def _run_record(installation: Installation, report: ImportReport) -> RecordDraft:
