@@ -157,8 +157,13 @@ def _url(base: str, name: str, keys: list[str], rng: random.Random) -> str:
 
 
 def _client(
-    base: str, cookies: dict[str, str], names: tuple[str, ...], keys: list[str], start: float,
-    until: float, seed: int,
+    base: str,
+    cookies: dict[str, str],
+    names: tuple[str, ...],
+    keys: list[str],
+    start: float,
+    until: float,
+    seed: int,
 ) -> list[tuple[str, float]]:
     """One client process: wait for ``start``, request ``names`` in turn until ``until``."""
     session = requests.Session()
@@ -181,7 +186,11 @@ def _client(
 
 
 def _load(
-    base: str, cookies: dict[str, str], names: tuple[str, ...], keys: list[str], clients: int,
+    base: str,
+    cookies: dict[str, str],
+    names: tuple[str, ...],
+    keys: list[str],
+    clients: int,
     seconds: float,
 ) -> list[tuple[str, float]]:
     start = time.time() + 2  # time for the processes to start
@@ -237,7 +246,9 @@ def _profile(app: Flask, keys: list[str], count: int, path: str) -> None:
     stats.sort_stats("tottime").print_stats(15)
 
 
-def _setup(args: argparse.Namespace, tmp: Path, env: dict[str, str]) -> tuple[Installation, list[str]]:
+def _setup(
+    args: argparse.Namespace, tmp: Path, env: dict[str, str]
+) -> tuple[Installation, list[str]]:
     data = tmp / "conversations.jsonl"
     print(f"generating and importing {args.conversations:,} conversations...", file=sys.stderr)
     write_conversations(data, args.conversations, args.seed)
