@@ -13,8 +13,10 @@ from typing import Any
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.append import AppendBatch, appending
 from auditkit.ledger.installation import Installation
-from auditkit.ledger.records import RecordDraft, RecordKind
-from auditkit.metrics.refresh import refresh_metrics
+from auditkit.ledger.conversation import conversation_from_records
+from auditkit.ledger.records import Record, RecordDraft, RecordKind
+from auditkit.metrics.measures import ConversationMetrics, compute_metrics
+from auditkit.metrics.refresh import refresh_metrics, store_metrics
 from auditkit.periods import utc_now
 from auditkit.sources.formats import detect_format, read_conversations
 from auditkit.sources.model import Conversation, Event, SourceItem
@@ -161,10 +163,11 @@ def import_files(
     size = max(1, batch_conversations)
     batches = [items[start : start + size] for start in range(0, len(items), size)]
     done = 0
+    computed: dict[str, ConversationMetrics] = {}
     with appending(installation) as batch:
         before = batch.size
         for chunk in batches:
-            _append_chunk(batch, chunk, report)
+            _append_chunk(batch, chunk, report, computed)
             batch.flush()
             done += len(chunk)
             if progress is not None:
@@ -172,13 +175,42 @@ def import_files(
         batch.append([_run_record(installation, report)])
         report.records_appended = batch.size - before
         report.tree_size = batch.size
-    report.metrics_refreshed = refresh_metrics(installation)
+    # Conversations this import created have their metrics from the records in hand; the
+    # ones it added events to are recomputed from the log, as every stale row is.
+    stored = store_metrics(installation, list(computed.values()))
+    report.metrics_refreshed = stored + refresh_metrics(installation)
     return report
 
 
-def _append_chunk(batch: AppendBatch, chunk: Sequence[SourceItem], report: ImportReport) -> None:
+def _new_conversation_metrics(
+    records: Sequence[Record], new: set[str]
+) -> dict[str, ConversationMetrics]:
+    """Metrics of the conversations in ``new``, whose every record is in ``records``."""
+    grouped: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
+    for record in records:
+        if record.conversation in new:
+            entry = {
+                "conversation": record.conversation,
+                "occurred_at": record.occurred_at,
+                "body": record.body,
+            }
+            grouped.setdefault(record.conversation, []).append((record.seq, record.kind, entry))
+    return {
+        key: compute_metrics(conversation_from_records(rows)) for key, rows in grouped.items()
+    }
+
+
+def _append_chunk(
+    batch: AppendBatch,
+    chunk: Sequence[SourceItem],
+    report: ImportReport,
+    computed: dict[str, ConversationMetrics],
+) -> None:
     keys = [item.conversation.conversation_id for item in chunk]
     known = batch.known_conversations(keys)
+    new = set(keys) - known
+    for key in known:  # created by an earlier chunk and grown here: left to the refresh
+        computed.pop(key, None)
     recorded = ledger_store.known_event_keys(batch.conn, sorted(known))
     # One append for the whole chunk: its subjects' data keys are looked up in one query and
     # new ones stored in one insert, rather than once per conversation.
@@ -210,7 +242,7 @@ def _append_chunk(batch: AppendBatch, chunk: Sequence[SourceItem], report: Impor
             report.updated_conversations += 1
         else:
             report.unchanged_conversations += 1
-    batch.append(drafts)
+    computed.update(_new_conversation_metrics(batch.append(drafts), new))
 
 
 def _run_record(installation: Installation, report: ImportReport) -> RecordDraft:
