@@ -66,9 +66,9 @@ def _driver_rows(conn: Connection, sql: str, params: tuple[int, ...]) -> list[tu
     assert raw is not None
     if conn.dialect.name == "postgresql":
         # The PostgreSQL driver is psycopg 3; SQLAlchemy types only the DB-API protocol.
-        with cast("psycopg.Connection[Any]", raw).cursor(binary=True) as cursor:
-            cursor.execute(sql.encode(), params)
-            return cursor.fetchall()
+        with cast("psycopg.Connection[Any]", raw).cursor(binary=True) as binary:
+            binary.execute(sql.encode(), params)
+            return binary.fetchall()
     cursor = raw.cursor()
     try:
         cursor.execute(sql.replace("%s", "?"), params)

@@ -419,7 +419,8 @@ def transcript_page(
         comments = []
     redactor = scan_redactor(conn, installation, [conversation], live=True)
     redactor.prepare(
-        _shown_texts(conversation, comments, reveal), participants=conversation.participants.values()
+        _shown_texts(conversation, comments, reveal),
+        participants=conversation.participants.values(),
     )
     if reveal is not None:
         people = list(conversation.participants.values())

@@ -12,8 +12,8 @@ from typing import Any
 
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.append import AppendBatch, appending
-from auditkit.ledger.installation import Installation
 from auditkit.ledger.conversation import conversation_from_records
+from auditkit.ledger.installation import Installation
 from auditkit.ledger.records import Record, RecordDraft, RecordKind
 from auditkit.metrics.measures import ConversationMetrics, compute_metrics
 from auditkit.metrics.refresh import refresh_metrics, store_metrics
@@ -195,9 +195,7 @@ def _new_conversation_metrics(
                 "body": record.body,
             }
             grouped.setdefault(record.conversation, []).append((record.seq, record.kind, entry))
-    return {
-        key: compute_metrics(conversation_from_records(rows)) for key, rows in grouped.items()
-    }
+    return {key: compute_metrics(conversation_from_records(rows)) for key, rows in grouped.items()}
 
 
 def _append_chunk(

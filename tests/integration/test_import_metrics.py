@@ -19,8 +19,7 @@ from tests.factories import DATA, make_conversation, write_jsonl
 def stored(installation: Installation) -> dict[str, dict[str, Any]]:
     with installation.engine.connect() as conn:
         return {
-            row.conversation_key: dict(row._mapping)
-            for row in conn.execute(select(metrics_table))
+            row.conversation_key: dict(row._mapping) for row in conn.execute(select(metrics_table))
         }
 
 

@@ -12,7 +12,9 @@ def test_the_pages_together_are_the_whole_queue_in_order(world: World) -> None:
     whole = world.assign("rita", size=12)
     assert len(whole) == 12
     rita = world.users["rita"]
-    pages = [review_queue.queue_page(world.installation, rita, page=n, per_page=5) for n in (1, 2, 3)]
+    pages = [
+        review_queue.queue_page(world.installation, rita, page=n, per_page=5) for n in (1, 2, 3)
+    ]
     assert [p.pages for p in pages] == [3, 3, 3] and {p.total for p in pages} == {12}
     assert [len(p.items) for p in pages] == [5, 5, 2]
     assert [a for p in pages for a in p.items] == whole
