@@ -14,6 +14,7 @@ import hashlib
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.mldsa import MLDSA44PublicKey
 
 
 def leaf(data: bytes) -> bytes:
@@ -168,21 +169,36 @@ def check_tlog_proof(text: str, entry: bytes, vkey: str) -> tuple[int, str]:
 
 
 def cosigners(note: str, witness_vkeys: list[str]) -> list[str]:
-    """Names of the witnesses (vkeys of type 0x04) whose v1 cosignature verifies."""
+    """Names of the witnesses (vkeys of type 0x04 or 0x06) whose cosignature verifies."""
     body, signatures = note.split("\n\n", 1)
     body += "\n"
+    origin, size, root = body.split("\n")[:3]
     found = []
     for vkey in witness_vkeys:
         name, key_id, encoded = vkey.split("+", 2)
         raw = base64.b64decode(encoded)
-        assert raw[0] == 4
+        assert raw[0] in (4, 6)
         for line in signatures.rstrip("\n").split("\n"):
             signer, blob64 = line[2:].split(" ")
             blob = base64.b64decode(blob64)
             if signer != name or blob[:4].hex() != key_id:
                 continue
             timestamp = int.from_bytes(blob[4:12], "big")
-            message = f"cosignature/v1\ntime {timestamp}\n".encode() + body.encode()
-            Ed25519PublicKey.from_public_bytes(raw[1:]).verify(blob[12:], message)
+            if raw[0] == 4:
+                message = f"cosignature/v1\ntime {timestamp}\n".encode() + body.encode()
+                Ed25519PublicKey.from_public_bytes(raw[1:]).verify(blob[12:], message)
+            else:
+                message = (
+                    b"subtree/v1\n\x00"
+                    + bytes([len(name)])
+                    + name.encode()
+                    + timestamp.to_bytes(8, "big")
+                    + bytes([len(origin)])
+                    + origin.encode()
+                    + (0).to_bytes(8, "big")
+                    + int(size).to_bytes(8, "big")
+                    + base64.b64decode(root)
+                )
+                MLDSA44PublicKey.from_public_bytes(raw[1:]).verify(blob[12:], message)
             found.append(name)
     return found

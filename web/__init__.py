@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask
 
+from auditkit.autoqa import service as autoqa_service
 from auditkit.ledger.installation import Installation
 from auditkit.settings import load_settings
 
@@ -28,11 +29,13 @@ def create_app(
     from . import (
         agents,
         auth,
+        autoqa,
         calibration,
         coaching,
         conversations,
         dashboard,
         disputes,
+        findings,
         hooks,
         log,
         queue,
@@ -58,6 +61,7 @@ def create_app(
         auth,
         queue,
         conversations,
+        findings,
         reviews,
         agents,
         coaching,
@@ -66,9 +70,12 @@ def create_app(
         disputes,
         dashboard,
         reports,
+        autoqa,
     ):
         app.register_blueprint(module.bp)
     app.register_blueprint(hooks.bp)  # Chatwoot webhooks: token-authenticated, no CSRF
     # The log as C2SP tlog-tiles, read-only; GET only, so CSRF never applies.
     app.register_blueprint(log.bp, url_prefix=app.config.get("AUDITKIT_LOG_PREFIX", "/log"))
+    # Like the metrics refresh, conversations a webhook changed are scored by AutoQA.
+    app.extensions[hooks.chatwoot.AFTER_REFRESH] = autoqa_service.score_conversations
     return app

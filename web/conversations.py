@@ -6,6 +6,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from auditkit.accounts.users import Permission
+from auditkit.autoqa import results as autoqa_results
 from auditkit.errors import InputRefused
 from auditkit.metrics import refresh as metrics
 from auditkit.metrics.measures import ConversationMetrics
@@ -80,7 +81,16 @@ def metric_lines(values: ConversationMetrics) -> list[tuple[str, str]]:
 
 def _render_conversation(page: transcripts.ConversationPage, problems: list[str]) -> str:
     lines = metric_lines(metrics.conversation_metrics(installation(), page.key))
-    return render_template("conversation.html", page=page, problems=problems, metrics=lines)
+    return render_template(
+        "conversation.html", page=page, problems=problems, metrics=lines, auto=automatic(page.key)
+    )
+
+
+def automatic(key: str) -> autoqa_results.ConversationAutoqa | None:
+    """The AutoQA card's content, for those who may read reviews (else None: no card)."""
+    if not user().can(Permission.REVIEW_READ):
+        return None
+    return autoqa_results.conversation_autoqa(installation(), user(), key)
 
 
 @bp.get("/conversations/<path:key>")

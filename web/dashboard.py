@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from auditkit.accounts.users import Permission
+from auditkit.autoqa import agreement as autoqa_agreement
 from auditkit.errors import InputRefused
 from auditkit.quality import dashboard
 from auditkit.review import history as review_history
@@ -24,7 +25,8 @@ def index() -> str:
     """IQS by agent, team, criterion and week; queue progress; policy failures."""
     since, until, period = period_from_args(request.args)
     board = dashboard.dashboard(installation(), user(), since=since, until=until)
-    return render_template("dashboard.html", board=board, period=period)
+    agreement = autoqa_agreement.dashboard_agreement(installation(), user())
+    return render_template("dashboard.html", board=board, period=period, agreement=agreement)
 
 
 @bp.get("/graders")

@@ -20,7 +20,7 @@ from .base.errors import status_for
 from .base.forms import draft_from_form
 from .base.security import requires
 from .base.templating import when
-from .conversations import reveal_param
+from .conversations import automatic, reveal_param
 
 bp = Blueprint("reviews", __name__)
 
@@ -31,7 +31,8 @@ def _render(
     space = workspaces.workspace(installation(), user(), assignment_id, reveal_seq=reveal_param())
     if draft is not None:
         space = replace(space, draft=draft)
-    return render_template("workspace.html", space=space, problems=problems or [])
+    auto = automatic(space.assignment.conversation_key)
+    return render_template("workspace.html", space=space, problems=problems or [], auto=auto)
 
 
 def _wants_json() -> bool:
@@ -83,6 +84,12 @@ def submit(assignment_id: int) -> Response | tuple[str, int]:
         f"Review version {done.version} submitted and signed as record {done.seq}: {score}.",
         "success",
     )
+    if done.disagreements:
+        flash(
+            "Recorded with the review: your ratings disagree with the automated "
+            f"check of {', '.join(done.disagreements)}.",
+            "info",
+        )
     return redirect(url_for("reviews.record", seq=done.seq))
 
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from auditkit.accounts.users import Permission, User
 from auditkit.autoqa import store as autoqa_store
 from auditkit.autoqa.service import autoqa_rubrics
 from auditkit.db.engine import read_transaction
@@ -78,7 +79,7 @@ def alpha_with_interval(
     """Ordinal alpha of ``pairs`` and its bootstrap 95% percentile interval (seeded)."""
     units = [list(pair) for pair in pairs]
     alpha = krippendorff_alpha(units, Measurement.ORDINAL, order=order)
-    if alpha is None or len(units) < 2:
+    if alpha is None or len(units) < 2 or resamples == 0:
         return alpha, None, None
     rng = random.Random(SEED)  # noqa: S311 (resampling for an interval, not a secret)
     values = []
@@ -94,7 +95,7 @@ def alpha_with_interval(
 
 
 def measure_agreement(
-    installation: Installation, *, min_alpha: float | None = None
+    installation: Installation, *, min_alpha: float | None = None, resamples: int = BOOTSTRAP
 ) -> list[RubricAgreement]:
     """Agreement per auto-scored rubric and criterion, with AutoQA IQS over trusted criteria."""
     installation.require_schema()
@@ -109,9 +110,17 @@ def measure_agreement(
             flags = autoqa_store.flag_counts(conn, rubric.content_hash)
             human_scores = autoqa_store.human_review_scores(conn, rubric.content_hash)
             found.append(
-                _rubric_agreement(rubric, threshold, human, criteria, scores, flags, human_scores)
+                _rubric_agreement(
+                    rubric, threshold, human, criteria, scores, flags, human_scores, resamples
+                )
             )
     return found
+
+
+def dashboard_agreement(installation: Installation, user: User) -> list[RubricAgreement]:
+    """The agreement table the dashboard shows (needs the permission to read the dashboard)."""
+    user.require(Permission.DASHBOARD_READ)
+    return measure_agreement(installation)
 
 
 def _rubric_agreement(
@@ -122,6 +131,7 @@ def _rubric_agreement(
     scores: Sequence[dict[str, object]],
     flags: dict[str, int],
     human_scores: Sequence[float | None],
+    resamples: int,
 ) -> RubricAgreement:
     auto_levels: dict[str, dict[str, str | None]] = defaultdict(dict)
     auto_scores: dict[str, dict[str, float | None]] = defaultdict(dict)
@@ -137,7 +147,7 @@ def _rubric_agreement(
         if criterion.autoqa is None:
             continue
         pairs = pair_units(auto_levels.get(criterion.id, {}), by_criterion.get(criterion.id, []))
-        alpha, low, high = alpha_with_interval(pairs, criterion.scale.levels)
+        alpha, low, high = alpha_with_interval(pairs, criterion.scale.levels, resamples=resamples)
         results.append(
             CriterionAgreement(
                 criterion=criterion.id,

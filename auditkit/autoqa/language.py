@@ -21,10 +21,12 @@ GREETING = re.compile(
 )
 CLOSING = re.compile(
     r"\b(?:anything else|something else)\b.*\b(?:help|assist|do)\b"
-    r"|\b(?:have|enjoy) a (?:great|good|nice|lovely|wonderful) (?:day|evening|weekend|one)\b"
+    r"|\b(?:have|enjoy) a (?:great|good|nice|lovely|wonderful) "
+    r"(?:day|evening|weekend|one|night|afternoon|morning)\b"
     r"|\b(?:thanks?|thank you) for (?:contacting|chatting|reaching out|calling|your patience|"
     r"waiting|being a)\b|\btake care\b|\b(?:good)?bye\b|\bglad (?:i|we) could help\b"
-    r"|\bfeel free to (?:reach out|contact|message|get back)\b|\bhappy to (?:have )?help(?:ed)?\b",
+    r"|\bfeel free to (?:reach out|contact|message|get back|ask)\b|\bhappy to (?:have )?help(?:ed)?\b"
+    r"|\btake it easy\b|\bhave a (?:pleasant|safe|happy) \w+|\b(?:of course, )?any ?time\W*$",
     re.IGNORECASE,
 )
 APOLOGY = re.compile(
@@ -41,14 +43,20 @@ EMPATHY = re.compile(
 NEXT_STEPS = re.compile(
     r"\byou(?:'ll| will) (?:receive|get|see|be (?:contacted|notified|refunded|charged|able))\b"
     r"|\bwe(?:'ll| will) (?:send|email|process|refund|ship|call|contact|notify|follow up|"
-    r"review|update)\b|\bi(?:'ll| will| have) (?:send|email|process|escalate|follow up|"
-    r"raise|create|open|issue|refund)\b|\b(?:reference|ticket|case|tracking|order) "
-    r"(?:number|id|#)\b|\bnext step\b|\bfollow[- ]up\b|\bshould (?:arrive|receive|see)\b",
+    r"review|update)\b|\bi(?:'ll| will| have) (?:send|sent|email|process|escalate|follow up|"
+    r"raise|create|open|issue|refund|ordered|arranged|escalated|raised|requested)\b|\b(?:reference|ticket|case|tracking|order) "
+    r"(?:number|id|#)\b|\bnext step\b|\bfollow[- ]up\b|\bshould (?:arrive|receive|see)\b"
+    r"|\bwill be (?:refunded|sent|shipped|delivered|processed|credited|returned|in touch)\b"
+    r"|\bthey(?:'ll| will) (?:call|contact|email|get back|give you a call|reach out)\b",
     re.IGNORECASE,
 )
+_NUMBER = (
+    r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|few|a few|couple of|"
+    r"twenty[- ]four|forty[- ]eight)"
+)
 TIMESCALE = re.compile(
-    r"\b(?:within|in|up to|about|next|over the next) (?:\d+|a|an|one|two|three|few|"
-    r"twenty[- ]four|forty[- ]eight)(?:\s*(?:-|to)\s*\d+)? ?(?:business |working )?"
+    rf"\b(?:within|in|up to|about|next|over the next|less than|under) {_NUMBER}"
+    rf"(?:\s*(?:-|to)\s*{_NUMBER})? ?(?:business |working )?"
     r"(?:minutes?|hours?|days?|weeks?|hrs?)\b|\b(?:by|on) (?:monday|tuesday|wednesday|"
     r"thursday|friday|saturday|sunday|tomorrow|the end of)\b|\b\d+-\d+ (?:business )?days\b",
     re.IGNORECASE,
@@ -57,10 +65,13 @@ CONFIRMATION_ASK = re.compile(
     r"\b(?:does|did|has|have|is|was|will) (?:that|this|it|everything|the issue|your issue|"
     r"the problem) (?:\w+ )?(?:solve|solved|resolve|resolved|fix|fixed|help|helped|work|"
     r"worked|answer|answered|sorted|clear|cleared)\b"
-    r"|\b(?:is|are) (?:there )?(?:anything|something) else\b|\banything else (?:i|we) can\b"
+    r"|\b(?:anything|something|what) else\b|\bany other (?:help|questions?|way|assistance)\b"
+    r"|\b(?:further|more) (?:assistance|help)\b|\banything (?:further|more)\b"
+    r"|\banything (?:you need|i can)\b"
     r"|\bis (?:everything|it|that) (?:ok|okay|clear|working|sorted)(?: now)?\b",
     re.IGNORECASE,
 )
+OFFER = re.compile(r"\bif you (?:need|have|want)\b|\bfeel free\b|\blet (?:me|us) know\b", re.I)
 ANYTHING_ELSE = re.compile(r"\b(?:anything|something) else\b", re.IGNORECASE)
 AFFIRM = re.compile(
     r"^\W*(?:yes|yeah|yep|yup|sure|correct|perfect|great|awesome|excellent|brilliant|"
@@ -70,7 +81,8 @@ AFFIRM = re.compile(
     re.IGNORECASE,
 )
 NOTHING_ELSE = re.compile(
-    r"^\W*(?:no|nope|nah|not (?:really|at the moment|now)|that'?s (?:all|it|everything)|"
+    r"^\W*(?:no|nope|nah|not (?:really|at the moment|(?:right |just )?now)|"
+    r"that(?:'?s| is| will be| would be) (?:all|it|everything)|"
     r"nothing(?: else)?|i'?m (?:good|fine|all set)|all (?:good|set))\b",
     re.IGNORECASE,
 )
@@ -79,8 +91,13 @@ NOT_RESOLVED = re.compile(
     r"waiting|the same)|didn'?t (?:work|help)|doesn'?t (?:work|help)|no it|not quite)\b",
     re.IGNORECASE,
 )
+NEW_REQUEST = re.compile(
+    r"\b(?:i(?: want| would like|'d like|’d like| need) to|(?:could|can|would) you|please "
+    r"(?:help|check|find|tell|make|transfer|send|book|add|change|cancel|show))\b",
+    re.IGNORECASE,
+)
 QUESTION_START = re.compile(
-    r"^(?:how|what|why|where|when|which|who|whose|can|could|would|will|is|are|am|do|does|did|"
+    r"^(?:(?:uh|um|er|so|okay|ok|and|well|alright|right),?\s+)*(?:how|what|why|where|when|which|who|whose|can|could|would|will|is|are|am|do|does|did|"
     r"should|may|have|has|was|were|any chance|is there|are there)\b",
     re.IGNORECASE,
 )
@@ -109,6 +126,10 @@ SLOTS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"\b(?:your|full) (?:full )?name\b", re.IGNORECASE),
         re.compile(r"\b(?:my name is|this is|i am|i'm) [A-Za-z]+(?: [A-Za-z]+)?\b", re.IGNORECASE),
     ),
+    "card": (
+        re.compile(r"\bwhich card\b|\bwhat (?:kind|type) of card\b", re.IGNORECASE),
+        re.compile(r"\b(?:credit|debit) card\b", re.IGNORECASE),
+    ),
     "zip code": (
         re.compile(r"\b(?:zip|post|postal)(?: ?code)?\b", re.IGNORECASE),
         re.compile(r"\b\d{5}(?:-\d{4})?\b|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b", re.IGNORECASE),
@@ -121,9 +142,21 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCES.findall(text) if s.strip()]
 
 
+INDIRECT_QUESTION = re.compile(
+    r"\b(?:want|like|need) to know\b|\bwondering (?:if|whether|how|what|when|why|where)\b"
+    r"|\b(?:can|could) you tell me\b",
+    re.IGNORECASE,
+)
+
+
 def questions(text: str) -> list[str]:
-    """The sentences of ``text`` that ask something: ending in ``?`` or opening like a question."""
-    return [s for s in sentences(text) if s.endswith("?") or QUESTION_START.match(s)]
+    """The sentences of ``text`` that ask something: ending in ``?``, opening like a question,
+    or asking indirectly ("I want to know when they expire")."""
+    return [
+        s
+        for s in sentences(text)
+        if s.endswith("?") or QUESTION_START.match(s) or INDIRECT_QUESTION.search(s)
+    ]
 
 
 def content_words(text: str) -> set[str]:

@@ -4,11 +4,13 @@ reviewer's flag that an automatic level is wrong (an ``autoqa.flag`` record)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from auditkit.accounts.users import Permission, User
 from auditkit.autoqa import store as autoqa_store
+from auditkit.autoqa.agreement import measure_agreement
 from auditkit.db.engine import read_transaction
 from auditkit.errors import InputRefused, NotFound
 from auditkit.ledger import store as ledger_store
@@ -149,6 +151,58 @@ def flags_of(installation: Installation, key: str) -> list[Flag]:
         Flag(r["seq"], r["criterion_id"], r["level"], r["flagged_by"], r["note"], r["created_at"])
         for r in rows
     ]
+
+
+@dataclass(frozen=True)
+class ConversationAutoqa:
+    """What the conversation page and the workspace show beside (never in) the scorecard."""
+
+    results: tuple[AutoqaResult, ...]
+    flags: tuple[Flag, ...]
+    trusted: Mapping[str, bool]  # criterion → alpha at or above the setting
+    min_alpha: float
+
+
+def conversation_autoqa(installation: Installation, user: User, key: str) -> ConversationAutoqa:
+    """A conversation's automatic scores, the flags on them, and which criteria are trusted.
+
+    Needs the permission to read reviews (an automatic score is a judgement of the agent).
+    """
+    user.require(Permission.REVIEW_READ)
+    results = autoqa_results(installation, conversation_ids=[key])
+    trusted: dict[str, bool] = {}
+    threshold = installation.settings.autoqa_min_alpha
+    if results:
+        for rubric in measure_agreement(installation, resamples=0):
+            for criterion in rubric.criteria:
+                trusted[criterion.criterion] = criterion.trusted
+    return ConversationAutoqa(
+        results=tuple(results),
+        flags=tuple(flags_of(installation, key)),
+        trusted=trusted,
+        min_alpha=threshold,
+    )
+
+
+def flag_by(
+    installation: Installation,
+    user: User,
+    *,
+    conversation_id: str,
+    rubric_hash: str,
+    criterion_id: str,
+    note: str,
+) -> int:
+    """A reviewer marks an automatic level wrong (needs the permission to write reviews)."""
+    user.require(Permission.REVIEW_WRITE)
+    return flag_wrong(
+        installation,
+        conversation_id=conversation_id,
+        rubric_hash=rubric_hash,
+        criterion_id=criterion_id,
+        actor=user.username,
+        note=note,
+    )
 
 
 def flag_wrong(

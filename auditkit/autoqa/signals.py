@@ -21,7 +21,7 @@ from auditkit.ledger.records import RecordKind
 from auditkit.metrics.measures import compute_metrics, is_acknowledgement
 
 Value = float | int | bool | None
-REPEAT_OVERLAP = 0.6  # share of a question's content words a later question repeats
+REPEAT_OVERLAP = 0.6  # share of the content words two questions must share to be one
 ENDS = 2  # customer messages averaged for the start and end sentiment; staff messages looked at
 
 
@@ -106,7 +106,10 @@ def compute_signals(
     for seq, score in scores.items():
         per_message.setdefault(seq, {})["sentiment"] = round(score, 4)
     if customer:
-        first, last = customer[:ENDS], customer[-ENDS:]
+        # Two messages at each end, fewer when there are fewer than four: the ends never
+        # overlap unless there is one customer message only.
+        ends = max(1, min(ENDS, len(customer) // 2))
+        first, last = customer[:ends], customer[-ends:]
         start = sum(scores[m.seq] for m in first) / len(first)
         end = sum(scores[m.seq] for m in last) / len(last)
         signals["sentiment_start"] = Signal(start, tuple(m.seq for m in first))
@@ -213,7 +216,7 @@ def _unanswered(messages: Sequence[_Message]) -> tuple[list[int], list[int]]:
             for later in messages[index + 1 :]
         )
         repeated = len(words) >= 2 and any(
-            len(words & other) >= REPEAT_OVERLAP * len(words)
+            len(words & other) >= REPEAT_OVERLAP * max(len(words), len(other))
             for _s, other, _i in asked[position + 1 :]
         )
         if not replied or repeated:
@@ -225,12 +228,24 @@ def _confirmation(messages: Sequence[_Message]) -> Signal:
     """A staff check ("does that solve it?", "anything else?") the customer's next message
     confirms ("yes, thanks"; to "anything else?", also "no, that's all")."""
     for index, m in enumerate(messages):
-        if m.role not in STAFF_ROLES or not language.CONFIRMATION_ASK.search(m.text):
+        if m.role not in STAFF_ROLES:
+            continue
+        # Only what is asked or offered counts ("sorry I couldn't be of more help" is not).
+        asked = language.questions(m.text) + [
+            s for s in language.sentences(m.text) if language.OFFER.search(s)
+        ]
+        if not any(language.CONFIRMATION_ASK.search(s) for s in asked):
             continue
         reply = next((r for r in messages[index + 1 :] if r.role == ParticipantRole.CUSTOMER), None)
-        if reply is None or language.NOT_RESOLVED.search(reply.text):
+        if (
+            reply is None
+            or language.NOT_RESOLVED.search(reply.text)
+            or language.NEW_REQUEST.search(reply.text)  # "yes, I'd like to ...": a new need
+        ):
             continue
-        anything_else = bool(language.ANYTHING_ELSE.search(m.text))
+        anything_else = any(language.ANYTHING_ELSE.search(s) for s in asked) or any(
+            "any" in s.lower() and ("more" in s.lower() or "further" in s.lower()) for s in asked
+        )
         if language.AFFIRM.search(reply.text) or (
             anything_else and language.NOTHING_ELSE.search(reply.text)
         ):

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import click
 
@@ -28,18 +29,17 @@ def _clear_errors() -> Iterator[None]:
         raise click.ClickException(str(exc)) from exc
 
 
-def _progress_bar() -> tuple[list[object], object]:
-    bars: list[object] = []
+def _progress_bar() -> tuple[list[Any], Callable[[int, int], None]]:
+    """A ``(done, total)`` callback drawing a bar on a terminal (silent in logs and pipes)."""
+    bars: list[Any] = []
 
     def advance(done: int, total: int) -> None:
         if not sys.stderr.isatty():
             return
         if not bars:
-            bar = click.progressbar(length=total, label="scoring", file=sys.stderr)
-            bar.__enter__()
-            bars.append(bar)
-        bar = bars[0]
-        bar.update(done - bar.pos)  # type: ignore[attr-defined]
+            bars.append(click.progressbar(length=total, label="scoring", file=sys.stderr))
+            bars[0].__enter__()
+        bars[0].update(done - bars[0].pos)
 
     return bars, advance
 
@@ -69,11 +69,11 @@ def autoqa(ctx: click.Context, conversations: tuple[str, ...], workers: int | No
                 context_installation(ctx),
                 conversation_ids=conversations,
                 workers=workers,
-                progress=advance,  # type: ignore[arg-type]
+                progress=advance,
             )
         finally:
             if bars:
-                bars[0].__exit__(None, None, None)  # type: ignore[attr-defined]
+                bars[0].__exit__(None, None, None)
     if not report.rubrics:
         click.echo("no rubric names an auto-scorer: nothing to score (docs/scoring.md)")
         return

@@ -15,12 +15,14 @@ import click
 from auditkit.autoqa import service as autoqa_service
 from auditkit.checks import service as checks
 from auditkit.cli.autoqa import autoqa
+from auditkit.cli.findings import findings as findings_command
 from auditkit.cli.options import context_installation, time_option
 from auditkit.cli.policies import policies
 from auditkit.cli.reports import report
 from auditkit.cli.tlog import check_bundle, tiles, tlog_proof, witness
 from auditkit.cli.web import rubrics, serve, users
 from auditkit.errors import AuditkitError
+from auditkit.home import permission_warnings
 from auditkit.ledger import keys, proofs, verify
 from auditkit.ledger.checkpoint import parse_verifier_key
 from auditkit.ledger.export import bundle as export_service
@@ -86,7 +88,10 @@ def cli(ctx: click.Context) -> None:
 @cli.command()
 def init() -> None:
     """Create the installation: migrate the database and create the signing key."""
-    report = initialise(load_settings())
+    settings = load_settings()
+    report = initialise(settings)
+    for warning in permission_warnings(settings):
+        click.echo(warning, err=True)
     click.echo(f"database: {report.database} (schema at head)")
     click.echo(f"log origin: {report.origin}")
     if report.created_key:
@@ -162,8 +167,11 @@ def verify_(
 ) -> None:
     """Recompute every hash, check every checkpoint and the query tables; exit 1 on any problem."""
     trusted = [parse_verifier_key(k) for k in keys_] or None
+    installation = context_installation(ctx)
+    for warning in permission_warnings(installation.settings):
+        click.echo(warning, err=True)
     report = verify.verify_ledger(
-        context_installation(ctx),
+        installation,
         trusted=trusted,
         check_projections=not skip_projections,
         checkpoint_files=checkpoints,
@@ -439,60 +447,6 @@ def check(ctx: click.Context, policies: tuple[str, ...], conversations: tuple[st
 
 
 @cli.command()
-@click.option("--policy", help="Only this policy id.")
-@click.option("--agent", help="Only conversations this agent took part in.")
-@click.option("--intent", help="Only conversations with this intent.")
-@click.option("--channel", help="Only this channel.")
-@click.option("--since", help="Conversations active at or after this date/time (UTC).")
-@click.option("--until", help="Conversations started before this date/time (UTC).")
-@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
-@click.pass_context
-def findings(
-    ctx: click.Context,
-    policy: str | None,
-    agent: str | None,
-    intent: str | None,
-    channel: str | None,
-    since: str | None,
-    until: str | None,
-    limit: int,
-) -> None:
-    """List failed checks with their evidence messages, redacted."""
-    from auditkit.pii import build_detector
-    from auditkit.pii.masking import redacted
-    from auditkit.pii.scan import detector_config
-
-    installation = context_installation(ctx)
-    detector = build_detector(detector_config(installation))
-    rows = checks.list_findings(
-        installation,
-        policy=policy,
-        agent=agent,
-        intent=intent,
-        channel=channel,
-        since=time_option(since, "--since"),
-        until=time_option(until, "--until"),
-        redactor=lambda conversation, _seq, text: (
-            redacted(
-                text,
-                detector.detect(text, tuple(conversation.participants.values())),
-                conversation.participants.values(),
-            ).text
-        ),
-        limit=limit,
-    )
-    if not rows:
-        click.echo("no failing checks match")
-    for finding in rows:
-        click.echo(
-            f"{finding.conversation_key} [{finding.channel}] {finding.policy_id} "
-            f"v{finding.policy_version} ({finding.severity}): {finding.explanation}"
-        )
-        for seq, kind, text in finding.evidence:
-            click.echo(f"    seq {seq} {kind}: {text}")
-
-
-@cli.command()
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="New bundle directory.")
 @click.option(
     "--conversation", "conversations", multiple=True, help="Only this conversation (repeatable)."
@@ -543,6 +497,7 @@ cli.add_command(policies)
 cli.add_command(tiles)
 cli.add_command(witness)
 cli.add_command(autoqa)
+cli.add_command(findings_command)
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from auditkit.cli.options import context_installation
-from auditkit.errors import AuditkitError
+from auditkit.errors import AuditkitError, NotFound
 from auditkit.ledger.export.bundle_verifier import OWN_KEY_WARNING, BundleError, verify_bundle
 from auditkit.ledger.installation import TRUSTED_KEYS_FILE, Installation
 from auditkit.ledger.proofs import latest_checkpoint_note
@@ -106,9 +106,12 @@ def witness_add(ctx: click.Context, vkey: str, url: str) -> None:
     installation = context_installation(ctx)
     added = witness_service.add_witness(installation, vkey, url)
     click.echo(f"witness {added.key.name} added ({added.url})")
-    results = witness_service.submit_checkpoint(
-        installation, latest_checkpoint_note(installation), force=True
-    )
+    try:
+        note = latest_checkpoint_note(installation)
+    except NotFound:
+        click.echo("no checkpoint yet: the first one will be submitted when it is signed")
+        return
+    results = witness_service.submit_checkpoint(installation, note, force=True)
     for result in results:
         if result.witness == added.key.name:
             click.echo(("cosigned: " if result.ok else "not cosigned yet: ") + result.message)

@@ -179,8 +179,10 @@ def rubrics() -> None:
 @click.pass_context
 def rubrics_check(ctx: click.Context, files: tuple[Path, ...]) -> None:
     """Validate FILES (default: every rubric in use), reporting every problem; print each hash."""
-    paths = list(files) or review_rubrics.rubric_files(context_installation(ctx))
-    for rubric in review_rubrics.check_rubric_files(paths):
+    installation = context_installation(ctx)
+    paths = list(files) or review_rubrics.rubric_files(installation)
+    known = review_rubrics.policy_ids(installation)
+    for rubric in review_rubrics.check_rubric_files(paths, policy_ids=known):
         click.echo(
             f"ok: {rubric.id} v{rubric.version} sha256:{rubric.content_hash}  {rubric.title}"
         )

@@ -11,10 +11,11 @@ from pathlib import Path
 
 from auditkit.db import Engine
 from auditkit.db.engine import make_engine, schema_is_current, upgrade_to_head, write_transaction
-from auditkit.errors import NotInitialised
+from auditkit.errors import NotInitialised, SigningKeyError
+from auditkit.home import append_private, private_dir
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.checkpoint import Signer, Verifier, parse_verifier_key
-from auditkit.ledger.keyring import create_signer, load_signer
+from auditkit.ledger.keyring import create_signer, load_signer, passphrase_problems
 from auditkit.ledger.records import format_time
 from auditkit.ledger.sealing import store as sealing_store
 from auditkit.ledger.sealing.cipher import (
@@ -137,6 +138,12 @@ class InitReport:
 def initialise(settings: Settings) -> InitReport:
     """Create the home, migrate the schema to head and create the first signing key (idempotent)."""
     passphrase = settings.require_passphrase()
+    if not settings.origin and (problems := passphrase_problems(passphrase)):
+        # A first init creates the signing key: refuse before anything is written.
+        raise SigningKeyError(
+            "the signing-key passphrase (AUDITKIT_KEY_PASSPHRASE or _FILE) is too weak: "
+            + "; ".join(problems)
+        )
     origin = settings.origin or f"auditkit.local/{secrets.token_hex(8)}"
     if not settings.origin:
         write_settings_file(settings, origin=origin)
@@ -178,7 +185,7 @@ def _ensure_master_key(installation: Installation) -> None:
             installation.master_key()  # raises: data keys exist but their master key is gone
     key = generate_master_key()
     path = settings.master_key_path
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(path.parent)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(key.encoded() + "\n")
@@ -199,8 +206,7 @@ def register_new_key(installation: Installation) -> Signer:
             verifier_key=signer.verifier().verifier_key_string(),
             created_at=format_time(utc_now()),
         )
-    with trusted_keys_path(installation).open("a", encoding="utf-8") as handle:
-        handle.write(signer.verifier().verifier_key_string() + "\n")
+    append_private(trusted_keys_path(installation), signer.verifier().verifier_key_string())
     installation._signer = signer
     return signer
 

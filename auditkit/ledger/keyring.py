@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from auditkit.errors import SigningKeyError
+from auditkit.home import private_dir
 from auditkit.ledger.checkpoint import Signer
 
 FORMAT = "auditkit-signing-key/1"
@@ -82,7 +83,7 @@ def create_signer(keys_dir: Path, name: str, passphrase: bytes) -> Signer:
         )
     private_key = Ed25519PrivateKey.generate()
     signer = Signer(name=name, private_key=private_key)
-    keys_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(keys_dir)
     key_id = f"{signer.key_id:08x}"
     path = key_path(keys_dir, key_id)
     if path.exists() or legacy_key_path(keys_dir, key_id).exists():

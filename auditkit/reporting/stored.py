@@ -26,6 +26,7 @@ from auditkit.accounts.users import Permission, User
 from auditkit.checks.service import UnknownPolicy, select_policies
 from auditkit.db.engine import read_transaction
 from auditkit.errors import NotFound
+from auditkit.home import write_private
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.access import AccessAction, access_record
 from auditkit.ledger.append import append_records
@@ -128,8 +129,8 @@ def generate_audit_report(
     except BaseException:
         shutil.rmtree(out, ignore_errors=True)
         raise
-    (out / RECORD_FILE).write_text(
-        json.dumps({"record_seq": result.record_seq}) + "\n", encoding="utf-8"
+    write_private(
+        out / RECORD_FILE, (json.dumps({"record_seq": result.record_seq}) + "\n").encode()
     )
     return stored_audit_report(installation, report_id)
 

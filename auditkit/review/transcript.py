@@ -33,6 +33,7 @@ from auditkit.pii.masking import (
     scan_redactor,
 )
 from auditkit.review import store as review_store
+from auditkit.review.findings import PolicyResult, conversation_results
 from auditkit.review.queue import Assignment, assignment_from_row
 from auditkit.review.sampling import facts_of
 
@@ -146,6 +147,7 @@ class ConversationPage:
     pii_markers: int
     reviews: tuple[ReviewSummary, ...] = ()
     assignments: tuple[Assignment, ...] = ()
+    checks: tuple[PolicyResult, ...] = ()  # every policy's latest result, failures first
 
 
 def load_conversation(conn: Connection, key: str, master: MasterKey | None) -> LedgerConversation:
@@ -444,6 +446,7 @@ def transcript_page(
         )
     facts = facts_of(conversation)
     clear = reveal is not None
+    checks = conversation_results(conn, conversation, redactor, agent=facts["primary_agent"])
     return ConversationPage(
         key=conversation.key,
         channel=conversation.channel,
@@ -468,6 +471,7 @@ def transcript_page(
         pii_markers=markers,
         reviews=reviews,
         assignments=assignments,
+        checks=checks,
     )
 
 

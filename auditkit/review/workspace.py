@@ -18,6 +18,7 @@ from auditkit.ledger.records import TEXT_KINDS, format_time
 from auditkit.periods import utc_now
 from auditkit.review import rubrics as review_rubrics
 from auditkit.review import store as review_store
+from auditkit.review.findings import GateCheck, gate_checks
 from auditkit.review.queue import Assignment, assignment_from_row
 from auditkit.review.transcript import (
     ConversationPage,
@@ -116,6 +117,11 @@ class Workspace:
     draft_saved_at: str | None
     editable: bool
     versions: tuple[ReviewSummary, ...]
+    gates: tuple[GateCheck, ...] = ()  # rubric criteria linked to a policy, with its result
+
+    def gate(self, criterion_id: str) -> GateCheck | None:
+        """The policy result beside one criterion, if it names a policy."""
+        return next((g for g in self.gates if g.criterion_id == criterion_id), None)
 
 
 def own_assignment(conn: Connection, user: User, assignment_id: int) -> dict[str, Any]:
@@ -170,6 +176,7 @@ def workspace(
         draft_saved_at=saved["updated_at"] if saved else None,
         editable=editable,
         versions=versions,
+        gates=gate_checks(rubric, page.checks, draft.ratings),
     )
 
 

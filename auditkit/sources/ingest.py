@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from auditkit.metrics.measures import ConversationMetrics, compute_metrics
 from auditkit.metrics.refresh import refresh_metrics, store_metrics
 from auditkit.periods import utc_now
 from auditkit.sources.formats import detect_format, read_conversations
+from auditkit.sources.lifecycle import recorded_facts, restated
 from auditkit.sources.model import Conversation, Event, SourceItem
 
 # Conversations per flush: the whole import is one write transaction (all or nothing), and
@@ -163,11 +164,13 @@ def import_files(
     size = max(1, batch_conversations)
     batches = [items[start : start + size] for start in range(0, len(items), size)]
     done = 0
+    # Chatwoot exports restate changes its webhooks may already have recorded (lifecycle.py).
+    merged = {summary.path for summary in summaries if summary.format == "chatwoot"}
     computed: dict[str, ConversationMetrics] = {}
     with appending(installation) as batch:
         before = batch.size
         for chunk in batches:
-            _append_chunk(batch, chunk, report, computed)
+            _append_chunk(batch, chunk, report, computed, merged)
             batch.flush()
             done += len(chunk)
             if progress is not None:
@@ -203,6 +206,7 @@ def _append_chunk(
     chunk: Sequence[SourceItem],
     report: ImportReport,
     computed: dict[str, ConversationMetrics],
+    merged: Collection[str] = (),
 ) -> None:
     keys = [item.conversation.conversation_id for item in chunk]
     known = batch.known_conversations(keys)
@@ -210,9 +214,10 @@ def _append_chunk(
     for key in known:  # created by an earlier chunk and grown here: left to the refresh
         computed.pop(key, None)
     recorded = ledger_store.known_event_keys(batch.conn, sorted(known))
-    # One append for the whole chunk: its subjects' data keys are looked up in one query and
-    # new ones stored in one insert, rather than once per conversation.
+    # The chunk's drafts are appended together: its subjects' data keys are looked up in one
+    # query and new ones stored in one insert, rather than once per conversation.
     drafts: list[RecordDraft] = []
+    records: list[Record] = []
     for item in chunk:
         conversation = item.conversation
         key = conversation.conversation_id
@@ -226,10 +231,16 @@ def _append_chunk(
                     body=conversation_body(conversation, f"{item.source}:{item.line}"),
                 )
             )
+        dropped: set[int] = set()
+        if key in known and item.source in merged:
+            records += batch.append(drafts)
+            drafts = []
+            batch.flush()  # what this import appended so far is read back too
+            dropped = restated(recorded_facts(batch.conn, key), conversation.events)
         fresh = [
             event_draft(key, event, event_key)
-            for event, event_key in zip(conversation.events, ids, strict=True)
-            if (key, event_key) not in recorded
+            for number, (event, event_key) in enumerate(zip(conversation.events, ids, strict=True))
+            if (key, event_key) not in recorded and number not in dropped
         ]
         drafts.extend(fresh)
         recorded.update((key, event_key) for event_key in ids)
@@ -240,7 +251,8 @@ def _append_chunk(
             report.updated_conversations += 1
         else:
             report.unchanged_conversations += 1
-    computed.update(_new_conversation_metrics(batch.append(drafts), new))
+    records += batch.append(drafts)
+    computed.update(_new_conversation_metrics(records, new))
 
 
 def _run_record(installation: Installation, report: ImportReport) -> RecordDraft:

@@ -44,6 +44,7 @@ from auditkit.sources import store as webhook_store
 from auditkit.sources.chatwoot import WebhookDelivery, parse_webhook
 from auditkit.sources.ingest import conversation_body, event_draft, event_keys
 from auditkit.sources.jsonl import decode_json
+from auditkit.sources.lifecycle import fact_of, recorded_facts, restated
 from auditkit.sources.model import Event
 
 PLATFORM = "chatwoot"
@@ -203,8 +204,9 @@ class WebhookReceiver:
         a payload auditkit records).
         """
         moment = received_at or utc_now()
+        account = self.installation.settings.webhook_accounts.get(source)
         try:
-            delivery = parse_delivery(body, source=source, received_at=moment)
+            delivery = parse_delivery(body, source=source, received_at=moment, account=account)
         except WebhookRejected as refusal:
             record_rejection(
                 self.installation,
@@ -284,8 +286,13 @@ class WebhookReceiver:
         return job.report
 
 
-def parse_delivery(body: bytes, *, source: str, received_at: datetime) -> WebhookDelivery:
-    """Decode and validate a request body, or raise :class:`WebhookRejected` saying why."""
+def parse_delivery(
+    body: bytes, *, source: str, received_at: datetime, account: str | None = None
+) -> WebhookDelivery:
+    """Decode and validate a request body, or raise :class:`WebhookRejected` saying why.
+
+    ``account`` is the source's Chatwoot account (``AUDITKIT_WEBHOOK_ACCOUNTS``), if set.
+    """
     try:
         text = body.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as error:
@@ -299,7 +306,9 @@ def parse_delivery(body: bytes, *, source: str, received_at: datetime) -> Webhoo
     except ValueError as error:
         raise WebhookRejected(400, str(error)) from None
     try:
-        delivery = parse_webhook(payload, source=f"{PLATFORM}:{source}", received_at=received_at)
+        delivery = parse_webhook(
+            payload, source=f"{PLATFORM}:{source}", received_at=received_at, account=account
+        )
     except ImportRejected as refusal:
         raise WebhookRejected(422, refusal.reason) from None
     for event in delivery.conversation.events:
@@ -460,7 +469,18 @@ def delivery_drafts(
                         body={"participant": person, "source": origin},
                     )
                 )
-    for event, event_key in zip(conversation.events, event_keys(conversation.events), strict=True):
+    dropped: set[int] = set()
+    if key in batch.known_conversations([key]) and any(
+        fact_of(str(event.type), dict(event.data), event.at) for event in conversation.events
+    ):
+        # A change an export of the conversation (or another delivery) already recorded
+        # under another id is not recorded twice (lifecycle.py).
+        batch.flush()
+        dropped = restated(recorded_facts(batch.conn, key), conversation.events)
+    keys = event_keys(conversation.events)
+    for number, (event, event_key) in enumerate(zip(conversation.events, keys, strict=True)):
+        if number in dropped and not state.has(key, event_key):
+            continue
         if not state.has(key, event_key):
             drafts.append(event_draft(key, event, event_key))
             state.appended.add((key, event_key))

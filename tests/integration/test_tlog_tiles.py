@@ -3,8 +3,6 @@ a reader written from the specs (tests/tlog_reference.py) and Go's x/mod sumdb t
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -19,30 +17,7 @@ from auditkit.sources.ingest import import_files
 from tests import tlog_reference as spec
 from tests.conftest import Cli
 from tests.factories import DATA
-
-GO_SOURCE = Path(__file__).parent.parent / "go" / "tlogverify"
-
-
-@pytest.fixture(scope="session")
-def go_verifier(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Go's golang.org/x/mod/sumdb/tlog + note (Debian's golang-golang-x-mod-dev), built once."""
-    gopath = Path("/usr/share/gocode")
-    if shutil.which("go") is None or not (gopath / "src/golang.org/x/mod/sumdb/tlog").is_dir():
-        if os.environ.get("CI"):
-            pytest.fail("CI needs golang-go and golang-golang-x-mod-dev (see .ci/run)")
-        pytest.skip(
-            "no Go toolchain with golang.org/x/mod (apt install golang-go golang-golang-x-mod-dev)"
-        )
-    out = tmp_path_factory.mktemp("go") / "tlogverify"
-    env = {
-        **os.environ,
-        "GO111MODULE": "off",
-        "GOPATH": str(gopath),
-        "GOCACHE": str(out.parent / "cache"),
-        "GOFLAGS": "",
-    }
-    subprocess.run(["go", "build", "-o", str(out), "."], cwd=GO_SOURCE, env=env, check=True)
-    return out
+from tests.go_tlog import go_verifier_fixture  # noqa: F401  (the go_verifier fixture)
 
 
 def _grow(installation: Installation) -> None:

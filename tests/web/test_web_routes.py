@@ -28,6 +28,7 @@ EXPECTED: dict[str, set[str]] = {
     "conversations.index": ALL,
     "conversations.show": ALL,
     "conversations.reveal": {"admin", "compliance_officer", "qa_reviewer"},
+    "findings.index": ALL,
     "reviews.workspace": {"admin", "qa_reviewer"},
     "reviews.save_draft": {"admin", "qa_reviewer"},
     "reviews.submit": {"admin", "qa_reviewer"},
@@ -62,9 +63,12 @@ EXPECTED: dict[str, set[str]] = {
     "dashboard.graders": {"admin"},
     "dashboard.check_form": {"admin"},
     "dashboard.check": {"admin"},
+    "log.checkpoint": ALL,
+    "log.hash_tile": ALL,
+    "log.entry_bundle": {"admin", "compliance_officer"},
     "static": ALL,
 }
-PUBLIC = {"auth.login", "static"}
+PUBLIC = {"auth.login", "static", "log.checkpoint", "log.hash_tile"}
 NO_REPORT = "audit-20240101T000000Z-0000abcd"  # well-formed, never generated: 404 when allowed
 # Webhooks authenticate by token, not by session and role: tests/integration/chatwoot covers them.
 TOKEN_AUTHENTICATED = {"hooks.chatwoot"}
@@ -127,6 +131,7 @@ def urls(world: World) -> Callable[[str, str], str]:
             "conversations.index": "/conversations",
             "conversations.show": f"/conversations/{key}",
             "conversations.reveal": f"/reveal/{key}",
+            "findings.index": "/findings",
             "reviews.workspace": f"/reviews/{assignment}",
             "reviews.save_draft": f"/reviews/{assignment}/draft",
             "reviews.submit": f"/reviews/{assignment}/submit",
@@ -162,6 +167,9 @@ def urls(world: World) -> Callable[[str, str], str]:
             "dashboard.check_form": f"/review-records/{done.seq}/grader-check",
             "dashboard.check": f"/review-records/{done.seq}/grader-check",
             "static": "/static/app.css",
+            "log.checkpoint": "/log/checkpoint",
+            "log.hash_tile": "/log/tile/0/000.p/1",
+            "log.entry_bundle": "/log/tile/entries/000.p/1",
         }[endpoint]
 
     return url

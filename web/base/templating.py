@@ -14,6 +14,7 @@ NAVIGATION = (
     ("queue.mine", "My queue", Permission.QUEUE_WORK),
     ("queue.manage", "Queue", Permission.QUEUE_MANAGE),
     ("conversations.index", "Conversations", Permission.CONVERSATION_READ),
+    ("findings.index", "Findings", Permission.CONVERSATION_READ),
     ("agents.index", "Agents", Permission.AGENT_SCORES_READ),
     ("coaching.index", "Coaching", Permission.COACHING_READ),
     ("rubrics.index", "Rubrics", Permission.RUBRIC_READ),

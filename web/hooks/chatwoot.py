@@ -10,12 +10,12 @@ header, or Chatwoot's ``X-Chatwoot-Signature`` HMAC where Chatwoot signs deliver
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask.blueprints import BlueprintSetupState
 
-from auditkit.autoqa import service as autoqa_service
 from auditkit.ledger.installation import Installation
 from auditkit.sources import webhooks
 
@@ -25,6 +25,10 @@ from ..base.security import public
 bp = Blueprint("hooks", __name__, url_prefix="/hooks")
 
 _EXTENSION = "auditkit.hooks"
+# What runs after a group's metrics refresh, set by create_app (AutoQA scoring); a bare app
+# with only this blueprint records deliveries and refreshes metrics only.
+AFTER_REFRESH = "auditkit.hooks.after_refresh"
+AfterRefresh = Callable[[Installation, Sequence[str]], object]
 _READ_CHUNK = 64 * 1024
 
 
@@ -35,12 +39,12 @@ class _Receivers:
     lock: threading.Lock = field(default_factory=threading.Lock)
     receiver: webhooks.WebhookReceiver | None = None
 
-    def get(self, installation: Installation) -> webhooks.WebhookReceiver:
+    def get(
+        self, installation: Installation, after_refresh: AfterRefresh | None
+    ) -> webhooks.WebhookReceiver:
         with self.lock:
             if self.receiver is None or self.receiver.installation is not installation:
-                self.receiver = webhooks.WebhookReceiver(
-                    installation, after_refresh=autoqa_service.score_conversations
-                )
+                self.receiver = webhooks.WebhookReceiver(installation, after_refresh=after_refresh)
             return self.receiver
 
 
@@ -76,7 +80,9 @@ def chatwoot() -> tuple[Response, int]:
             webhooks.check_signature(
                 settings, source, body=body, signature=signature, timestamp=timestamp
             )
-        receiver = current_app.extensions[_EXTENSION].get(installation)
+        receiver = current_app.extensions[_EXTENSION].get(
+            installation, current_app.extensions.get(AFTER_REFRESH)
+        )
         report = receiver.receive(source=source, body=body)
     except webhooks.WebhookRejected as refusal:
         return jsonify(status="refused", error=refusal.reason), refusal.status

@@ -19,6 +19,7 @@ from typing import Any
 
 from auditkit.db.engine import read_transaction
 from auditkit.errors import AuditkitError, NotFound
+from auditkit.home import private_dir, write_private
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.access import AccessAction, access_record
 from auditkit.ledger.append import appending
@@ -166,7 +167,7 @@ def _write(
     verifier_key: str,
     actor: str,
 ) -> str:
-    out.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(out.parent)
     staging = Path(tempfile.mkdtemp(prefix=".auditkit-export-", dir=out.parent))
     try:
         note = cosigned_note(installation, checkpoint.note)
@@ -177,17 +178,17 @@ def _write(
             "proofs.jsonl": _proof_lines(proofs),
         }
         for name, data in contents.items():
-            (staging / name).write_bytes(data)
+            write_private(staging / name, data)
         proof_dir = staging / TLOG_PROOFS
-        proof_dir.mkdir()
+        private_dir(proof_dir)
         for proof in proofs:
-            (proof_dir / f"{proof.seq}{EXTENSION}").write_text(
-                tlog_proof_text(proof, note), encoding="utf-8"
+            write_private(
+                proof_dir / f"{proof.seq}{EXTENSION}", tlog_proof_text(proof, note).encode("utf-8")
             )
         verifier = (
             resources.files("auditkit.ledger.export").joinpath("bundle_verifier.py").read_bytes()
         )
-        (staging / "verify.py").write_bytes(verifier)
+        write_private(staging / "verify.py", verifier)
         manifest = {
             "format": FORMAT,
             "origin": installation.origin,
@@ -201,7 +202,7 @@ def _write(
             "files": {name: hashlib.sha256(data).hexdigest() for name, data in contents.items()},
         }
         manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
-        (staging / "manifest.json").write_bytes(manifest_bytes)
+        write_private(staging / "manifest.json", manifest_bytes)
         if out.exists():
             out.rmdir()
         os.replace(staging, out)

@@ -15,6 +15,7 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -132,8 +133,13 @@ def open_checkpoint(
     return lines[0], int(lines[1]), root
 
 
-def _witness_key(text: str) -> tuple[str, bytes, Ed25519PublicKey]:
-    """Parse a witness vkey ``<name>+<hex id>+<base64(0x04 || key)>`` (c2sp.org/tlog-cosignature)."""
+# Cosignature types of c2sp.org/tlog-cosignature: type byte -> (key size, signature size).
+_COSIGNATURE_SIZES = {4: (32, 64), 6: (1312, 2420)}
+
+
+def _witness_key(text: str) -> tuple[str, bytes, int, bytes]:
+    """Parse a witness vkey ``<name>+<hex id>+<base64(type || key)>``, type 0x04 (Ed25519)
+    or 0x06 (ML-DSA-44); returns name, key id, type and key."""
     parts = text.strip().split("+", 2)
     if len(parts) != 3:
         raise BundleError(f"--witness {text!r} is not <name>+<key id>+<key>")
@@ -143,22 +149,60 @@ def _witness_key(text: str) -> tuple[str, bytes, Ed25519PublicKey]:
         key_id = bytes.fromhex(hex_id)
     except ValueError:
         raise BundleError(f"--witness {name!r} has bad hex or base64") from None
-    if len(raw) != 33 or raw[0] != 4:
-        raise BundleError(f"--witness {name!r} is not an Ed25519 cosignature key (type 0x04)")
-    if hashlib.sha256(name.encode() + b"\n\x04" + raw[1:]).digest()[:4] != key_id:
+    sizes = _COSIGNATURE_SIZES.get(raw[0]) if raw else None
+    if sizes is None or len(raw) != 1 + sizes[0]:
+        raise BundleError(f"--witness {name!r} is not a cosignature key of type 0x04 or 0x06")
+    if hashlib.sha256(name.encode() + b"\n" + raw[:1] + raw[1:]).digest()[:4] != key_id:
         raise BundleError(f"--witness {name!r}: key id does not match its key")
-    return name, key_id, Ed25519PublicKey.from_public_bytes(raw[1:])
+    return name, key_id, raw[0], raw[1:]
+
+
+def _cosigned(name: str, kind: int, body: bytes, timestamp: int) -> bytes:
+    """The message a cosignature of ``kind`` signs over the checkpoint ``body``."""
+    if kind == 4:
+        return b"cosignature/v1\ntime %d\n" % timestamp + body
+    origin, size, root = body.decode().split("\n")[:3]
+    return b"".join(
+        [
+            b"subtree/v1\n\x00",
+            bytes([len(name.encode())]),
+            name.encode(),
+            timestamp.to_bytes(8, "big"),
+            bytes([len(origin.encode())]),
+            origin.encode(),
+            (0).to_bytes(8, "big"),
+            int(size).to_bytes(8, "big"),
+            base64.b64decode(root),
+        ]
+    )
+
+
+def _signature_ok(kind: int, key: bytes, signature: bytes, message: bytes) -> bool:
+    try:
+        if kind == 4:
+            Ed25519PublicKey.from_public_bytes(key).verify(signature, message)
+        else:
+            from cryptography.hazmat.primitives.asymmetric.mldsa import MLDSA44PublicKey
+
+            MLDSA44PublicKey.from_public_bytes(key).verify(signature, message)
+    except (InvalidSignature, ValueError):
+        return False
+    except ImportError:
+        raise BundleError("this cryptography cannot verify ML-DSA-44: upgrade it") from None
+    return True
 
 
 def count_cosigners(note: str, witness_keys: list[str]) -> list[str]:
-    """Names of the given witnesses whose v1 cosignature of the checkpoint verifies.
+    """Names of the given witnesses whose cosignature of the checkpoint verifies.
 
     A line under a given witness's name and key id that does not verify makes the whole
     checkpoint invalid (signed-note: a known key's bad signature is a malformed note).
     """
     text, _, signatures = note.partition("\n\n")
     body = (text + "\n").encode()
-    keys = {(name, key_id): key for name, key_id, key in map(_witness_key, witness_keys)}
+    keys = {
+        (name, key_id): (kind, key) for name, key_id, kind, key in map(_witness_key, witness_keys)
+    }
     valid: list[str] = []
     for line in signatures.rstrip("\n").split("\n"):
         signer, _, b64 = line[2:].rpartition(" ")
@@ -166,23 +210,21 @@ def count_cosigners(note: str, witness_keys: list[str]) -> list[str]:
             blob = base64.b64decode(b64, validate=True)
         except ValueError:
             raise BundleError("checkpoint.txt: a signature is not base64") from None
-        key = keys.get((signer, blob[:4]))
-        if key is None:
+        known = keys.get((signer, blob[:4]))
+        if known is None:
             continue
-        if len(blob) != 76:
+        kind, key = known
+        if len(blob) != 12 + _COSIGNATURE_SIZES[kind][1]:
             raise BundleError(f"checkpoint.txt: cosignature of {signer} is malformed")
         timestamp = int.from_bytes(blob[4:12], "big")
-        message = b"cosignature/v1\ntime %d\n" % timestamp + body
-        try:
-            key.verify(blob[12:], message)
-        except InvalidSignature:
-            raise BundleError(f"checkpoint.txt: cosignature of {signer} does not verify") from None
+        if not _signature_ok(kind, key, blob[12:], _cosigned(signer, kind, body, timestamp)):
+            raise BundleError(f"checkpoint.txt: cosignature of {signer} does not verify")
         if signer not in valid:
             valid.append(signer)
     return valid
 
 
-def _in_scope(record: dict, scope: dict) -> bool:
+def _in_scope(record: dict[str, Any], scope: dict[str, Any]) -> bool:
     """Whether a record is one the export's scope selects (conversation, occurred_at)."""
     if scope.get("conversations") and record.get("conversation") not in scope["conversations"]:
         return False
@@ -192,7 +234,9 @@ def _in_scope(record: dict, scope: dict) -> bool:
     return not (scope.get("until") and occurred >= scope["until"])
 
 
-def _check_export_record(records: list[dict], manifest: dict, size: int) -> None:
+def _check_export_record(
+    records: list[dict[str, Any]], manifest: dict[str, Any], size: int
+) -> None:
     """The bundle must hold exactly what its own signed export record says it exports."""
     if not records:
         raise BundleError("records.jsonl: empty, but a bundle ends with its export record")
@@ -221,7 +265,9 @@ def _check_export_record(records: list[dict], manifest: dict, size: int) -> None
             )
 
 
-def _check_tlog_proofs(directory: Path, manifest: dict, seqs: list[int], note: str) -> None:
+def _check_tlog_proofs(
+    directory: Path, manifest: dict[str, Any], seqs: list[int], note: str
+) -> None:
     """Each record's c2sp.org/tlog-proof file must carry this checkpoint and its seq."""
     folder = manifest.get("tlog_proofs")
     if folder is None:
@@ -293,7 +339,7 @@ def verify_bundle(
     if len(records) != len(proofs) or len(records) != manifest.get("record_count"):
         raise BundleError("records.jsonl: record count differs from proofs.jsonl or the manifest")
     previous = -1
-    decoded: list[dict] = []
+    decoded: list[dict[str, Any]] = []
     for number, (entry, proof_line) in enumerate(zip(records, proofs, strict=True), start=1):
         try:
             item = json.loads(proof_line)
@@ -341,7 +387,8 @@ def main(argv: list[str]) -> int:
     def values(flag: str) -> list[str]:
         return [argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == flag]
 
-    key = (values("--key") or [None])[0]
+    keys = values("--key")
+    key = keys[0] if keys else None
     quorum = int(values("--quorum")[0]) if values("--quorum") else None
     try:
         summary = verify_bundle(Path(argv[0]), key, values("--witness"), quorum)

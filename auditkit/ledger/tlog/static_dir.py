@@ -21,7 +21,7 @@ from auditkit.db.engine import read_transaction
 from auditkit.errors import AuditkitError, CheckpointError, NotFound, TamperDetected
 from auditkit.ledger.checkpoint import Verifier, verify_checkpoint
 from auditkit.ledger.installation import Installation
-from auditkit.ledger.tlog.tile_source import latest_size_and_note, read_tile
+from auditkit.ledger.tlog.tile_source import latest_size_and_note, read_tile, root_at
 from auditkit.ledger.tlog.tiles import (
     TilePathError,
     TileRef,
@@ -159,6 +159,17 @@ def check_tiles(
                     f"{checkpoint_path}: signs {checkpoint.size} records but the log's newest "
                     f"checkpoint has {size}: the log lost its newest records"
                 )
+            else:
+                try:
+                    same = root_at(conn, checkpoint.size) == checkpoint.root_hash
+                except TamperDetected as exc:
+                    problems.append(f"{checkpoint_path}: {exc.reason}")
+                else:
+                    if not same:
+                        problems.append(
+                            f"{checkpoint_path}: the log's first {checkpoint.size} records "
+                            "have another root hash"
+                        )
     for path in _tile_files(directory):
         where = path.relative_to(directory).as_posix()
         try:

@@ -254,7 +254,7 @@ class _Word:
 
     @property
     def capitalised(self) -> bool:
-        return self.text[0].isupper() and not self.text.isupper()
+        return bool(self.text) and self.text[0].isupper() and not self.text.isupper()
 
     @property
     def ordinary(self) -> bool:
@@ -274,6 +274,17 @@ def _words(text: str) -> list[_Word]:
     """The words of ``text``; a possessive "'s" is not part of the name ("Nova's")."""
     words = []
     for match in _WORD.finditer(text):
+        after = text[match.end() : match.end() + 2]
+        before = text[match.start() - 1] if match.start() > 0 else " "
+        glued = before in "@._/\\" or (
+            bool(after)
+            and (
+                after[0].isdigit() or after[0] in "@_/" or (after[0] == "." and after[1:].isalnum())
+            )
+        )
+        if glued:  # part of a password, an e-mail, a URL or a code, not a name
+            words.append(_Word(match.start(), match.start(), ""))
+            continue
         value = _POSSESSIVE.sub("", match.group())
         words.append(_Word(match.start(), match.start() + len(value), value))
     return words
