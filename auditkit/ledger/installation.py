@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import secrets
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,9 @@ from auditkit.periods import utc_now
 from auditkit.settings import Settings, write_settings_file
 
 TRUSTED_KEYS_FILE = "trusted.keys"
+# How long a schema found current is trusted before ``require_schema`` queries it again: an
+# upgrade by a newer ``auditkit init`` is noticed by a running process within this time.
+SCHEMA_RECHECK_SECONDS = 30.0
 
 
 @dataclass
@@ -37,6 +41,7 @@ class Installation:
     engine: Engine
     _signer: Signer | None = field(default=None, repr=False)
     _master: MasterKey | None = field(default=None, repr=False)
+    _schema_checked_at: float | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, settings: Settings) -> Installation:
@@ -53,8 +58,20 @@ class Installation:
         return self.settings.origin
 
     def require_schema(self) -> None:
-        """Refuse to run against a database that ``auditkit init`` has not migrated."""
-        if not schema_is_current(self.engine):
+        """Refuse to run against a database that ``auditkit init`` has not migrated.
+
+        Every service call asks; a schema found current is taken as current for
+        ``SCHEMA_RECHECK_SECONDS`` (a web request or a proof costs no schema queries), and a
+        missing or outdated one is looked at again on every call until it is fixed.
+        """
+        now = time.monotonic()
+        checked = self._schema_checked_at
+        if checked is not None and now - checked < SCHEMA_RECHECK_SECONDS:
+            return
+        self._schema_checked_at = None
+        if schema_is_current(self.engine):
+            self._schema_checked_at = now
+        else:
             raise NotInitialised(
                 "the database schema is missing or out of date: run `auditkit init` "
                 f"(database {self.engine.url.render_as_string(hide_password=True)})"

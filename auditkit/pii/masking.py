@@ -183,6 +183,16 @@ class FindingsRedactor:
         self._floor = floor or InterimRedactor()
         self._live = live
 
+    def prepare(self, texts: Iterable[str], *, participants: Iterable[LedgerParticipant]) -> None:
+        """Run the live detector once, as one batch, over the texts ``redact`` will be asked
+        about that have no stored findings: spaCy runs a batch far faster than text by text,
+        and the detector keeps what it found, so the later ``redact`` calls find it there."""
+        if self._live is None:
+            return
+        todo = [t for t in dict.fromkeys(texts) if t.strip() and t not in self._spans]
+        if todo:
+            self._live.detect_batch(todo, list(participants) or None)
+
     def redact(self, text: str, *, participants: Iterable[LedgerParticipant]) -> Redacted:
         """Mask the scan's findings in ``text`` (else, when live, the detector's), then the floor."""
         people = list(participants)

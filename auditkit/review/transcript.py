@@ -355,6 +355,24 @@ def _sessions(
     return built, tuple(numbers), markers
 
 
+def _shown_texts(
+    conversation: LedgerConversation, comments: Sequence[Comment], reveal: Reveal | None
+) -> list[str]:
+    """The free texts ``_sessions`` will redact (those past any reveal): detected as one batch."""
+    upto = reveal.upto_seq if reveal is not None else -1
+    texts = [c.text for c in comments if c.message_seq > upto]
+    if reveal is not None:
+        texts.append(reveal.reason)
+    for event in conversation.events:
+        if event.seq <= upto:
+            continue
+        for field in ("text", "reason", "comment"):
+            value = event.body.get(field)
+            if isinstance(value, str):
+                texts.append(value)
+    return texts
+
+
 def _reveal_in_force(
     conn: Connection, user: User, key: str, reveal_seq: int | None
 ) -> Reveal | None:
@@ -402,6 +420,10 @@ def transcript_page(
     if not user.can(Permission.REVIEW_READ):
         comments = []
     redactor = scan_redactor(conn, installation, [conversation], live=True)
+    redactor.prepare(
+        _shown_texts(conversation, comments, reveal),
+        participants=conversation.participants.values(),
+    )
     if reveal is not None:
         people = list(conversation.participants.values())
         reveal = replace(reveal, reason=redactor.redact(reveal.reason, participants=people).text)

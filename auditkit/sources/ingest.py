@@ -12,9 +12,11 @@ from typing import Any
 
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.append import AppendBatch, appending
+from auditkit.ledger.conversation import conversation_from_records
 from auditkit.ledger.installation import Installation
-from auditkit.ledger.records import RecordDraft, RecordKind
-from auditkit.metrics.refresh import refresh_metrics
+from auditkit.ledger.records import Record, RecordDraft, RecordKind
+from auditkit.metrics.measures import ConversationMetrics, compute_metrics
+from auditkit.metrics.refresh import refresh_metrics, store_metrics
 from auditkit.periods import utc_now
 from auditkit.sources.formats import detect_format, read_conversations
 from auditkit.sources.lifecycle import recorded_facts, restated
@@ -164,10 +166,11 @@ def import_files(
     done = 0
     # Chatwoot exports restate changes its webhooks may already have recorded (lifecycle.py).
     merged = {summary.path for summary in summaries if summary.format == "chatwoot"}
+    computed: dict[str, ConversationMetrics] = {}
     with appending(installation) as batch:
         before = batch.size
         for chunk in batches:
-            _append_chunk(batch, chunk, report, merged)
+            _append_chunk(batch, chunk, report, computed, merged)
             batch.flush()
             done += len(chunk)
             if progress is not None:
@@ -175,24 +178,50 @@ def import_files(
         batch.append([_run_record(installation, report)])
         report.records_appended = batch.size - before
         report.tree_size = batch.size
-    report.metrics_refreshed = refresh_metrics(installation)
+    # Conversations this import created have their metrics from the records in hand; the
+    # ones it added events to are recomputed from the log, as every stale row is.
+    stored = store_metrics(installation, list(computed.values()))
+    report.metrics_refreshed = stored + refresh_metrics(installation)
     return report
+
+
+def _new_conversation_metrics(
+    records: Sequence[Record], new: set[str]
+) -> dict[str, ConversationMetrics]:
+    """Metrics of the conversations in ``new``, whose every record is in ``records``."""
+    grouped: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
+    for record in records:
+        if record.conversation in new:
+            entry = {
+                "conversation": record.conversation,
+                "occurred_at": record.occurred_at,
+                "body": record.body,
+            }
+            grouped.setdefault(record.conversation, []).append((record.seq, record.kind, entry))
+    return {key: compute_metrics(conversation_from_records(rows)) for key, rows in grouped.items()}
 
 
 def _append_chunk(
     batch: AppendBatch,
     chunk: Sequence[SourceItem],
     report: ImportReport,
+    computed: dict[str, ConversationMetrics],
     merged: Collection[str] = (),
 ) -> None:
     keys = [item.conversation.conversation_id for item in chunk]
     known = batch.known_conversations(keys)
+    new = set(keys) - known
+    for key in known:  # created by an earlier chunk and grown here: left to the refresh
+        computed.pop(key, None)
     recorded = ledger_store.known_event_keys(batch.conn, sorted(known))
+    # The chunk's drafts are appended together: its subjects' data keys are looked up in one
+    # query and new ones stored in one insert, rather than once per conversation.
+    drafts: list[RecordDraft] = []
+    records: list[Record] = []
     for item in chunk:
         conversation = item.conversation
         key = conversation.conversation_id
         ids = event_keys(conversation.events)
-        drafts: list[RecordDraft] = []
         if key not in known:
             drafts.append(
                 RecordDraft(
@@ -204,6 +233,8 @@ def _append_chunk(
             )
         dropped: set[int] = set()
         if key in known and item.source in merged:
+            records += batch.append(drafts)
+            drafts = []
             batch.flush()  # what this import appended so far is read back too
             dropped = restated(recorded_facts(batch.conn, key), conversation.events)
         fresh = [
@@ -220,7 +251,8 @@ def _append_chunk(
             report.updated_conversations += 1
         else:
             report.unchanged_conversations += 1
-        batch.append(drafts)
+    records += batch.append(drafts)
+    computed.update(_new_conversation_metrics(records, new))
 
 
 def _run_record(installation: Installation, report: ImportReport) -> RecordDraft:

@@ -129,9 +129,15 @@ def _wrap_aad(subject: str) -> bytes:
     return b"auditkit data key\n" + subject.encode("utf-8")
 
 
+# Built once: ``json.dumps`` with options builds a new encoder on every call, and these run
+# once per sealed record. They write exactly what those ``json.dumps`` calls wrote.
+_AAD_JSON = json.JSONEncoder(separators=(",", ":"))
+_PERSONAL_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
+
+
 def _content_aad(seq: int, kind: str, conversation: str | None, subject: str) -> bytes:
     # Binding seq, kind and conversation means a ciphertext moved to another record fails.
-    return json.dumps([seq, kind, conversation, subject], separators=(",", ":")).encode("utf-8")
+    return _AAD_JSON.encode([seq, kind, conversation, subject]).encode("utf-8")
 
 
 def split_personal(kind: str, body: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -247,7 +253,7 @@ def seal_parts(
     if not personal:
         return clear
     nonce = os.urandom(NONCE_BYTES)
-    plaintext = json.dumps(personal, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    plaintext = _PERSONAL_JSON.encode(personal).encode("utf-8")
     ciphertext = AESGCM(data_key).encrypt(
         nonce, plaintext, _content_aad(seq, kind, conversation, subject)
     )
