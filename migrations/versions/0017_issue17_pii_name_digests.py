@@ -1,7 +1,7 @@
 """keyed digests of customers' name parts (issue 17: masking after erasure)
 
 Revision ID: 0017
-Revises: 0008
+Revises: 0016
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0008"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """indexes for the web app's hot queries (issue 19)
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0017
 
 - ``participants(participant_id)``: the dashboard and reports name staff by participant id
   across conversations; the primary key starts with the conversation, so without this every
@@ -17,7 +17,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0019"
-down_revision = "0016"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
