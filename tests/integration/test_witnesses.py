@@ -29,7 +29,9 @@ def _signed_size(run: Cli) -> int:
     return int(run("checkpoint").stdout.split("\n")[1])
 
 
-def test_a_cosigned_bundle_meets_quorum_one_and_not_two(run: Cli, tmp_path: Path) -> None:
+def test_a_cosigned_bundle_meets_quorum_one_and_not_two(
+    run: Cli, tmp_path: Path, go_verifier_optional: Path | None
+) -> None:
     run("init")
     vkey = _log_vkey(run)
     first, second = Witness("w1.example/w", vkey), Witness("w2.example/w", vkey)
@@ -70,6 +72,24 @@ def test_a_cosigned_bundle_meets_quorum_one_and_not_two(run: Cli, tmp_path: Path
     proof = (out / "tlog-proofs" / f"{seq}.tlog-proof").read_text()
     index, proof_note = spec.check_tlog_proof(proof, record, vkey)
     assert index == seq and spec.cosigners(proof_note, [first.vkey]) == ["w1.example/w"]
+    if go_verifier_optional is not None:  # every record's proof file, with Go's tlog
+        for number, line in enumerate((out / "records.jsonl").read_bytes().splitlines()):
+            entry = tmp_path / f"entry-{number}"
+            entry.write_bytes(line)
+            record_seq = json.loads(line)["seq"]
+            checked = subprocess.run(
+                [
+                    str(go_verifier_optional),
+                    "proof",
+                    str(out / "tlog-proofs" / f"{record_seq}.tlog-proof"),
+                    str(entry),
+                    vkey,
+                    first.vkey,
+                ],
+                capture_output=True,
+                text=True,
+            )
+            assert checked.returncode == 0 and "1 cosignatures" in checked.stdout, checked.stderr
 
     # An altered cosignature is refused, not skipped.
     lines = note.split("\n")
