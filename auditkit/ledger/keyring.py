@@ -13,6 +13,7 @@ import base64
 import json
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,18 +101,22 @@ def load_signer(keys_dir: Path, key_id: str, name: str, passphrase: bytes) -> Si
     """
     path = key_path(keys_dir, key_id)
     legacy = legacy_key_path(keys_dir, key_id)
-    if path.exists():
-        document = _read_document(path)
-        private_key, cost = _unwrap(document, key_id, passphrase, path)
+    private_key: Ed25519PrivateKey | None = None
+    rewrap = False
+    if not path.exists() and legacy.exists():
+        try:
+            private_key = _load_legacy(legacy, passphrase)
+            rewrap = True
+        except FileNotFoundError:
+            pass  # another process re-wrapped it meanwhile: read the new file
+    if private_key is None:
+        if not path.exists():
+            raise SigningKeyError(
+                f"signing key {key_id} is not at {path}: copy the keys folder of this "
+                "installation, or run `auditkit keys rotate` to start a new key"
+            )
+        private_key, cost = _unwrap(_read_document(path), key_id, passphrase, path)
         rewrap = not cost.covers(SCRYPT)
-    elif legacy.exists():
-        private_key = _load_legacy(legacy, passphrase)
-        rewrap = True
-    else:
-        raise SigningKeyError(
-            f"signing key {key_id} is not at {path}: copy the keys folder of this "
-            "installation, or run `auditkit keys rotate` to start a new key"
-        )
     signer = Signer(name=name, private_key=private_key)
     if f"{signer.key_id:08x}" != key_id:
         raise SigningKeyError(f"{path} holds key {signer.key_id:08x}, not {key_id}")
@@ -224,17 +229,30 @@ def _load_legacy(path: Path, passphrase: bytes) -> Ed25519PrivateKey:
 
 
 def _write_key_file(path: Path, document: dict[str, Any], *, replace: bool) -> None:
-    """Write the key file 0600, fsynced; a re-wrap replaces the old file atomically."""
+    """Write the key file 0600, fsynced; a re-wrap replaces the old file atomically.
+
+    A re-wrap writes a staging file of its own (processes unlocking the key at the same
+    time each write a whole file; the last rename wins, and every one of them is valid).
+    """
     data = (json.dumps(document, indent=2, sort_keys=True) + "\n").encode("ascii")
-    target = path.with_name(path.name + ".new") if replace else path
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if replace else os.O_EXCL)
-    descriptor = os.open(target, flags, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
     if replace:
-        os.replace(target, path)
+        descriptor, staged = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        target = Path(staged)
+    else:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        target = path
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            os.fchmod(handle.fileno(), 0o600)
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if replace:
+            os.replace(target, path)
+    except BaseException:
+        if replace:
+            target.unlink(missing_ok=True)
+        raise
     directory = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(directory)

@@ -102,7 +102,7 @@ def test_a_key_with_outgrown_parameters_is_rewrapped_when_they_are_raised(
     monkeypatch.setattr(keyring, "SCRYPT", raised)
     keyring.load_signer(keys_dir, key_id, "example.org/log", PASSPHRASE)
     assert keyring.stored_cost(keys_dir, key_id) == raised
-    assert not list(keys_dir.glob("*.new"))
+    assert [p.name for p in keys_dir.iterdir()] == [f"{key_id}.key"]  # no staging file left
 
 
 @pytest.mark.parametrize(
@@ -137,3 +137,28 @@ def test_a_key_file_moved_to_another_id_does_not_open(tmp_path: Path) -> None:
     keyring.key_path(keys_dir, key_id).rename(keyring.key_path(keys_dir, "00000000"))
     with pytest.raises(SigningKeyError, match="names key"):
         keyring.load_signer(keys_dir, "00000000", "example.org/log", PASSPHRASE)
+
+
+def test_processes_unlocking_an_old_key_at_once_all_succeed(tmp_path: Path) -> None:
+    import threading
+
+    keys_dir = tmp_path / "keys"
+    key_id = _legacy_key(keys_dir)
+    failures: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def unlock() -> None:
+        start.wait()
+        try:
+            keyring.load_signer(keys_dir, key_id, "example.org/log", b"pw")
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=unlock) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures
+    assert sorted(p.name for p in keys_dir.iterdir()) == [f"{key_id}.key"]
+    keyring.load_signer(keys_dir, key_id, "example.org/log", b"pw")

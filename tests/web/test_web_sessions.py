@@ -8,7 +8,7 @@ import time
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import pytest
@@ -216,3 +216,17 @@ def test_next_is_either_refused_or_a_same_origin_path_free_of_control_characters
     assert not any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in kept)
     parts = urlsplit(kept)
     assert not parts.scheme and not parts.netloc
+
+
+def test_users_set_password_from_the_cli_ends_the_users_sessions(
+    web: Callable[[str | None], Web], run: Any
+) -> None:
+    rita = web("rita")
+    run.env = {**run.env, "AUDITKIT_NEW_USER_PASSWORD": "short"}
+    refused = run("users", "set-password", "rita", ok=False)
+    assert refused.exit_code == 1 and "at least 12 characters" in refused.output
+    assert _signed_in(rita)
+    run.env = {**run.env, "AUDITKIT_NEW_USER_PASSWORD": "another-long-passphrase"}
+    assert "their sessions have ended" in run("users", "set-password", "rita").output
+    assert not _signed_in(rita)
+    assert "no user 'nobody'" in run("users", "set-password", "nobody", ok=False).output
