@@ -17,6 +17,8 @@ Two layers, the first where it is known:
    - customers' declared names, whole or any part of two letters or more, with or without
      accents, case-insensitively, as ``[NAME]`` (staff and bot names are shown as authors
      anyway, so they are left in the text);
+   - UK postcodes ("SW9 8QT", "sw9 8qt", "LS62JU") and Portuguese ones ("1200-195") as
+     ``[STREET_ADDRESS]``;
    - every word with a run of four or more digits in it as ``[NUMBER]``, whole
      (account and card numbers, years of birth, codes: ``HH-7741055`` is ``[NUMBER]``,
      not ``HH-[NUMBER]``); a calendar date is one unit: an ISO date (``2024-03-20``, the
@@ -31,7 +33,7 @@ the same masking as a scanned message. Structured fields of records
 (:func:`redact_fields`) are masked by their key (``address_line1``, ``city``,
 ``postcode`` …) and their values go through the same redactor.
 
-The floor alone does not find postcodes, street addresses, names nobody declared, or
+The floor alone does not find other postcodes, street addresses, names nobody declared, or
 numbers written in words: that is what the scan adds, so run ``auditkit scan`` after
 imports (``make demo`` does).
 """
@@ -62,6 +64,10 @@ __all__ = ["LABELS", "FindingsRedactor", "InterimRedactor", "Redacted", "Redacto
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 DIGIT_RUN = re.compile(r"(?<![\w/.-])(?:[\w/.-]*?\d{4,}[\w/.-]*?)(?=[.,;:!?)\]]*(?:\s|$)|[^\w/.-])")
+POSTCODE = re.compile(
+    r"(?<![\w-])(?:(?i:[a-z]{1,2}\d[a-z\d]?\s+\d[a-z]{2})|[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}"
+    r"|[1-9]\d{3}-\d{3})(?![\w-]|[.,/]\d)"
+)
 NAME_WORD = re.compile(r"(?<![\w\[])[^\W\d_](?:[\w'’-]*[^\W\d_])?(?![\w\]])")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?)?")
 OTHER_DATE = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})")
@@ -157,6 +163,7 @@ class InterimRedactor:
                 return match.group()
 
             text = NAME_WORD.sub(erased, text)
+        text = mask(POSTCODE, "STREET_ADDRESS", text)
         text = DIGIT_RUN.sub(number, text)
         return Redacted(text=text, markers=tuple(label for _position, label in found))
 
