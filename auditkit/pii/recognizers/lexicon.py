@@ -214,6 +214,51 @@ NOT_NAMES = frozenset(
         "new",
         "urgent",
     ]
+) | frozenset(
+    # Contact and form labels ("Address:", "Mobile:"), and greetings and thanks in other
+    # languages ("Danke, Jürgen", "Olá Inês").
+    [
+        "address",
+        "mobile",
+        "desk",
+        "fax",
+        "phone",
+        "telephone",
+        "email",
+        "website",
+        "office",
+        "name",
+        "number",
+        "date",
+        "time",
+        "tel",
+        "cell",
+        "home",
+        "work",
+        "hola",
+        "hallo",
+        "olá",
+        "ola",
+        "bonjour",
+        "salut",
+        "ciao",
+        "danke",
+        "merci",
+        "gracias",
+        "obrigado",
+        "obrigada",
+        "grazie",
+        "bom",
+        "dia",
+        "buenos",
+        "buenas",
+        "guten",
+        "tag",
+        "morgen",
+        "adiós",
+        "adeus",
+        "tschüss",
+    ]
 )
 """Words that are capitalised in chat without being anybody's name."""
 
@@ -401,7 +446,10 @@ class NameLexiconRecognizer(LocalRecognizer):
                 cursor += 1
                 members.append(words[cursor])
             index = cursor + 1
-            if len(members) < 2 or not all(m.capitalised and not m.ordinary for m in members):
+            joined = re.search(r"\band\b|&", text[members[0].end : members[-1].start])
+            if len(members) < (2 if joined else 3):
+                continue  # "Danke, Jürgen" is a greeting, "Kónya, Becker and Vasquez" a list
+            if not all(m.capitalised and not m.ordinary for m in members):
                 continue
             if not any(
                 (m.start, m.end) in named or m.key in first or m.key in last for m in members
