@@ -40,6 +40,7 @@ imports (``make demo`` does).
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections import defaultdict
@@ -61,6 +62,8 @@ if TYPE_CHECKING:
     from auditkit.pii.detection.detector import Detector
 
 __all__ = ["LABELS", "FindingsRedactor", "InterimRedactor", "Redacted", "Redactor"]
+
+log = logging.getLogger(__name__)
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 DIGIT_RUN = re.compile(r"(?<![\w/.-])(?:[\w/.-]*?\d{4,}[\w/.-]*?)(?=[.,;:!?)\]]*(?:\s|$)|[^\w/.-])")
@@ -312,11 +315,7 @@ def scan_redactor(
     do not fit the text as it reads now (erased text) are ignored.
     """
     shown = list(conversations)
-    detector = None
-    if live:
-        from auditkit.pii.scan import configured_detector  # loads Presidio lazily
-
-        detector = configured_detector(installation)
+    detector = _live_detector(installation) if live else None
     if not shown:
         return FindingsRedactor({}, live=detector)
     from auditkit.pii.scan import configured_detector_key  # loads Presidio lazily
@@ -348,6 +347,19 @@ def scan_redactor(
         floor=_floor(conn, installation, [c.key for c in shown]),
         live=detector,
     )
+
+
+def _live_detector(installation: Installation) -> Detector | None:
+    """The configured detector for live masking, or None (the floor alone, logged) when the
+    settings name a model that is not installed: a page must not fail for it."""
+    from auditkit.pii.errors import DetectorConfigInvalid, ModelNotInstalled
+    from auditkit.pii.scan import configured_detector  # loads Presidio lazily
+
+    try:
+        return configured_detector(installation)
+    except (ModelNotInstalled, DetectorConfigInvalid) as exc:
+        log.warning("live PII masking is off, the floor alone applies: %s", exc)
+        return None
 
 
 def _floor(conn: Connection, installation: Installation, keys: Sequence[str]) -> InterimRedactor:
