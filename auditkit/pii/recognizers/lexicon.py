@@ -263,6 +263,51 @@ NOT_NAMES = frozenset(
 """Words that are capitalised in chat without being anybody's name."""
 
 _COUNTRIES = frozenset(COUNTRIES)
+ORGANISATION_WORDS = frozenset(
+    [
+        "inc",
+        "ltd",
+        "llc",
+        "plc",
+        "corp",
+        "corporation",
+        "company",
+        "group",
+        "union",
+        "european",
+        "national",
+        "international",
+        "university",
+        "college",
+        "school",
+        "schools",
+        "foundation",
+        "institute",
+        "association",
+        "society",
+        "council",
+        "committee",
+        "ministry",
+        "government",
+        "tv",
+        "radio",
+        "news",
+        "records",
+        "studios",
+        "partners",
+        "holdings",
+        "bank",
+        "insurance",
+        "technologies",
+        "systems",
+        "solutions",
+        "services",
+        "lines",
+        "airlines",
+        "electronics",
+    ]
+)
+"""Words that make the capitalised run they end or sit in an organisation's name."""
 _BRAND = re.compile(r"[a-z]{3,}[A-Z]")
 CUED_SCORE = 0.45
 _CUED = re.compile(
@@ -391,7 +436,9 @@ class NameLexiconRecognizer(LocalRecognizer):
             if word is not None and word.capitalised and not word.ordinary:
                 piece.append(word)
                 continue
-            if piece:
+            # "Aunt Bertha Inc", "Treaty on European Union": an organisation, not a person.
+            named_org = word is not None and word.key in ORGANISATION_WORDS
+            if piece and not named_org and not any(w.key in ORGANISATION_WORDS for w in piece):
                 found.extend(self._judge(text, piece, first, last))
             piece = []
         return found
@@ -400,8 +447,8 @@ class NameLexiconRecognizer(LocalRecognizer):
         self, text: str, piece: list[_Word], first: frozenset[str], last: frozenset[str]
     ) -> list[tuple[int, int, float, str]]:
         start, end = piece[0].start, piece[-1].end
-        if text[start:end] in _COUNTRIES and piece[0].key not in first:
-            return []
+        if text[start:end] in _COUNTRIES:
+            return []  # "France", "Jordan" alone: the place (a cue still finds "Jordan is …")
         if len(piece) > 1:
             if any(w.key in first for w in piece) or piece[-1].key in last:
                 return [(start, end, RUN_SCORE, "name run")]

@@ -54,6 +54,13 @@ GREETING_NOT_NAMES = frozenset(
         "much",
         "in",
         "advance",
+        "mr",
+        "mrs",
+        "ms",
+        "mx",
+        "dr",
+        "prof",
+        "mister",
     }
 )
 
