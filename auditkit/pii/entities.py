@@ -25,6 +25,7 @@ class EntityType(StrEnum):
     US_ITIN = "US_ITIN"
     US_PASSPORT = "US_PASSPORT"
     UK_NHS = "UK_NHS"
+    UK_NINO = "UK_NINO"
     CRYPTO = "CRYPTO"
     MEDICAL_LICENSE = "MEDICAL_LICENSE"
     MAC_ADDRESS = "MAC_ADDRESS"

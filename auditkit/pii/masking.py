@@ -17,6 +17,8 @@ Two layers, the first where it is known:
    - customers' declared names, whole or any part of two letters or more, with or without
      accents, case-insensitively, as ``[NAME]`` (staff and bot names are shown as authors
      anyway, so they are left in the text);
+   - UK postcodes ("SW9 8QT", "sw9 8qt", "LS62JU") and Portuguese ones ("1200-195") as
+     ``[STREET_ADDRESS]``;
    - every word with a run of four or more digits in it as ``[NUMBER]``, whole
      (account and card numbers, years of birth, codes: ``HH-7741055`` is ``[NUMBER]``,
      not ``HH-[NUMBER]``); a calendar date is one unit: an ISO date (``2024-03-20``, the
@@ -31,13 +33,14 @@ the same masking as a scanned message. Structured fields of records
 (:func:`redact_fields`) are masked by their key (``address_line1``, ``city``,
 ``postcode`` …) and their values go through the same redactor.
 
-The floor alone does not find postcodes, street addresses, names nobody declared, or
+The floor alone does not find other postcodes, street addresses, names nobody declared, or
 numbers written in words: that is what the scan adds, so run ``auditkit scan`` after
 imports (``make demo`` does).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections import defaultdict
@@ -60,8 +63,14 @@ if TYPE_CHECKING:
 
 __all__ = ["LABELS", "FindingsRedactor", "InterimRedactor", "Redacted", "Redactor"]
 
+log = logging.getLogger(__name__)
+
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 DIGIT_RUN = re.compile(r"(?<![\w/.-])(?:[\w/.-]*?\d{4,}[\w/.-]*?)(?=[.,;:!?)\]]*(?:\s|$)|[^\w/.-])")
+POSTCODE = re.compile(
+    r"(?<![\w-])(?:(?i:[a-z]{1,2}\d[a-z\d]?\s+\d[a-z]{2})|[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}"
+    r"|[1-9]\d{3}-\d{3})(?![\w-]|[.,/]\d)"
+)
 NAME_WORD = re.compile(r"(?<![\w\[])[^\W\d_](?:[\w'’-]*[^\W\d_])?(?![\w\]])")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?)?")
 OTHER_DATE = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})")
@@ -157,6 +166,7 @@ class InterimRedactor:
                 return match.group()
 
             text = NAME_WORD.sub(erased, text)
+        text = mask(POSTCODE, "STREET_ADDRESS", text)
         text = DIGIT_RUN.sub(number, text)
         return Redacted(text=text, markers=tuple(label for _position, label in found))
 
@@ -315,11 +325,7 @@ def scan_redactor(
     do not fit the text as it reads now (erased text) are ignored.
     """
     shown = list(conversations)
-    detector = None
-    if live:
-        from auditkit.pii.scan import configured_detector  # loads Presidio lazily
-
-        detector = configured_detector(installation)
+    detector = _live_detector(installation) if live else None
     if not shown:
         return FindingsRedactor({}, live=detector)
     from auditkit.pii.scan import configured_detector_key  # loads Presidio lazily
@@ -351,6 +357,19 @@ def scan_redactor(
         floor=_floor(conn, installation, [c.key for c in shown]),
         live=detector,
     )
+
+
+def _live_detector(installation: Installation) -> Detector | None:
+    """The configured detector for live masking, or None (the floor alone, logged) when the
+    settings name a model that is not installed: a page must not fail for it."""
+    from auditkit.pii.errors import DetectorConfigInvalid, ModelNotInstalled
+    from auditkit.pii.scan import configured_detector  # loads Presidio lazily
+
+    try:
+        return configured_detector(installation)
+    except (ModelNotInstalled, DetectorConfigInvalid) as exc:
+        log.warning("live PII masking is off, the floor alone applies: %s", exc)
+        return None
 
 
 def _floor(conn: Connection, installation: Installation, keys: Sequence[str]) -> InterimRedactor:

@@ -61,3 +61,16 @@ def test_no_digests_without_sealing(env: dict[str, str]) -> None:
     with plain.engine.connect() as conn:
         count = conn.execute(text("SELECT count(*) FROM pii_name_digests")).scalar_one()
     assert count == 0
+
+
+def test_a_page_falls_back_to_the_floor_when_the_model_is_missing(
+    env: dict[str, str], installation: Installation, caplog: pytest.LogCaptureFixture
+) -> None:
+    missing = Installation.open(load_settings({**env, "AUDITKIT_PII_MODEL": "no_such_model"}))
+    import_files(missing, [DATA / "demo" / "conversations.jsonl"])
+    with read_transaction(missing.engine) as conn:
+        (conversation,) = load_conversations(conn, [KEY], master=missing.master_key())
+        redactor = scan_redactor(conn, missing, [conversation], live=True)
+    people = list(conversation.participants.values())
+    assert redactor.redact(COMMENT, participants=people).text.startswith("[NAME]")
+    assert "live PII masking is off" in caplog.text

@@ -82,3 +82,31 @@ def test_staff_typed_text_is_masked_like_the_messages(
     for page in (conversation, record):
         assert "SW9 8QT" not in page and "González" not in page and "María" not in page
     assert "asked [NAME] for [STREET_ADDRESS]" in record
+
+
+def test_a_dispute_comment_and_answer_are_masked_like_the_messages(
+    web: Callable[[str | None], Web], world: World
+) -> None:
+    from auditkit.review import submission as submissions
+    from auditkit.review import workspace as workspaces
+    from tests.web.test_disputes import PROPOSED, open_dispute
+
+    item = next(a for a in world.assign("rita", size=12) if a.conversation_key == KEY)
+    ratings = {k.split(".", 1)[1]: v for k, v in TOP.items()}
+    done = submissions.submit_review(
+        world.installation, world.users["rita"], item.id, workspaces.DraftInput(ratings=ratings)
+    )
+    dispute_id = open_dispute(
+        web("cole"),
+        done.seq,
+        {**PROPOSED, "comment": "María González gave SW9 8QT twice, that is verification."},
+    )
+    rita = web("rita")
+    rita.post(
+        f"/disputes/{dispute_id}/resolve",
+        {"decision": "rejected", "response": "María was verified at SW9 8QT, see message 6."},
+    )
+    page = text(rita.get(f"/disputes/{dispute_id}"))
+    assert "[NAME] gave [STREET_ADDRESS] twice" in page
+    for secret in ("María", "González", "SW9 8QT"):
+        assert secret not in page

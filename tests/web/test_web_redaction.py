@@ -37,6 +37,9 @@ PEOPLE = [
         ("born 14/07/1986", "born [DATE_TIME]", ("DATE_TIME",)),  # a date is one unit
         ("settled_on: 2024-03-20", "settled_on: 2024-03-20", ()),  # ISO dates stay whole
         ("order HH-7741055", "order [NUMBER]", ("NUMBER",)),  # the whole reference
+        ("Sure, and SW9 8QT.", "Sure, and [STREET_ADDRESS].", ("STREET_ADDRESS",)),
+        ("ls6 2ju or LS62JU", "[STREET_ADDRESS] or [STREET_ADDRESS]", ("STREET_ADDRESS",) * 2),
+        ("ines@x.org, 1200-195", "[EMAIL], [STREET_ADDRESS]", ("EMAIL", "STREET_ADDRESS")),
         ("£249.99 on 01/03", "£249.99 on 01/03", ()),  # short digit runs stay
         (
             "I'm Amara from Cards, Nova passed you on",

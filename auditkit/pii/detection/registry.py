@@ -7,7 +7,7 @@ from importlib import resources
 import yaml
 from presidio_analyzer import RecognizerRegistry
 from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpEngine
-from presidio_analyzer.predefined_recognizers import EmailRecognizer
+from presidio_analyzer.predefined_recognizers import EmailRecognizer, UkNinoRecognizer
 from presidio_analyzer.recognizer_registry import RecognizerRegistryProvider
 
 from auditkit.pii.detection.config import DetectorConfig, DetectorMode, RecognizerSet
@@ -25,6 +25,7 @@ from auditkit.pii.recognizers import (
     number_recognizers,
 )
 from auditkit.pii.recognizers.base import LANGUAGE
+from auditkit.pii.recognizers.dates import CalendarDateRecognizer
 
 
 def stock_ner_configuration() -> NerModelConfiguration:
@@ -64,6 +65,8 @@ def build_registry(config: DetectorConfig, nlp_engine: NlpEngine) -> RecognizerR
         registry.add_recognizer(PostalAddressRecognizer())
         registry.add_recognizer(PaymentCardRecognizer())
         registry.add_recognizer(NameLexiconRecognizer())
+        registry.add_recognizer(CalendarDateRecognizer())
+        registry.add_recognizer(UkNinoRecognizer())  # Presidio's, not in its English defaults
         if config.mode == DetectorMode.SPACY:
             registry.add_recognizer(CountryRecognizer())
         for recognizer in number_recognizers(load_number_patterns(config.number_patterns_path)):

@@ -214,10 +214,100 @@ NOT_NAMES = frozenset(
         "new",
         "urgent",
     ]
+) | frozenset(
+    # Contact and form labels ("Address:", "Mobile:"), and greetings and thanks in other
+    # languages ("Danke, Jürgen", "Olá Inês").
+    [
+        "address",
+        "mobile",
+        "desk",
+        "fax",
+        "phone",
+        "telephone",
+        "email",
+        "website",
+        "office",
+        "name",
+        "number",
+        "date",
+        "time",
+        "tel",
+        "cell",
+        "home",
+        "work",
+        "hola",
+        "hallo",
+        "olá",
+        "ola",
+        "bonjour",
+        "salut",
+        "ciao",
+        "danke",
+        "merci",
+        "gracias",
+        "obrigado",
+        "obrigada",
+        "grazie",
+        "bom",
+        "dia",
+        "buenos",
+        "buenas",
+        "guten",
+        "tag",
+        "morgen",
+        "adiós",
+        "adeus",
+        "tschüss",
+    ]
 )
 """Words that are capitalised in chat without being anybody's name."""
 
 _COUNTRIES = frozenset(COUNTRIES)
+ORGANISATION_WORDS = frozenset(
+    [
+        "inc",
+        "ltd",
+        "llc",
+        "plc",
+        "corp",
+        "corporation",
+        "company",
+        "group",
+        "union",
+        "european",
+        "national",
+        "international",
+        "university",
+        "college",
+        "school",
+        "schools",
+        "foundation",
+        "institute",
+        "association",
+        "society",
+        "council",
+        "committee",
+        "ministry",
+        "government",
+        "tv",
+        "radio",
+        "news",
+        "records",
+        "studios",
+        "partners",
+        "holdings",
+        "bank",
+        "insurance",
+        "technologies",
+        "systems",
+        "solutions",
+        "services",
+        "lines",
+        "airlines",
+        "electronics",
+    ]
+)
+"""Words that make the capitalised run they end or sit in an organisation's name."""
 _BRAND = re.compile(r"[a-z]{3,}[A-Z]")
 CUED_SCORE = 0.45
 _CUED = re.compile(
@@ -346,7 +436,9 @@ class NameLexiconRecognizer(LocalRecognizer):
             if word is not None and word.capitalised and not word.ordinary:
                 piece.append(word)
                 continue
-            if piece:
+            # "Aunt Bertha Inc", "Treaty on European Union": an organisation, not a person.
+            named_org = word is not None and word.key in ORGANISATION_WORDS
+            if piece and not named_org and not any(w.key in ORGANISATION_WORDS for w in piece):
                 found.extend(self._judge(text, piece, first, last))
             piece = []
         return found
@@ -355,8 +447,8 @@ class NameLexiconRecognizer(LocalRecognizer):
         self, text: str, piece: list[_Word], first: frozenset[str], last: frozenset[str]
     ) -> list[tuple[int, int, float, str]]:
         start, end = piece[0].start, piece[-1].end
-        if text[start:end] in _COUNTRIES and piece[0].key not in first:
-            return []
+        if text[start:end] in _COUNTRIES:
+            return []  # "France", "Jordan" alone: the place (a cue still finds "Jordan is …")
         if len(piece) > 1:
             if any(w.key in first for w in piece) or piece[-1].key in last:
                 return [(start, end, RUN_SCORE, "name run")]
@@ -401,7 +493,10 @@ class NameLexiconRecognizer(LocalRecognizer):
                 cursor += 1
                 members.append(words[cursor])
             index = cursor + 1
-            if len(members) < 2 or not all(m.capitalised and not m.ordinary for m in members):
+            joined = re.search(r"\band\b|&", text[members[0].end : members[-1].start])
+            if len(members) < (2 if joined else 3):
+                continue  # "Danke, Jürgen" is a greeting, "Kónya, Becker and Vasquez" a list
+            if not all(m.capitalised and not m.ordinary for m in members):
                 continue
             if not any(
                 (m.start, m.end) in named or m.key in first or m.key in last for m in members

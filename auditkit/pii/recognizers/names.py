@@ -54,6 +54,13 @@ GREETING_NOT_NAMES = frozenset(
         "much",
         "in",
         "advance",
+        "mr",
+        "mrs",
+        "ms",
+        "mx",
+        "dr",
+        "prof",
+        "mister",
     }
 )
 
@@ -89,9 +96,8 @@ class PersonContextRecognizer(GroupPatternRecognizer):
         pattern(
             "call me",
             EntityType.PERSON,
-            r"(?i:\b(?:call(?:s|ed)?\s+me|i\s+am|i'm|this\s+is|it's)\b)\s+(?P<value>"
-            + _CAP_NAME
-            + r")"
+            r"(?i:\b(?:call(?:s|ed)?\s+me|i\s+am|i'm|this\s+is|it's|soy|sou|je\s+suis|ich\s+bin"
+            r"|me\s+llamo|mi\s+chiamo|je\s+m'appelle|chamo-me)\b)\s+(?P<value>" + _CAP_NAME + r")"
             r"(?=\s*(?:[.,!?]|$|\s(?i:from|with|at|here|speaking|and|but)\b))",
             0.6,
             flags=0,
@@ -100,9 +106,9 @@ class PersonContextRecognizer(GroupPatternRecognizer):
             "greeting",
             EntityType.PERSON,
             r"(?i:\b(?:hi|hello|hey|dear|thanks|thank\s+you|bye|goodbye|welcome"
-            r"|good\s+(?:morning|afternoon|evening))\b,?)\s+(?P<value>"
-            + _CAP_WORD
-            + r")(?=\s*(?:[.,!?:]|$))",
+            r"|good\s+(?:morning|afternoon|evening)|hola|hallo|ol[aá]|bonjour|salut|ciao|danke"
+            r"|merci|gracias|obrigad[oa]|grazie|bom\s+dia|buenos\s+d[ií]as|guten\s+tag)\b,?)"
+            r"\s+(?P<value>" + _CAP_WORD + r")(?=\s*(?:[.,!?:]|$))",
             0.6,
             flags=0,
         ),

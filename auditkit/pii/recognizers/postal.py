@@ -85,6 +85,11 @@ US_STATES = [
     "AP",
 ]
 _CAP = r"(?:[A-Z]|[À-ÖØ-Þ]|[Ā-ž])[\w'’.-]*"
+_MONTHS = (
+    r"(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april"
+    r"|june|july|august|september|october|november|december|mon|tue|wed|thu|fri|sat|sun"
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+)
 _LINE_PREFIX = re.compile(r"^[\s>?*•|-]*")
 _STREET_LINE = re.compile(
     r"^(?:\d{1,6}[a-z]?\s+(?:\d{1,5}[a-z]?\s+)?[^\W\d_]|(?:PSC|CMR|USNS|USNV|USS|USCGC)\s)"
@@ -132,7 +137,7 @@ class PostalAddressRecognizer(GroupPatternRecognizer):
         pattern(
             "number-last street",
             EntityType.STREET_ADDRESS,
-            rf"(?<![\w.,/-])\d{{1,6}}\s+(?P<value>(?:ul\.\s+)?{_CAP}(?:[ \t]+[^\W\d_][\w'’.-]*){{0,2}}[ \t]+\d{{1,4}}[a-z]?\b\.?)",
+            rf"(?<![\w.,/-])\d{{1,6}}\s+(?P<value>(?!{_MONTHS}\b)(?:ul\.\s+)?{_CAP}(?:[ \t]+[^\W\d_][\w'’.-]*){{0,2}}[ \t]+\d{{1,4}}[a-z]?\b\.?)",
             0.6,
             flags=0,
         ),

@@ -119,3 +119,27 @@ def test_booking_references_are_not_one_time_codes(detector: Detector) -> None:
 def test_an_ip_address_is_not_a_phone(detector: Detector) -> None:
     kinds = found(detector, "my IP is 192.168.10.21", ())
     assert kinds == [("IP_ADDRESS", "192.168.10.21")]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("I was born on 3rd March 1984", "DATE_TIME", "3rd March 1984"),
+        ("date of birth: 12 feb 1984", "DATE_TIME", "12 feb 1984"),
+        ("DOB 14/07/86", "DATE_TIME", "14/07/86"),
+        ("ni no. AB123456C", "UK_NINO", "AB123456C"),
+        ("sort code 12-34-56", "ACCOUNT_NUMBER", "12-34-56"),
+        ("acc no 31926819", "ACCOUNT_NUMBER", "31926819"),
+        ("IBAN GB82 WEST 1234 5698 7654 32", "IBAN_CODE", "GB82 WEST 1234 5698 7654 32"),
+        ("Hola, soy Lucía.", "PERSON", "Lucía"),
+    ],
+)
+def test_dates_of_birth_national_ids_accounts_and_other_languages(
+    detector: Detector, text: str, kind: str, value: str
+) -> None:
+    assert (kind, value) in found(detector, text, ()), found(detector, text, ())
+
+
+def test_a_greeting_word_is_not_a_name_and_a_date_is_not_a_street(detector: Detector) -> None:
+    assert found(detector, "Danke, Jürgen", ()) == [("PERSON", "Jürgen")]
+    assert [k for k, _ in found(detector, "it was 1 March 2024 when I paid", ())] == ["DATE_TIME"]
