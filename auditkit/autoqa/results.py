@@ -11,12 +11,13 @@ from typing import Any
 from auditkit.accounts.users import Permission, User
 from auditkit.autoqa import store as autoqa_store
 from auditkit.autoqa.agreement import measure_agreement
+from auditkit.autoqa.projections import flag_projection
 from auditkit.db.engine import read_transaction
 from auditkit.errors import InputRefused, NotFound
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.append import appending
 from auditkit.ledger.installation import Installation
-from auditkit.ledger.records import RecordDraft, RecordKind, format_time
+from auditkit.ledger.records import RecordDraft, RecordKind
 from auditkit.periods import utc_now
 
 MAX_NOTE = 2000
@@ -264,18 +265,5 @@ def flag_wrong(
                 )
             ]
         )
-        autoqa_store.insert_flag(
-            batch.conn,
-            {
-                "seq": record.seq,
-                "conversation_key": conversation_id,
-                "rubric_hash": rubric_hash,
-                "criterion_id": criterion_id,
-                "autoqa_seq": result.record_seq,
-                "level": level,
-                "flagged_by": actor,
-                "note": note,
-                "created_at": format_time(now),
-            },
-        )
+        autoqa_store.insert_flag(batch.conn, flag_projection(record))
     return record.seq

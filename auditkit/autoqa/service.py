@@ -9,7 +9,6 @@ last seq) or the checks' results it reads. A re-run with nothing changed appends
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditkit.autoqa import store as autoqa_store
+from auditkit.autoqa.projections import score_projection
 from auditkit.autoqa.scorers import AutoScore, auto_score, is_auto_scored, scorer_version
 from auditkit.autoqa.signals import PolicyOutcome, compute_signals
 from auditkit.db.engine import read_transaction
@@ -25,7 +25,7 @@ from auditkit.ledger import store as ledger_store
 from auditkit.ledger.append import appending
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.reader import load_conversations
-from auditkit.ledger.records import RecordDraft, RecordKind, format_time
+from auditkit.ledger.records import RecordDraft, RecordKind
 from auditkit.periods import utc_now
 from auditkit.review.rubrics import available_rubrics
 from auditkit.rubric import Rubric, format_score
@@ -74,8 +74,6 @@ class _Job:
 class _Scored:
     key: str
     body: dict[str, Any]
-    score: dict[str, Any]
-    criteria: list[dict[str, Any]]
 
 
 # One installation and the rubrics per worker process, opened once by the pool initializer.
@@ -157,32 +155,7 @@ def _record_parts(
         "criteria": {c.criterion: c.document() for c in result.criteria},
         **signals,
     }
-    score = {
-        "conversation_key": key,
-        "rubric_hash": content_hash,
-        "rubric_id": rubric.id,
-        "rubric_version": rubric.version,
-        "scorer_version": version,
-        "input_key": input_key,
-        "score": None if result.score is None else float(result.score),
-        "confidence": round(result.confidence, 3),
-        "critical_failed": bool(result.critical_failures),
-        "signals": json.dumps(signals, sort_keys=True),
-    }
-    criteria = [
-        {
-            "conversation_key": key,
-            "rubric_hash": content_hash,
-            "criterion_id": c.criterion,
-            "level": c.level,
-            "score": None if c.score is None else float(c.score),
-            "confidence": round(c.confidence, 3),
-            "evidence": json.dumps(list(c.evidence)),
-            "reason": c.reason,
-        }
-        for c in result.criteria
-    ]
-    return _Scored(key, body, score, criteria)
+    return _Scored(key, body)
 
 
 def run_autoqa(
@@ -308,7 +281,6 @@ def _record_all(
 
 def _append(installation: Installation, scored: Sequence[_Scored]) -> None:
     now = utc_now()
-    at = format_time(now)
     with appending(installation) as batch:
         records = batch.append(
             [
@@ -318,11 +290,7 @@ def _append(installation: Installation, scored: Sequence[_Scored]) -> None:
                 for s in scored
             ]
         )
+        rows = [score_projection(record) for record in records]
         autoqa_store.replace_scores(
-            batch.conn,
-            [
-                {**s.score, "record_seq": r.seq, "scored_at": at}
-                for s, r in zip(scored, records, strict=True)
-            ],
-            [row for s in scored for row in s.criteria],
+            batch.conn, [score for score, _c in rows], [c for _s, found in rows for c in found]
         )

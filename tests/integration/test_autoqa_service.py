@@ -172,3 +172,18 @@ def test_the_cli_scores_prints_results_and_refuses_an_unknown_conversation(
     assert refused.exit_code == 1 and "unknown conversation(s): nope" in refused.output
     agreement = json.loads(run("autoqa", "agreement", "--format", "json").output)
     assert agreement[0]["criteria"]["closure-confirmation"]["pairs"] == 0
+
+
+def test_an_automatic_score_edited_behind_auditkits_back_is_reported_by_verify(
+    installation: Installation,
+) -> None:
+    import_files(installation, [DEMO])
+    autoqa_service.run_autoqa(installation)
+    assert verify_ledger(installation).ok  # the tables are what the records say
+    with installation.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE autoqa_scores SET score = 100 WHERE conversation_key = 'nb-2024-10502'")
+        )
+    report = verify_ledger(installation)
+    assert not report.ok
+    assert any("autoqa_scores" in str(problem) for problem in report.problems), report.problems
