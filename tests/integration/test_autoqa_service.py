@@ -187,3 +187,22 @@ def test_an_automatic_score_edited_behind_auditkits_back_is_reported_by_verify(
     report = verify_ledger(installation)
     assert not report.ok
     assert any("autoqa_scores" in str(problem) for problem in report.problems), report.problems
+
+
+def test_a_rubric_with_a_bad_auto_scorer_is_refused_and_nothing_is_scored(
+    run: Cli, installation: Installation
+) -> None:
+    import_files(installation, [DEMO])
+    own = installation.settings.home / "rubrics"
+    own.mkdir()
+    source = (DATA.parent.parent / "rubrics" / "messaging-quality.yaml").read_text("utf-8")
+    bad = source.replace("id: messaging-quality", "id: team", 1).replace(
+        "when: resolution_confirmed, confidence: 0.8", "when: resolved_fast, confidence: 0.8"
+    )
+    (own / "team.yaml").write_text(bad, encoding="utf-8")
+    size = count(installation, "log_entries")
+    refused = run("autoqa", ok=False)
+    assert refused.exit_code == 1
+    assert "team.yaml: sections[0].criteria[4].autoqa.rules[1].when" in refused.output
+    assert "unknown signal 'resolved_fast'" in refused.output
+    assert count(installation, "log_entries") == size and count(installation, "autoqa_scores") == 0
