@@ -206,3 +206,14 @@ def test_a_rubric_with_a_bad_auto_scorer_is_refused_and_nothing_is_scored(
     assert "team.yaml: sections[0].criteria[4].autoqa.rules[1].when" in refused.output
     assert "unknown signal 'resolved_fast'" in refused.output
     assert count(installation, "log_entries") == size and count(installation, "autoqa_scores") == 0
+
+
+def test_an_import_is_recorded_even_when_autoqa_cannot_run(
+    run: Cli, installation: Installation
+) -> None:
+    own = installation.settings.home / "rubrics"
+    own.mkdir()
+    (own / "broken.yaml").write_text("id: [", encoding="utf-8")
+    result = run("import", str(DEMO))  # exit 0: the import is committed
+    assert "autoqa not run (the import is recorded)" in result.output
+    assert count(installation, "conversations") > 0 and count(installation, "autoqa_scores") == 0
