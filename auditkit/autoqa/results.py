@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from auditkit.accounts.users import Permission, User
@@ -19,6 +19,8 @@ from auditkit.ledger.append import appending
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.records import RecordDraft, RecordKind
 from auditkit.periods import utc_now
+from auditkit.review import workspace as workspaces
+from auditkit.rubric import NOT_APPLICABLE
 
 MAX_NOTE = 2000
 
@@ -194,6 +196,38 @@ def conversation_autoqa(installation: Installation, user: User, key: str) -> Con
         trusted=trusted,
         min_alpha=threshold,
     )
+
+
+def prefill_draft(installation: Installation, user: User, assignment_id: int) -> int:
+    """Copy the automatic levels into the reviewer's draft, at the reviewer's request only.
+
+    Only criteria the reviewer has not rated yet are filled; the reviewer's own ratings,
+    notes, summary and examples are kept. Refused when the review is not editable or the
+    conversation has no automatic score against the assignment's rubric. Returns how many
+    criteria were filled. Nothing is submitted: the reviewer still checks and submits.
+    """
+    space = workspaces.workspace(installation, user, assignment_id)
+    if not space.editable:
+        raise InputRefused(["this review is submitted: start a new version to change it"])
+    found = [
+        r
+        for r in autoqa_results(installation, conversation_ids=[space.assignment.conversation_key])
+        if r.rubric_hash == space.rubric.content_hash
+    ]
+    if not found:
+        raise InputRefused(["no automatic score of this conversation against this rubric yet"])
+    allowed = {c.id: c for _s, c in space.rubric.criteria()}
+    filled = {
+        c.criterion: c.level
+        for c in found[0].criteria
+        if c.level is not None
+        and c.criterion in allowed
+        and not space.draft.ratings.get(c.criterion)
+        and (c.level != NOT_APPLICABLE or allowed[c.criterion].na_allowed)
+    }
+    draft = replace(space.draft, ratings={**space.draft.ratings, **filled})
+    workspaces.save_draft(installation, user, assignment_id, draft)
+    return len(filled)
 
 
 def flag_by(

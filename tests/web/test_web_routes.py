@@ -63,6 +63,7 @@ EXPECTED: dict[str, set[str]] = {
     "dashboard.check_form": {"admin"},
     "dashboard.check": {"admin"},
     "autoqa.flag": {"admin", "qa_reviewer"},
+    "autoqa.prefill": {"admin", "qa_reviewer"},
     "static": ALL,
 }
 PUBLIC = {"auth.login", "static"}
@@ -163,6 +164,7 @@ def urls(world: World) -> Callable[[str, str], str]:
             "dashboard.check_form": f"/review-records/{done.seq}/grader-check",
             "dashboard.check": f"/review-records/{done.seq}/grader-check",
             "autoqa.flag": f"/autoqa/{key}/flag",
+            "autoqa.prefill": f"/reviews/{assignment}/autoqa-prefill",
             "static": "/static/app.css",
         }[endpoint]
 
