@@ -12,6 +12,7 @@ from auditkit.accounts.users import Permission, User
 from auditkit.autoqa import store as autoqa_store
 from auditkit.autoqa.agreement import measure_agreement
 from auditkit.autoqa.projections import flag_projection
+from auditkit.autoqa.service import autoqa_rubrics
 from auditkit.db.engine import read_transaction
 from auditkit.errors import InputRefused, NotFound
 from auditkit.ledger import store as ledger_store
@@ -35,6 +36,7 @@ class CriterionResult:
     confidence: float
     evidence: tuple[int, ...]
     reason: str
+    label: str = ""  # the criterion's label in the rubric, when the rubric is available
 
 
 @dataclass(frozen=True)
@@ -114,8 +116,14 @@ def autoqa_results(
                 raise NotFound(f"unknown conversation(s): {', '.join(missing[:5])}")
         scores = autoqa_store.score_rows(conn, keys=keys)
         criteria = autoqa_store.criteria_rows(conn, keys=keys)
+    # Criteria in rubric order, with their labels (the table keeps no order).
+    layout = {
+        r.content_hash: {c.id: (i, c.label) for i, (_s, c) in enumerate(r.criteria())}
+        for r in autoqa_rubrics(installation)
+    }
     by_score: dict[tuple[str, str], list[CriterionResult]] = {}
     for row in criteria:
+        _position, label = layout.get(row["rubric_hash"], {}).get(row["criterion_id"], (0, ""))
         by_score.setdefault((row["conversation_key"], row["rubric_hash"]), []).append(
             CriterionResult(
                 criterion=row["criterion_id"],
@@ -124,8 +132,12 @@ def autoqa_results(
                 confidence=float(row["confidence"]),
                 evidence=tuple(json.loads(row["evidence"])),
                 reason=row["reason"],
+                label=label,
             )
         )
+    for key, found in by_score.items():
+        order = layout.get(key[1], {})
+        found.sort(key=lambda c: (order.get(c.criterion, (len(order), ""))[0], c.criterion))
     return [
         AutoqaResult(
             conversation_id=row["conversation_key"],

@@ -147,6 +147,10 @@ def test_in_a_browser_autoqa_stands_beside_the_scorecard_and_agreement_on_the_da
         assert page.locator(target).is_visible()
     assert page.locator("#review-form input[type=radio]:checked").count() == 0
     page.screenshot(path="/tmp/auditkit-autoqa-workspace.png", full_page=True)
+    page.goto(f"{base}/conversations/{KEY}")
+    page.wait_for_selector("#autoqa")
+    assert "not a review" in page.inner_text("#autoqa")
+    page.locator("#autoqa").screenshot(path="/tmp/auditkit-autoqa-card.png")
     page.context.clear_cookies()  # sign out
     sign_in(page, base, "ada")
     page.goto(f"{base}/dashboard")
