@@ -9,6 +9,7 @@ last seq) or the checks' results it reads. A re-run with nothing changed appends
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -19,13 +20,16 @@ from auditkit.autoqa import store as autoqa_store
 from auditkit.autoqa.projections import score_projection
 from auditkit.autoqa.scorers import AutoScore, auto_score, is_auto_scored, scorer_version
 from auditkit.autoqa.signals import PolicyOutcome, compute_signals
+from auditkit.db import Connection
 from auditkit.db.engine import read_transaction
 from auditkit.errors import NotFound
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.append import appending
+from auditkit.ledger.conversation import LedgerConversation, conversation_from_records
 from auditkit.ledger.installation import Installation
-from auditkit.ledger.reader import load_conversations
 from auditkit.ledger.records import RecordDraft, RecordKind
+from auditkit.ledger.sealing.cipher import MasterKey
+from auditkit.ledger.sealing.data_keys import DataKeys, open_records
 from auditkit.periods import utc_now
 from auditkit.review.rubrics import available_rubrics
 from auditkit.rubric import Rubric, format_score
@@ -95,7 +99,7 @@ def _score_job(
 ) -> tuple[list[_Scored], int]:
     """Score one job's conversations: (what to record, how many had no applicable rubric)."""
     with read_transaction(installation.engine) as conn:
-        conversations = load_conversations(conn, list(job.keys), master=installation.master_key())
+        conversations = autoqa_conversations(conn, list(job.keys), installation.master_key())
     by_hash = {r.content_hash: r for r in rubrics}
     identity = {id(r): (h, scorer_version(r)) for h, r in by_hash.items()}  # hashed once a job
     scored: list[_Scored] = []
@@ -129,6 +133,34 @@ def _score_job(
                 )
             )
     return scored, skipped
+
+
+def autoqa_conversations(
+    conn: Connection, keys: Sequence[str], master: MasterKey | None
+) -> list[LedgerConversation]:
+    """The conversations ``keys`` with only their messages unsealed: all AutoQA reads.
+
+    Opening every sealed body was half of reading a conversation; the signals and the
+    metrics' first response read message text only (ids, roles, times, statuses and the
+    other fields they use are clear). The scores equal those of the fully opened
+    conversation (tests/integration/test_autoqa_service.py checks it).
+    """
+    records = ledger_store.conversation_records(conn, keys)
+    missing = [key for key in keys if not records.get(key)]
+    if missing:
+        raise NotFound(f"unknown conversation(s): {', '.join(missing[:5])}")
+    data_keys = DataKeys(conn, master) if master is not None else None
+    found = []
+    for key in keys:
+        decoded = [(seq, kind, json.loads(entry)) for seq, kind, entry in records[key]]
+        opened = {
+            seq: (seq, kind, entry)
+            for seq, kind, entry in open_records(
+                [r for r in decoded if r[1] == RecordKind.MESSAGE], data_keys
+            )
+        }
+        found.append(conversation_from_records([opened.get(r[0], r) for r in decoded]))
+    return found
 
 
 def _record_parts(
