@@ -72,9 +72,9 @@ wheel-check: install
 	build/wheel-venv/bin/python -m pip install --quiet --require-hashes -r requirements.lock
 	build/wheel-venv/bin/python -m pip install --quiet --no-deps build/wheel/auditkit-*.whl
 	cd / && tmp=$$(mktemp -d) && \
-		AUDITKIT_HOME=$$tmp AUDITKIT_KEY_PASSPHRASE=wheel-check $(CURDIR)/build/wheel-venv/bin/auditkit init >/dev/null && \
-		AUDITKIT_HOME=$$tmp AUDITKIT_KEY_PASSPHRASE=wheel-check $(CURDIR)/build/wheel-venv/bin/auditkit import $(CURDIR)/tests/data/demo/conversations.jsonl >/dev/null && \
-		AUDITKIT_HOME=$$tmp AUDITKIT_KEY_PASSPHRASE=wheel-check $(CURDIR)/build/wheel-venv/bin/auditkit verify && \
+		AUDITKIT_HOME=$$tmp AUDITKIT_KEY_PASSPHRASE=wheel-check-passphrase $(CURDIR)/build/wheel-venv/bin/auditkit init >/dev/null && \
+		AUDITKIT_HOME=$$tmp AUDITKIT_KEY_PASSPHRASE=wheel-check-passphrase $(CURDIR)/build/wheel-venv/bin/auditkit import $(CURDIR)/tests/data/demo/conversations.jsonl >/dev/null && \
+		AUDITKIT_HOME=$$tmp AUDITKIT_KEY_PASSPHRASE=wheel-check-passphrase $(CURDIR)/build/wheel-venv/bin/auditkit verify && \
 		rm -rf $$tmp
 	@echo "wheel-check: installed wheel works outside the checkout"
 

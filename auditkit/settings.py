@@ -87,6 +87,8 @@ class Settings:
     autoqa_min_alpha: float = 0.67  # below it, a criterion's AutoQA level is "not trusted yet"
     webhook_secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
     webhook_max_bytes: int = DEFAULT_WEBHOOK_MAX_BYTES
+    webhook_accounts: Mapping[str, str] = field(default_factory=dict)
+    """The Chatwoot account id of each webhook source, for payloads that carry none."""
 
     @property
     def keys_dir(self) -> Path:
@@ -174,6 +176,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 
     actor = env.get("AUDITKIT_ACTOR") or env.get("USER") or "unknown"
     webhook_secrets = _webhook_secrets(env.get("AUDITKIT_WEBHOOK_SECRETS", ""), problems)
+    webhook_accounts = _webhook_accounts(env.get("AUDITKIT_WEBHOOK_ACCOUNTS", ""), problems)
     webhook_max_bytes = DEFAULT_WEBHOOK_MAX_BYTES
     if env.get("AUDITKIT_WEBHOOK_MAX_BYTES"):
         raw = env["AUDITKIT_WEBHOOK_MAX_BYTES"]
@@ -203,6 +206,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         actor=actor,
         webhook_secrets=webhook_secrets,
         webhook_max_bytes=webhook_max_bytes,
+        webhook_accounts=webhook_accounts,
         sealing=sealing_text != "off",
         master_key_text=master_key_text,
         master_key_file=master_key_file,
@@ -239,15 +243,44 @@ def _webhook_secrets(raw: str, problems: list[str]) -> dict[str, str]:
     return secrets
 
 
+def _webhook_accounts(raw: str, problems: list[str]) -> dict[str, str]:
+    """Parse ``source=account,source=account`` (a Chatwoot account id is a number)."""
+    accounts: dict[str, str] = {}
+    for number, item in enumerate((part.strip() for part in raw.split(",")), start=1):
+        if not item:
+            continue
+        source, separator, account = (part.strip() for part in item.partition("="))
+        if not separator or not _WEBHOOK_SOURCE.fullmatch(source):
+            problems.append(
+                f"AUDITKIT_WEBHOOK_ACCOUNTS: entry {number} must be SOURCE=ACCOUNT_ID with SOURCE "
+                "made of letters, digits, '.', '_' or '-' (at most 64)"
+            )
+        elif not (account.isascii() and account.isdigit() and len(account) <= 15):
+            problems.append(
+                f"AUDITKIT_WEBHOOK_ACCOUNTS: the account of source {source!r} must be a Chatwoot"
+                f" account id (a number), not {account[:20]!r}"
+            )
+        elif source in accounts:
+            problems.append(f"AUDITKIT_WEBHOOK_ACCOUNTS: source {source!r} is given twice")
+        else:
+            accounts[source] = account
+    return accounts
+
+
 def _valid_origin(origin: str) -> bool:
     return bool(origin) and not any(c.isspace() or c == "+" for c in origin)
 
 
 def write_settings_file(settings: Settings, *, origin: str) -> None:
     """Record the log origin in the home's settings file, keeping whatever else it holds."""
-    settings.home.mkdir(parents=True, exist_ok=True)
+    if not settings.home.exists():
+        # The installation's folder is the owner's alone (the query tables hold clear text).
+        settings.home.mkdir(parents=True, mode=0o700)
+        os.chmod(settings.home, 0o700)
     path = settings.settings_path
     current = path.read_text(encoding="utf-8") if path.is_file() else ""
     if "origin" in tomllib.loads(current):
         return
-    path.write_text(f'origin = "{origin}"\n' + current, encoding="utf-8")
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(f'origin = "{origin}"\n' + current)

@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="auditkit-bench-checks-") as tmp:
         env = {
             "AUDITKIT_HOME": str(Path(tmp) / "home"),
-            "AUDITKIT_KEY_PASSPHRASE": "bench",
+            "AUDITKIT_KEY_PASSPHRASE": "bench-passphrase-not-secret",
             "AUDITKIT_ACTOR": "bench",
         }
         data = Path(tmp) / "conversations.jsonl"

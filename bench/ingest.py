@@ -4,16 +4,19 @@ For each database (SQLite, PostgreSQL or both) one run:
 
 1. generates a seeded JSONL file (not timed) and imports it with ``import_files`` into a
    fresh installation: records/s;
-2. reads the stored ``log_entries`` rows back and inserts them with the driver's raw
-   ``executemany`` into an identical fresh table, committing as often as the import did:
-   rows/s, and the ratio of the two (target: at least 0.5);
+2. reads back every row the import wrote, in every table (the log, the Merkle nodes,
+   checkpoints, the query tables and the metrics), and inserts them with the driver's raw
+   ``executemany`` into identical fresh tables, committing as often as the import did:
+   records/s of each, and the ratio of the two (target: at least 0.5);
 3. runs ``verify_ledger`` without and with the projection check: leaves/s (target for
    the hash/tree/signature check: 300k leaves/s);
 4. times ``prove_inclusion`` for 200 random seqs at the final size and counts the nodes
    each proof reads beside log2(n).
 
-Timings are printed, never asserted; the exit status is 1 only when something fails
-functionally (a verify problem, a wrong record count, a proof that does not check).
+``--profile FILE`` runs the import, the verify without projections and the proofs under
+cProfile (one file each). Timings are printed, never asserted; the last line is one JSON
+object; the exit status is 1 only when something fails functionally (a verify problem, a
+wrong record count, a proof that does not check).
 
     python bench/ingest.py                          # 200k messages, SQLite and PostgreSQL
     python bench/ingest.py --messages 1000000 --database sqlite
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import itertools
+import json
 import math
 import os
 import pstats
@@ -45,17 +49,17 @@ import psycopg
 
 # Run as a script, so this folder is sys.path[0] and its generator imports by name.
 from generate import EVENTS_PER_CONVERSATION, write_conversations
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import Table, create_engine, event, select, text
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+from auditkit.db.schema import metadata
 from auditkit.errors import AuditkitError
 from auditkit.ledger import merkle
 from auditkit.ledger.installation import Installation, initialise
 from auditkit.ledger.proofs import prove_inclusion
-from auditkit.ledger.tables import log_entries
 from auditkit.ledger.verify import VerifyReport, verify_ledger
 from auditkit.settings import load_settings
 from auditkit.sources import ingest
@@ -70,6 +74,7 @@ PASSPHRASE = "auditkit-bench"
 COLUMNS = ("seq", "kind", "conversation_key", "recorded_at", "occurred_at", "entry", "leaf_hash")
 
 Row = tuple[Any, ...]
+TableRows = tuple[Table, list[Row]]
 
 
 class BenchFailure(Exception):
@@ -85,8 +90,9 @@ class Database(Protocol):
         """The AUDITKIT_DATABASE_URL of the fresh installation."""
         ...
 
-    def raw_insert(self, rows: Sequence[Row], batch_rows: int) -> float:
-        """Insert ``rows`` into a fresh copy of ``log_entries`` with raw executemany; seconds."""
+    def raw_insert(self, tables: Sequence[TableRows], commits: int) -> float:
+        """Insert every table's rows into fresh copies of the tables with raw executemany,
+        in ``commits`` transactions; seconds."""
         ...
 
 
@@ -107,6 +113,9 @@ class Figures:
     proof_seconds: tuple[float, ...]
     proof_nodes: tuple[int, ...]
     proof_hashes: tuple[int, ...]
+    rows_written: int = 0
+    commits: int = 0
+    tables_written: dict[str, int] | None = None
 
     @property
     def ingest_rate(self) -> float:
@@ -115,29 +124,53 @@ class Figures:
 
     @property
     def baseline_rate(self) -> float:
-        """Rows per second of the raw executemany of the same rows."""
+        """Records per second of the raw executemany of every row the import wrote."""
         return self.records / self.baseline_seconds
 
+    def as_json(self) -> dict[str, Any]:
+        """The figures for the benchmark's JSON line."""
+        return {
+            "records": self.records,
+            "ingest_records_s": round(self.ingest_rate),
+            "baseline_records_s": round(self.baseline_rate),
+            "ingest_ratio": round(self.ingest_rate / self.baseline_rate, 3),
+            "rows_written": self.rows_written,
+            "commits": self.commits,
+            "tables_written": self.tables_written,
+            "read_validate_s": round(self.read_seconds, 2),
+            "ingest_s": round(self.ingest_seconds, 2),
+            "baseline_s": round(self.baseline_seconds, 2),
+            "verify_fast_leaves_s": round(self.records / self.verify_fast_seconds),
+            "verify_full_leaves_s": round(self.records / self.verify_full_seconds),
+            "proof_mean_ms": round(statistics.fmean(self.proof_seconds) * 1000, 2),
+            "proof_p95_ms": round(p95(self.proof_seconds) * 1000, 2),
+        }
 
-def create_statements(dialect: Dialect) -> list[str]:
-    """DDL of ``log_entries`` and its indexes exactly as auditkit declares them."""
-    statements = [str(CreateTable(log_entries).compile(dialect=dialect))]
-    statements += [
-        str(CreateIndex(index).compile(dialect=dialect)) for index in log_entries.indexes
-    ]
+
+def create_statements(dialect: Dialect, tables: Sequence[Table]) -> list[str]:
+    """DDL of ``tables`` and their indexes exactly as auditkit declares them, less the
+    foreign keys: rows are split over the commits table by table, so a slice could name a
+    parent from a later one. Without the checks the baseline is only faster (the ratio is
+    the harder for it)."""
+    statements = []
+    for table in tables:
+        statements.append(
+            str(CreateTable(table, include_foreign_key_constraints=[]).compile(dialect=dialect))
+        )
+        statements += [str(CreateIndex(index).compile(dialect=dialect)) for index in table.indexes]
     return statements
 
 
-def insert_statement(placeholder: str) -> str:
-    """A plain multi-parameter INSERT into ``log_entries``."""
-    marks = ", ".join([placeholder] * len(COLUMNS))
-    return f"INSERT INTO log_entries ({', '.join(COLUMNS)}) VALUES ({marks})"
+def insert_statement(table: Table, placeholder: str) -> str:
+    """A plain multi-parameter INSERT into ``table``, every column."""
+    names = ", ".join(f'"{column.name}"' for column in table.columns)
+    marks = ", ".join([placeholder] * len(table.columns))
+    return f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'
 
 
-def batches(rows: Sequence[Row], size: int) -> Iterator[Sequence[Row]]:
-    """``rows`` in consecutive slices of ``size``."""
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
+def slices(rows: Sequence[Row], parts: int, part: int) -> Sequence[Row]:
+    """The ``part``-th of ``parts`` near-equal consecutive slices of ``rows``."""
+    return rows[len(rows) * part // parts : len(rows) * (part + 1) // parts]
 
 
 class SqliteDatabase:
@@ -152,20 +185,21 @@ class SqliteDatabase:
         """A new database file inside the installation's home."""
         return f"sqlite:///{home / 'auditkit.db'}"
 
-    def raw_insert(self, rows: Sequence[Row], batch_rows: int) -> float:
+    def raw_insert(self, tables: Sequence[TableRows], commits: int) -> float:
         """stdlib sqlite3 executemany into a new WAL file with synchronous=NORMAL."""
         conn = sqlite3.connect(self.workdir / "baseline.db", isolation_level=None)
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA synchronous=NORMAL")
-            for statement in create_statements(sqlite_dialect.dialect()):
+            for statement in create_statements(sqlite_dialect.dialect(), [t for t, _ in tables]):
                 conn.execute(statement)
-            sql = insert_statement("?")
+            sql = {table.name: insert_statement(table, "?") for table, _ in tables}
             started = time.perf_counter()
-            for part in batches(rows, batch_rows):
+            for part in range(commits):
                 conn.execute("BEGIN IMMEDIATE")
-                conn.executemany(sql, part)
+                for table, rows in tables:
+                    conn.executemany(sql[table.name], slices(rows, commits, part))
                 conn.execute("COMMIT")
             return time.perf_counter() - started
         finally:
@@ -203,8 +237,8 @@ class PostgresDatabase:
         url: URL = self.base.update_query_dict({"options": f"-csearch_path={self.schema}"})
         return url.render_as_string(hide_password=False)
 
-    def raw_insert(self, rows: Sequence[Row], batch_rows: int) -> float:
-        """psycopg executemany into ``log_entries`` in the baseline schema, same server."""
+    def raw_insert(self, tables: Sequence[TableRows], commits: int) -> float:
+        """psycopg executemany into the tables in the baseline schema, same server."""
         params: dict[str, Any] = {
             key: value
             for key, value in {
@@ -220,14 +254,17 @@ class PostgresDatabase:
         params["options"] = f"-csearch_path={self.raw_schema}"
         with psycopg.connect(**params) as conn:
             with conn.cursor() as cursor:
-                for statement in create_statements(pg_dialect.dialect()):
+                for statement in create_statements(pg_dialect.dialect(), [t for t, _ in tables]):
                     cursor.execute(statement.encode())
             conn.commit()
-            sql = insert_statement("%s")
+            sql = {table.name: insert_statement(table, "%s").encode() for table, _ in tables}
             started = time.perf_counter()
-            for part in batches(rows, batch_rows):
+            for part in range(commits):
                 with conn.cursor() as cursor:
-                    cursor.executemany(sql, part)
+                    for table, rows in tables:
+                        chunk = slices(rows, commits, part)
+                        if chunk:
+                            cursor.executemany(sql[table.name], chunk)
                 conn.commit()
             return time.perf_counter() - started
 
@@ -245,15 +282,45 @@ def fresh_installation(home: Path, database: Database) -> Installation:
     return Installation.open(load_settings(env))
 
 
-def stored_rows(installation: Installation) -> list[Row]:
-    """Every ``log_entries`` row as stored, in seq order, as plain tuples."""
-    columns = [log_entries.c[name] for name in COLUMNS]
+def _plain(value: Any) -> Any:
+    return bytes(value) if isinstance(value, memoryview) else value
+
+
+def table_rows(installation: Installation) -> dict[str, list[Row]]:
+    """Every row of every auditkit table, as plain tuples in primary-key order."""
+    found: dict[str, list[Row]] = {}
     with installation.engine.connect() as conn:
-        result = conn.execute(select(*columns).order_by(log_entries.c.seq))
-        return [
-            (seq, kind, key, recorded, occurred, bytes(entry), bytes(leaf))
-            for seq, kind, key, recorded, occurred, entry, leaf in result
-        ]
+        for table in metadata.sorted_tables:
+            order = list(table.primary_key.columns) or list(table.columns)
+            result = conn.execute(select(*table.columns).order_by(*order))
+            found[table.name] = [tuple(_plain(v) for v in row) for row in result]
+    return found
+
+
+def written_rows(before: dict[str, list[Row]], after: dict[str, list[Row]]) -> list[TableRows]:
+    """The rows the import added, table by table (in dependency order)."""
+    out: list[TableRows] = []
+    for table in metadata.sorted_tables:
+        old = set(before.get(table.name, ()))
+        new = [row for row in after.get(table.name, ()) if row not in old]
+        if new:
+            out.append((table, new))
+    return out
+
+
+@contextmanager
+def counting_commits(installation: Installation) -> Iterator[list[int]]:
+    """Count the transactions ``import_files`` commits (the baseline commits as often)."""
+    count = [0]
+
+    def committed(_conn: Any) -> None:
+        count[0] += 1
+
+    event.listen(installation.engine, "commit", committed)
+    try:
+        yield count
+    finally:
+        event.remove(installation.engine, "commit", committed)
 
 
 def checkpoint_count(installation: Installation) -> int:
@@ -307,11 +374,13 @@ def run(
     say(f"[{database.name}] generating {conversations:,} conversations (seed {seed})")
     events = write_conversations(source, conversations, seed)
     installation = fresh_installation(workdir / "home", database)
+    installation.signer()  # unlock the signing key outside the timing (scrypt)
     try:
+        before = table_rows(installation)
         say(f"[{database.name}] importing {events:,} events")
         profiler = cProfile.Profile() if profile is not None else None
         marks: list[float] = []
-        with timing_read_inputs() as read_seconds:
+        with timing_read_inputs() as read_seconds, counting_commits(installation) as commits:
             started = time.perf_counter()
             if profiler is not None:
                 profiler.enable()
@@ -322,7 +391,7 @@ def run(
                 profiler.disable()
             ingest_seconds = time.perf_counter() - started
         if profiler is not None and profile is not None:
-            write_profile(profiler, profile, database.name, say)
+            write_profile(profiler, profile, f"{database.name}-import", say)
         expected = conversations + events + 1  # opened records, events, the import.run record
         if report.records_appended != expected:
             raise BenchFailure(
@@ -330,23 +399,39 @@ def run(
             )
         records = report.records_appended
 
-        say(f"[{database.name}] raw executemany of the same {records:,} rows")
-        rows = stored_rows(installation)
-        if len(rows) != records:
-            raise BenchFailure(f"log_entries holds {len(rows)} rows, expected {records}")
-        batch_rows = math.ceil(records / max(1, checkpoint_count(installation)))
-        baseline_seconds = database.raw_insert(rows, batch_rows)
-        del rows
+        written = written_rows(before, table_rows(installation))
+        del before
+        log_rows = dict((t.name, r) for t, r in written).get("log_entries", [])
+        if len(log_rows) != records:
+            raise BenchFailure(f"log_entries holds {len(log_rows)} new rows, expected {records}")
+        rows_written = sum(len(r) for _t, r in written)
+        say(
+            f"[{database.name}] raw executemany of the same {rows_written:,} rows in "
+            f"{len(written)} tables, {commits[0]} commits"
+        )
+        baseline_seconds = database.raw_insert(written, max(1, commits[0]))
+        tables_written = {t.name: len(r) for t, r in written}
+        del written, log_rows
 
         say(f"[{database.name}] verify (hashes, tree, signatures)")
-        fast = verify_ledger(installation, check_projections=False)
+        fast = profiled(
+            profile,
+            f"{database.name}-verify",
+            say,
+            lambda: verify_ledger(installation, check_projections=False),
+        )
         check_verify(fast, records, "verify --no-projections")
         say(f"[{database.name}] verify (full, with projections)")
         full = verify_ledger(installation, check_projections=True)
         check_verify(full, records, "verify")
 
         say(f"[{database.name}] {PROOF_SAMPLES} inclusion proofs at size {records:,}")
-        proof_seconds, proof_nodes, proof_hashes = time_proofs(installation, records, seed)
+        proof_seconds, proof_nodes, proof_hashes = profiled(
+            profile,
+            f"{database.name}-proofs",
+            say,
+            lambda: time_proofs(installation, records, seed),
+        )
     finally:
         installation.engine.dispose()
     return Figures(
@@ -363,7 +448,25 @@ def run(
         proof_seconds=proof_seconds,
         proof_nodes=proof_nodes,
         proof_hashes=proof_hashes,
+        rows_written=rows_written,
+        commits=commits[0],
+        tables_written=tables_written,
     )
+
+
+def profiled(
+    profile: Path | None, name: str, say: Callable[[str], None], action: Callable[[], Any]
+) -> Any:
+    """``action()``, under cProfile when ``--profile`` was given (its figures then read slow)."""
+    if profile is None:
+        return action()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        return action()
+    finally:
+        profiler.disable()
+        write_profile(profiler, profile, name, say)
 
 
 def check_verify(report: VerifyReport, records: int, what: str) -> None:
@@ -400,7 +503,7 @@ def write_profile(
     profiler: cProfile.Profile, path: Path, name: str, say: Callable[[str], None]
 ) -> None:
     """Save the import's profile and print its top functions by cumulative and own time."""
-    target = path.with_name(f"{path.stem}-{name}{path.suffix or '.prof'}")
+    target = path.with_name(f"{path.stem}-{name}{path.suffix or '.prof'}")  # FILE-<db>-<part>
     target.parent.mkdir(parents=True, exist_ok=True)
     profiler.dump_stats(target)
     say(f"[{name}] profile of the import written to {target}")
@@ -539,6 +642,7 @@ def main(argv: list[str] | None = None) -> int:
         print(message, file=sys.stderr, flush=True)
 
     tables: list[str] = []
+    results: dict[str, Any] = {}
     failed = False
     for name in names:
         with tempfile.TemporaryDirectory(prefix=f"auditkit-bench-{name}-") as folder:
@@ -576,8 +680,30 @@ def main(argv: list[str] | None = None) -> int:
                 failed = True
                 continue
         tables.append(render(figures))
+        results[name] = figures.as_json()
     print()
     print("\n\n".join(tables))
+    print(
+        json.dumps(
+            {
+                "name": "ingest",
+                "messages": args.messages,
+                "figures": results,
+                "baseline": {
+                    name: {"raw_executemany_records_s": r["baseline_records_s"]}
+                    for name, r in results.items()
+                },
+                "ratio": {name: r["ingest_ratio"] for name, r in results.items()},
+                "target": {
+                    "ingest_ratio": INGEST_TARGET,
+                    "verify_fast_leaves_s": VERIFY_TARGET,
+                    "proof_ms_at_1m": 5,
+                },
+                "failed": failed,
+                "load": os.getloadavg(),
+            }
+        )
+    )
     return 1 if failed else 0
 
 

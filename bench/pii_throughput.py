@@ -66,7 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="auditkit-bench-pii-") as tmp:
-        env = {"AUDITKIT_HOME": str(Path(tmp) / "home"), "AUDITKIT_KEY_PASSPHRASE": "bench"}
+        env = {
+            "AUDITKIT_HOME": str(Path(tmp) / "home"),
+            "AUDITKIT_KEY_PASSPHRASE": "bench-passphrase-not-secret",
+        }
         data = Path(tmp) / "conversations.jsonl"
         write_conversations(data, args.conversations, args.seed)
         initialise(load_settings(env))

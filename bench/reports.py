@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(tmp)
         env = {
             "AUDITKIT_HOME": str(root / "home"),
-            "AUDITKIT_KEY_PASSPHRASE": "bench",
+            "AUDITKIT_KEY_PASSPHRASE": "bench-passphrase-not-secret",
             "AUDITKIT_ACTOR": "bench",
         }
         initialise(load_settings(env))

@@ -1,12 +1,23 @@
-"""Benchmark the review app: p50/p95 latency and requests/s of the queue, conversation and
-dashboard pages under concurrent clients on loopback.
+"""Benchmark the review app against a bare Flask page in the same run: single-user p50/p95
+per page, then requests/s and p95 under concurrent clients, as a ratio of the floor.
 
 Set-up (not timed): a fresh PostgreSQL schema (or SQLite with ``--database sqlite``), the
 generated conversations imported, an admin with a queue of open assignments and a number of
-submitted reviews (so the dashboard has figures). Then the app is served by waitress (what
-``auditkit serve`` runs) and ``--clients`` threads, each signed in with its own session,
-request the three pages in turn for ``--seconds``. Target: p95 under 150 ms at 20 clients.
-Timings are printed, never asserted.
+submitted reviews (so the dashboard has figures).
+
+The floor is a bare Flask app served by waitress the same way (same threads), whose one
+page reads 20 rows of the ``conversations`` table from the same database (one SQLAlchemy
+Core query on its own engine) and renders them with a Jinja template. Both servers run in
+this process; the clients run in their own processes and share one signed-in session.
+
+1. single user: ``--single`` requests of each page in turn, one at a time: p50/p95 per page;
+2. ``--clients`` concurrent clients request the bare page for ``--seconds``, then
+   auditkit's queue, conversation and dashboard pages in turn for ``--seconds``:
+   requests/s of each and auditkit's as a ratio of the bare page's (goal >= 0.5), p95.
+
+``--profile FILE`` runs the single-user requests of auditkit's pages in this thread under
+cProfile (Flask's test client, the same session), saves ``FILE`` and prints the top
+functions. Timings are printed, never asserted; the last line is one JSON object.
 
     python bench/web.py                                  # 100k conversations (~2M events), PostgreSQL
     python bench/web.py --conversations 5000 --seconds 10 --database sqlite
@@ -15,8 +26,11 @@ Timings are printed, never asserted.
 from __future__ import annotations
 
 import argparse
+import cProfile
+import json
 import logging
 import os
+import pstats
 import random
 import re
 import statistics
@@ -25,14 +39,17 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 import requests
 import waitress
 from auditkit.web import create_app
+from flask import Flask, render_template_string
 from generate import write_conversations
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -50,8 +67,14 @@ from auditkit.sources.ingest import import_files
 
 DEFAULT_PG_URL = "postgresql+psycopg://127.0.0.1:5432/test"
 TARGET_P95_MS = 150
+TARGET_RATIO = 0.5
 PASSWORD = "bench-password-123"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+PAGES = ("queue", "conversation", "dashboard")
+BARE_TEMPLATE = """<!doctype html><title>bare</title><table>
+{% for row in rows %}<tr><td>{{ row.conversation_key }}</td><td>{{ row.channel }}</td>
+<td>{{ row.customer }}</td><td>{{ row.event_count }}</td><td>{{ row.last_event_at }}</td></tr>
+{% endfor %}</table>"""
 
 
 def _prepare(installation: Installation, *, queue: int, reviews: int) -> list[str]:
@@ -83,12 +106,37 @@ def _prepare(installation: Installation, *, queue: int, reviews: int) -> list[st
         submissions.submit_review(
             installation, admin, item.id, workspaces.DraftInput(ratings=ratings)
         )
-    return [item.conversation_key for item in items]
+    return [item.conversation_key for item in review_queue.my_queue(installation, admin)]
 
 
-def _client(base: str, keys: list[str], until: float, seed: int) -> list[tuple[str, float]]:
-    """One client process: sign in, then request the pages in turn until ``until`` (epoch s)."""
-    out: list[tuple[str, float]] = []
+def bare_app(database_url: str) -> Flask:
+    """The floor: Flask, one engine, one query of 20 rows, one template."""
+    engine = create_engine(database_url)
+    app = Flask("bare")
+    query = text(
+        "SELECT conversation_key, channel, customer, event_count, last_event_at "
+        "FROM conversations ORDER BY conversation_key LIMIT 20"
+    )
+
+    @app.get("/")
+    def page() -> str:
+        with engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return render_template_string(BARE_TEMPLATE, rows=rows)
+
+    return app
+
+
+def _serve(app: Any, threads: int) -> tuple[Any, str]:
+    server = waitress.create_server(
+        app, host="127.0.0.1", port=0, threads=threads, connection_limit=1000
+    )
+    threading.Thread(target=server.run, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.effective_port}"
+
+
+def _sign_in(base: str) -> dict[str, str]:
+    """One sign-in (the throttle counts every attempt); its cookies, shared by every client."""
     session = requests.Session()
     page = session.get(f"{base}/login").text
     token = TOKEN.search(page).group(1)  # type: ignore[union-attr]
@@ -97,17 +145,37 @@ def _client(base: str, keys: list[str], until: float, seed: int) -> list[tuple[s
         data={"username": "bench-admin", "password": PASSWORD, "csrf_token": token},
         allow_redirects=False,
     ).raise_for_status()
+    return session.cookies.get_dict()
+
+
+def _url(base: str, name: str, keys: list[str], rng: random.Random) -> str:
+    if name == "bare":
+        return f"{base}/"
+    if name == "conversation":
+        return f"{base}/conversations/{rng.choice(keys)}"
+    return f"{base}/{name}"
+
+
+def _client(
+    base: str,
+    cookies: dict[str, str],
+    names: tuple[str, ...],
+    keys: list[str],
+    start: float,
+    until: float,
+    seed: int,
+) -> list[tuple[str, float]]:
+    """One client process: wait for ``start``, request ``names`` in turn until ``until``."""
+    session = requests.Session()
+    session.cookies.update(cookies)
     rng = random.Random(seed)
-    pages = ("queue", "conversation", "dashboard")
+    out: list[tuple[str, float]] = []
     turn = seed
+    time.sleep(max(0.0, start - time.time()))
     while time.time() < until:
-        name = pages[turn % 3]
+        name = names[turn % len(names)]
         turn += 1
-        url = {
-            "queue": f"{base}/queue",
-            "conversation": f"{base}/conversations/{rng.choice(keys)}",
-            "dashboard": f"{base}/dashboard",
-        }[name]
+        url = _url(base, name, keys, rng)
         started = time.perf_counter()
         response = session.get(url)
         elapsed = time.perf_counter() - started
@@ -117,41 +185,186 @@ def _client(base: str, keys: list[str], until: float, seed: int) -> list[tuple[s
     return out
 
 
-def _report(samples: list[tuple[str, float]], seconds: float, clients: int) -> int:
-    print(f"\n{clients} concurrent clients for {seconds:.0f} s on loopback (waitress)")
-    print(f"{'page':14} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8}")
-    worst = 0.0
-    for name in ("queue", "conversation", "dashboard", "all"):
+def _load(
+    base: str,
+    cookies: dict[str, str],
+    names: tuple[str, ...],
+    keys: list[str],
+    clients: int,
+    seconds: float,
+) -> list[tuple[str, float]]:
+    start = time.time() + 2  # time for the processes to start
+    with ProcessPoolExecutor(clients, mp_context=get_context("fork")) as pool:
+        futures = [
+            pool.submit(_client, base, cookies, names, keys, start, start + seconds, n)
+            for n in range(clients)
+        ]
+        return [sample for future in futures for sample in future.result()]
+
+
+def _percentiles(times: list[float]) -> tuple[float, float]:
+    """p50 and p95 in milliseconds."""
+    if len(times) < 2:
+        return times[0] * 1000, times[0] * 1000
+    return statistics.median(times) * 1000, statistics.quantiles(times, n=20)[-1] * 1000
+
+
+def _single(
+    request: Callable[[str], None], names: tuple[str, ...], count: int
+) -> dict[str, list[float]]:
+    """``count`` requests of each page, one at a time, pages interleaved."""
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for _ in range(count):
+        for name in names:
+            started = time.perf_counter()
+            request(name)
+            times[name].append(time.perf_counter() - started)
+    return times
+
+
+def _profile(app: Flask, keys: list[str], count: int, path: str) -> None:
+    """Auditkit's pages through the test client, in this thread, under cProfile."""
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = TOKEN.search(page).group(1)  # type: ignore[union-attr]
+    client.post(
+        "/login", data={"username": "bench-admin", "password": PASSWORD, "csrf_token": token}
+    )
+    rng = random.Random(7)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(count):
+        for name in PAGES:
+            response = client.get(_url("", name, keys, rng))
+            if response.status_code != 200:
+                raise SystemExit(f"{name}: HTTP {response.status_code} under the profiler")
+    profiler.disable()
+    profiler.dump_stats(path)
+    stats = pstats.Stats(profiler, stream=sys.stderr).strip_dirs()
+    print(f"\nprofile of {count} x {len(PAGES)} pages saved to {path}", file=sys.stderr)
+    stats.sort_stats("cumulative").print_stats(25)
+    stats.sort_stats("tottime").print_stats(15)
+
+
+def _setup(
+    args: argparse.Namespace, tmp: Path, env: dict[str, str]
+) -> tuple[Installation, list[str]]:
+    data = tmp / "conversations.jsonl"
+    print(f"generating and importing {args.conversations:,} conversations...", file=sys.stderr)
+    write_conversations(data, args.conversations, args.seed)
+    initialise(load_settings(env))
+    installation = Installation.open(load_settings(env))
+    import_files(installation, [data])
+    print("assigning and submitting reviews...", file=sys.stderr)
+    keys = _prepare(installation, queue=args.queue, reviews=args.reviews)
+    return installation, keys
+
+
+def run(args: argparse.Namespace, installation: Installation, keys: list[str]) -> dict[str, Any]:
+    """Both servers, the single-user pass, then the concurrent pass; the figures."""
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    app = create_app(installation, secret_key=b"b" * 32, secure_cookies=False)
+    database_url = installation.engine.url.render_as_string(hide_password=False)
+    bare = bare_app(database_url)
+    server, base = _serve(app, args.clients)
+    bare_server, bare_base = _serve(bare, args.clients)
+    cookies = _sign_in(base)
+    if args.profile:
+        _profile(app, keys, args.single, args.profile)
+    session = requests.Session()
+    session.cookies.update(cookies)
+    rng = random.Random(3)
+
+    def get(name: str) -> None:
+        url = _url(bare_base if name == "bare" else base, name, keys, rng)
+        response = session.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"{url}: HTTP {response.status_code}")
+
+    _single(get, ("bare", *PAGES), 3)  # warm-up: caches, connection pools
+    single = _single(get, ("bare", *PAGES), args.single)
+    print("concurrent: bare page...", file=sys.stderr)
+    bare_samples = _load(bare_base, {}, ("bare",), keys, args.clients, args.seconds)
+    print("concurrent: auditkit's pages...", file=sys.stderr)
+    samples = _load(base, cookies, PAGES, keys, args.clients, args.seconds)
+    server.close()
+    bare_server.close()
+    figures: dict[str, Any] = {"single": {}, "concurrent": {}}
+    for name, times in single.items():
+        p50, p95 = _percentiles(times)
+        figures["single"][name] = {"p50_ms": round(p50, 1), "p95_ms": round(p95, 1)}
+    bare_rate = len(bare_samples) / args.seconds
+    figures["concurrent"]["bare"] = {
+        "req_s": round(bare_rate, 1),
+        "p95_ms": round(_percentiles([t for _n, t in bare_samples])[1], 1),
+    }
+    for name in (*PAGES, "all"):
         times = [t for n, t in samples if name in (n, "all")]
-        if len(times) < 2:
+        if not times:
             continue
-        p95 = statistics.quantiles(times, n=20)[-1] * 1000
-        worst = max(worst, p95) if name != "all" else worst
-        print(
-            f"{name:14} {len(times):>9,} {len(times) / seconds:>8.1f} "
-            f"{statistics.median(times) * 1000:>8.1f} {p95:>8.1f}"
+        figures["concurrent"][name] = {
+            "req_s": round(len(times) / args.seconds, 1),
+            "p50_ms": round(_percentiles(times)[0], 1),
+            "p95_ms": round(_percentiles(times)[1], 1),
+        }
+    figures["ratio"] = round(figures["concurrent"]["all"]["req_s"] / bare_rate, 3)
+    return figures
+
+
+def _report(args: argparse.Namespace, figures: dict[str, Any]) -> None:
+    print(
+        f"\n{args.conversations:,} conversations, {args.database}; "
+        f"single user: {args.single} requests per page"
+    )
+    print(f"{'page':14} {'p50 ms':>8} {'p95 ms':>8}   (one request at a time)")
+    for name, row in figures["single"].items():
+        print(f"{name:14} {row['p50_ms']:>8.1f} {row['p95_ms']:>8.1f}")
+    print(f"\n{args.clients} concurrent clients for {args.seconds:.0f} s each (waitress, loopback)")
+    print(f"{'page':14} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8}")
+    for name, row in figures["concurrent"].items():
+        p50 = f"{row['p50_ms']:>8.1f}" if "p50_ms" in row else f"{'':>8}"
+        print(f"{name:14} {row['req_s']:>8.1f} {p50} {row['p95_ms']:>8.1f}")
+    worst = max(figures["concurrent"][n]["p95_ms"] for n in PAGES if n in figures["concurrent"])
+    print(
+        f"auditkit ÷ bare page req/s: {figures['ratio']:.2f} (goal ≥ {TARGET_RATIO}); "
+        f"worst page p95 {worst:.1f} ms (goal < {TARGET_P95_MS} ms)"
+    )
+    print(
+        json.dumps(
+            {
+                "name": "web",
+                "conversations": args.conversations,
+                "database": args.database,
+                "clients": args.clients,
+                "figures": figures,
+                "baseline": figures["concurrent"]["bare"],
+                "ratio": figures["ratio"],
+                "target": {"ratio": TARGET_RATIO, "p95_ms": TARGET_P95_MS},
+                "load": os.getloadavg(),
+            }
         )
-    print(f"target: p95 < {TARGET_P95_MS} ms at 20 clients; worst page p95 {worst:.1f} ms")
-    return 0
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark and print its table."""
+    """Run the benchmark, print its tables and the JSON line."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--conversations", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--single", type=int, default=30, help="single-user requests per page")
     parser.add_argument("--queue", type=int, default=200)
     parser.add_argument("--reviews", type=int, default=500)
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", metavar="FILE", help="cProfile auditkit's pages to FILE")
     args = parser.parse_args(argv)
     schema = f"auditkit_bench_web_{uuid.uuid4().hex[:8]}"
     server_url = make_url(os.environ.get("AUDITKIT_BENCH_PG_URL", DEFAULT_PG_URL))
     with tempfile.TemporaryDirectory(prefix="auditkit-bench-web-") as tmp:
         env = {
             "AUDITKIT_HOME": str(Path(tmp) / "home"),
-            "AUDITKIT_KEY_PASSPHRASE": "bench",
+            "AUDITKIT_KEY_PASSPHRASE": "bench-passphrase-not-secret",
             "AUDITKIT_ACTOR": "bench",
         }
         admin_engine = None
@@ -162,32 +375,11 @@ def main(argv: list[str] | None = None) -> int:
             url = server_url.update_query_dict({"options": f"-csearch_path={schema}"})
             env["AUDITKIT_DATABASE_URL"] = url.render_as_string(hide_password=False)
         try:
-            data = Path(tmp) / "conversations.jsonl"
-            print(
-                f"generating and importing {args.conversations:,} conversations...", file=sys.stderr
-            )
-            write_conversations(data, args.conversations, args.seed)
-            initialise(load_settings(env))
-            installation = Installation.open(load_settings(env))
-            import_files(installation, [data])
-            print("assigning and submitting reviews...", file=sys.stderr)
-            keys = _prepare(installation, queue=args.queue, reviews=args.reviews)
-            logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-            app = create_app(installation, secret_key=b"b" * 32, secure_cookies=False)
-            server = waitress.create_server(
-                app, host="127.0.0.1", port=0, threads=args.clients, connection_limit=1000
-            )
-            thread = threading.Thread(target=server.run, daemon=True)
-            thread.start()
-            base = f"http://127.0.0.1:{server.effective_port}"
-            # Clients run in their own processes, so they do not share the server's GIL.
-            until = time.time() + 3 + args.seconds  # 3 s for the processes to start, sign in
-            with ProcessPoolExecutor(args.clients, mp_context=get_context("fork")) as pool:
-                futures = [pool.submit(_client, base, keys, until, n) for n in range(args.clients)]
-                samples = [sample for future in futures for sample in future.result()]
-            server.close()
+            installation, keys = _setup(args, Path(tmp), env)
+            figures = run(args, installation, keys)
             installation.engine.dispose()
-            return _report(samples, args.seconds, args.clients)
+            _report(args, figures)
+            return 0
         finally:
             if admin_engine is not None:
                 with admin_engine.connect() as conn:

@@ -19,6 +19,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy import create_engine, text
 
 from auditkit.cli import cli
+from auditkit.ledger import keyring
 from auditkit.ledger.installation import Installation
 from auditkit.settings import load_settings
 from tests.templates import (
@@ -31,6 +32,9 @@ from tests.templates import (
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PASSPHRASE = "correct horse battery staple"
+# Real scrypt with the cheapest cost a key file may record (0.25 s per unlock otherwise, in
+# every test that signs); tests/unit/test_keyring.py checks the production cost and re-wrapping.
+keyring.SCRYPT = keyring.ScryptCost(n=keyring.MIN_READ_N, r=8, p=1)
 
 
 def _postgres_available() -> str | None:

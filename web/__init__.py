@@ -27,6 +27,7 @@ def create_app(
     on localhost only. ``behind_proxy`` trusts one proxy's X-Forwarded-For/-Proto/-Host.
     """
     from . import (
+        admin,
         agents,
         auth,
         autoqa,
@@ -35,13 +36,15 @@ def create_app(
         conversations,
         dashboard,
         disputes,
+        findings,
         hooks,
+        log,
         queue,
         reports,
         reviews,
         rubrics,
     )
-    from .base import errors, security, templating
+    from .base import errors, pages, security, templating
 
     installation = installation or Installation.open(load_settings())
     app = Flask(__name__, template_folder="templates", static_folder="static")
@@ -55,10 +58,12 @@ def create_app(
         app.config.update(config)
     errors.init_app(app)
     templating.init_app(app)
+    pages.init_app(app)
     for module in (
         auth,
         queue,
         conversations,
+        findings,
         reviews,
         agents,
         coaching,
@@ -68,9 +73,12 @@ def create_app(
         dashboard,
         reports,
         autoqa,
+        admin,
     ):
         app.register_blueprint(module.bp)
     app.register_blueprint(hooks.bp)  # Chatwoot webhooks: token-authenticated, no CSRF
+    # The log as C2SP tlog-tiles, read-only; GET only, so CSRF never applies.
+    app.register_blueprint(log.bp, url_prefix=app.config.get("AUDITKIT_LOG_PREFIX", "/log"))
     # Like the metrics refresh, conversations a webhook changed are scored by AutoQA.
     app.extensions[hooks.chatwoot.AFTER_REFRESH] = autoqa_service.score_conversations
     return app

@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, request
 
 from auditkit.accounts.users import Permission
 from auditkit.review import history as review_history
+from auditkit.review import listing
 
 from .base.context import installation, user
 from .base.forms import period_from_args
@@ -31,4 +32,12 @@ def show(agent_id: str) -> str:
     history = review_history.agent_history(
         installation(), user(), agent_id, since=since, until=until
     )
-    return render_template("agent.html", history=history, period=period)
+    trends = listing.agent_trends(installation(), user(), agent_id, since=since, until=until)
+    examples = None
+    if user().can(Permission.COACHING_READ):
+        examples = review_history.coaching_examples(
+            installation(), user(), agent=agent_id, limit=5
+        ).examples
+    return render_template(
+        "agent.html", history=history, period=period, trends=trends, examples=examples
+    )

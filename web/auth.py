@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
+from urllib.parse import urlsplit, urlunsplit
+
 from flask import (
     Blueprint,
     flash,
@@ -20,10 +23,12 @@ from auditkit.accounts.users import Permission
 from auditkit.errors import LoginRefused, LoginThrottled
 
 from .base.context import installation
+from .base.context import user as signed_in_user
 from .base.errors import status_for
-from .base.security import SessionUser, public, signed_in
+from .base.security import SessionUser, bind_session, public, signed_in
 
 bp = Blueprint("auth", __name__)
+MAX_NEXT_LENGTH = 2000
 
 
 def _first_screen() -> str:
@@ -34,10 +39,23 @@ def _first_screen() -> str:
 
 
 def _safe_next(target: str | None) -> str | None:
-    # Only same-site paths: never "//host" or "https://…" (an open redirect).
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """``target`` as a same-origin path, or None.
+
+    Browsers drop tabs and newlines from URLs and read a backslash as a slash, so
+    ``/\t/evil.example`` becomes ``//evil.example``: any control character, whitespace or
+    backslash refuses the target outright, and the rest is parsed and rebuilt from its path
+    and query only, so what is redirected to is what was checked.
+    """
+    if not target or len(target) > MAX_NEXT_LENGTH or "\\" in target:
+        return None
+    if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return None
+    if parts.path.startswith("//"):
+        return None
+    return urlunsplit(("", "", parts.path, parts.query, ""))
 
 
 @bp.get("/")
@@ -73,6 +91,7 @@ def login() -> Response | str:
     target = _safe_next(request.args.get("next"))
     session.clear()  # a fresh session on sign-in: no fixation
     session.permanent = True
+    bind_session()
     login_user(SessionUser(user))
     return redirect(target or _first_screen())
 
@@ -80,7 +99,8 @@ def login() -> Response | str:
 @bp.post("/logout")
 @signed_in
 def logout() -> Response:
-    """Sign out and forget the session."""
+    """Sign out: every session of the user ends (a copied cookie stops working too)."""
+    accounts.end_sessions(installation(), signed_in_user().id)
     logout_user()
     session.clear()
     flash("You are signed out.", "info")

@@ -10,29 +10,52 @@ from auditkit.autoqa import results as autoqa_results
 from auditkit.errors import InputRefused
 from auditkit.metrics import refresh as metrics
 from auditkit.metrics.measures import ConversationMetrics
+from auditkit.review import search as search_service
 from auditkit.review import transcript as transcripts
 from auditkit.review import workspace as workspaces
 
 from .base.context import installation, user
 from .base.errors import status_for
+from .base.pages import download, page_number, page_size
 from .base.security import requires
 
 bp = Blueprint("conversations", __name__)
 
 
+_MAX_SEQ = 2**63 - 1  # the largest seq either database's BIGINT holds
+
+
 def reveal_param() -> int | None:
-    """The ``reveal`` query parameter: the seq of the user's reveal record, if any."""
+    """The ``reveal`` query parameter: the seq of the user's reveal record, if any.
+
+    Anything but ASCII digits is ignored (as before); a number no seq can be (beyond a
+    database BIGINT) is refused with a 400 rather than reaching the query.
+    """
     value = request.args.get("reveal", "")
-    return int(value) if value.isdigit() else None
+    if not value or not (value.isascii() and value.isdigit()):
+        return None
+    if len(value) > 19 or int(value) > _MAX_SEQ:
+        raise InputRefused([f"reveal: {value[:20]}… is not a record seq (too large)"])
+    return int(value)
 
 
 @bp.get("/conversations")
 @requires(Permission.CONVERSATION_READ)
-def index() -> str:
-    """Conversations by latest activity; search by key."""
-    search = request.args.get("q", "").strip()
-    rows = transcripts.conversation_list(installation(), user(), search=search)
-    return render_template("conversations.html", rows=rows, search=search)
+def index() -> str | Response:
+    """Conversations filtered, searched (id or redacted text) and sorted; ``?format=csv``."""
+    search = search_service.conversation_search(installation(), request.args)
+    if request.args.get("format") == "csv":
+        rows = search_service.all_conversations(installation(), user(), search)
+        return download(search_service.conversations_csv(rows), "conversations.csv", "text/csv")
+    found = search_service.search_conversations(
+        installation(),
+        user(),
+        search,
+        page=page_number(request.args),
+        per_page=page_size(request.args),
+    )
+    choices = search_service.search_choices(installation())
+    return render_template("conversations.html", found=found, choices=choices)
 
 
 def duration_text(seconds: float | None) -> str:

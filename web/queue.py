@@ -23,8 +23,11 @@ bp = Blueprint("queue", __name__, url_prefix="/queue")
 @requires(Permission.QUEUE_WORK)
 def mine() -> str:
     """The signed-in reviewer's open assignments, earliest due first."""
-    items = review_queue.my_queue(installation(), user())
-    return render_template("queue.html", assignments=items)
+    page = request.args.get("page", "1")
+    shown = review_queue.queue_page(
+        installation(), user(), page=int(page) if page.isascii() and page.isdigit() else 1
+    )
+    return render_template("queue.html", assignments=shown.items, queue=shown)
 
 
 def _manage_page(problems: list[str] | None = None, status: int = 200) -> tuple[str, int]:

@@ -33,6 +33,8 @@ def coaching() -> Response:
     """Generate the agent's coaching report (recorded in the ledger) and send the PDF."""
     from auditkit.reports import render_coaching
 
+    # A coaching report is an agent's scores: the agent page's permission too (docs/web.md).
+    user().require(Permission.AGENT_SCORES_READ)
     agent = request.form.get("agent", "").strip()
     with tempfile.TemporaryDirectory(prefix="auditkit-report-") as tmp:
         result = coaching_reports.coaching_report(

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from auditkit.accounts.users import Permission
 from auditkit.errors import InputRefused
 from auditkit.review import history as review_history
+from auditkit.review import listing
 from auditkit.review import submission as submissions
 from auditkit.review import workspace as workspaces
 from auditkit.review.workspace import DraftInput
@@ -18,6 +19,7 @@ from auditkit.review.workspace import DraftInput
 from .base.context import installation, user
 from .base.errors import status_for
 from .base.forms import draft_from_form
+from .base.pages import page_number, page_size
 from .base.security import requires
 from .base.templating import when
 from .conversations import automatic, reveal_param
@@ -84,6 +86,12 @@ def submit(assignment_id: int) -> Response | tuple[str, int]:
         f"Review version {done.version} submitted and signed as record {done.seq}: {score}.",
         "success",
     )
+    if done.disagreements:
+        flash(
+            "Recorded with the review: your ratings disagree with the automated "
+            f"check of {', '.join(done.disagreements)}.",
+            "info",
+        )
     return redirect(url_for("reviews.record", seq=done.seq))
 
 
@@ -110,6 +118,21 @@ def comment(assignment_id: int) -> Response | tuple[str, int]:
     flash(f"Comment recorded as record {seq}.", "success")
     target = url_for("reviews.workspace", assignment_id=assignment_id, reveal=reveal_param())
     return redirect(f"{target}#m-{message_seq}")
+
+
+@bp.get("/review-records")
+@requires(Permission.AGENT_SCORES_READ)
+def index() -> str:
+    """The reviews behind a number (latest versions): by agent, team, criterion, period."""
+    query = listing.review_query(installation(), request.args)
+    found = listing.review_listing(
+        installation(),
+        user(),
+        query,
+        page=page_number(request.args),
+        per_page=page_size(request.args),
+    )
+    return render_template("review_list.html", found=found)
 
 
 @bp.get("/review-records/<int:seq>")

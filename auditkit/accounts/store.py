@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, text, update
 from sqlalchemy.sql import Select
 
 from auditkit.accounts.tables import login_failures, users
 
 Row = dict[str, Any]
+
+# An arbitrary constant: the PostgreSQL advisory lock that serialises sign-in attempts'
+# count-then-record (SQLite serialises them with BEGIN IMMEDIATE).
+THROTTLE_LOCK_KEY = 0x7369676E  # "sign"
 
 
 def _rows(conn: Connection, query: Select[Any]) -> list[Row]:
@@ -63,24 +67,55 @@ def set_password_hash(conn: Connection, user_id: int, password_hash: str) -> Non
     conn.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
 
 
+def next_session_generation(conn: Connection, user_id: int) -> None:
+    """End every session of the user: their session ids carry the old generation."""
+    conn.execute(
+        update(users)
+        .where(users.c.id == user_id)
+        .values(session_generation=users.c.session_generation + 1)
+    )
+
+
 # --- login throttling ----------------------------------------------------------------------
 
 
-def record_login_failure(conn: Connection, *, username: str, remote_addr: str, at: str) -> None:
-    """Note one failed sign-in."""
-    conn.execute(insert(login_failures).values(username=username, remote_addr=remote_addr, at=at))
+def lock_sign_in_throttle(conn: Connection) -> None:
+    """Hold the throttle's lock until the transaction ends, so counts and records never race."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": THROTTLE_LOCK_KEY})
+
+
+def record_login_failure(conn: Connection, *, username: str, remote_addr: str, at: str) -> int:
+    """Note one sign-in attempt as failed (before it is checked); returns its id."""
+    result = conn.execute(
+        insert(login_failures)
+        .values(username=username, remote_addr=remote_addr, at=at)
+        .returning(login_failures.c.id)
+    )
+    return int(result.scalar_one())
+
+
+def forget_login_failure(conn: Connection, failure_id: int) -> None:
+    """Withdraw an attempt counted in advance once it turned out to succeed."""
+    conn.execute(delete(login_failures).where(login_failures.c.id == failure_id))
 
 
 def login_failures_since(conn: Connection, *, username: str, remote_addr: str, since: str) -> Row:
-    """Failed sign-ins since ``since``: count and oldest for the username and for the address."""
+    """Failed sign-ins since ``since``: count and oldest for the (username, address) pair
+    (``pair_``) and for the address across usernames (``addr_``)."""
     result: Row = {}
-    for name, column, value in (
-        ("user", login_failures.c.username, username),
-        ("addr", login_failures.c.remote_addr, remote_addr),
+    for name, condition in (
+        (
+            "pair",
+            and_(
+                login_failures.c.username == username, login_failures.c.remote_addr == remote_addr
+            ),
+        ),
+        ("addr", login_failures.c.remote_addr == remote_addr),
     ):
         count, oldest = conn.execute(
             select(func.count(), func.min(login_failures.c.at)).where(
-                and_(column == value, login_failures.c.at >= since)
+                and_(condition, login_failures.c.at >= since)
             )
         ).one()
         result[f"{name}_count"] = int(count)
@@ -88,10 +123,16 @@ def login_failures_since(conn: Connection, *, username: str, remote_addr: str, s
     return result
 
 
-def clear_login_failures(conn: Connection, *, username: str, before: str) -> None:
-    """Forget the username's failures (after a success) and everyone's older than ``before``."""
+def clear_login_failures(conn: Connection, *, username: str, remote_addr: str, before: str) -> None:
+    """Forget the pair's failures (after a success there) and everyone's older than ``before``."""
     conn.execute(
         delete(login_failures).where(
-            or_(login_failures.c.username == username, login_failures.c.at < before)
+            or_(
+                and_(
+                    login_failures.c.username == username,
+                    login_failures.c.remote_addr == remote_addr,
+                ),
+                login_failures.c.at < before,
+            )
         )
     )

@@ -22,6 +22,9 @@ users = Table(
     Column("active", Boolean, nullable=False),
     Column("created_at", String(32), nullable=False),
     Column("disabled_at", String(32), nullable=True),
+    # Part of every session's id: raising it ends every session of the user at their next
+    # request (sign-out, disable, password change).
+    Column("session_generation", Integer, nullable=False, server_default="0"),
     UniqueConstraint("username", name="uq_users_username"),
 )
 

@@ -25,10 +25,14 @@ MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,99}$")
 
-# Sign-in throttling, kept in the database so every web process and host shares it.
+# Sign-in throttling, kept in the database so every web process and host shares it. An
+# attempt is counted before its password is checked, under a lock, so parallel attempts
+# cannot slip past the limit. The tight limit is per (username, address) pair, so a bad
+# actor behind an office NAT or an unconfigured proxy cannot lock everyone out; the address
+# has a higher ceiling across usernames (docs/web.md).
 THROTTLE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_USERNAME = 5
-MAX_FAILURES_PER_ADDRESS = 20
+MAX_FAILURES_PER_USERNAME = 5  # per (username, address) pair
+MAX_FAILURES_PER_ADDRESS = 100
 
 
 class Role(StrEnum):
@@ -74,6 +78,8 @@ class Permission(StrEnum):
     DASHBOARD_READ = "dashboard.read"  # the quality dashboard
     GRADER_CHECK = "grader.check"  # spot-check reviewers' reviews (grade the grader)
     REPORT_AUDIT = "report.audit"  # generate and download audit reports and their export bundles
+    USER_MANAGE = "user.manage"  # add, disable, change role, bind participant, reset password
+    HOLD_MANAGE = "hold.manage"  # place, list and remove legal holds
 
 
 ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
@@ -88,6 +94,7 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
             Permission.DISPUTE_READ,
             Permission.DASHBOARD_READ,
             Permission.REPORT_AUDIT,
+            Permission.HOLD_MANAGE,
         }
     ),
     Role.QA_REVIEWER: frozenset(
@@ -132,6 +139,12 @@ class User:
     participant_id: str | None
     active: bool
     created_at: str
+    session_generation: int = 0
+
+    @property
+    def session_id(self) -> str:
+        """What a session keeps to name the user: stale once the generation moves on."""
+        return f"{self.id}:{self.session_generation}"
 
     def can(self, permission: Permission) -> bool:
         """Whether the user's role grants ``permission``."""
@@ -152,6 +165,7 @@ def _user(row: Mapping[str, Any]) -> User:
         participant_id=row["participant_id"],
         active=bool(row["active"]),
         created_at=row["created_at"],
+        session_generation=int(row.get("session_generation") or 0),
     )
 
 
@@ -228,15 +242,39 @@ def list_users(installation: Installation) -> list[User]:
 
 
 def set_active(installation: Installation, username: str, *, active: bool) -> User:
-    """Enable or disable a user; a disabled user's sessions stop working at their next request."""
+    """Enable or disable a user; either ends every session the user had."""
     with operational_transaction(installation.engine) as conn:
         row = accounts_store.user_by_username(conn, username)
         if row is None:
             raise NotFound(f"no user {username!r}")
         at = None if active else format_time(utc_now())
         accounts_store.set_user_active(conn, row["id"], active=active, at=at)
-        row = {**row, "active": active, "disabled_at": at}
+        accounts_store.next_session_generation(conn, row["id"])
+        row = accounts_store.user_by_id(conn, row["id"])
+    assert row is not None
     return _user(row)
+
+
+def set_password(installation: Installation, username: str, password: str) -> User:
+    """Give a user a new password; every session the user had ends."""
+    problems = password_problems(password)
+    if problems:
+        raise InputRefused(problems)
+    with operational_transaction(installation.engine) as conn:
+        row = accounts_store.user_by_username(conn, username)
+        if row is None:
+            raise NotFound(f"no user {username!r}")
+        accounts_store.set_password_hash(conn, row["id"], _hasher().hash(password))
+        accounts_store.next_session_generation(conn, row["id"])
+        row = accounts_store.user_by_id(conn, row["id"])
+    assert row is not None
+    return _user(row)
+
+
+def end_sessions(installation: Installation, user_id: int) -> None:
+    """Sign the user out everywhere: every session id issued so far stops working."""
+    with operational_transaction(installation.engine) as conn:
+        accounts_store.next_session_generation(conn, user_id)
 
 
 def load_user(installation: Installation, user_id: int) -> User | None:
@@ -248,6 +286,17 @@ def load_user(installation: Installation, user_id: int) -> User | None:
     return _user(row)
 
 
+def load_session_user(installation: Installation, session_id: str) -> User | None:
+    """The active user a session id names, if the id is still current (else None)."""
+    user_part, _, generation = session_id.partition(":")
+    if not user_part.isdecimal() or not generation.isdecimal() or len(session_id) > 40:
+        return None
+    found = load_user(installation, int(user_part))
+    if found is None or found.session_generation != int(generation):
+        return None
+    return found
+
+
 def users_by_role(installation: Installation, roles: set[Role]) -> list[User]:
     """Active users holding one of ``roles``."""
     return [u for u in list_users(installation) if u.active and u.role in roles]
@@ -256,35 +305,43 @@ def users_by_role(installation: Installation, roles: set[Role]) -> list[User]:
 def authenticate(
     installation: Installation, *, username: str, password: str, remote_addr: str
 ) -> User:
-    """Check a sign-in; refused sign-ins are counted and throttled per username and address."""
+    """Check a sign-in; every attempt is counted before the password is checked, per
+    (username, address) pair and per address, and over the limit is refused unchecked."""
     now = utc_now()
     since = format_time(now - THROTTLE_WINDOW)
     username = username.strip().lower()[:100]
     remote_addr = (remote_addr or "unknown")[:64]
-    with read_transaction(installation.engine) as conn:
+    with operational_transaction(installation.engine) as conn:
+        accounts_store.lock_sign_in_throttle(conn)
         counts = accounts_store.login_failures_since(
             conn, username=username, remote_addr=remote_addr, since=since
         )
+        for prefix, limit in (
+            ("pair", MAX_FAILURES_PER_USERNAME),
+            ("addr", MAX_FAILURES_PER_ADDRESS),
+        ):
+            if counts[f"{prefix}_count"] >= limit:
+                oldest = parse_time(counts[f"{prefix}_oldest"])
+                retry = int((oldest + THROTTLE_WINDOW - now).total_seconds()) + 1
+                raise LoginThrottled(max(retry, 1))
+        attempt = accounts_store.record_login_failure(
+            conn, username=username, remote_addr=remote_addr, at=format_time(now)
+        )
         row = accounts_store.user_by_username(conn, username)
-    for prefix, limit in (("user", MAX_FAILURES_PER_USERNAME), ("addr", MAX_FAILURES_PER_ADDRESS)):
-        if counts[f"{prefix}_count"] >= limit:
-            oldest = parse_time(counts[f"{prefix}_oldest"])
-            retry = int((oldest + THROTTLE_WINDOW - now).total_seconds()) + 1
-            raise LoginThrottled(max(retry, 1))
     ok = False
     try:
         ok = _hasher().verify(row["password_hash"] if row else _decoy_hash(), password)
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or row is None or not row["active"]:
-        with operational_transaction(installation.engine) as conn:
-            accounts_store.record_login_failure(
-                conn, username=username, remote_addr=remote_addr, at=format_time(now)
-            )
         raise LoginRefused("unknown username or wrong password")
     with operational_transaction(installation.engine) as conn:
+        accounts_store.forget_login_failure(conn, attempt)
         accounts_store.clear_login_failures(
-            conn, username=username, before=format_time(now - 4 * THROTTLE_WINDOW)
+            conn,
+            username=username,
+            remote_addr=remote_addr,
+            before=format_time(now - 4 * THROTTLE_WINDOW),
         )
         if _hasher().check_needs_rehash(row["password_hash"]):
             accounts_store.set_password_hash(conn, row["id"], _hasher().hash(password))

@@ -28,19 +28,7 @@ def evaluate(
 
 
 def _judge(policy: Policy, timeline: Timeline, context: CheckContext) -> CheckResult:
-    conversation = timeline.conversation
-    scope = policy.applies_to
-    skipped: str | None = None
-    if scope.channels and conversation.channel not in scope.channels:
-        skipped = (
-            f"The policy applies to channels {', '.join(sorted(scope.channels))};"
-            f" this conversation is on {conversation.channel!r}."
-        )
-    elif scope.intents and scope.intents.isdisjoint(conversation.intents):
-        skipped = (
-            f"The policy applies to intents {', '.join(sorted(scope.intents))};"
-            " this conversation has none of them."
-        )
+    skipped = policy.applies_to.skip_reason(timeline.conversation)
     if skipped is not None:
         return _result(policy, timeline, Outcome.NOT_APPLICABLE, skipped, (), ())
 

@@ -15,6 +15,7 @@ import yaml
 
 from auditkit.checks.results import Severity
 from auditkit.checks.rules import RULE_TYPES, Rule
+from auditkit.checks.scope import SCOPE_FIELDS, AppliesTo
 from auditkit.checks.spec import Problems, Spec
 from auditkit.errors import AuditkitError
 from auditkit.ledger.records import canonical_json
@@ -44,14 +45,6 @@ class PolicyLoadError(AuditkitError):
         noun = "problem" if count == 1 else "problems"
         lines = "\n  - ".join(str(problem) for problem in self.problems)
         super().__init__(f"invalid policies ({count} {noun}):\n  - {lines}")
-
-
-@dataclass(frozen=True)
-class AppliesTo:
-    """Which conversations a policy judges; an empty list means no restriction."""
-
-    channels: frozenset[str] = frozenset()
-    intents: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -268,10 +261,16 @@ def _applies_to(spec: Spec) -> AppliesTo:
     child = spec.child("applies_to", what="'applies_to'")
     if child is None:
         return AppliesTo()
-    channels = frozenset(child.labels("channels"))
-    intents = frozenset(child.labels("intents"))
-    child.finish()
-    return AppliesTo(channels=channels, intents=intents)
+    scope = AppliesTo(
+        channels=frozenset(child.labels("channels")),
+        intents=frozenset(child.labels("intents")),
+        segments=frozenset(child.labels("segments")),
+        tags=frozenset(child.labels("tags")),
+        sources=child.labels("sources"),
+        tools=frozenset(child.labels("tools")),
+    )
+    child.finish(SCOPE_FIELDS)
+    return scope
 
 
 def _rules(spec: Spec) -> tuple[Rule, ...]:

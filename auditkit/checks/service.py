@@ -1,4 +1,6 @@
-"""``auditkit check`` and ``auditkit findings``: policies judged over whole conversations."""
+"""``auditkit check``: policies judged over whole conversations, each result recorded.
+
+(``auditkit findings`` lists the results: ``auditkit.review.findings``.)"""
 
 from __future__ import annotations
 
@@ -7,14 +9,14 @@ import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from auditkit.checks import CheckContext, CheckResult, Policy, evaluate, load_policies
 from auditkit.checks import store as check_store
+from auditkit.checks.overlaps import overlap_warnings, rubric_link_warnings
 from auditkit.checks.policy import default_policy_dir
 from auditkit.db.engine import read_transaction
-from auditkit.errors import AuditkitError, NotFound
+from auditkit.errors import AuditkitError
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.append import appending
 from auditkit.ledger.conversation import LedgerConversation
@@ -24,6 +26,7 @@ from auditkit.ledger.records import RecordDraft, RecordKind, format_time
 from auditkit.periods import utc_now
 from auditkit.pii import store as pii_store
 from auditkit.pii.scan import configured_detector_key
+from auditkit.rubric.model import Rubric
 
 PAGE = 500
 Progress = Callable[[int], None]
@@ -46,25 +49,18 @@ class CheckRunReport:
     failures_by_policy: Counter[str] = field(default_factory=Counter)
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One failed check with the evidence messages (redacted unless revealed elsewhere)."""
-
-    conversation_key: str
-    channel: str
-    policy_id: str
-    policy_version: str
-    severity: str
-    explanation: str
-    evidence: tuple[tuple[int, str, str], ...]  # (seq, kind, redacted text or summary)
-
-
 def policy_sources(installation: Installation) -> list[Any]:
     """The default pack plus the team's own folder (``AUDITKIT_POLICY_DIR``)."""
     sources: list[Any] = [default_policy_dir()]
     if installation.settings.policy_dir is not None:
         sources.append(installation.settings.policy_dir)
     return sources
+
+
+def policy_warnings(policies: Sequence[Policy], rubrics: Sequence[Rubric] = ()) -> list[str]:
+    """What ``auditkit policies check`` warns about: packs that judge the same actions in
+    scopes one conversation could fall in, and rubric criteria linking no loaded policy."""
+    return overlap_warnings(policies) + rubric_link_warnings(policies, rubrics)
 
 
 def select_policies(installation: Installation, policy_ids: Sequence[str] = ()) -> list[Policy]:
@@ -204,78 +200,3 @@ def _record(installation: Installation, changed: Sequence[tuple[CheckResult, str
                 for (result, input_key), record in zip(changed, records, strict=True)
             ],
         )
-
-
-Redactor = Callable[[LedgerConversation, int, str], str]
-
-
-def list_findings(
-    installation: Installation,
-    *,
-    policy: str | None = None,
-    agent: str | None = None,
-    intent: str | None = None,
-    channel: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    redactor: Redactor,
-    limit: int = 100,
-) -> list[Finding]:
-    """Failed checks matching the filters, with their evidence messages redacted."""
-    installation.require_schema()
-    master = installation.master_key()
-    with read_transaction(installation.engine) as conn:
-        rows = check_store.failing_results(
-            conn,
-            policy=policy,
-            agent=agent,
-            intent=intent,
-            channel=channel,
-            since=format_time(since) if since else None,
-            until=format_time(until) if until else None,
-            limit=limit,
-        )
-        if not rows:
-            return []
-        keys = sorted({row["conversation_key"] for row in rows})
-        conversations = {c.key: c for c in load_conversations(conn, keys, master=master)}
-    findings: list[Finding] = []
-    for row in rows:
-        conversation = conversations.get(row["conversation_key"])
-        if conversation is None:
-            raise NotFound(f"conversation {row['conversation_key']} vanished")
-        if intent and intent not in conversation.intents:
-            continue
-        events = {e.seq: e for e in conversation.events}
-        evidence = []
-        for seq in json.loads(row["evidence"]):
-            event = events.get(seq)
-            if event is None:
-                continue
-            summary = _summary(event.kind, event.body)
-            if "text" in event.body:
-                summary = redactor(conversation, seq, str(event.body["text"]))
-            evidence.append((seq, event.kind, summary))
-        findings.append(
-            Finding(
-                conversation_key=row["conversation_key"],
-                channel=row["channel"],
-                policy_id=row["policy_id"],
-                policy_version=row["policy_version"],
-                severity=row["severity"],
-                explanation=row["explanation"],
-                evidence=tuple(evidence),
-            )
-        )
-        if len(findings) >= limit:
-            break
-    return findings
-
-
-def _summary(kind: str, body: dict[str, Any] | Any) -> str:
-    parts = [
-        f"{k}={body[k]}"
-        for k in ("name", "outcome", "scope", "decision", "status", "code")
-        if k in body
-    ]
-    return f"{kind}: " + ", ".join(parts) if parts else kind

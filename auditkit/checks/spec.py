@@ -15,6 +15,7 @@ E = TypeVar("E", bound=StrEnum)
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _MAX_LABEL = 200
+_VISIBLE = re.compile(r"[^\s\u200b-\u200d\u2060\ufeff]")
 
 
 class Problems:
@@ -233,6 +234,9 @@ class Spec:
             self.problems.add(where, f"expected a string, got {_kind(value)}")
             return None
         label = str(value)
+        if label and not _VISIBLE.search(label):
+            self.problems.add(where, f"{label!r} must contain a visible character, not only spaces")
+            return None
         if not label or len(label) > _MAX_LABEL or _CONTROL.search(label):
             self.problems.add(
                 where, f"{label!r} must be 1 to {_MAX_LABEL} characters without control characters"

@@ -15,20 +15,24 @@ import click
 from auditkit.autoqa import service as autoqa_service
 from auditkit.checks import service as checks
 from auditkit.cli.autoqa import autoqa
+from auditkit.cli.findings import findings as findings_command
 from auditkit.cli.options import context_installation, time_option
+from auditkit.cli.policies import policies
 from auditkit.cli.reports import report
+from auditkit.cli.tlog import check_bundle, tiles, tlog_proof, witness
 from auditkit.cli.web import rubrics, serve, users
 from auditkit.errors import AuditkitError
+from auditkit.home import permission_warnings
 from auditkit.ledger import keys, proofs, verify
 from auditkit.ledger.checkpoint import parse_verifier_key
 from auditkit.ledger.export import bundle as export_service
-from auditkit.ledger.export.bundle_verifier import BundleError, verify_bundle
 from auditkit.ledger.installation import Installation, initialise
 from auditkit.metrics import refresh as metrics
 from auditkit.privacy import erasure
 from auditkit.settings import load_settings
 from auditkit.sources import ingest
 from auditkit.sources import samples as pii_samples
+from auditkit.sources.erasure import expire_refused_payloads
 
 
 @contextmanager
@@ -85,7 +89,10 @@ def cli(ctx: click.Context) -> None:
 @cli.command()
 def init() -> None:
     """Create the installation: migrate the database and create the signing key."""
-    report = initialise(load_settings())
+    settings = load_settings()
+    report = initialise(settings)
+    for warning in permission_warnings(settings):
+        click.echo(warning, err=True)
     click.echo(f"database: {report.database} (schema at head)")
     click.echo(f"log origin: {report.origin}")
     if report.created_key:
@@ -150,12 +157,35 @@ def metrics_refresh(ctx: click.Context) -> None:
 @cli.command(name="verify")
 @click.option("--key", "keys_", multiple=True, help="Trust only this verifier key (repeatable).")
 @click.option("--skip-projections", is_flag=True, help="Check the tree and signatures only.")
+@click.option(
+    "--checkpoint",
+    "checkpoints",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A signed checkpoint (or file of them) kept outside; the log must extend it.",
+)
+@click.option(
+    "--ask-witnesses", is_flag=True, help="Also fetch each witness's newest cosigned checkpoint."
+)
 @click.pass_context
-def verify_(ctx: click.Context, keys_: tuple[str, ...], skip_projections: bool) -> None:
+def verify_(
+    ctx: click.Context,
+    keys_: tuple[str, ...],
+    skip_projections: bool,
+    checkpoints: tuple[Path, ...],
+    ask_witnesses: bool,
+) -> None:
     """Recompute every hash, check every checkpoint and the query tables; exit 1 on any problem."""
     trusted = [parse_verifier_key(k) for k in keys_] or None
+    installation = context_installation(ctx)
+    for warning in permission_warnings(installation.settings):
+        click.echo(warning, err=True)
     report = verify.verify_ledger(
-        context_installation(ctx), trusted=trusted, check_projections=not skip_projections
+        installation,
+        trusted=trusted,
+        check_projections=not skip_projections,
+        checkpoint_files=checkpoints,
+        ask_witnesses=ask_witnesses,
     )
     if not report.ok:
         for problem in report.problems:
@@ -167,6 +197,10 @@ def verify_(ctx: click.Context, keys_: tuple[str, ...], skip_projections: bool) 
         + (", query tables match the log" if report.projections_checked else "")
         + f" ({report.seconds:.2f}s)"
     )
+    if report.compared_with:
+        click.echo(
+            f"agrees with the copies kept outside the database: {'; '.join(report.compared_with)}"
+        )
 
 
 def _b64(data: bytes) -> str:
@@ -176,9 +210,25 @@ def _b64(data: bytes) -> str:
 @cli.command()
 @click.argument("seq", type=click.IntRange(min=0))
 @click.option("--tree-size", type=click.IntRange(min=1), help="Prove against this checkpoint.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "tlog-proof"]),
+    default="json",
+    show_default=True,
+    help="tlog-proof: the C2SP offline proof (c2sp.org/tlog-proof).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With tlog-proof: write SEQ.tlog-proof and SEQ.entry (the record bytes) here.",
+)
 @click.pass_context
-def prove(ctx: click.Context, seq: int, tree_size: int | None) -> None:
-    """Print an inclusion proof of record SEQ against the latest signed checkpoint (JSON)."""
+def prove(ctx: click.Context, seq: int, tree_size: int | None, fmt: str, out: Path | None) -> None:
+    """Print an inclusion proof of record SEQ against the latest signed checkpoint."""
+    if fmt == "tlog-proof":
+        tlog_proof(context_installation(ctx), seq, tree_size, out)
+        return
     proof = proofs.prove_inclusion(context_installation(ctx), seq, tree_size=tree_size)
     payload: dict[str, Any] = {
         "seq": proof.seq,
@@ -330,6 +380,9 @@ def retention_apply(ctx: click.Context, dry_run: bool) -> None:
         f"{len(report.erased)} subject(s) {verb}, {len(report.held)} held, "
         f"{report.kept} still within retention"
     )
+    if not dry_run:
+        expired = expire_refused_payloads(context_installation(ctx))
+        click.echo(f"{expired} refused webhook payload(s) older than 14 days forgotten")
 
 
 @cli.command()
@@ -362,12 +415,26 @@ def scan(ctx: click.Context, workers: int | None) -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="One conversation in the import format: its messages are scanned with its participants.",
 )
+@click.option(
+    "--jsonl",
+    "jsonl",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help='Lines {"id", "text", "participants"?}: one JSON line of findings per input.',
+)
 @click.pass_context
-def pii(ctx: click.Context, text: str | None, conversation_file: Path | None) -> None:
+def pii(
+    ctx: click.Context, text: str | None, conversation_file: Path | None, jsonl: Path | None
+) -> None:
     """Run the configured detector on TEXT (or - for stdin): findings as JSON lines, then the redacted text."""
     from auditkit.pii import scan as scan_service
 
     installation = Installation.open(load_settings())
+    if jsonl is not None:
+        if text is not None or conversation_file is not None:
+            raise click.UsageError("give --jsonl alone, without TEXT or --conversation-file")
+        for line in scan_service.probe_file(installation, jsonl):
+            click.echo(line)
+        return
     samples = pii_samples.sample_texts(text, conversation_file, stdin=sys.stdin)
     for label, _text, findings, redacted in scan_service.detect_samples(installation, samples):
         if label:
@@ -398,61 +465,18 @@ def check(ctx: click.Context, policies: tuple[str, ...], conversations: tuple[st
 
 
 @cli.command()
-@click.option("--policy", help="Only this policy id.")
-@click.option("--agent", help="Only conversations this agent took part in.")
-@click.option("--intent", help="Only conversations with this intent.")
-@click.option("--channel", help="Only this channel.")
-@click.option("--since", help="Conversations active at or after this date/time (UTC).")
-@click.option("--until", help="Conversations started before this date/time (UTC).")
-@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
-@click.pass_context
-def findings(
-    ctx: click.Context,
-    policy: str | None,
-    agent: str | None,
-    intent: str | None,
-    channel: str | None,
-    since: str | None,
-    until: str | None,
-    limit: int,
-) -> None:
-    """List failed checks with their evidence messages, redacted."""
-    from auditkit.pii import build_detector, redact
-    from auditkit.pii.scan import detector_config
-
-    installation = context_installation(ctx)
-    detector = build_detector(detector_config(installation))
-    rows = checks.list_findings(
-        installation,
-        policy=policy,
-        agent=agent,
-        intent=intent,
-        channel=channel,
-        since=time_option(since, "--since"),
-        until=time_option(until, "--until"),
-        redactor=lambda conversation, _seq, text: redact(
-            text, detector.detect(text, tuple(conversation.participants.values()))
-        ),
-        limit=limit,
-    )
-    if not rows:
-        click.echo("no failing checks match")
-    for finding in rows:
-        click.echo(
-            f"{finding.conversation_key} [{finding.channel}] {finding.policy_id} "
-            f"v{finding.policy_version} ({finding.severity}): {finding.explanation}"
-        )
-        for seq, kind, text in finding.evidence:
-            click.echo(f"    seq {seq} {kind}: {text}")
-
-
-@cli.command()
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="New bundle directory.")
 @click.option(
     "--conversation", "conversations", multiple=True, help="Only this conversation (repeatable)."
 )
 @click.option("--since", help="Events at or after this date/time (UTC).")
 @click.option("--until", help="Events before this date/time (UTC).")
+@click.option(
+    "--tlog-proofs/--no-tlog-proofs",
+    default=True,
+    show_default=True,
+    help="Write tlog-proofs/<seq>.tlog-proof for every record (c2sp.org/tlog-proof).",
+)
 @click.pass_context
 def export(
     ctx: click.Context,
@@ -460,6 +484,7 @@ def export(
     conversations: tuple[str, ...],
     since: str | None,
     until: str | None,
+    tlog_proofs: bool,
 ) -> None:
     """Write a bundle of records with inclusion proofs, checkpoint and verifier key."""
     scope = export_service.ExportScope(
@@ -467,7 +492,9 @@ def export(
         since=time_option(since, "--since"),
         until=time_option(until, "--until"),
     )
-    result = export_service.export_bundle(context_installation(ctx), out, scope)
+    result = export_service.export_bundle(
+        context_installation(ctx), out, scope, tlog_proofs=tlog_proofs
+    )
     click.echo(
         f"exported {result.records} records to {result.directory} "
         f"(checkpoint size {result.tree_size}, export recorded as seq {result.export_seq})"
@@ -478,24 +505,26 @@ def export(
 @cli.command(name="verify-bundle")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--key", help="Require the bundle to be signed by this verifier key.")
-def verify_bundle_(directory: Path, key: str | None) -> None:
+@click.option("--witness", "witnesses", multiple=True, help="A witness key (NAME+ID+KEY) to count.")
+@click.option(
+    "--quorum", type=click.IntRange(min=1), help="Valid cosignatures required (default: all)."
+)
+def verify_bundle_(
+    directory: Path, key: str | None, witnesses: tuple[str, ...], quorum: int | None
+) -> None:
     """Check an export bundle offline, with no database."""
-    try:
-        summary = verify_bundle(directory, key)
-    except BundleError as exc:
-        _fail(f"bundle NOT verified: {exc}")
-    click.echo(
-        f"ok: {summary.records} records proven in {summary.origin} at tree size "
-        f"{summary.tree_size}, signed by key {summary.key_id}"
-    )
-    click.echo(f"manifest sha256: {summary.manifest_sha256}")
+    check_bundle(directory, key, witnesses, quorum)
 
 
 cli.add_command(serve)
 cli.add_command(users)
 cli.add_command(rubrics)
 cli.add_command(report)
+cli.add_command(policies)
+cli.add_command(tiles)
+cli.add_command(witness)
 cli.add_command(autoqa)
+cli.add_command(findings_command)
 
 
 def main() -> None:

@@ -32,6 +32,12 @@ PASSWORD_VARIABLE = "AUDITKIT_NEW_USER_PASSWORD"
     is_flag=True,
     help="Trust one reverse proxy's X-Forwarded-For/-Proto/-Host (TLS terminated there).",
 )
+@click.option(
+    "--log-prefix",
+    default="/log",
+    show_default=True,
+    help="URL prefix of the read-only C2SP tlog-tiles log (checkpoint, tile/...).",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -40,6 +46,7 @@ def serve(
     threads: int,
     insecure_cookies: bool,
     behind_proxy: bool,
+    log_prefix: str,
 ) -> None:
     """Run the review web app with waitress (on the installation's database)."""
     import waitress
@@ -50,7 +57,15 @@ def serve(
     installation.require_schema()
     installation.signer()  # reviews are signed records: fail now if the key cannot be opened
     review_rubrics.available_rubrics(installation)  # and refuse to start on a bad rubric file
-    app = create_app(installation, secure_cookies=not insecure_cookies, behind_proxy=behind_proxy)
+    prefix = "/" + log_prefix.strip("/")
+    if prefix == "/":
+        raise click.BadParameter("the log needs a prefix of its own", param_hint="--log-prefix")
+    app = create_app(
+        installation,
+        secure_cookies=not insecure_cookies,
+        behind_proxy=behind_proxy,
+        config={"AUDITKIT_LOG_PREFIX": prefix},
+    )
     click.echo(f"auditkit review app on http://{host}:{port}/ (waitress, {threads} threads)")
     waitress.serve(
         app,
@@ -64,7 +79,7 @@ def serve(
 
 @click.group()
 def users() -> None:
-    """People who sign in to the review app: add, list, disable, enable."""
+    """People who sign in to the review app: add, list, disable, enable, set-password."""
 
 
 @users.command(name="add")
@@ -134,6 +149,26 @@ def users_enable(ctx: click.Context, username: str) -> None:
     click.echo(f"enabled {user.username}")
 
 
+@users.command(name="set-password")
+@click.argument("username")
+@click.pass_context
+def users_set_password(ctx: click.Context, username: str) -> None:
+    """Give a user a new password (AUDITKIT_NEW_USER_PASSWORD or a hidden prompt); every
+    session the user had ends."""
+    password = os.environ.get(PASSWORD_VARIABLE)
+    if not password:
+        password = click.prompt(
+            f"New password for {username}", hide_input=True, confirmation_prompt=True
+        )
+    try:
+        user = accounts.set_password(context_installation(ctx), username, password)
+    except InputRefused as exc:
+        raise click.ClickException(
+            "password not changed:\n  - " + "\n  - ".join(exc.problems)
+        ) from exc
+    click.echo(f"new password for {user.username}; their sessions have ended")
+
+
 @click.group()
 def rubrics() -> None:
     """QA rubrics: check rubric files."""
@@ -144,8 +179,10 @@ def rubrics() -> None:
 @click.pass_context
 def rubrics_check(ctx: click.Context, files: tuple[Path, ...]) -> None:
     """Validate FILES (default: every rubric in use), reporting every problem; print each hash."""
-    paths = list(files) or review_rubrics.rubric_files(context_installation(ctx))
-    for rubric in review_rubrics.check_rubric_files(paths):
+    installation = context_installation(ctx)
+    paths = list(files) or review_rubrics.rubric_files(installation)
+    known = review_rubrics.policy_ids(installation)
+    for rubric in review_rubrics.check_rubric_files(paths, policy_ids=known):
         click.echo(
             f"ok: {rubric.id} v{rubric.version} sha256:{rubric.content_hash}  {rubric.title}"
         )

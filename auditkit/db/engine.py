@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -17,16 +19,36 @@ from sqlalchemy.engine import make_url
 WRITER_LOCK_KEY = 0x61756469  # "audi"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout and IMMEDIATE writes."""
+def sqlite_database_path(url: str) -> Path | None:
+    """The file of a SQLite database URL (None for another database or an in-memory one)."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    return None if parsed.database == ":memory:" else Path(parsed.database)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys, a busy timeout and IMMEDIATE writes.
+
+    A new SQLite file is created 0600 in a 0700 folder before SQLite opens it: SQLite gives
+    the WAL and shared-memory files the database file's mode, so all three stay private.
+    """
+    if make_url(url).get_backend_name() == "sqlite":
+        path = sqlite_database_path(url)
+        if path is not None:
+            _create_private(path)
         engine = create_engine(url, connect_args={"timeout": 60})
         _configure_sqlite(engine)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _create_private(path: Path) -> None:
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+        os.chmod(path.parent, 0o700)  # mkdir's mode is cut by the umask
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _configure_sqlite(engine: Engine) -> None:

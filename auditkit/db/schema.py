@@ -1,6 +1,6 @@
 """The whole schema: every feature's tables on the one MetaData, every projection registered.
 
-The one place that names every feature's tables: ``migrations/env.py`` targets ``metadata``
+The one place that names every feature's tables (and what erasure clears in them): ``migrations/env.py`` targets ``metadata``
 from here (so ``alembic check`` sees all of it), and ``verify`` loads it before walking the
 registered projections. It is the only core module allowed to import features (the layering
 test names it).
@@ -15,9 +15,11 @@ import auditkit.ledger.tables
 import auditkit.metrics.tables
 import auditkit.pii.tables
 import auditkit.privacy.tables
+import auditkit.quality.erasure
 import auditkit.quality.tables
 import auditkit.review.projections
 import auditkit.review.tables
+import auditkit.sources.erasure
 import auditkit.sources.tables  # noqa: F401
 from auditkit.db.metadata import metadata
 

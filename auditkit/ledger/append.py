@@ -14,9 +14,19 @@ from auditkit.ledger import store as ledger_store
 from auditkit.ledger.checkpoint import Checkpoint, Signer, sign_checkpoint
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.projections.replay import Projection
-from auditkit.ledger.records import Record, RecordDraft, RecordKind, encode_entry, format_time
+from auditkit.ledger.records import (
+    CanonicalizationError,
+    Record,
+    RecordDraft,
+    RecordKind,
+    RecordRefused,
+    canonical_problem,
+    encode_entry,
+    format_time,
+)
 from auditkit.ledger.sealing.cipher import seal_parts, split_personal
 from auditkit.ledger.sealing.data_keys import DataKeys
+from auditkit.ledger.tlog.published import after_checkpoint
 from auditkit.periods import utc_now
 
 
@@ -76,8 +86,12 @@ class AppendBatch:
         for draft in drafts:
             seq = self.tree.size
             occurred_at = format_time(draft.occurred_at)
-            stored = self._sealed(seq, draft)
-            entry = encode_entry(seq, stored, self.recorded_at, occurred_at)
+            try:
+                stored = self._sealed(seq, draft)
+                entry = encode_entry(seq, stored, self.recorded_at, occurred_at)
+            except CanonicalizationError as error:
+                # Refused whole: the transaction this batch belongs to rolls back.
+                raise RecordRefused(draft, canonical_problem(draft.body) or str(error)) from None
             leaf = merkle.leaf_hash(entry)
             for node, digest in self.tree.append(leaf):
                 self._node_rows.append((node.level, node.index, digest))
@@ -195,7 +209,9 @@ def appending(installation: Installation) -> Iterator[AppendBatch]:
         keys = DataKeys(conn, master) if master is not None else None
         batch = AppendBatch(conn, recorded_at=format_time(utc_now()), data_keys=keys)
         yield batch
-        batch.sign(signer, origin)
+        head = batch.sign(signer, origin)
+    if head is not None:  # committed: keep it outside the database, offer it to witnesses
+        after_checkpoint(installation, head.note)
 
 
 def append_records(installation: Installation, drafts: Sequence[RecordDraft]) -> list[Record]:

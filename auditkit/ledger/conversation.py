@@ -68,6 +68,8 @@ class LedgerConversation:
     tags: tuple[str, ...] = ()
     segment: str | None = None
     opened_seq: int = 0
+    source: str | None = None
+    """Where it came from: the ``conversation.opened`` record's ``source``."""
 
     @property
     def last_seq(self) -> int:
@@ -119,6 +121,7 @@ def conversation_from_records(
         tags=tuple(body.get("tags") or ()),
         segment=body.get("segment"),
         opened_seq=seq,
+        source=body.get("source"),
     )
 
 

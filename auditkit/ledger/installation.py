@@ -5,15 +5,17 @@ from __future__ import annotations
 import dataclasses
 import os
 import secrets
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditkit.db import Engine
 from auditkit.db.engine import make_engine, schema_is_current, upgrade_to_head, write_transaction
-from auditkit.errors import NotInitialised
+from auditkit.errors import NotInitialised, SigningKeyError
+from auditkit.home import append_private, private_dir
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.checkpoint import Signer, Verifier, parse_verifier_key
-from auditkit.ledger.keyring import create_signer, load_signer
+from auditkit.ledger.keyring import create_signer, load_signer, passphrase_problems
 from auditkit.ledger.records import format_time
 from auditkit.ledger.sealing import store as sealing_store
 from auditkit.ledger.sealing.cipher import (
@@ -26,6 +28,9 @@ from auditkit.periods import utc_now
 from auditkit.settings import Settings, write_settings_file
 
 TRUSTED_KEYS_FILE = "trusted.keys"
+# How long a schema found current is trusted before ``require_schema`` queries it again: an
+# upgrade by a newer ``auditkit init`` is noticed by a running process within this time.
+SCHEMA_RECHECK_SECONDS = 30.0
 
 
 @dataclass
@@ -36,6 +41,7 @@ class Installation:
     engine: Engine
     _signer: Signer | None = field(default=None, repr=False)
     _master: MasterKey | None = field(default=None, repr=False)
+    _schema_checked_at: float | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, settings: Settings) -> Installation:
@@ -52,8 +58,20 @@ class Installation:
         return self.settings.origin
 
     def require_schema(self) -> None:
-        """Refuse to run against a database that ``auditkit init`` has not migrated."""
-        if not schema_is_current(self.engine):
+        """Refuse to run against a database that ``auditkit init`` has not migrated.
+
+        Every service call asks; a schema found current is taken as current for
+        ``SCHEMA_RECHECK_SECONDS`` (a web request or a proof costs no schema queries), and a
+        missing or outdated one is looked at again on every call until it is fixed.
+        """
+        now = time.monotonic()
+        checked = self._schema_checked_at
+        if checked is not None and now - checked < SCHEMA_RECHECK_SECONDS:
+            return
+        self._schema_checked_at = None
+        if schema_is_current(self.engine):
+            self._schema_checked_at = now
+        else:
             raise NotInitialised(
                 "the database schema is missing or out of date: run `auditkit init` "
                 f"(database {self.engine.url.render_as_string(hide_password=True)})"
@@ -120,6 +138,12 @@ class InitReport:
 def initialise(settings: Settings) -> InitReport:
     """Create the home, migrate the schema to head and create the first signing key (idempotent)."""
     passphrase = settings.require_passphrase()
+    if not settings.origin and (problems := passphrase_problems(passphrase)):
+        # A first init creates the signing key: refuse before anything is written.
+        raise SigningKeyError(
+            "the signing-key passphrase (AUDITKIT_KEY_PASSPHRASE or _FILE) is too weak: "
+            + "; ".join(problems)
+        )
     origin = settings.origin or f"auditkit.local/{secrets.token_hex(8)}"
     if not settings.origin:
         write_settings_file(settings, origin=origin)
@@ -161,7 +185,7 @@ def _ensure_master_key(installation: Installation) -> None:
             installation.master_key()  # raises: data keys exist but their master key is gone
     key = generate_master_key()
     path = settings.master_key_path
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(path.parent)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(key.encoded() + "\n")
@@ -182,8 +206,7 @@ def register_new_key(installation: Installation) -> Signer:
             verifier_key=signer.verifier().verifier_key_string(),
             created_at=format_time(utc_now()),
         )
-    with trusted_keys_path(installation).open("a", encoding="utf-8") as handle:
-        handle.write(signer.verifier().verifier_key_string() + "\n")
+    append_private(trusted_keys_path(installation), signer.verifier().verifier_key_string())
     installation._signer = signer
     return signer
 

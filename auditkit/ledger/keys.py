@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from auditkit.home import append_private
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.append import appending
 from auditkit.ledger.checkpoint import Signer, Verifier
@@ -72,7 +73,6 @@ def rotate_key(installation: Installation) -> Signer:
             verifier_key=verifier.verifier_key_string(),
             created_at=format_time(utc_now()),
         )
-    with trusted_keys_path(installation).open("a", encoding="utf-8") as handle:
-        handle.write(verifier.verifier_key_string() + "\n")
+    append_private(trusted_keys_path(installation), verifier.verifier_key_string())
     installation._signer = new
     return new

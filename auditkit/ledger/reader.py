@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from auditkit.db import Connection
 from auditkit.errors import NotFound
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.conversation import LedgerConversation, conversation_from_records
 from auditkit.ledger.sealing.cipher import MasterKey
-from auditkit.ledger.sealing.data_keys import DataKeys, open_records
+from auditkit.ledger.sealing.data_keys import DataKeys, open_records, unseal_mapping
 
 PAGE = 500
 
@@ -36,6 +37,25 @@ def load_conversations(
         )
         for key in keys
     ]
+
+
+def record_body(conn: Connection, seq: int, *, master: MasterKey | None) -> dict[str, Any]:
+    """The body of record ``seq``, its sealed content opened with the master key (staff text
+    of an erased subject reads as erased); without the key, as stored."""
+    entries = ledger_store.entries_by_seq(conn, [seq])
+    if not entries:
+        raise NotFound(f"no record {seq}")
+    entry = json.loads(entries[0].entry)
+    body: dict[str, Any] = entry["body"]
+    if master is None:
+        return body
+    return unseal_mapping(
+        entry["kind"],
+        body,
+        seq=seq,
+        conversation=entry["conversation"],
+        keys=DataKeys(conn, master),
+    )
 
 
 def iter_conversations(

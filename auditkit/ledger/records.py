@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -11,7 +12,7 @@ from typing import Any
 
 import rfc8785
 
-from auditkit.errors import TamperDetected
+from auditkit.errors import InputRefused, TamperDetected
 
 ENTRY_VERSION = 1
 
@@ -94,6 +95,68 @@ def parse_time(value: str) -> datetime:
 
 
 _SAFE_INT = 2**53
+
+CanonicalizationError = rfc8785.CanonicalizationError
+"""What ``rfc8785`` raises for a value outside canonical JSON's domain."""
+
+
+class RecordRefused(InputRefused):
+    """A record could not be appended: a value in its body has no canonical JSON form.
+
+    Raised inside the append transaction, so nothing of the batch is written; the message
+    names the record (kind, conversation) and the path of the value, and why.
+    """
+
+    def __init__(self, draft: RecordDraft, problem: str) -> None:
+        where = f" of conversation {draft.conversation!r}" if draft.conversation else ""
+        self.problem = problem
+        super().__init__([f"{draft.kind} record{where}: {problem}"])
+
+
+def canonical_problem(value: Any, path: str = "body") -> str | None:
+    """Where and why ``value`` falls outside canonical JSON's domain (RFC 8785), or None.
+
+    The domain: objects with string keys, arrays, strings of Unicode scalar values (no lone
+    surrogate), finite numbers, integers within ±(2^53 − 1), booleans and null.
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        if -_SAFE_INT < value < _SAFE_INT:
+            return None
+        digits = str(value)
+        shown = digits if len(digits) <= 24 else digits[:23] + "…"
+        return (
+            f"{path}: integer {shown} is outside ±(2^53 − 1), the range canonical JSON"
+            " (RFC 8785) stores exactly"
+        )
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return None
+        return f"{path}: {value} is not a finite number"
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return f"{path}: contains an unpaired UTF-16 surrogate"
+        return None
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return f"{path}: key {key!r} is not a string"
+            problem = canonical_problem(key, f"{path} key") or canonical_problem(
+                item, f"{path}.{key}"
+            )
+            if problem:
+                return problem
+        return None
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            problem = canonical_problem(item, f"{path}[{index}]")
+            if problem:
+                return problem
+        return None
+    return f"{path}: {type(value).__name__} is not a JSON value"
 
 
 def canonical_json(value: Any) -> bytes:

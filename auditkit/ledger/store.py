@@ -57,32 +57,62 @@ def tree_size(conn: Connection) -> int:
     return 0 if value is None else int(value) + 1
 
 
+def _driver_rows(conn: Connection, sql: str, params: tuple[int, ...]) -> list[tuple[Any, ...]]:
+    """Rows of a plain query (``%s`` placeholders) straight from the driver, inside ``conn``'s
+    transaction: the verifier reads every record and node, and SQLAlchemy's row objects and
+    PostgreSQL's hex-encoded ``bytea`` (text results) cost more than hashing them. On
+    PostgreSQL the results come in binary (``bytea`` as raw bytes)."""
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    if conn.dialect.name == "postgresql":
+        # The PostgreSQL driver is psycopg 3; SQLAlchemy types only the DB-API protocol.
+        with cast("psycopg.Connection[Any]", raw).cursor(binary=True) as binary:
+            binary.execute(sql.encode(), params)
+            return binary.fetchall()
+    cursor = raw.cursor()
+    try:
+        cursor.execute(sql.replace("%s", "?"), params)
+        return [tuple(row) for row in cursor.fetchall()]
+    finally:
+        cursor.close()
+
+
 def node_hashes(conn: Connection, ids: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    """Hashes of complete subtrees by (level, index); level 0 reads leaf hashes."""
+    """Hashes of complete subtrees by (level, index); level 0 reads leaf hashes.
+
+    A proof's ~2 log2 n nodes come in two queries, one for leaves and one for inner nodes,
+    sent straight to the driver (a proof is a few queries, and building and compiling a
+    statement per level cost more than the database's lookups).
+    """
     wanted = sorted(set(ids))
     found: dict[tuple[int, int], bytes] = {}
     leaves = [index for level, index in wanted if level == 0]
     inner = [(level, index) for level, index in wanted if level > 0]
     for start in range(0, len(leaves), CHUNK):
-        part = leaves[start : start + CHUNK]
-        rows = conn.execute(
-            select(log_entries.c.seq, log_entries.c.leaf_hash).where(log_entries.c.seq.in_(part))
+        part = tuple(leaves[start : start + CHUNK])
+        marks = ", ".join(["%s"] * len(part))
+        rows = _driver_rows(
+            conn,
+            f"SELECT seq, leaf_hash FROM {log_entries.name} WHERE seq IN ({marks})",
+            part,
         )
         found.update({(0, int(seq)): bytes(h) for seq, h in rows})
-    by_level: dict[int, list[int]] = {}
-    for level, index in inner:
-        by_level.setdefault(level, []).append(index)
-    # One primary-key lookup per level: SQLite plans a row-value IN over (level, idx) as a
-    # full scan of merkle_nodes, which made proofs linear in the tree size.
-    for level, indexes in by_level.items():
-        for start in range(0, len(indexes), CHUNK):
-            part = indexes[start : start + CHUNK]
-            rows = conn.execute(
-                select(merkle_nodes.c.idx, merkle_nodes.c.hash).where(
-                    and_(merkle_nodes.c.level == level, merkle_nodes.c.idx.in_(part))
-                )
-            )
-            found.update({(level, int(idx)): bytes(h) for idx, h in rows})
+    # An OR of ``level = ? AND idx IN (...)``, one term per level: both databases look each
+    # term up in the primary key (SQLite plans a row-value IN over (level, idx) as a full
+    # scan of merkle_nodes, which made proofs linear in the tree size).
+    for start in range(0, len(inner), CHUNK):
+        by_level: dict[int, list[int]] = {}
+        for level, index in inner[start : start + CHUNK]:
+            by_level.setdefault(level, []).append(index)
+        terms = " OR ".join(
+            f"(level = %s AND idx IN ({', '.join(['%s'] * len(indexes))}))"
+            for indexes in by_level.values()
+        )
+        params = tuple(v for level, indexes in by_level.items() for v in (level, *indexes))
+        rows = _driver_rows(
+            conn, f"SELECT level, idx, hash FROM {merkle_nodes.name} WHERE {terms}", params
+        )
+        found.update({(int(level), int(idx)): bytes(h) for level, idx, h in rows})
     return found
 
 
@@ -202,36 +232,26 @@ def signing_key_rows(conn: Connection) -> list[dict[str, Any]]:
 def entry_rows(conn: Connection, start: int, stop: int, *, full: bool) -> list[tuple[Any, ...]]:
     """Plain tuples (seq, entry, leaf_hash[, kind, conversation_key, recorded_at, occurred_at])
     for seq in [start, stop), in order: the verifier's bulk read."""
-    columns = [log_entries.c.seq, log_entries.c.entry, log_entries.c.leaf_hash]
+    columns = "seq, entry, leaf_hash"
     if full:
-        columns += [
-            log_entries.c.kind,
-            log_entries.c.conversation_key,
-            log_entries.c.recorded_at,
-            log_entries.c.occurred_at,
-        ]
-    result = conn.execute(
-        select(*columns)
-        .where(and_(log_entries.c.seq >= start, log_entries.c.seq < stop))
-        .order_by(log_entries.c.seq)
+        columns += ", kind, conversation_key, recorded_at, occurred_at"
+    rows = _driver_rows(
+        conn,
+        f"SELECT {columns} FROM {log_entries.name} WHERE seq >= %s AND seq < %s ORDER BY seq",
+        (start, stop),
     )
-    return [(row[0], bytes(row[1]), bytes(row[2]), *row[3:]) for row in result.tuples()]
+    return [(row[0], bytes(row[1]), bytes(row[2]), *row[3:]) for row in rows]
 
 
 def node_level_range(conn: Connection, level: int, start: int, stop: int) -> list[bytes]:
     """Stored hashes at ``level`` with index in [start, stop), in index order."""
-    result = conn.execute(
-        select(merkle_nodes.c.hash)
-        .where(
-            and_(
-                merkle_nodes.c.level == level,
-                merkle_nodes.c.idx >= start,
-                merkle_nodes.c.idx < stop,
-            )
-        )
-        .order_by(merkle_nodes.c.idx)
+    rows = _driver_rows(
+        conn,
+        f"SELECT hash FROM {merkle_nodes.name} WHERE level = %s AND idx >= %s AND idx < %s "
+        "ORDER BY idx",
+        (level, start, stop),
     )
-    return [bytes(h) for (h,) in result.tuples()]
+    return [bytes(h) for (h,) in rows]
 
 
 def node_count(conn: Connection) -> int:

@@ -94,6 +94,8 @@ participants = Table(
     Column("name", String(200), nullable=True),
     Column("team", String(200), nullable=True),
 )
+# Staff named by participant id across conversations (dashboard, reports): migration 0019.
+Index("ix_participants_participant_id", participants.c.participant_id)
 
 conversation_events = Table(
     "conversation_events",

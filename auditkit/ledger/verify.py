@@ -26,6 +26,7 @@ from auditkit.ledger.records import Record, decode_entry
 from auditkit.ledger.sealing.cipher import SealingError, sealed_subject
 from auditkit.ledger.sealing.data_keys import DataKeys, unseal_mapping
 from auditkit.ledger.tables import APPEND_ONLY_TABLES
+from auditkit.ledger.tlog.outside import check_outside
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class VerifyReport:
     checkpoints: int = 0
     nodes_checked: int = 0
     projections_checked: bool = False
+    compared_with: list[str] = field(default_factory=list)
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
 
@@ -77,8 +79,17 @@ def verify_ledger(
     trusted: Sequence[Verifier] | None = None,
     check_projections: bool = True,
     progress: Callable[[int], None] | None = None,
+    checkpoint_files: Sequence[Path] = (),
+    tile_dirs: Sequence[Path] | None = None,
+    ask_witnesses: bool = False,
 ) -> VerifyReport:
-    """Check the whole log; problems are returned in the report, never raised."""
+    """Check the whole log; problems are returned in the report, never raised.
+
+    Besides the database, the checkpoint file under AUDITKIT_HOME, ``checkpoint_files``
+    (checkpoints an auditor kept) and the tiles directories (those ``tiles write`` filled,
+    or ``tile_dirs``) are compared with the log; with ``ask_witnesses``, so is the newest
+    checkpoint each configured witness cosigned (over the network).
+    """
     installation.require_schema()
     started = time.perf_counter()
     report = VerifyReport()
@@ -94,6 +105,16 @@ def verify_ledger(
         master = installation.master_key() if check_projections else None
         keys = DataKeys(conn, master) if master is not None else None
         _check_tree(conn, checkpoints, rebuilt, keys, report, progress)
+        outside = check_outside(
+            installation,
+            conn,
+            verifiers,
+            checkpoint_files=checkpoint_files,
+            tile_dirs=tile_dirs,
+            ask_witnesses=ask_witnesses,
+        )
+        report.compared_with = outside.compared
+        report.problems += [Problem(None, reason) for reason in outside.problems]
         if rebuilt is not None and report.ok:
             _check_projections(conn, rebuilt, report)
             report.projections_checked = True

@@ -101,6 +101,14 @@ def refresh_conversations(
     return len(wanted)
 
 
+def store_metrics(installation: Installation, computed: Sequence[ConversationMetrics]) -> int:
+    """Store metrics an appender computed from the records it has just committed (their
+    clear bodies in hand), so they need not be read back, decoded and opened again."""
+    with operational_transaction(installation.engine) as conn:
+        metrics_store.replace_metrics(conn, [metrics_row(m) for m in computed])
+    return len(computed)
+
+
 def conversation_metrics(installation: Installation, key: str) -> ConversationMetrics:
     """One conversation's metrics from the table, recomputed first if missing or stale.
 

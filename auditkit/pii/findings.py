@@ -26,6 +26,10 @@ class Finding:
         """Whether this finding lies within ``other`` (and is not ``other``)."""
         return other.start <= self.start and self.end <= other.end and self != other
 
+    def overlaps(self, other: Finding) -> bool:
+        """Whether the two findings share a character (and are not the same finding)."""
+        return self.start < other.end and other.start < self.end and self != other
+
     def as_dict(self) -> dict[str, str | int | float]:
         """The finding as JSON-ready values (entity type, offsets, score, recognizer)."""
         return {

@@ -1,4 +1,7 @@
-"""Redacted text: every character of every finding replaced by a type placeholder such as <CREDIT_CARD>.
+"""Redacted text: every character of every finding replaced by a type placeholder such as [CREDIT_CARD].
+
+The placeholders are the screens' labels (:data:`LABELS`: ``[NAME]``, ``[EMAIL]``,
+``[PHONE]``, else the entity type), the same in the CLI, the web app and the reports.
 
 Overlapping findings are first merged into one span covering all of them (no character
 of personal data may survive because two recognizers disagreed on a boundary); the
@@ -31,9 +34,18 @@ class RedactionSpan:
     entity_type: str
 
 
+LABELS = {"PERSON": "NAME", "EMAIL_ADDRESS": "EMAIL", "PHONE_NUMBER": "PHONE"}
+"""Presidio's entity types as every view labels them (the rest keep their own name)."""
+
+
+def label(entity_type: str) -> str:
+    """The label a value of ``entity_type`` is shown as (``NAME`` for ``PERSON``)."""
+    return LABELS.get(entity_type, entity_type)
+
+
 def placeholder(entity_type: str) -> str:
-    """The text that replaces a value of ``entity_type``."""
-    return f"<{entity_type}>"
+    """The text that replaces a value of ``entity_type``: ``[NAME]``, ``[CREDIT_CARD]`` …"""
+    return f"[{label(entity_type)}]"
 
 
 def _label(cluster: Sequence[Finding]) -> str:
@@ -77,7 +89,7 @@ def _anonymizer() -> AnonymizerEngine:
 
 
 def redact(text: str, findings: Iterable[Finding]) -> str:
-    """``text`` with each finding replaced by its type placeholder, e.g. ``<EMAIL_ADDRESS>``."""
+    """``text`` with each finding replaced by its type placeholder, e.g. ``[EMAIL]``."""
     spans = redaction_spans(findings, len(text))
     if not spans:
         return text

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from auditkit.db.engine import read_transaction
@@ -29,9 +30,9 @@ from auditkit.pii import (
     ScannedMessage,
     build_detector,
     classify_restricted,
-    redact,
 )
 from auditkit.pii import store as pii_store
+from auditkit.pii.digests import remember_names
 
 PAGE = 200
 Progress = Callable[[int, int], None]
@@ -69,6 +70,16 @@ def _configured_key(model: str) -> str:
     # Hashing the configuration reads the pattern file and package versions (~3 ms), and
     # none of it changes while a process runs: compute it once per model.
     return detector_key(DetectorConfig.from_model_setting(model))
+
+
+def configured_detector(installation: Installation) -> Detector:
+    """The detector the settings name, built once per process (for live redaction)."""
+    return _configured_detector(installation.settings.pii_model)
+
+
+@lru_cache(maxsize=2)
+def _configured_detector(model: str) -> Detector:
+    return build_detector(DetectorConfig.from_model_setting(model))
 
 
 # One detector per worker process, built once by the pool initializer.
@@ -172,6 +183,7 @@ def _record(
                 if event.kind in TEXT_KINDS
             ]
             restricted = classify_restricted(scanned)
+            remember_names(batch.conn, installation, [conversation])
             (record,) = batch.append(
                 [
                     RecordDraft(
@@ -252,10 +264,25 @@ Sample = tuple[str, str, tuple[LedgerParticipant, ...]]
 def detect_samples(
     installation: Installation, samples: Sequence[Sample]
 ) -> list[tuple[str, str, list[Finding], str]]:
-    """Detect and redact each sample with the configured detector."""
+    """Detect and redact each sample with the configured detector.
+
+    The redacted text is what the screens and reports show for the same text and
+    participants (:func:`auditkit.pii.masking.redacted`: placeholders, then the floor).
+    """
+    from auditkit.pii.masking import redacted
+
     detector = build_detector(detector_config(installation))
     results = []
     for label, text, people in samples:
         findings = detector.detect(text, people or None)
-        results.append((label, text, findings, redact(text, findings)))
+        results.append((label, text, findings, redacted(text, findings, people).text))
     return results
+
+
+def probe_file(installation: Installation, path: Path) -> list[str]:
+    """``auditkit pii --jsonl``: every line checked first, then one JSON line per input."""
+    from auditkit.pii.probe import probe, read_inputs
+
+    with path.open(encoding="utf-8") as handle:
+        inputs = read_inputs(handle, str(path))
+    return list(probe(build_detector(detector_config(installation)), inputs))

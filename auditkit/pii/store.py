@@ -188,3 +188,39 @@ def entity_types_for(
         for key, seq, entity in rows:
             found.setdefault(key, {}).setdefault(int(seq), []).append(entity)
     return found
+
+
+def add_name_digests(conn: Connection, rows: Sequence[tuple[str, str]]) -> int:
+    """Store (conversation key, digest) pairs not stored yet; returns how many were new."""
+    from auditkit.pii.tables import pii_name_digests
+
+    wanted = set(rows)
+    if not wanted:
+        return 0
+    keys = sorted({key for key, _ in wanted})
+    have: set[tuple[str, str]] = set()
+    for start in range(0, len(keys), CHUNK):
+        query = select(pii_name_digests.c.conversation_key, pii_name_digests.c.digest).where(
+            pii_name_digests.c.conversation_key.in_(keys[start : start + CHUNK])
+        )
+        have.update((key, digest) for key, digest in conn.execute(query))
+    new = sorted(wanted - have)
+    if new:
+        conn.execute(
+            pii_name_digests.insert(), [{"conversation_key": k, "digest": d} for k, d in new]
+        )
+    return len(new)
+
+
+def name_digests_of(conn: Connection, keys: Sequence[str]) -> frozenset[str]:
+    """Every name digest stored for these conversations."""
+    from auditkit.pii.tables import pii_name_digests
+
+    found: set[str] = set()
+    keys = list(keys)
+    for start in range(0, len(keys), CHUNK):
+        query = select(pii_name_digests.c.digest).where(
+            pii_name_digests.c.conversation_key.in_(keys[start : start + CHUNK])
+        )
+        found.update(digest for (digest,) in conn.execute(query))
+    return frozenset(found)

@@ -60,3 +60,14 @@ restricted_findings = Table(
     Column("record_seq", BigInteger, nullable=False),
 )
 Index("ix_restricted_findings_conversation_key", restricted_findings.c.conversation_key)
+
+# --- Keyed digests of customers' name parts: the floor masks them after erasure ------------
+
+pii_name_digests = Table(
+    "pii_name_digests",
+    metadata,
+    Column("conversation_key", String(200), primary_key=True),
+    # HMAC-SHA256 (hex) of one folded, lower-case name part under a key derived from the
+    # installation's master key: never the name, and useless without the master key.
+    Column("digest", String(64), primary_key=True),
+)

@@ -12,6 +12,7 @@ from auditkit.errors import AuditkitError, NotFound
 from auditkit.ledger.append import AppendBatch, appending
 from auditkit.ledger.conversation import LedgerConversation
 from auditkit.ledger.installation import Installation
+from auditkit.ledger.projections.registry import ErasedSubject, registered_staff_text_erasers
 from auditkit.ledger.reader import iter_conversations, load_conversations
 from auditkit.ledger.records import RecordDraft, RecordKind, format_time
 from auditkit.ledger.sealing import store as sealing_store
@@ -111,6 +112,8 @@ def _erase_one(
         named = ", ".join(f"#{h['id']} ({h['reason']})" for h in holds)
         raise ErasureRefused(f"subject {subject!r} is under legal hold {named}: not erased")
     now = utc_now()
+    # Read while the key still opens them, never stored: what erasers look for outside the log.
+    identifiers = _identifiers(load_conversations(conn, conversations, master=master), subject)
     (record,) = batch.append(
         [
             RecordDraft(
@@ -131,6 +134,11 @@ def _erase_one(
             conn, subject=subject, erased_at=format_time(now), erasure_seq=record.seq
         )
     purged = sealing_store.purge_message_text(conn, conversations, ERASED)
+    # What staff typed about these conversations is sealed in the log under this key; the
+    # features' clear copies (comments, notes, disputes, drafts) are overwritten here.
+    erased = ErasedSubject(subject, tuple(conversations), identifiers)
+    for erase_staff_text in registered_staff_text_erasers():
+        erase_staff_text(conn, erased, ERASED)
     # Names are re-derived from the log as it now reads (erased where they were sealed).
     for conversation in load_conversations(conn, conversations, master=master):
         for person in conversation.participants.values():
@@ -148,8 +156,34 @@ def _erase_one(
     )
 
 
+# Tables whose overwritten bytes must leave the database files (PostgreSQL VACUUMs them).
+SCRUBBED_TABLES = (
+    "messages",
+    "participants",
+    "subject_keys",
+    "review_comments",
+    "coaching_examples",
+    "review_assignments",
+    "review_drafts",
+    "disputes",
+    "grader_checks",
+    "webhook_rejections",
+)
+
+
+def _identifiers(conversations: Sequence[LedgerConversation], subject: str) -> tuple[str, ...]:
+    """The subject's id and the names, e-mails and phones their conversations declared."""
+    found = {subject}
+    for conversation in conversations:
+        person = conversation.participants.get(subject)
+        if person is None:
+            continue
+        found.update(v for v in (person.name, person.email, person.phone) if v and v != ERASED)
+    return tuple(sorted(found))
+
+
 def _scrub_free_space(installation: Installation) -> None:
-    scrub_free_space(installation.engine, ("messages", "participants", "subject_keys"))
+    scrub_free_space(installation.engine, SCRUBBED_TABLES)
 
 
 # --- legal holds --------------------------------------------------------------------------
@@ -161,9 +195,14 @@ def add_hold(
     subject: str | None = None,
     conversation: str | None = None,
     reason: str,
+    actor: str | None = None,
 ) -> Hold:
-    """Place a legal hold: erasure of what it names is refused until it is removed."""
+    """Place a legal hold: erasure of what it names is refused until it is removed.
+
+    ``actor`` is who placed it (the web's signed-in user); the settings' actor otherwise.
+    """
     installation.require_schema()
+    actor = actor or installation.settings.actor
     if (subject is None) == (conversation is None):
         raise ErasureRefused("a hold names exactly one of --subject or --conversation")
     if not reason.strip():
@@ -184,7 +223,7 @@ def add_hold(
                     body={
                         "subject": subject,
                         "reason": reason,
-                        "actor": installation.settings.actor,
+                        "actor": actor,
                     },
                 )
             ]
@@ -194,18 +233,19 @@ def add_hold(
             subject=subject,
             conversation_key=conversation,
             reason=reason,
-            created_by=installation.settings.actor,
+            created_by=actor,
             created_at=format_time(now),
             hold_seq=record.seq,
         )
-    return Hold(
-        hold_id, subject, conversation, reason, installation.settings.actor, format_time(now)
-    )
+    return Hold(hold_id, subject, conversation, reason, actor, format_time(now))
 
 
-def remove_hold(installation: Installation, hold_id: int, *, reason: str) -> None:
-    """Release a legal hold (recorded with who and why)."""
+def remove_hold(
+    installation: Installation, hold_id: int, *, reason: str, actor: str | None = None
+) -> None:
+    """Release a legal hold (recorded with who and why; ``actor`` as for :func:`add_hold`)."""
     installation.require_schema()
+    actor = actor or installation.settings.actor
     if not reason.strip():
         raise ErasureRefused("removing a hold needs a reason (--reason)")
     with appending(installation) as batch:
@@ -227,7 +267,7 @@ def remove_hold(installation: Installation, hold_id: int, *, reason: str) -> Non
                     body={
                         "hold_seq": hold["hold_seq"],
                         "reason": reason,
-                        "actor": installation.settings.actor,
+                        "actor": actor,
                     },
                 )
             ]
@@ -235,7 +275,7 @@ def remove_hold(installation: Installation, hold_id: int, *, reason: str) -> Non
         privacy_store.release_hold(
             conn,
             hold_id=hold_id,
-            released_by=installation.settings.actor,
+            released_by=actor,
             released_at=format_time(now),
             release_seq=record.seq,
         )

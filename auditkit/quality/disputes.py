@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
 from auditkit.accounts.users import Permission, User
 from auditkit.db.engine import read_transaction
 from auditkit.errors import AccessDenied, Conflict, InputRefused, NotFound
-from auditkit.ledger import store as ledger_store
 from auditkit.ledger.append import appending
 from auditkit.ledger.installation import Installation
+from auditkit.ledger.reader import record_body
 from auditkit.ledger.records import RecordDraft, RecordKind
+from auditkit.ledger.sealing.cipher import MasterKey
 from auditkit.periods import utc_now
+from auditkit.pii.masking import staff_text_redactor
 from auditkit.quality import store as quality_store
 from auditkit.review import history as review_history
 from auditkit.review import rubrics as review_rubrics
@@ -113,12 +115,9 @@ def _dispute(row: Mapping[str, Any]) -> Dispute:
     )
 
 
-def _body(conn: Any, seq: int) -> dict[str, Any]:
-    entries = ledger_store.entries_by_seq(conn, [seq])
-    if not entries:
-        raise NotFound(f"no record {seq}")
-    body: dict[str, Any] = json.loads(entries[0].entry)["body"]
-    return body
+def _body(conn: Any, seq: int, master: MasterKey | None) -> dict[str, Any]:
+    # Opened: the reviewer's notes are sealed under the conversation's subject.
+    return record_body(conn, seq, master=master)
 
 
 def _lines(
@@ -152,7 +151,7 @@ def dispute_form(installation: Installation, user: User, review_seq: int) -> Dis
     user.require(Permission.DISPUTE_OPEN)
     detail = review_history.review_detail(installation, user, review_seq)
     with read_transaction(installation.engine) as conn:
-        body = _body(conn, review_seq)
+        body = _body(conn, review_seq, installation.master_key())
     return DisputeForm(review=detail, lines=_lines(detail.rubric, body, {}))
 
 
@@ -177,7 +176,7 @@ def open_dispute(
             raise Conflict("a newer version of this review exists: contest that one")
         if quality_store.open_dispute_for(conn, row["review_id"]) is not None:
             raise Conflict("this review already has an open dispute")
-        body = _body(conn, review_seq)
+        body = _body(conn, review_seq, installation.master_key())
         rubric = review_rubrics.stored_rubric(conn, row["rubric_hash"])
         rated = {r["criterion"]: r["rating"] for r in body["ratings"]}
         changes = {k: v for k, v in proposed.items() if v and rated.get(k) != v}
@@ -265,7 +264,7 @@ def resolve_dispute(
         if len(response) > MAX_TEXT:
             problems.append(f"response: at most {MAX_TEXT} characters")
         proposed: dict[str, str] = json.loads(row["proposed"])
-        body = _body(conn, int(row["review_seq"]))
+        body = _body(conn, int(row["review_seq"]), installation.master_key())
         rubric = review_rubrics.stored_rubric(conn, body["rubric"]["content_hash"])
         ratings = {r["criterion"]: r["rating"] for r in body["ratings"]}
         if decision == Decision.ACCEPTED:
@@ -381,9 +380,20 @@ def dispute_detail(installation: Installation, user: User, dispute_id: int) -> D
         if row is None:
             raise NotFound(f"no dispute {dispute_id}")
         found = _dispute(row)
-        body = _body(conn, found.review_seq)
-        result = _body(conn, found.result_seq) if found.result_seq is not None else None
+        body = _body(conn, found.review_seq, installation.master_key())
+        result = (
+            _body(conn, found.result_seq, installation.master_key())
+            if found.result_seq is not None
+            else None
+        )
         rubric = review_rubrics.stored_rubric(conn, body["rubric"]["content_hash"])
+        # Staff-typed text is masked like the conversation's messages (see pii.masking).
+        mask = staff_text_redactor(conn, installation, found.conversation_key)
+        found = replace(
+            found,
+            comment=mask(found.comment),
+            response=mask(found.response) if found.response else found.response,
+        )
     return DisputeDetail(
         dispute=found,
         lines=_lines(rubric, body, found.proposed, result),

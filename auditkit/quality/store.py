@@ -10,6 +10,7 @@ from sqlalchemy.sql import Select
 
 from auditkit.accounts.tables import users
 from auditkit.checks.tables import check_results
+from auditkit.ledger.projections.registry import ErasedSubject
 from auditkit.ledger.tables import participants
 from auditkit.quality.tables import (
     calibration_conversations,
@@ -20,7 +21,7 @@ from auditkit.quality.tables import (
     disputes,
     grader_checks,
 )
-from auditkit.review.tables import review_assignments
+from auditkit.review.tables import review_assignments, reviews
 
 Row = dict[str, Any]
 
@@ -252,3 +253,28 @@ def staff_names(conn: Connection, ids: Sequence[str]) -> dict[str, Row]:
         .group_by(participants.c.participant_id)
     )
     return {pid: {"name": name, "team": team} for pid, name, team in conn.execute(query).tuples()}
+
+
+def erase_quality_staff_text(conn: Connection, subject: ErasedSubject, erased: str) -> None:
+    """Overwrite the dispute comments and answers, and the spot-check notes, of ``keys``."""
+    keys = list(subject.conversations)
+    for start in range(0, len(keys), 500):
+        part = list(keys[start : start + 500])
+        conn.execute(
+            update(disputes).where(disputes.c.conversation_key.in_(part)).values(comment=erased)
+        )
+        conn.execute(
+            update(disputes)
+            .where(disputes.c.conversation_key.in_(part))
+            .where(disputes.c.response.is_not(None))
+            .values(response=erased)
+        )
+        conn.execute(
+            update(grader_checks)
+            .where(
+                grader_checks.c.review_seq.in_(
+                    select(reviews.c.seq).where(reviews.c.conversation_key.in_(part))
+                )
+            )
+            .values(note=erased)
+        )

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,12 +15,11 @@ from auditkit.checks.service import select_policies
 from auditkit.db import Connection
 from auditkit.db.engine import read_transaction
 from auditkit.ledger import store as ledger_store
-from auditkit.ledger.access import AccessAction
 from auditkit.ledger.conversation import HUMAN_STAFF_ROLES, LedgerConversation
 from auditkit.ledger.export.bundle import ExportScope, export_bundle
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.reader import load_conversations
-from auditkit.ledger.records import RecordKind, format_time
+from auditkit.ledger.records import format_time
 from auditkit.ledger.verify import verify_ledger
 from auditkit.metrics import store as metrics_store
 from auditkit.metrics.refresh import refresh_metrics
@@ -42,6 +40,9 @@ from auditkit.reporting.parts import Renderer as Renderer  # re-exported
 from auditkit.reporting.parts import ReportRefused as ReportRefused  # re-exported
 from auditkit.reporting.parts import ReportResult as ReportResult  # re-exported
 from auditkit.reporting.parts import ReportScopeInvalid as ReportScopeInvalid  # re-exported
+from auditkit.reporting.trail import TRAIL_KINDS, Trail, build_trail, open_trail_rows
+from auditkit.reporting.trail import AccessEntry as AccessEntry  # re-exported
+from auditkit.reporting.trail import subject_reference as subject_reference  # re-exported
 
 MAX_FAILURES_PER_POLICY = 50
 
@@ -119,19 +120,6 @@ class PolicySummary:
 
 
 @dataclass(frozen=True)
-class AccessEntry:
-    """One ``access``, ``erasure`` or legal-hold record, as an auditor reads it."""
-
-    seq: int
-    at: str
-    kind: str
-    action: str
-    actor: str
-    conversation: str | None
-    detail: str
-
-
-@dataclass(frozen=True)
 class MetricsSummary:
     """Conversation metrics over a set of conversations (medians and rates)."""
 
@@ -175,8 +163,7 @@ class AuditReport:
     pii_by_type: tuple[tuple[str, int, int], ...]  # entity type, findings, conversations
     restricted: tuple[tuple[str, str, str, int, str], ...]  # conv, kind, type, seq, rule
     policies: tuple[PolicySummary, ...]
-    access: tuple[AccessEntry, ...]
-    erasures: tuple[AccessEntry, ...]
+    trail: Trail
     qa: QaSummary
 
     @property
@@ -228,17 +215,14 @@ def audit_report(
         pii = report_store.pii_counts(conn, keys)
         restricted = report_store.restricted_rows(conn, keys)
         checks = report_store.check_rows(conn, keys, policies=scope.policies)
-        ledger_rows = report_store.records_of_kinds(
+        # Every trail record, whenever made: the report sorts them by what they touched
+        # and by when they were done.
+        ledger_rows = open_trail_rows(
             conn,
-            [
-                RecordKind.ACCESS,
-                RecordKind.ERASURE,
-                RecordKind.LEGAL_HOLD_ADDED,
-                RecordKind.LEGAL_HOLD_REMOVED,
-            ],
-            since=since,
-            until=until,
+            report_store.records_of_kinds(conn, TRAIL_KINDS, since=None, until=None),
+            master,
         )
+        customers = report_store.customers_of(conn, keys)
         reviews = report_store.review_rows(conn, keys=keys)
         # Only the conversations whose failures the report lists are opened for evidence.
         shown = sorted(
@@ -262,8 +246,14 @@ def audit_report(
         export_seq=exported.export_seq,
     )
     checkpoint = _verified_checkpoint(installation, exported.tree_size)
-    scoped = set(keys)
-    access, erasures = _ledger_entries(ledger_rows, scoped, scope, redactor)
+    trail = build_trail(
+        ledger_rows,
+        scoped=set(keys),
+        customers=customers,
+        since=since,
+        until=until,
+        redactor=redactor,
+    )
     report = AuditReport(
         title="Audit report",
         origin=installation.origin,
@@ -284,8 +274,7 @@ def audit_report(
             for r in restricted
         ),
         policies=_policy_summaries(checks, policies, evidence_of, redactor),
-        access=access,
-        erasures=erasures,
+        trail=trail,
         qa=qa_summary(reviews),
     )
     return write_report(
@@ -451,71 +440,6 @@ def _policy_summaries(
             )
         )
     return tuple(summaries)
-
-
-def subject_reference(subject: str) -> str:
-    """A stable pseudonym for a data subject: customer ids often embed the person's name."""
-    return "subject-" + hashlib.sha256(subject.encode("utf-8")).hexdigest()[:12]
-
-
-def _ledger_entries(
-    rows: Iterable[tuple[int, str, str | None, str, bytes]],
-    scoped: set[str],
-    scope: ReportScope,
-    redactor: Redactor,
-) -> tuple[tuple[AccessEntry, ...], tuple[AccessEntry, ...]]:
-    """Access records (reveals, exports, reports) and erasures/holds touching the scope."""
-    access: list[AccessEntry] = []
-    erasures: list[AccessEntry] = []
-    whole_log = not (scope.channels or scope.agents or scope.queues)
-    for seq, kind, key, at, entry in rows:
-        body = json.loads(entry).get("body", {})
-        if key is not None and key not in scoped:
-            continue
-        if key is None and not whole_log and kind == RecordKind.ACCESS:
-            touched = (
-                set(body.get("scope", {}).get("conversations") or ())
-                if isinstance(body.get("scope"), dict)
-                else set()
-            )
-            if touched and not touched & scoped:
-                continue
-        actor = str(body.get("actor", ""))
-        if kind == RecordKind.ACCESS:
-            action = str(body.get("action", "access"))
-            detail = _access_detail(action, body, redactor)
-            access.append(AccessEntry(seq, at, kind, action, actor, key, detail))
-        else:
-            if kind == RecordKind.ERASURE:
-                conversations = body.get("conversations") or []
-                detail = (
-                    f"{subject_reference(str(body.get('subject', '')))}; "
-                    f"{len(conversations)} conversation(s)"
-                )
-                action = "erasure"
-            else:
-                action = "hold added" if kind == RecordKind.LEGAL_HOLD_ADDED else "hold released"
-                subject = body.get("subject")
-                detail = subject_reference(str(subject)) if subject else ""
-            reason = redact(redactor, str(body.get("reason", "")))
-            detail = f"{detail}; reason: {reason}" if detail else f"reason: {reason}"
-            erasures.append(AccessEntry(seq, at, kind, action, actor, key, detail))
-    return tuple(access), tuple(erasures)
-
-
-def _access_detail(action: str, body: Mapping[str, Any], redactor: Redactor) -> str:
-    if action == AccessAction.REVEAL:
-        return "reason: " + redact(redactor, str(body.get("reason", "")))
-    if action == AccessAction.EXPORT:
-        scope = body.get("scope") or {}
-        count = len(scope.get("conversations") or [])
-        what = f"{count} conversation(s)" if count else "whole log"
-        return f"{what}, {body.get('records', '?')} records"
-    if action == AccessAction.REPORT:
-        return f"{body.get('report', '')} report, {body.get('conversations', '?')} conversations"
-    if action == AccessAction.DOWNLOAD:
-        return f"{body.get('file', '')} of the {body.get('report', '')} report at seq {body.get('report_seq', '?')}"
-    return redact(redactor, str(body.get("reason", "")))
 
 
 def qa_summary(reviews: Sequence[Mapping[str, Any]]) -> QaSummary:

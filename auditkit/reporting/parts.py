@@ -15,6 +15,7 @@ from typing import Any
 
 from auditkit.db import Connection
 from auditkit.errors import AuditkitError
+from auditkit.home import private_dir, write_private
 from auditkit.ledger.access import AccessAction, access_record
 from auditkit.ledger.append import append_records
 from auditkit.ledger.conversation import HUMAN_STAFF_ROLES, LedgerConversation
@@ -183,11 +184,12 @@ def write_report(
     bundle: BundleInfo | None = None,
 ) -> ReportResult:
     """Write the HTML and PDF, then append the ``access`` record naming their hashes."""
-    out.mkdir(parents=True, exist_ok=True)
+    private_dir(out)
     html_path, pdf_path = out / f"{stem}.html", out / f"{stem}.pdf"
     html_bytes = rendered.html.encode("utf-8")
-    html_path.write_bytes(html_bytes)
-    pdf_path.write_bytes(rendered.pdf)
+    # Reports hold redacted text and the trail of who saw whom: the owner's alone.
+    write_private(html_path, html_bytes)
+    write_private(pdf_path, rendered.pdf)
     pdf_sha = hashlib.sha256(rendered.pdf).hexdigest()
     (record,) = append_records(
         installation,

@@ -184,6 +184,18 @@ def check_rows(
     return sorted(rows, key=lambda r: (r["policy_id"], r["conversation_key"]))
 
 
+def customers_of(conn: Connection, keys: Sequence[str]) -> dict[str, set[str]]:
+    """Each data subject (a conversation's customer) of ``keys`` and their conversations there."""
+    found: dict[str, set[str]] = {}
+    for part in _chunks(keys):
+        query = select(conversations.c.customer, conversations.c.conversation_key).where(
+            conversations.c.conversation_key.in_(part)
+        )
+        for customer, key in conn.execute(query).tuples():
+            found.setdefault(customer, set()).add(key)
+    return found
+
+
 def records_of_kinds(
     conn: Connection, kinds: Sequence[str], *, since: str | None, until: str | None
 ) -> list[tuple[int, str, str | None, str, bytes]]:

@@ -26,6 +26,7 @@ from auditkit.accounts.users import Permission, User
 from auditkit.checks.service import UnknownPolicy, select_policies
 from auditkit.db.engine import read_transaction
 from auditkit.errors import NotFound
+from auditkit.home import write_private
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.access import AccessAction, access_record
 from auditkit.ledger.append import append_records
@@ -128,8 +129,8 @@ def generate_audit_report(
     except BaseException:
         shutil.rmtree(out, ignore_errors=True)
         raise
-    (out / RECORD_FILE).write_text(
-        json.dumps({"record_seq": result.record_seq}) + "\n", encoding="utf-8"
+    write_private(
+        out / RECORD_FILE, (json.dumps({"record_seq": result.record_seq}) + "\n").encode()
     )
     return stored_audit_report(installation, report_id)
 
@@ -268,8 +269,10 @@ def _bundle_zip(folder: Path, report_id: str) -> Path:
             os.fdopen(descriptor, "wb") as handle,
             zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive,
         ):
-            for path in sorted(bundle.iterdir()):
-                archive.write(path, f"{report_id}-bundle/{path.name}")
+            for path in sorted(bundle.rglob("*")):  # tlog-proofs/ is a folder
+                if path.is_file():
+                    name = path.relative_to(bundle).as_posix()
+                    archive.write(path, f"{report_id}-bundle/{name}")
         os.replace(staging, target)
     except BaseException:
         Path(staging).unlink(missing_ok=True)

@@ -14,6 +14,7 @@ from auditkit.ledger.reader import load_conversations
 from auditkit.ledger.records import TEXT_KINDS
 from auditkit.pii.masking import (
     scan_redactor,
+    staff_text_redactor,
 )
 from auditkit.review import rubrics as review_rubrics
 from auditkit.review import store as review_store
@@ -130,7 +131,7 @@ def review_detail(installation: Installation, user: User, seq: int) -> ReviewDet
         row = review_store.review_at(conn, seq)
         if row is None:
             raise NotFound(f"no review record {seq}")
-        body = record_body(conn, seq)
+        body = record_body(conn, seq, installation.master_key())
         rubric = review_rubrics.stored_rubric(conn, row["rubric_hash"])
         versions = tuple(
             review_summary(v) for v in review_store.review_versions(conn, row["review_id"])
@@ -141,6 +142,8 @@ def review_detail(installation: Installation, user: User, seq: int) -> ReviewDet
             if c["review_id"] == row["review_id"]
         )
         conversation = load_conversation(conn, row["conversation_key"], installation.master_key())
+        mask = staff_text_redactor(conn, installation, row["conversation_key"])
+    comments = tuple(replace(c, text=mask(c.text)) for c in comments)
     numbers = {
         event.seq: index + 1
         for index, event in enumerate(e for e in conversation.events if e.kind in TEXT_KINDS)
@@ -163,7 +166,7 @@ def review_detail(installation: Installation, user: User, seq: int) -> ReviewDet
                 rating=rating["rating"],
                 level=level,
                 score=rating["score"],
-                note=rating.get("note", ""),
+                note=mask(rating.get("note", "")),
                 critical_failed=criterion.id in body["critical_failures"],
                 weight=criterion.weight,
             )
@@ -179,7 +182,7 @@ def review_detail(installation: Installation, user: User, seq: int) -> ReviewDet
         ),
         score=body["score"],
         critical_failures=tuple(body["critical_failures"]),
-        text=body.get("summary", ""),
+        text=mask(body.get("summary", "")),
         examples=tuple(
             ExampleLine(
                 first_seq=e["first_seq"],
@@ -189,7 +192,7 @@ def review_detail(installation: Installation, user: User, seq: int) -> ReviewDet
                 label=e["label"],
                 criterion_id=e["criterion"],
                 criterion_label=rubric.criterion(e["criterion"]).label,
-                note=e.get("note", ""),
+                note=mask(e.get("note", "")),
             )
             for e in body.get("coaching_examples", [])
         ),

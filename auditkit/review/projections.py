@@ -9,8 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from auditkit.ledger.projections.registry import ProjectionSource, Row, register_projection
+from auditkit.ledger.projections.registry import (
+    ProjectionSource,
+    Row,
+    register_projection,
+    register_staff_text_eraser,
+)
 from auditkit.ledger.records import Record, RecordKind
+from auditkit.review.staff_text_store import erase_review_staff_text
 
 
 def review_projection(
@@ -115,3 +121,4 @@ register_projection(
         rebuilder=ReviewRebuilder,
     )
 )
+register_staff_text_eraser("review", erase_review_staff_text)

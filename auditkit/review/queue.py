@@ -183,6 +183,57 @@ def my_queue(installation: Installation, user: User) -> list[Assignment]:
     return open_items
 
 
+QUEUE_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of a reviewer's queue (``my_queue``'s order) and where it sits in the whole."""
+
+    items: tuple[Assignment, ...]
+    total: int
+    page: int
+    pages: int
+
+
+def queue_page(
+    installation: Installation, user: User, *, page: int = 1, per_page: int = QUEUE_PAGE_SIZE
+) -> QueuePage:
+    """Page ``page`` (1-based; past the end means the last) of ``my_queue``: the open
+    assignments come from the database a page at a time, in the index's order."""
+    user.require(Permission.QUEUE_WORK)
+    with read_transaction(installation.engine) as conn:
+        opened = review_store.count_assignments(conn, reviewer_id=user.id, statuses=("open",))
+        done = review_store.assignments(
+            conn, reviewer_id=user.id, statuses=("submitted",), limit=20
+        )
+        revising_ids = review_store.drafted_assignment_ids(conn, [row["id"] for row in done])
+        revising = [row for row in done if row["id"] in revising_ids]
+        total = opened + len(revising)
+        pages = max(1, -(-total // per_page))
+        page = min(max(1, page), pages)
+        start = (page - 1) * per_page
+        rows = (
+            review_store.assignments(
+                conn,
+                reviewer_id=user.id,
+                statuses=("open",),
+                limit=min(per_page, opened - start),
+                offset=start,
+            )
+            if start < opened
+            else []
+        )
+        drafted = review_store.drafted_assignment_ids(conn, [row["id"] for row in rows])
+    items = [assignment_from_row(row, has_draft=row["id"] in drafted) for row in rows]
+    first_revising = max(0, start - opened)
+    items += [
+        assignment_from_row(row, has_draft=True)
+        for row in revising[first_revising : first_revising + per_page - len(items)]
+    ]
+    return QueuePage(items=tuple(items), total=total, page=page, pages=pages)
+
+
 def manage_view(installation: Installation, user: User) -> ManageView:
     """Open assignments of everyone, the reviewers, rubrics and channels for the sample form."""
     user.require(Permission.QUEUE_MANAGE)

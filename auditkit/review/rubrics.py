@@ -8,9 +8,11 @@ later.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from importlib import resources
 from pathlib import Path
 
+from auditkit.checks.service import select_policies
 from auditkit.db import Connection
 from auditkit.db.engine import read_transaction
 from auditkit.errors import NotFound
@@ -42,8 +44,13 @@ def rubric_files(installation: Installation) -> list[Path]:
     return files
 
 
-def check_rubric_files(paths: list[Path]) -> list[Rubric]:
-    """Load and validate rubric files, reporting the problems of every file together."""
+def check_rubric_files(
+    paths: list[Path], *, policy_ids: Collection[str] | None = None
+) -> list[Rubric]:
+    """Load and validate rubric files, reporting the problems of every file together.
+
+    With ``policy_ids`` (the loaded policies), a criterion naming any other policy is refused.
+    """
     problems: list[RubricProblem] = []
     rubrics: list[Rubric] = []
     for path in paths:
@@ -64,6 +71,16 @@ def check_rubric_files(paths: list[Path]) -> list[Rubric]:
                 )
             )
         seen[key] = rubric
+        for _section, criterion in rubric.criteria():
+            if policy_ids is not None and criterion.policy and criterion.policy not in policy_ids:
+                problems.append(
+                    RubricProblem(
+                        rubric.id,
+                        f"criteria.{criterion.id}.policy",
+                        f"no policy {criterion.policy!r} is loaded "
+                        f"(known: {', '.join(sorted(policy_ids))})",
+                    )
+                )
     if problems:
         raise RubricInvalid(problems)
     return rubrics
@@ -71,7 +88,12 @@ def check_rubric_files(paths: list[Path]) -> list[Rubric]:
 
 def available_rubrics(installation: Installation) -> list[Rubric]:
     """Every valid rubric available to new assignments (a bad file is refused with all problems)."""
-    return check_rubric_files(rubric_files(installation))
+    return check_rubric_files(rubric_files(installation), policy_ids=policy_ids(installation))
+
+
+def policy_ids(installation: Installation) -> set[str]:
+    """The ids of the policies loaded for this installation (a rubric gate may name them)."""
+    return {policy.id for policy in select_policies(installation)}
 
 
 def find_rubric(installation: Installation, content_hash: str) -> Rubric:

@@ -135,16 +135,6 @@ def conversation_exists(conn: Connection, key: str) -> bool:
     return conn.execute(query).first() is not None
 
 
-def conversation_list(conn: Connection, *, search: str | None, limit: int) -> list[Row]:
-    """Conversations, newest activity first, optionally whose key contains ``search``."""
-    query = select(conversations).order_by(
-        conversations.c.last_event_at.desc(), conversations.c.conversation_key
-    )
-    if search:
-        query = query.where(conversations.c.conversation_key.contains(search, autoescape=True))
-    return _rows(conn, query.limit(limit))
-
-
 # --- rubrics, samples, assignments ---------------------------------------------------------
 
 
@@ -236,15 +226,27 @@ def assignments(
     statuses: Sequence[str] = ("open",),
     conversation_key: str | None = None,
     limit: int = 500,
+    offset: int = 0,
 ) -> list[Row]:
-    """Assignments in the given statuses, earliest due first."""
+    """Assignments in the given statuses, earliest due first (``offset`` of them skipped)."""
     query = _assignment_query().where(review_assignments.c.status.in_(list(statuses)))
     if reviewer_id is not None:
         query = query.where(review_assignments.c.reviewer_id == reviewer_id)
     if conversation_key is not None:
         query = query.where(review_assignments.c.conversation_key == conversation_key)
     query = query.order_by(review_assignments.c.due_on, review_assignments.c.id).limit(limit)
-    return _rows(conn, query)
+    return _rows(conn, query.offset(offset) if offset else query)
+
+
+def count_assignments(conn: Connection, *, reviewer_id: int, statuses: Sequence[str]) -> int:
+    """How many of the reviewer's assignments are in these statuses (the queue's index)."""
+    query = (
+        select(func.count())
+        .select_from(review_assignments)
+        .where(review_assignments.c.reviewer_id == reviewer_id)
+        .where(review_assignments.c.status.in_(list(statuses)))
+    )
+    return int(conn.execute(query).scalar_one())
 
 
 def close_assignment(

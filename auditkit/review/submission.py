@@ -10,8 +10,10 @@ from auditkit.ledger.append import appending
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.records import TEXT_KINDS, RecordDraft, RecordKind
 from auditkit.periods import utc_now
+from auditkit.pii.masking import default_redactor
 from auditkit.review import rubrics as review_rubrics
 from auditkit.review import store as review_store
+from auditkit.review.findings import conversation_results, gate_checks
 from auditkit.review.projections import comment_projection, review_projection
 from auditkit.review.sampling import facts_of
 from auditkit.review.transcript import load_conversation
@@ -36,6 +38,7 @@ class SubmittedReview:
     review_id: str
     version: int
     score: str | None
+    disagreements: tuple[str, ...] = ()  # policies the ratings contradict
 
 
 def submit_review(
@@ -62,6 +65,11 @@ def submit_review(
         if problems:
             raise InputRefused(problems)
         result = score_review(rubric, draft.ratings)
+        gates = gate_checks(
+            rubric,
+            conversation_results(conn, conversation, default_redactor()),
+            draft.ratings,
+        )
         versions = review_store.review_versions(conn, row["review_id"])
         previous = versions[-1] if versions else None
         version = 1 if previous is None else int(previous["version"]) + 1
@@ -96,6 +104,9 @@ def submit_review(
             "critical_failures": list(result.critical_failures),
             "score": format_score(result.score),
             "summary": draft.summary.strip(),
+            # Each gate linked to a policy: the policy's result beside the rating, and whether
+            # they disagree (docs/web.md), so a disagreement is on record with the review.
+            "policy_checks": [g.record() for g in gates],
             "coaching_examples": [
                 {
                     "first_seq": int(e.first_seq),
@@ -125,7 +136,11 @@ def submit_review(
             )
         review_store.delete_draft(conn, assignment_id)
     return SubmittedReview(
-        seq=record.seq, review_id=row["review_id"], version=version, score=body["score"]
+        seq=record.seq,
+        review_id=row["review_id"],
+        version=version,
+        score=body["score"],
+        disagreements=tuple(g.policy_id for g in gates if g.disagrees),
     )
 
 

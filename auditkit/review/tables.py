@@ -102,10 +102,12 @@ review_assignments = Table(
     Column("closed_at", String(32), nullable=True),
     UniqueConstraint("review_id", name="uq_review_assignments_review_id"),
 )
-Index(
-    "ix_review_assignments_reviewer_id",
+Index(  # a reviewer's queue in its shown order, read without a sort (migration 0019)
+    "ix_review_assignments_queue",
     review_assignments.c.reviewer_id,
     review_assignments.c.status,
+    review_assignments.c.due_on,
+    review_assignments.c.id,
 )
 Index("ix_review_assignments_conversation_key", review_assignments.c.conversation_key)
 
@@ -145,6 +147,7 @@ reviews = Table(
 )
 Index("ix_reviews_conversation_key", reviews.c.conversation_key, reviews.c.seq)
 Index("ix_reviews_agent_id", reviews.c.agent_id, reviews.c.submitted_at)
+Index("ix_reviews_submitted_at", reviews.c.submitted_at)
 
 review_scores = Table(
     "review_scores",

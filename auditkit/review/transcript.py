@@ -29,9 +29,11 @@ from auditkit.pii.masking import (
     Redacted,
     Redactor,
     default_redactor,
+    redact_fields,
     scan_redactor,
 )
 from auditkit.review import store as review_store
+from auditkit.review.findings import PolicyResult, conversation_results
 from auditkit.review.queue import Assignment, assignment_from_row
 from auditkit.review.sampling import facts_of
 
@@ -145,6 +147,7 @@ class ConversationPage:
     pii_markers: int
     reviews: tuple[ReviewSummary, ...] = ()
     assignments: tuple[Assignment, ...] = ()
+    checks: tuple[PolicyResult, ...] = ()  # every policy's latest result, failures first
 
 
 def load_conversation(conn: Connection, key: str, master: MasterKey | None) -> LedgerConversation:
@@ -258,11 +261,20 @@ def transcript_item(
         name = str(body.get("name"))
         outcome = body.get("outcome")
         fields = body.get("fields") or {}
-        detail = shown(
-            ", ".join(
-                f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
-                for k, v in fields.items()
-                if k not in {"text", "values"}
+        detail = (
+            Redacted(
+                ", ".join(
+                    f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
+                    for k, v in fields.items()
+                    if k not in {"text", "values"}
+                )
+            )
+            if clear
+            else redact_fields(
+                fields,
+                redactor or default_redactor(),
+                people,
+                skip=frozenset({"text", "values"}),
             )
         )
         validation = "verif" in name or "validat" in name
@@ -313,7 +325,13 @@ def _sessions(
     redactor: Redactor | None = None,
 ) -> tuple[tuple[Session, ...], tuple[tuple[int, int], ...], int]:
     by_message: dict[int, list[Comment]] = {}
+    people = list(conversation.participants.values())
     for comment in comments:
+        if reveal is None or comment.message_seq > reveal.upto_seq:
+            comment = replace(
+                comment,
+                text=redacted_text(comment.text, participants=people, redactor=redactor).text,
+            )
         by_message.setdefault(comment.message_seq, []).append(comment)
     sessions: list[list[TranscriptItem]] = [[]]
     numbers: list[tuple[int, int]] = []
@@ -335,6 +353,24 @@ def _sessions(
         Session(number=i + 1, items=tuple(items)) for i, items in enumerate(sessions) if items
     )
     return built, tuple(numbers), markers
+
+
+def _shown_texts(
+    conversation: LedgerConversation, comments: Sequence[Comment], reveal: Reveal | None
+) -> list[str]:
+    """The free texts ``_sessions`` will redact (those past any reveal): detected as one batch."""
+    upto = reveal.upto_seq if reveal is not None else -1
+    texts = [c.text for c in comments if c.message_seq > upto]
+    if reveal is not None:
+        texts.append(reveal.reason)
+    for event in conversation.events:
+        if event.seq <= upto:
+            continue
+        for field in ("text", "reason", "comment"):
+            value = event.body.get(field)
+            if isinstance(value, str):
+                texts.append(value)
+    return texts
 
 
 def _reveal_in_force(
@@ -383,7 +419,14 @@ def transcript_page(
     ]
     if not user.can(Permission.REVIEW_READ):
         comments = []
-    redactor = scan_redactor(conn, installation, [conversation])
+    redactor = scan_redactor(conn, installation, [conversation], live=True)
+    redactor.prepare(
+        _shown_texts(conversation, comments, reveal),
+        participants=conversation.participants.values(),
+    )
+    if reveal is not None:
+        people = list(conversation.participants.values())
+        reveal = replace(reveal, reason=redactor.redact(reveal.reason, participants=people).text)
     sessions, numbers, markers = _sessions(conversation, comments, reveal=reveal, redactor=redactor)
     reviews: tuple[ReviewSummary, ...] = ()
     assignments: tuple[Assignment, ...] = ()
@@ -403,6 +446,7 @@ def transcript_page(
         )
     facts = facts_of(conversation)
     clear = reveal is not None
+    checks = conversation_results(conn, conversation, redactor, agent=facts["primary_agent"])
     return ConversationPage(
         key=conversation.key,
         channel=conversation.channel,
@@ -427,6 +471,7 @@ def transcript_page(
         pii_markers=markers,
         reviews=reviews,
         assignments=assignments,
+        checks=checks,
     )
 
 
@@ -440,15 +485,6 @@ def conversation_page(
         return transcript_page(
             conn, installation, user, conversation, reveal_seq=reveal_seq, with_history=True
         )
-
-
-def conversation_list(
-    installation: Installation, user: User, *, search: str | None, limit: int = 100
-) -> list[dict[str, Any]]:
-    """Conversations by latest activity, for finding one to read."""
-    user.require(Permission.CONVERSATION_READ)
-    with read_transaction(installation.engine) as conn:
-        return review_store.conversation_list(conn, search=search or None, limit=limit)
 
 
 def reveal(installation: Installation, user: User, key: str, reason: str) -> int:

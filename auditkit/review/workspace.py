@@ -11,13 +11,15 @@ from auditkit.accounts.users import Permission, User
 from auditkit.db import Connection, operational_transaction
 from auditkit.db.engine import read_transaction
 from auditkit.errors import AccessDenied, Conflict, InputRefused, NotFound
-from auditkit.ledger import store as ledger_store
 from auditkit.ledger.conversation import HUMAN_STAFF_ROLES, LedgerConversation
 from auditkit.ledger.installation import Installation
+from auditkit.ledger.reader import record_body as read_record_body
 from auditkit.ledger.records import TEXT_KINDS, format_time
+from auditkit.ledger.sealing.cipher import MasterKey
 from auditkit.periods import utc_now
 from auditkit.review import rubrics as review_rubrics
 from auditkit.review import store as review_store
+from auditkit.review.findings import GateCheck, gate_checks
 from auditkit.review.queue import Assignment, assignment_from_row
 from auditkit.review.transcript import (
     ConversationPage,
@@ -116,6 +118,11 @@ class Workspace:
     draft_saved_at: str | None
     editable: bool
     versions: tuple[ReviewSummary, ...]
+    gates: tuple[GateCheck, ...] = ()  # rubric criteria linked to a policy, with its result
+
+    def gate(self, criterion_id: str) -> GateCheck | None:
+        """The policy result beside one criterion, if it names a policy."""
+        return next((g for g in self.gates if g.criterion_id == criterion_id), None)
 
 
 def own_assignment(conn: Connection, user: User, assignment_id: int) -> dict[str, Any]:
@@ -154,7 +161,11 @@ def workspace(
         versions = tuple(
             review_summary(v) for v in review_store.review_versions(conn, row["review_id"])
         )
-        latest_body = record_body(conn, versions[-1].seq) if versions and saved is None else None
+        latest_body = (
+            record_body(conn, versions[-1].seq, installation.master_key())
+            if versions and saved is None
+            else None
+        )
     if saved is not None:
         draft = DraftInput.from_content(json.loads(saved["content"]))
     elif latest_body is not None:
@@ -170,15 +181,13 @@ def workspace(
         draft_saved_at=saved["updated_at"] if saved else None,
         editable=editable,
         versions=versions,
+        gates=gate_checks(rubric, page.checks, draft.ratings),
     )
 
 
-def record_body(conn: Connection, seq: int) -> dict[str, Any]:
-    entries = ledger_store.entries_by_seq(conn, [seq])
-    if not entries:
-        raise NotFound(f"no record {seq}")
-    body: dict[str, Any] = json.loads(entries[0].entry)["body"]
-    return body
+def record_body(conn: Connection, seq: int, master: MasterKey | None) -> dict[str, Any]:
+    """A review record's body, its sealed notes and summary opened."""
+    return read_record_body(conn, seq, master=master)
 
 
 def _draft_from_record(body: Mapping[str, Any]) -> DraftInput:
@@ -270,6 +279,6 @@ def start_revision(installation: Installation, user: User, assignment_id: int) -
         if review_store.draft(conn, assignment_id) is not None:
             return
         versions = review_store.review_versions(conn, row["review_id"])
-        body = record_body(conn, int(versions[-1]["seq"]))
+        body = record_body(conn, int(versions[-1]["seq"]), installation.master_key())
         content = _draft_from_record(body).content()
         review_store.save_draft(conn, assignment_id, content=json.dumps(content), at=now)

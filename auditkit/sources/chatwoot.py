@@ -88,6 +88,15 @@ def parse_chatwoot(data: object, *, source: str) -> Iterator[SourceItem]:
     ``{"data": {"payload": [...]}}`` / ``{"payload": [...]}``. Each conversation's
     1-based position is the ``line`` of an error; line 0 means the whole file.
     """
+    if _is_list_endpoint(data):
+        raise ImportRejected(
+            source=source,
+            line=0,
+            reason="data.payload: this is Chatwoot's conversation list (GET /api/v1/accounts/"
+            "{account}/conversations), which holds only each conversation's last message, not"
+            " its history; export each conversation with its messages instead (GET"
+            " …/conversations/{id}/messages, see docs/sources/chatwoot.md)",
+        )
     items = _conversation_items(data)
     if items is None:
         raise ImportRejected(
@@ -114,11 +123,14 @@ def parse_chatwoot(data: object, *, source: str) -> Iterator[SourceItem]:
         yield SourceItem(source=source, line=line, conversation=conversation)
 
 
-def parse_webhook(payload: object, *, source: str, received_at: datetime) -> WebhookDelivery:
+def parse_webhook(
+    payload: object, *, source: str, received_at: datetime, account: str | None = None
+) -> WebhookDelivery:
     """Turn one decoded webhook payload into a validated delivery, or raise ImportRejected.
 
     ``source`` names the payload in errors; ``received_at`` stands in for times the
-    payload does not carry.
+    payload does not carry; ``account`` is the source's configured Chatwoot account, for
+    payloads that name none (and to refuse one that names another).
     """
     try:
         if not isinstance(payload, dict):
@@ -133,9 +145,9 @@ def parse_webhook(payload: object, *, source: str, received_at: datetime) -> Web
                 f"(subscribe the webhook to: {', '.join(WEBHOOK_EVENTS)})",
             )
         if event.startswith("message_"):
-            builder, document = message_webhook(payload, event, received_at)
+            builder, document = message_webhook(payload, event, received_at, account)
         else:
-            builder, document = conversation_webhook(payload, event, received_at)
+            builder, document = conversation_webhook(payload, event, received_at, account)
     except Refusal as refusal:
         raise ImportRejected(source=source, line=0, reason=refusal.reason) from None
     conversation = parse_conversation(document, source=source, line=0)
@@ -147,6 +159,22 @@ def parse_webhook(payload: object, *, source: str, received_at: datetime) -> Web
         changed_at=parse_timestamp(builder.changed_at),
         revisable=event == "message_updated",
         deleted=frozenset(builder.deleted),
+    )
+
+
+_LIST_COUNTS = ("mine_count", "unassigned_count", "all_count")
+"""The counts ``conversations/index.json.jbuilder`` puts in the list's ``data.meta``."""
+
+
+def _is_list_endpoint(data: object) -> bool:
+    """Whether ``data`` is the conversation list endpoint's answer, as Chatwoot sends it."""
+    inner = data.get("data") if isinstance(data, dict) else None
+    meta = inner.get("meta") if isinstance(inner, dict) else None
+    return (
+        isinstance(inner, dict)
+        and isinstance(inner.get("payload"), list)
+        and isinstance(meta, dict)
+        and any(key in meta for key in _LIST_COUNTS)
     )
 
 

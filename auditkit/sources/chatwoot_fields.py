@@ -125,7 +125,7 @@ class DocumentBuilder:
             if name in person:
                 continue
             for key in keys:
-                value = _clean(details.get(key), 320 if name == "email" else 200)
+                value = clean_text(details.get(key), 320 if name == "email" else 200)
                 if value:
                     person[name] = value[:50] if name == "phone" else value
                     break
@@ -193,21 +193,36 @@ def new_builder(
     path: list[str | int],
     *,
     accounts: Sequence[tuple[object, list[str | int]]],
+    configured: str | None = None,
 ) -> DocumentBuilder:
     """A builder keyed by the conversation's account and display id.
 
-    ``accounts`` lists where the account id may be, in order of preference, with its path.
+    ``accounts`` lists where the payload may name the account, in order of preference,
+    with its path; ``configured`` is the account of the source the payload came through
+    (``AUDITKIT_WEBHOOK_ACCOUNTS``), used when the payload names none. Chatwoot's
+    conversation events, built by ``Conversations::EventDataPresenter``, carry no
+    ``account_id``: only their embedded message (when there is one) does.
     """
     key = "display_id" if conversation.get("display_id") is not None else "id"
     display_id = _id(conversation.get(key), [*path, key])
     for value, where in accounts:
         if value is not None:
-            return DocumentBuilder(_id(value, where), display_id, conversation)
+            account = _id(value, where)
+            if configured is not None and account != configured:
+                raise Refusal(
+                    where,
+                    f"account {account} is not the account of this source ({configured},"
+                    " AUDITKIT_WEBHOOK_ACCOUNTS)",
+                )
+            return DocumentBuilder(account, display_id, conversation)
+    if configured is not None:
+        return DocumentBuilder(configured, display_id, conversation)
     where = accounts[0][1] if accounts else ["account_id"]
     raise Refusal(
         where,
         "is required: the Chatwoot account, part of the conversation key "
-        "chatwoot-<account>-<conversation>",
+        "chatwoot-<account>-<conversation>; Chatwoot's conversation events carry none, so"
+        " set the source's account in AUDITKIT_WEBHOOK_ACCOUNTS (SOURCE=ACCOUNT_ID)",
     )
 
 
@@ -373,7 +388,7 @@ def _attachment(raw: object) -> dict[str, Any]:
         value = raw.get(key)
         if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < _SAFE_INT:
             kept[key] = value
-        elif isinstance(value, str) and (text := _clean(value, 200)):
+        elif isinstance(value, str) and (text := clean_text(value, 200)):
             kept[key] = text
     return kept
 
@@ -523,7 +538,7 @@ def parse_channel(raw: object, path: list[str | int]) -> str:
         raise Refusal(path, f"expected a string, got {json_type(raw)}")
     name = raw.removeprefix("Channel::")
     snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
-    cleaned = _clean(snake, 100)
+    cleaned = clean_text(snake, 100)
     if not cleaned:
         raise Refusal(path, f"{shorten(raw)} is not a channel name")
     return cleaned
@@ -546,7 +561,7 @@ def parse_labels(raw: object, path: list[str | int]) -> list[str]:
     return labels
 
 
-def _clean(value: object, limit: int) -> str | None:
+def clean_text(value: object, limit: int) -> str | None:
     """A display value with control characters turned into spaces, clipped to ``limit``."""
     if not isinstance(value, str):
         return None

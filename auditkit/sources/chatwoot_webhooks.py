@@ -9,6 +9,7 @@ from typing import Any
 from auditkit.sources.chatwoot_fields import (
     DocumentBuilder,
     Refusal,
+    clean_text,
     declare_conversation_people,
     declare_sender,
     dict_at,
@@ -24,8 +25,9 @@ from auditkit.sources.chatwoot_fields import (
 
 
 def message_webhook(
-    payload: Mapping[str, Any], event: str, received_at: datetime
+    payload: Mapping[str, Any], event: str, received_at: datetime, account: str | None = None
 ) -> tuple[DocumentBuilder, dict[str, Any]]:
+    """A ``message_created`` / ``message_updated`` payload (``Message#webhook_data``)."""
     conversation = payload.get("conversation")
     if not isinstance(conversation, dict):
         raise Refusal(["conversation"], "is required: the message's conversation object")
@@ -37,6 +39,7 @@ def message_webhook(
             (conversation.get("account_id"), ["conversation", "account_id"]),
             (payload.get("account_id"), ["account_id"]),
         ],
+        configured=account,
     )
     builder.changed_at = first_time_of(
         conversation, ("updated_at",), ["conversation", "updated_at"]
@@ -56,15 +59,21 @@ def message_webhook(
 
 
 def conversation_webhook(
-    payload: Mapping[str, Any], event: str, received_at: datetime
+    payload: Mapping[str, Any], event: str, received_at: datetime, account: str | None = None
 ) -> tuple[DocumentBuilder, dict[str, Any]]:
+    """A conversation event: ``Conversation#webhook_data`` (the presenter's ``push_data``)
+    plus ``event`` and, for updates, ``changed_attributes``."""
+    messages = payload.get("messages", [])
+    embedded = messages[0] if isinstance(messages, list) and messages else None
     builder = new_builder(
         payload,
         [],
         accounts=[
             (payload.get("account_id"), ["account_id"]),
             (field_of(payload.get("account"), "id"), ["account", "id"]),
+            (field_of(embedded, "account_id"), ["messages", 0, "account_id"]),
         ],
+        configured=account,
     )
     builder.changed_at = first_time_of(
         payload, ("updated_at", "timestamp"), ["updated_at"]
@@ -124,7 +133,7 @@ def _conversation_change(
     at = builder.changed_at
     where: list[str | int] = ["changed_attributes", name]
     if name == "status":
-        _status_change(builder, before, after, at, where)
+        _status_change(builder, payload, before, after, at, where)
     elif name in ("assignee_id", "assignee_agent_bot_id"):
         kind = "user" if name == "assignee_id" else "agent_bot"
         current = dict_at(dict_at(payload, "meta"), "assignee")
@@ -190,19 +199,32 @@ def _conversation_change(
 
 
 def _status_change(
-    builder: DocumentBuilder, before: Any, after: Any, at: str, where: list[str | int]
+    builder: DocumentBuilder,
+    payload: Mapping[str, Any],
+    before: Any,
+    after: Any,
+    at: str,
+    where: list[str | int],
 ) -> None:
+    """One status change, keyed by the new status and the time only: the
+    ``conversation_status_changed`` and ``conversation_updated`` deliveries of one change
+    (with or without ``changed_attributes``, so with or without the old status) are one
+    record."""
     if not isinstance(after, str) or not after:
         raise Refusal(
             [*where, "current_value"], "expected a status (open, resolved, pending, snoozed)"
         )
     if before is not None and not isinstance(before, str):
         raise Refusal([*where, "previous_value"], "expected a status or null")
-    event_id = f"status-{before}-{after}@{at}"
+    event_id = f"status-{after}@{at}"
     if after == "resolved":
         builder.add({"id": event_id, "type": "status", "at": at, "status": "resolved"})
     elif after == "open" and before == "resolved":
         builder.add({"id": event_id, "type": "status", "at": at, "status": "reopened"})
+    elif after == "open" and before == "pending":
+        # Chatwoot's bot handoff (Conversation#bot_handoff!): the agent bot had the
+        # conversation (pending) and hands it to the human agents (open).
+        builder.add(_handoff(builder, payload, event_id, at))
     else:
         builder.add(
             {
@@ -213,3 +235,26 @@ def _status_change(
                 "fields": {"from": before, "to": after},
             }
         )
+
+
+def _handoff(
+    builder: DocumentBuilder, payload: Mapping[str, Any], event_id: str, at: str
+) -> dict[str, Any]:
+    """The bot-to-human handoff as an escalation: by the one agent bot the payload names (if
+    exactly one), to the conversation's team (else the human agents)."""
+    bots = [
+        pid
+        for pid, person in builder.participants.items()
+        if person["role"] == "bot" and pid.startswith(("bot-", "captain-"))
+    ]
+    team = clean_text(dict_at(dict_at(payload, "meta"), "team").get("name"), 200)
+    event: dict[str, Any] = {
+        "id": event_id,
+        "type": "escalation",
+        "at": at,
+        "to": team or "human agents",
+        "reason": "bot handoff: status pending -> open",
+    }
+    if len(bots) == 1:
+        event["by"] = bots[0]
+    return event

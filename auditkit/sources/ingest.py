@@ -5,24 +5,28 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.append import AppendBatch, appending
+from auditkit.ledger.conversation import conversation_from_records
 from auditkit.ledger.installation import Installation
-from auditkit.ledger.records import RecordDraft, RecordKind
-from auditkit.metrics.refresh import refresh_metrics
+from auditkit.ledger.records import Record, RecordDraft, RecordKind
+from auditkit.metrics.measures import ConversationMetrics, compute_metrics
+from auditkit.metrics.refresh import refresh_metrics, store_metrics
 from auditkit.periods import utc_now
 from auditkit.sources.formats import detect_format, read_conversations
+from auditkit.sources.lifecycle import recorded_facts, restated
 from auditkit.sources.model import Conversation, Event, SourceItem
 
-# Conversations per write transaction: each transaction commits and signs one checkpoint.
+# Conversations per flush: the whole import is one write transaction (all or nothing), and
+# what it appended is written to the database this many conversations at a time.
 BATCH_CONVERSATIONS = 500
 
-# Called after each committed batch with (conversations done, conversations in total).
+# Called after each written batch with (conversations done, conversations in total).
 Progress = Callable[[int, int], None]
 
 
@@ -145,41 +149,79 @@ def import_files(
     progress: Progress | None = None,
     batch_conversations: int = BATCH_CONVERSATIONS,
 ) -> ImportReport:
-    """Validate all ``paths``, append new conversations and new events batch by batch, then
-    bring ``conversation_metrics`` up to date (after the appends have committed, so the
-    append transactions stay short)."""
+    """Validate all ``paths``, then append new conversations and events and the run's
+    ``import.run`` record in one write transaction under one signed checkpoint.
+
+    The import is one unit: if anything fails after validation (a record refused by the
+    ledger, a crash, a lost connection) nothing of it is kept, whatever the number of
+    batches. ``batch_conversations`` only bounds how much is held in memory before it is
+    written inside that transaction. ``conversation_metrics`` is brought up to date after
+    the commit, so the write transaction stays as short as the appends.
+    """
     installation.require_schema()
     items, summaries = read_inputs(paths, fmt)
     report = ImportReport(files=summaries)
-    batches = [
-        items[start : start + batch_conversations]
-        for start in range(0, len(items), batch_conversations)
-    ] or [[]]
+    size = max(1, batch_conversations)
+    batches = [items[start : start + size] for start in range(0, len(items), size)]
     done = 0
-    for number, chunk in enumerate(batches):
-        with appending(installation) as batch:
-            before = batch.size
-            _append_chunk(batch, chunk, report)
-            if number == len(batches) - 1:
-                batch.append([_run_record(installation, report)])
-            report.records_appended += batch.size - before
-            report.tree_size = batch.size
-        done += len(chunk)
-        if progress is not None:
-            progress(done, len(items))
-    report.metrics_refreshed = refresh_metrics(installation)
+    # Chatwoot exports restate changes its webhooks may already have recorded (lifecycle.py).
+    merged = {summary.path for summary in summaries if summary.format == "chatwoot"}
+    computed: dict[str, ConversationMetrics] = {}
+    with appending(installation) as batch:
+        before = batch.size
+        for chunk in batches:
+            _append_chunk(batch, chunk, report, computed, merged)
+            batch.flush()
+            done += len(chunk)
+            if progress is not None:
+                progress(done, len(items))
+        batch.append([_run_record(installation, report)])
+        report.records_appended = batch.size - before
+        report.tree_size = batch.size
+    # Conversations this import created have their metrics from the records in hand; the
+    # ones it added events to are recomputed from the log, as every stale row is.
+    stored = store_metrics(installation, list(computed.values()))
+    report.metrics_refreshed = stored + refresh_metrics(installation)
     return report
 
 
-def _append_chunk(batch: AppendBatch, chunk: Sequence[SourceItem], report: ImportReport) -> None:
+def _new_conversation_metrics(
+    records: Sequence[Record], new: set[str]
+) -> dict[str, ConversationMetrics]:
+    """Metrics of the conversations in ``new``, whose every record is in ``records``."""
+    grouped: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
+    for record in records:
+        if record.conversation in new:
+            entry = {
+                "conversation": record.conversation,
+                "occurred_at": record.occurred_at,
+                "body": record.body,
+            }
+            grouped.setdefault(record.conversation, []).append((record.seq, record.kind, entry))
+    return {key: compute_metrics(conversation_from_records(rows)) for key, rows in grouped.items()}
+
+
+def _append_chunk(
+    batch: AppendBatch,
+    chunk: Sequence[SourceItem],
+    report: ImportReport,
+    computed: dict[str, ConversationMetrics],
+    merged: Collection[str] = (),
+) -> None:
     keys = [item.conversation.conversation_id for item in chunk]
     known = batch.known_conversations(keys)
+    new = set(keys) - known
+    for key in known:  # created by an earlier chunk and grown here: left to the refresh
+        computed.pop(key, None)
     recorded = ledger_store.known_event_keys(batch.conn, sorted(known))
+    # The chunk's drafts are appended together: its subjects' data keys are looked up in one
+    # query and new ones stored in one insert, rather than once per conversation.
+    drafts: list[RecordDraft] = []
+    records: list[Record] = []
     for item in chunk:
         conversation = item.conversation
         key = conversation.conversation_id
         ids = event_keys(conversation.events)
-        drafts: list[RecordDraft] = []
         if key not in known:
             drafts.append(
                 RecordDraft(
@@ -189,10 +231,16 @@ def _append_chunk(batch: AppendBatch, chunk: Sequence[SourceItem], report: Impor
                     body=conversation_body(conversation, f"{item.source}:{item.line}"),
                 )
             )
+        dropped: set[int] = set()
+        if key in known and item.source in merged:
+            records += batch.append(drafts)
+            drafts = []
+            batch.flush()  # what this import appended so far is read back too
+            dropped = restated(recorded_facts(batch.conn, key), conversation.events)
         fresh = [
             event_draft(key, event, event_key)
-            for event, event_key in zip(conversation.events, ids, strict=True)
-            if (key, event_key) not in recorded
+            for number, (event, event_key) in enumerate(zip(conversation.events, ids, strict=True))
+            if (key, event_key) not in recorded and number not in dropped
         ]
         drafts.extend(fresh)
         recorded.update((key, event_key) for event_key in ids)
@@ -203,7 +251,8 @@ def _append_chunk(batch: AppendBatch, chunk: Sequence[SourceItem], report: Impor
             report.updated_conversations += 1
         else:
             report.unchanged_conversations += 1
-        batch.append(drafts)
+    records += batch.append(drafts)
+    computed.update(_new_conversation_metrics(records, new))
 
 
 def _run_record(installation: Installation, report: ImportReport) -> RecordDraft:

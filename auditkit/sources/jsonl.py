@@ -53,6 +53,8 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _NUL_OR_SURROGATE = re.compile(r"[\x00\ud800-\udfff]")
 _JSON_WHITESPACE = " \t\r\n"
 _MAX_INT_DIGITS = 100
+SAFE_INTEGER = 2**53 - 1
+"""Largest magnitude of an integer canonical JSON (RFC 8785, I-JSON) stores exactly."""
 _REFERENCE_FIELDS = {
     "message": ("author",),
     "internal_note": ("author",),
@@ -260,7 +262,12 @@ def _conversation_from(document: object) -> Conversation:
 
 
 def _check_values(document: object) -> None:
-    """Refuse deep nesting, NUL and lone surrogates anywhere (keys included)."""
+    """Refuse deep nesting, NUL, lone surrogates and integers beyond ±(2^53 − 1) anywhere.
+
+    These are the values canonical JSON (RFC 8785) cannot encode exactly, so a record
+    holding one could not be appended: they are refused here, with their path, before
+    anything of the import is written.
+    """
     if _values_are_clean(document):
         return
     _explain_values(document)
@@ -279,6 +286,9 @@ def _values_are_clean(document: object) -> bool:
         if kind is str:
             if bad(value):
                 return False
+        elif kind is int:
+            if not -SAFE_INTEGER <= value <= SAFE_INTEGER:
+                return False
         elif kind is dict:
             if depth >= MAX_DEPTH and value:
                 return False
@@ -289,6 +299,8 @@ def _values_are_clean(document: object) -> bool:
                     pending.append((item, depth + 1))
                 elif bad(item):
                     return False
+        elif kind is float and value != value:  # NaN never comes from decode_json; be sure
+            return False
         elif kind is list:
             pending.extend((item, depth + 1) for item in value)
     return True
@@ -303,8 +315,19 @@ def _explain_values(document: object) -> None:
             raise _Refusal(f"{format_json_path(path)}: nested deeper than {MAX_DEPTH} levels")
         if isinstance(value, str):
             _check_string(value, path)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            if not -SAFE_INTEGER <= value <= SAFE_INTEGER:
+                where = format_json_path(path) or "line"
+                raise _Refusal(
+                    f"{where}: integer {_clip(str(value), 24)} is outside ±(2^53 − 1), the"
+                    " range canonical JSON (RFC 8785) stores exactly; send it as a string"
+                )
+        elif isinstance(value, float) and value != value:
+            raise _Refusal(f"{format_json_path(path) or 'line'}: NaN is not allowed")
         elif isinstance(value, dict):
             for key, item in value.items():
+                if not isinstance(key, str):
+                    raise _Refusal(f"{format_json_path(path) or 'line'}: keys must be strings")
                 _check_string(key, (*path, key))
                 pending.append((item, (*path, key)))
         elif isinstance(value, list):
@@ -378,7 +401,7 @@ def _describe(error: ValidationError) -> str:
         message = f"expected {expected}, got {json_type(instance)}"
     elif kind == "enum":
         message = f"{shorten(instance)} is not one of {', '.join(map(str, limit))}"
-    elif kind == "minLength":
+    elif kind == "minLength" or (kind == "pattern" and instance == ""):
         message = "must not be empty"
     elif kind == "maxLength":
         message = f"is too long ({len(instance)} characters, at most {limit})"
@@ -394,6 +417,8 @@ def _describe(error: ValidationError) -> str:
         message = (
             f"contains control character U+{ord(instance[position]):04X} at position {position}"
         )
+    elif kind == "pattern" and isinstance(instance, str):
+        message = f"{shorten(instance)} must contain a visible character, not only spaces"
     elif kind == "format":
         message = f"{shorten(instance)} is not a valid RFC 3339 date-time"
     elif kind == "anyOf" and path and path[-1] == "from":

@@ -17,7 +17,12 @@ from typing import Any
 
 from auditkit.errors import ImportRejected
 from auditkit.sources.abcd import synthetic_time
-from auditkit.sources.jsonl import format_json_path, parse_conversation, read_json_document
+from auditkit.sources.jsonl import (
+    format_json_path,
+    parse_conversation,
+    read_json_document,
+    shorten,
+)
 from auditkit.sources.model import SourceItem
 
 BOT_ID = "sgd-system"
@@ -84,8 +89,9 @@ def _document(item: object) -> dict[str, Any]:
         path: list[str | int] = ["turns", number]
         turn = _object(raw_turn, path)
         speaker = turn.get("speaker")
-        if speaker not in _SPEAKERS:
-            raise _Malformed([*path, "speaker"], f"{speaker!r} is not one of USER, SYSTEM")
+        if not isinstance(speaker, str) or speaker not in _SPEAKERS:
+            # An object or list is not hashable: test the type before the set lookup.
+            raise _Malformed([*path, "speaker"], f"{shorten(speaker)} is not one of USER, SYSTEM")
         text = _string(turn.get("utterance"), [*path, "utterance"])
         at = synthetic_time(conversation_id, number)
         acts: list[dict[str, Any]] = []

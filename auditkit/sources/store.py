@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, and_, func, or_, select, tuple_
+from sqlalchemy import Connection, and_, delete, func, or_, select, tuple_
 
 from auditkit.ledger.store import CHUNK
 from auditkit.ledger.tables import conversation_events, log_entries
@@ -70,6 +70,27 @@ def rejections(conn: Connection, *, limit: int = 100) -> list[StoredRejection]:
         )
         for row in rows
     ]
+
+
+def rejection_bodies(conn: Connection) -> list[tuple[int, bytes]]:
+    """(id, body) of every kept refused payload (few: they expire)."""
+    rows = conn.execute(select(webhook_rejections.c.id, webhook_rejections.c.body))
+    return [(int(row_id), bytes(body)) for row_id, body in rows.tuples()]
+
+
+def delete_rejections(conn: Connection, ids: Sequence[int]) -> None:
+    """Forget these refused payloads."""
+    for start in range(0, len(ids), CHUNK):
+        part = list(ids[start : start + CHUNK])
+        conn.execute(delete(webhook_rejections).where(webhook_rejections.c.id.in_(part)))
+
+
+def delete_rejections_before(conn: Connection, before: str) -> int:
+    """Forget refused payloads received before ``before``; returns how many."""
+    result = conn.execute(
+        delete(webhook_rejections).where(webhook_rejections.c.received_at < before)
+    )
+    return int(result.rowcount or 0)
 
 
 def rejection_count(conn: Connection) -> int:

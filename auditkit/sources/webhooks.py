@@ -42,13 +42,18 @@ from auditkit.periods import utc_now
 from auditkit.settings import Settings
 from auditkit.sources import store as webhook_store
 from auditkit.sources.chatwoot import WebhookDelivery, parse_webhook
+from auditkit.sources.erasure import expire_rejections
 from auditkit.sources.ingest import conversation_body, event_draft, event_keys
 from auditkit.sources.jsonl import decode_json
+from auditkit.sources.lifecycle import fact_of, recorded_facts, restated
 from auditkit.sources.model import Event
 
 PLATFORM = "chatwoot"
 SIGNATURE_TOLERANCE_SECONDS = 300
 """A signed delivery whose timestamp is further than this from now is refused (replay)."""
+
+_MAX_TIMESTAMP_DIGITS = 12
+"""Seconds since 1970 fit in 12 digits until the year 33658."""
 
 MAX_GROUP = 200
 """Most deliveries appended in one group-commit transaction."""
@@ -146,8 +151,17 @@ def check_signature(
     )
     if secret is None or not matches:
         raise WebhookRejected(401, "unknown source or wrong signature")
+    if not timestamp:
+        raise WebhookRejected(401, "signature timestamp is missing or not recent")
+    if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > _MAX_TIMESTAMP_DIGITS:
+        # Signed, but not a time: a 400 saying so (an int of 400 digits is no float).
+        raise WebhookRejected(
+            400,
+            f"X-Chatwoot-Timestamp: {timestamp[:20]!r} is not a Unix time in seconds"
+            f" (up to {_MAX_TIMESTAMP_DIGITS} digits)",
+        )
     moment = (now or utc_now()).timestamp()
-    if not timestamp.isdigit() or abs(moment - int(timestamp)) > SIGNATURE_TOLERANCE_SECONDS:
+    if abs(moment - int(timestamp)) > SIGNATURE_TOLERANCE_SECONDS:
         raise WebhookRejected(401, "signature timestamp is missing or not recent")
 
 
@@ -191,8 +205,9 @@ class WebhookReceiver:
         a payload auditkit records).
         """
         moment = received_at or utc_now()
+        account = self.installation.settings.webhook_accounts.get(source)
         try:
-            delivery = parse_delivery(body, source=source, received_at=moment)
+            delivery = parse_delivery(body, source=source, received_at=moment, account=account)
         except WebhookRejected as refusal:
             record_rejection(
                 self.installation,
@@ -272,8 +287,13 @@ class WebhookReceiver:
         return job.report
 
 
-def parse_delivery(body: bytes, *, source: str, received_at: datetime) -> WebhookDelivery:
-    """Decode and validate a request body, or raise :class:`WebhookRejected` saying why."""
+def parse_delivery(
+    body: bytes, *, source: str, received_at: datetime, account: str | None = None
+) -> WebhookDelivery:
+    """Decode and validate a request body, or raise :class:`WebhookRejected` saying why.
+
+    ``account`` is the source's Chatwoot account (``AUDITKIT_WEBHOOK_ACCOUNTS``), if set.
+    """
     try:
         text = body.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as error:
@@ -287,7 +307,9 @@ def parse_delivery(body: bytes, *, source: str, received_at: datetime) -> Webhoo
     except ValueError as error:
         raise WebhookRejected(400, str(error)) from None
     try:
-        delivery = parse_webhook(payload, source=f"{PLATFORM}:{source}", received_at=received_at)
+        delivery = parse_webhook(
+            payload, source=f"{PLATFORM}:{source}", received_at=received_at, account=account
+        )
     except ImportRejected as refusal:
         raise WebhookRejected(422, refusal.reason) from None
     for event in delivery.conversation.events:
@@ -309,8 +331,13 @@ def record_rejection(
     body: bytes,
     received_at: datetime | None = None,
 ) -> None:
-    """Keep a refused payload and the reason, outside the log (it appended nothing)."""
+    """Keep a refused payload and the reason, outside the log (it appended nothing).
+
+    Refused payloads expire after ``REJECTION_RETENTION`` (older ones are forgotten here)
+    and are deleted when a subject they name is erased (``sources/erasure.py``).
+    """
     with installation.engine.begin() as conn:
+        expire_rejections(conn, now=received_at or utc_now())
         webhook_store.insert_rejection(
             conn,
             received_at=format_time(received_at or utc_now()),
@@ -448,7 +475,18 @@ def delivery_drafts(
                         body={"participant": person, "source": origin},
                     )
                 )
-    for event, event_key in zip(conversation.events, event_keys(conversation.events), strict=True):
+    dropped: set[int] = set()
+    if key in batch.known_conversations([key]) and any(
+        fact_of(str(event.type), dict(event.data), event.at) for event in conversation.events
+    ):
+        # A change an export of the conversation (or another delivery) already recorded
+        # under another id is not recorded twice (lifecycle.py).
+        batch.flush()
+        dropped = restated(recorded_facts(batch.conn, key), conversation.events)
+    keys = event_keys(conversation.events)
+    for number, (event, event_key) in enumerate(zip(conversation.events, keys, strict=True)):
+        if number in dropped and not state.has(key, event_key):
+            continue
         if not state.has(key, event_key):
             drafts.append(event_draft(key, event, event_key))
             state.appended.add((key, event_key))

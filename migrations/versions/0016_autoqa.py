@@ -1,7 +1,7 @@
 """AutoQA: latest automatic scores, their criteria, reviewers' flags (issue 16)
 
 Revision ID: 0016
-Revises: 0008
+Revises: 0009
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

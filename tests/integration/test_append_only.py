@@ -64,7 +64,7 @@ def test_truncate_of_the_log_is_refused_on_postgresql(pg_url: str, tmp_path) -> 
     env = {
         "AUDITKIT_HOME": str(tmp_path / "home"),
         "AUDITKIT_DATABASE_URL": pg_url,
-        "AUDITKIT_KEY_PASSPHRASE": "pw",
+        "AUDITKIT_KEY_PASSPHRASE": "a test passphrase",
     }
     initialise(load_settings(env))
     installation = Installation.open(load_settings(env))

@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import text
 
 from auditkit.checks import PolicyLoadError
-from auditkit.checks.service import UnknownPolicy, list_findings, run_checks
+from auditkit.checks.service import UnknownPolicy, run_checks
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.verify import verify_ledger
+from auditkit.review import findings
 from auditkit.settings import load_settings
 from auditkit.sources.ingest import import_files
 from tests.factories import DATA, make_conversation, write_jsonl
@@ -113,17 +114,14 @@ def test_unknown_policy_and_invalid_policy_files_are_refused(
 def test_findings_show_redacted_evidence(installation: Installation) -> None:
     import_files(installation, [DEMO])
     run_checks(installation)
-    found = list_findings(
-        installation, policy="identity-validation", redactor=lambda c, s, t: "[redacted]"
-    )
+    query = findings.findings_query(installation, {"policy": "identity-validation"})
+    found = findings.all_findings(installation, query)
     assert {f.conversation_key for f in found} == {"nb-2024-10502", "nb-2024-10611"}
     assert all(f.evidence for f in found)
-    assert not list_findings(
-        installation,
-        policy="identity-validation",
-        channel="no-such-channel",
-        redactor=lambda c, s, t: t,
+    narrower = findings.findings_query(
+        installation, {"policy": "identity-validation", "channel": "in_app_chat"}
     )
+    assert not findings.all_findings(installation, narrower)
 
 
 def test_real_data_harper_valley_style_and_sgd_confirmation(installation: Installation) -> None:

@@ -98,7 +98,7 @@ def test_no_clear_text_of_an_erased_subject_remains_in_the_sqlite_file(tmp_path:
     env = {
         "AUDITKIT_HOME": str(tmp_path / "home"),
         "AUDITKIT_DATABASE_URL": f"sqlite:///{tmp_path / 'erase.db'}",
-        "AUDITKIT_KEY_PASSPHRASE": "pw",
+        "AUDITKIT_KEY_PASSPHRASE": "a test passphrase",
         "AUDITKIT_SEALING": "on",
     }
     initialise(load_settings(env))

@@ -35,8 +35,11 @@ def test_bundle_verifies_offline_and_with_the_shipped_script(bundle: Path) -> No
     assert summary.records == len(records)
     conversations = {json.loads(r)["conversation"] for r in records}
     assert conversations == {"nb-2024-10431", None}  # the conversation and the export record
+    vkey = (bundle / "verifier.key").read_text().strip()
     result = subprocess.run(
-        [sys.executable, str(bundle / "verify.py"), str(bundle)], capture_output=True, text=True
+        [sys.executable, str(bundle / "verify.py"), str(bundle), "--key", vkey],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     assert "verified" in result.stdout

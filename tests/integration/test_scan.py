@@ -98,7 +98,7 @@ def test_pii_command_prints_findings_and_redacted_text(run: Cli) -> None:
         "CREDIT_CARD",
         "EMAIL_ADDRESS",
     }
-    assert lines[-1] == "card <CREDIT_CARD>, mail me at <EMAIL_ADDRESS>"
+    assert lines[-1] == "card [CREDIT_CARD], mail me at [EMAIL]"
     per_message = run(
         "pii", "--conversation-file", str(DATA / "demo" / "conversations.jsonl"), ok=False
     )

@@ -181,7 +181,7 @@ def test_a_byte_flipped_in_the_sqlite_file_is_caught(tmp_path: Path) -> None:
     env = {
         "AUDITKIT_HOME": str(tmp_path / "home"),
         "AUDITKIT_DATABASE_URL": f"sqlite:///{tmp_path / 'flip.db'}",
-        "AUDITKIT_KEY_PASSPHRASE": "pw",
+        "AUDITKIT_KEY_PASSPHRASE": "a test passphrase",
         "AUDITKIT_SEALING": "off",  # the byte flipped is in the log's clear text
     }
     initialise(load_settings(env))

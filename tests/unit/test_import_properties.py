@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -39,7 +40,7 @@ json_values = st.recursive(
 )
 clean_ids = st.text(
     alphabet=st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=30
-)
+).filter(lambda s: re.search(r"[^\s\u200b-\u200d\u2060\ufeff]", s) is not None)
 control_chars = st.sampled_from([chr(c) for c in [*range(0x00, 0x20), *range(0x7F, 0xA0)]])
 offsets = st.integers(min_value=-23 * 60, max_value=23 * 60).map(
     lambda m: timezone(timedelta(minutes=m))
@@ -289,7 +290,8 @@ sgd_items = st.fixed_dictionaries(
         "turns": st.lists(
             st.fixed_dictionaries(
                 {
-                    "speaker": st.sampled_from(["USER", "SYSTEM", "BOT"]),
+                    # Odd types too: an object or a list is not hashable (issue 20).
+                    "speaker": st.sampled_from(["USER", "SYSTEM", "BOT"]) | json_values,
                     "utterance": st.text(max_size=20) | json_scalars,
                 },
                 optional={"frames": st.lists(sgd_frames, max_size=2) | json_values},
@@ -306,3 +308,74 @@ sgd_items = st.fixed_dictionaries(
 def test_arbitrary_sgd_data_never_raises_anything_but_import_rejected(data: Any) -> None:
     size = len(data) if isinstance(data, list) else 0
     outcome(lambda: list(parse_sgd(data, source="sgd")), size)
+
+
+# --- issue 20: values canonical JSON cannot hold, blank identifiers --------------------------
+
+unsafe_integers = st.integers(min_value=2**53, max_value=10**40) | st.integers(
+    min_value=-(10**40), max_value=-(2**53)
+)
+blank_ids = st.text(alphabet=" \u00a0\u2003\u200b\u200d\u2060\ufeff", min_size=1, max_size=6)
+
+
+@PROPERTY_SETTINGS
+@given(conversations(), st.data(), unsafe_integers)
+def test_an_integer_beyond_2_53_anywhere_in_fields_is_refused_with_its_path(
+    document: dict[str, Any], data: st.DataObject, number: int
+) -> None:
+    nested = data.draw(st.sampled_from(["flat", "list", "object"]))
+    value: Any = {"flat": number, "list": [1, number], "object": {"inner": number}}[nested]
+    at = document["events"][-1]["at"] if document["events"] else "2024-01-01T00:00:00Z"
+    document["events"].append(
+        {"type": "action", "at": at, "name": "refund", "fields": {"amount": value}}
+    )
+    index = len(document["events"]) - 1
+
+    result = outcome(lambda: parse([json.dumps(document)]), 1)
+
+    assert isinstance(result, ImportRejected)
+    assert result.reason.startswith(f"events[{index}].fields.amount")
+    assert "outside ±(2^53 − 1)" in result.reason
+
+
+@PROPERTY_SETTINGS
+@given(conversations(), st.integers(min_value=-(2**53 - 1), max_value=2**53 - 1))
+def test_an_integer_inside_the_safe_range_in_fields_is_kept_exactly(
+    document: dict[str, Any], number: int
+) -> None:
+    at = document["events"][-1]["at"] if document["events"] else "2024-01-01T00:00:00Z"
+    document["events"].append(
+        {"type": "action", "at": at, "name": "refund", "fields": {"n": number}}
+    )
+    (item,) = parse([json.dumps(document)])
+    assert item.conversation.events[-1].data["fields"] == {"n": number}
+
+
+@PROPERTY_SETTINGS
+@given(conversations(), st.data(), blank_ids)
+def test_an_identifier_or_label_without_a_visible_character_is_refused(
+    document: dict[str, Any], data: st.DataObject, blank: str
+) -> None:
+    field = data.draw(st.sampled_from(["conversation_id", "channel", "segment"]))
+    document[field] = blank
+
+    result = outcome(lambda: parse([json.dumps(document)]), 1)
+
+    assert isinstance(result, ImportRejected)
+    assert result.reason.startswith(f"{field}: ")
+    assert "visible character" in result.reason
+
+
+@PROPERTY_SETTINGS
+@given(json_values | unsafe_integers.map(lambda n: {"n": [n]}))
+def test_the_ledgers_domain_check_agrees_with_rfc8785(value: Any) -> None:
+    import rfc8785
+
+    from auditkit.ledger.records import canonical_problem
+
+    try:
+        rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError:
+        assert canonical_problem(value) is not None
+    else:
+        assert canonical_problem(value) is None

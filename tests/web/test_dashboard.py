@@ -76,8 +76,9 @@ def test_policy_failures_come_from_check_results(
     add_check_results(world)
     page = text(web("cora").get("/dashboard"))
     assert "consent" in page and "identity" in page
-    consent = page.split("consent</td>", 1)[1].split("</tr>", 1)[0]
+    consent = page.split("consent</a></td>", 1)[1].split("</tr>", 1)[0]
     assert ">2<" in consent and ">3<" in consent
+    assert 'href="/findings?policy=consent"' in page  # each number opens the findings
 
 
 def test_the_period_filter_leaves_out_reviews_outside_it(

@@ -28,6 +28,10 @@ REPORT_PAGE = re.compile(r"/reports/audit/(audit-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8})
 SCOPE = {"since": "2024-03-01", "until": "2024-03-31", "channels": "web_chat"}
 
 
+def _vkey(world: World) -> str:
+    return world.installation.signer().verifier().verifier_key_string()
+
+
 def _records(world: World) -> list[dict[str, Any]]:
     with read_transaction(world.installation.engine) as conn:
         size = ledger_store.tree_size(conn)
@@ -86,7 +90,7 @@ def test_a_compliance_officer_generates_an_audit_report_and_downloads_each_part(
     assert hashlib.sha256(manifest).hexdigest() == report["bundle_manifest_sha256"]
     assert verify_bundle(unzipped).records > 0
     script = subprocess.run(
-        [sys.executable, str(unzipped / "verify.py"), str(unzipped)],
+        [sys.executable, str(unzipped / "verify.py"), str(unzipped), "--key", _vkey(world)],
         capture_output=True,
         text=True,
     )

@@ -128,10 +128,23 @@ def test_serve_refuses_an_uninitialised_database(tmp_path: Path) -> None:
 
 def test_rubrics_check_prints_hashes_and_reports_every_problem(run: Any, tmp_path: Path) -> None:
     ok = run("rubrics", "check")
-    assert ok.exit_code == 0 and "ok: messaging-quality v1 sha256:" in ok.output
+    assert ok.exit_code == 0 and "ok: messaging-quality v2 sha256:" in ok.output
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: x\nversion: 0\ntitle: ''\nsections: []\n", encoding="utf-8")
     result = run("rubrics", "check", str(bad))
     assert result.exit_code == 1
     for field in ("version", "title", "sections"):
         assert f"bad.yaml: {field}:" in result.output
+    unknown = tmp_path / "unknown-policy.yaml"
+    shipped = (
+        Path(__file__).resolve().parents[2] / "rubrics" / "messaging-quality.yaml"
+    ).read_text(encoding="utf-8")
+    unknown.write_text(
+        shipped.replace("id: messaging-quality", "id: other").replace(
+            "policy: consent-scopes", "policy: consent-before-sharing"
+        ),
+        encoding="utf-8",
+    )
+    refused = run("rubrics", "check", str(unknown))
+    assert refused.exit_code == 1
+    assert "consent-recorded" in refused.output and "consent-before-sharing" in refused.output

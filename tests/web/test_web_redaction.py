@@ -34,7 +34,9 @@ PEOPLE = [
         ("call 07700 900123", "call [PHONE]", ("PHONE",)),
         ("call +44 (0)7700-900-123 now", "call [PHONE] now", ("PHONE",)),
         ("card 4111 1111 1111 1111", "card [NUMBER] [NUMBER] [NUMBER] [NUMBER]", ("NUMBER",) * 4),
-        ("born 14/07/1986", "born 14/07/[NUMBER]", ("NUMBER",)),
+        ("born 14/07/1986", "born [DATE_TIME]", ("DATE_TIME",)),  # a date is one unit
+        ("settled_on: 2024-03-20", "settled_on: 2024-03-20", ()),  # ISO dates stay whole
+        ("order HH-7741055", "order [NUMBER]", ("NUMBER",)),  # the whole reference
         ("£249.99 on 01/03", "£249.99 on 01/03", ()),  # short digit runs stay
         (
             "I'm Amara from Cards, Nova passed you on",

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import func, select
 
-from auditkit.ledger.records import decode_entry
+from auditkit.ledger.reader import record_body
 from auditkit.ledger.tables import conversations, log_entries
 from auditkit.ledger.verify import verify_ledger
 from auditkit.review import queue as review_queue
@@ -55,13 +55,22 @@ def message_seqs(world: World, key: str = KEY) -> list[int]:
 
 
 def records(world: World, kind: str) -> list[tuple[int, dict[str, object]]]:
+    """The records of ``kind``, their sealed staff text opened (they are stored sealed)."""
+    master = world.installation.master_key()
     with world.installation.engine.connect() as conn:
         rows = conn.execute(
             select(log_entries.c.seq, log_entries.c.entry)
             .where(log_entries.c.kind == kind)
             .order_by(log_entries.c.seq)
         ).all()
-    return [(seq, dict(decode_entry(bytes(entry)).body)) for seq, entry in rows]
+        return [(seq, record_body(conn, seq, master=master)) for seq, _entry in rows]
+
+
+def raw_entries(world: World, kind: str) -> bytes:
+    """The stored bytes of every record of ``kind``."""
+    with world.installation.engine.connect() as conn:
+        rows = conn.execute(select(log_entries.c.entry).where(log_entries.c.kind == kind)).all()
+    return b"".join(bytes(entry) for (entry,) in rows)
 
 
 def count(world: World, table: object) -> int:
@@ -99,6 +108,9 @@ def test_submitting_appends_a_signed_review_record(
     ratings = {r["criterion"]: r for r in body["ratings"]}  # type: ignore[attr-defined]
     assert ratings["proactive-information"]["score"] == "66.67"
     assert ratings["tone-consistency"]["note"] == "warm throughout"
+    # Stored sealed under the conversation's subject, like the messages it is about.
+    assert b"warm throughout" not in raw_entries(world, "review")
+    assert b"Good handling." not in raw_entries(world, "review")
     with world.installation.engine.connect() as conn:
         last = conn.execute(
             select(conversations.c.last_seq).where(conversations.c.conversation_key == KEY)

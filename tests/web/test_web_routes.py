@@ -28,16 +28,18 @@ EXPECTED: dict[str, set[str]] = {
     "conversations.index": ALL,
     "conversations.show": ALL,
     "conversations.reveal": {"admin", "compliance_officer", "qa_reviewer"},
+    "findings.index": ALL,
     "reviews.workspace": {"admin", "qa_reviewer"},
     "reviews.save_draft": {"admin", "qa_reviewer"},
     "reviews.submit": {"admin", "qa_reviewer"},
     "reviews.revise": {"admin", "qa_reviewer"},
     "reviews.comment": {"admin", "qa_reviewer"},
     "reviews.record": ALL,
+    "reviews.index": {"admin", "compliance_officer", "coach"},
     "agents.index": {"admin", "compliance_officer", "coach"},
     "agents.show": {"admin", "compliance_officer", "coach"},
     "coaching.index": {"admin", "qa_reviewer", "coach"},
-    "reports.coaching": {"admin", "qa_reviewer", "coach"},
+    "reports.coaching": {"admin", "coach"},  # also needs agent scores (docs/reports.md)
     "reports.pack": {"admin", "qa_reviewer", "coach"},
     "reports.audit_form": {"admin", "compliance_officer"},
     "reports.audit_generate": {"admin", "compliance_officer"},
@@ -62,11 +64,20 @@ EXPECTED: dict[str, set[str]] = {
     "dashboard.graders": {"admin"},
     "dashboard.check_form": {"admin"},
     "dashboard.check": {"admin"},
+    "log.checkpoint": ALL,
+    "log.hash_tile": ALL,
+    "log.entry_bundle": {"admin", "compliance_officer"},
     "autoqa.flag": {"admin", "qa_reviewer"},
     "autoqa.prefill": {"admin", "qa_reviewer"},
+    "admin.users": {"admin"},
+    "admin.add_user": {"admin"},
+    "admin.change_user": {"admin"},
+    "admin.holds": {"admin", "compliance_officer"},
+    "admin.place_hold": {"admin", "compliance_officer"},
+    "admin.remove_hold": {"admin", "compliance_officer"},
     "static": ALL,
 }
-PUBLIC = {"auth.login", "static"}
+PUBLIC = {"auth.login", "static", "log.checkpoint", "log.hash_tile"}
 NO_REPORT = "audit-20240101T000000Z-0000abcd"  # well-formed, never generated: 404 when allowed
 # Webhooks authenticate by token, not by session and role: tests/integration/chatwoot covers them.
 TOKEN_AUTHENTICATED = {"hooks.chatwoot"}
@@ -129,12 +140,14 @@ def urls(world: World) -> Callable[[str, str], str]:
             "conversations.index": "/conversations",
             "conversations.show": f"/conversations/{key}",
             "conversations.reveal": f"/reveal/{key}",
+            "findings.index": "/findings",
             "reviews.workspace": f"/reviews/{assignment}",
             "reviews.save_draft": f"/reviews/{assignment}/draft",
             "reviews.submit": f"/reviews/{assignment}/submit",
             "reviews.revise": f"/reviews/{assignment}/revise",
             "reviews.comment": f"/reviews/{assignment}/comments",
             "reviews.record": f"/review-records/{done.seq}",
+            "reviews.index": "/review-records",
             "agents.index": "/agents",
             "agents.show": "/agents/agent-lucas",
             "coaching.index": "/coaching",
@@ -165,7 +178,16 @@ def urls(world: World) -> Callable[[str, str], str]:
             "dashboard.check": f"/review-records/{done.seq}/grader-check",
             "autoqa.flag": f"/autoqa/{key}/flag",
             "autoqa.prefill": f"/reviews/{assignment}/autoqa-prefill",
+            "admin.users": "/admin/users",
+            "admin.add_user": "/admin/users",
+            "admin.change_user": "/admin/users/rob",
+            "admin.holds": "/admin/holds",
+            "admin.place_hold": "/admin/holds",
+            "admin.remove_hold": "/admin/holds/999/remove",
             "static": "/static/app.css",
+            "log.checkpoint": "/log/checkpoint",
+            "log.hash_tile": "/log/tile/0/000.p/1",
+            "log.entry_bundle": "/log/tile/entries/000.p/1",
         }[endpoint]
 
     return url

@@ -196,6 +196,46 @@ def test_sign_in_never_redirects_off_site(web: Callable[[str | None], Web]) -> N
     assert response.headers["Location"] == "/rubrics"
 
 
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/%09/evil.example",
+        "/%0a/evil.example",
+        "/%0d%0a/evil.example",
+        "/%20/evil.example",
+        "%09//evil.example",
+        "/%00/evil.example",
+        "/\u200b/evil.example",
+        "https:/evil.example",
+        "////evil.example",
+        "/" + "a" * 3000,
+    ],
+)
+def test_sign_in_with_control_characters_in_next_stays_on_site(
+    web: Callable[[str | None], Web], target: str
+) -> None:
+    client = web(None)
+    client.get("/login")
+    response = client.client.post(
+        f"/login?next={target}",
+        data={"username": "rob", "password": PASSWORD, "csrf_token": client.token},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/queue", target
+
+
+def test_sign_in_keeps_a_same_origin_next_with_its_query(
+    web: Callable[[str | None], Web],
+) -> None:
+    client = web(None)
+    client.get("/login")
+    response = client.client.post(
+        "/login?next=/conversations%3Fchannel%3Dchat%23top",
+        data={"username": "rob", "password": PASSWORD, "csrf_token": client.token},
+    )
+    assert response.headers["Location"] == "/conversations?channel=chat"
+
+
 def test_the_secret_key_is_created_once_and_private(world: World) -> None:
     first = create_app(world.installation)
     second = create_app(world.installation)

@@ -68,7 +68,7 @@ def problems_of(error: AuditkitError) -> list[str]:
 def _page(status: int, problems: list[str]) -> tuple[str, int]:
     return (
         render_template(
-            "error.html", status=status, title=TITLES.get(status, "Error"), problems=problems
+            "error.html", status=status, title=TITLES.get(status, "Error"), reasons=problems
         ),
         status,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from collections.abc import Callable
@@ -9,7 +11,7 @@ from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import Flask, Response, abort, current_app, request
+from flask import Flask, Response, abort, current_app, request, session
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -53,8 +55,23 @@ class SessionUser(UserMixin):  # type: ignore[misc]
         self.user = user
 
     def get_id(self) -> str:
-        """The id kept in the session cookie."""
-        return str(self.user.id)
+        """The id kept in the session cookie: user id and session generation."""
+        return self.user.session_id
+
+
+def client_binding() -> str:
+    """What a session is bound to: the browser's User-Agent and the client address (the
+    proxy's forwarded address only with ``--behind-proxy``). Flask-Login's own "strong"
+    protection is not used: it reads X-Forwarded-For whoever sends it, and does nothing
+    for permanent sessions."""
+    agent = request.headers.get("User-Agent", "")
+    material = f"{request.remote_addr or ''}|{agent}".encode()
+    return hashlib.sha256(material).hexdigest()
+
+
+def bind_session() -> None:
+    """Tie the freshly signed-in session to this client (see ``client_binding``)."""
+    session["_client"] = client_binding()
 
 
 def secret_key_from(home: Path) -> bytes:
@@ -86,14 +103,19 @@ def init_app(app: Flask, *, secure_cookies: bool, behind_proxy: bool) -> None:
     login.login_view = "auth.login"
     login.login_message = "Sign in to continue."
     login.login_message_category = "info"
-    login.session_protection = "strong"
+    # Enforced by ``load`` below for every session, permanent or not (``client_binding``).
+    login.session_protection = None
 
-    def load(user_id: str) -> SessionUser | None:
-        try:
-            found = accounts.load_user(installation(), int(user_id))
-        except ValueError:
+    def load(session_id: str) -> SessionUser | None:
+        bound = session.get("_client")
+        if not isinstance(bound, str) or not hmac.compare_digest(bound, client_binding()):
+            session.clear()  # replayed from another browser or address: the session ends
             return None
-        return SessionUser(found) if found else None
+        found = accounts.load_session_user(installation(), session_id)
+        if found is None:
+            session.clear()  # signed out, disabled or password changed since
+            return None
+        return SessionUser(found)
 
     # Registered by a call, not as a decorator: Flask-Login is untyped and would untype ``load``.
     login.user_loader(load)
@@ -104,7 +126,8 @@ def init_app(app: Flask, *, secure_cookies: bool, behind_proxy: bool) -> None:
             response.headers.setdefault(name, value)
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if request.endpoint != "static":
+        # The tiled log's views set their own (the spec's) cache headers.
+        if request.endpoint != "static" and not (request.endpoint or "").startswith("log."):
             response.headers["Cache-Control"] = "no-store"
         return response
 

@@ -12,8 +12,9 @@ from auditkit.ledger.records import parse_time
 
 NAVIGATION = (
     ("queue.mine", "My queue", Permission.QUEUE_WORK),
-    ("queue.manage", "Queue", Permission.QUEUE_MANAGE),
+    ("queue.manage", "Manage queue", Permission.QUEUE_MANAGE),
     ("conversations.index", "Conversations", Permission.CONVERSATION_READ),
+    ("findings.index", "Findings", Permission.CONVERSATION_READ),
     ("agents.index", "Agents", Permission.AGENT_SCORES_READ),
     ("coaching.index", "Coaching", Permission.COACHING_READ),
     ("rubrics.index", "Rubrics", Permission.RUBRIC_READ),
@@ -22,6 +23,8 @@ NAVIGATION = (
     ("disputes.index", "Disputes", Permission.DISPUTE_READ),
     ("dashboard.graders", "Graders", Permission.GRADER_CHECK),
     ("reports.audit_form", "Audit reports", Permission.REPORT_AUDIT),
+    ("admin.users", "Users", Permission.USER_MANAGE),
+    ("admin.holds", "Holds", Permission.HOLD_MANAGE),
 )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar, Self
 
+from auditkit.checks.replies import Reply, reply_kind
 from auditkit.checks.results import CheckContext, Outcome, RuleOutcome
 from auditkit.checks.spec import Spec
 from auditkit.checks.timeline import Timeline
@@ -92,31 +93,50 @@ def describe_action(timeline: Timeline, index: int) -> str:
 
 @dataclass(frozen=True)
 class MessageMatcher:
-    """Recognises a kind of message by its dialogue acts or by phrase patterns."""
+    """Recognises a kind of message by its dialogue acts, a list of replies or phrase patterns.
+
+    Where the source records dialogue acts (SGD's ``CONFIRM``, ``AFFIRM`` …) and the
+    matcher names some, a message that carries acts is judged by its acts alone: the
+    annotation says what the turn does better than its words. Otherwise ``replies``
+    (``affirmations`` or ``negations``: the documented lists of :mod:`auditkit.checks.replies`)
+    and ``phrases`` are tried.
+    """
 
     acts: frozenset[str]
     phrases: PhraseSet
+    replies: Reply | None = None
 
     @classmethod
     def read(cls, spec: Spec, key: str, *, required: bool) -> MessageMatcher:
-        """Read a ``{acts: [...], phrases: [...]}`` mapping under ``key``."""
+        """Read a ``{acts: [...], replies: ..., phrases: [...]}`` mapping under ``key``."""
         child = spec.child(key, required=required, what=f"'{key}' matchers")
         if child is None:
             return cls(frozenset(), PhraseSet.of(()))
         acts = frozenset(child.labels("acts"))
+        replies = child.choice("replies", Reply, default=None) if child.has("replies") else None
         phrases = child.phrases("phrases")
         child.finish()
-        if required and not acts and not phrases:
-            spec.problem(key, "give dialogue acts (acts), phrase patterns (phrases) or both")
-        return cls(acts, phrases)
+        if required and not acts and not phrases and replies is None:
+            spec.problem(
+                key,
+                "give dialogue acts (acts), a reply list (replies), phrase patterns"
+                " (phrases) or a mix",
+            )
+        return cls(acts, phrases, replies)
 
     def __bool__(self) -> bool:
-        return bool(self.acts) or bool(self.phrases)
+        return bool(self.acts) or bool(self.phrases) or self.replies is not None
 
     def matches(self, timeline: Timeline, index: int) -> bool:
         """Whether the message at ``index`` is of this kind."""
-        if self.acts and not self.acts.isdisjoint(timeline.acts(index)):
-            return True
+        if self.acts:
+            acts = timeline.acts(index)
+            if acts:
+                return not self.acts.isdisjoint(acts)
+        if self.replies is not None:
+            text = timeline.events[index].body.get("text")
+            if isinstance(text, str) and reply_kind(text) is self.replies:
+                return True
         return bool(self.phrases) and self.phrases.search(timeline.normalised(index))
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from auditkit.db.engine import read_transaction
 from auditkit.errors import AuditkitError, NotFound
+from auditkit.home import private_dir, write_private
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.access import AccessAction, access_record
 from auditkit.ledger.append import appending
@@ -27,7 +28,13 @@ from auditkit.ledger.export.bundle_verifier import FORMAT
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.proofs import inclusion_proofs
 from auditkit.ledger.records import format_time
+from auditkit.ledger.tlog.offline import tlog_proof_text
+from auditkit.ledger.tlog.proof_file import EXTENSION
+from auditkit.ledger.tlog.witnesses import cosigned_note
 from auditkit.periods import utc_now
+
+TLOG_PROOFS = "tlog-proofs"
+"""The bundle folder with one c2sp.org/tlog-proof file per record, ``<seq>.tlog-proof``."""
 
 
 class ExportRefused(AuditkitError):
@@ -63,9 +70,17 @@ class ExportResult:
 
 
 def export_bundle(
-    installation: Installation, out: Path, scope: ExportScope, *, actor: str | None = None
+    installation: Installation,
+    out: Path,
+    scope: ExportScope,
+    *,
+    actor: str | None = None,
+    tlog_proofs: bool = True,
 ) -> ExportResult:
     """Record the export in the ledger, then write the bundle proving each record in scope.
+
+    ``tlog_proofs=False`` leaves out the one-file-per-record ``tlog-proofs/`` folder (for
+    whole-ledger bundles, where a file per record is most of the writing time).
 
     ``actor`` is who asked (a web user); the configured actor when not given.
     """
@@ -107,7 +122,9 @@ def export_bundle(
         key_rows = {row["key_id"]: row for row in ledger_store.signing_key_rows(conn)}
         verifier_key = key_rows[checkpoint.key_id]["verifier_key"]
         parse_verifier_key(verifier_key)
-        manifest_sha = _write(out, installation, scope, proofs, checkpoint, verifier_key, actor)
+        manifest_sha = _write(
+            out, installation, scope, proofs, checkpoint, verifier_key, actor, tlog_proofs
+        )
     return ExportResult(
         directory=out,
         records=len(proofs),
@@ -159,22 +176,32 @@ def _write(
     checkpoint: ledger_store.StoredCheckpoint,
     verifier_key: str,
     actor: str,
+    tlog_proofs: bool,
 ) -> str:
-    out.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(out.parent)
     staging = Path(tempfile.mkdtemp(prefix=".auditkit-export-", dir=out.parent))
     try:
+        note = cosigned_note(installation, checkpoint.note)
         contents: dict[str, bytes] = {
-            "checkpoint.txt": checkpoint.note.encode("utf-8"),
+            "checkpoint.txt": note.encode("utf-8"),
             "verifier.key": (verifier_key + "\n").encode("utf-8"),
             "records.jsonl": b"".join(p.entry + b"\n" for p in proofs),
             "proofs.jsonl": _proof_lines(proofs),
         }
         for name, data in contents.items():
-            (staging / name).write_bytes(data)
+            write_private(staging / name, data)
+        if tlog_proofs:
+            proof_dir = staging / TLOG_PROOFS
+            private_dir(proof_dir)
+            for proof in proofs:
+                write_private(
+                    proof_dir / f"{proof.seq}{EXTENSION}",
+                    tlog_proof_text(proof, note).encode("utf-8"),
+                )
         verifier = (
             resources.files("auditkit.ledger.export").joinpath("bundle_verifier.py").read_bytes()
         )
-        (staging / "verify.py").write_bytes(verifier)
+        write_private(staging / "verify.py", verifier)
         manifest = {
             "format": FORMAT,
             "origin": installation.origin,
@@ -184,10 +211,11 @@ def _write(
             "created_by": actor,
             "scope": scope.as_json(),
             "record_count": len(proofs),
+            **({"tlog_proofs": TLOG_PROOFS} if tlog_proofs else {}),
             "files": {name: hashlib.sha256(data).hexdigest() for name, data in contents.items()},
         }
         manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
-        (staging / "manifest.json").write_bytes(manifest_bytes)
+        write_private(staging / "manifest.json", manifest_bytes)
         if out.exists():
             out.rmdir()
         os.replace(staging, out)

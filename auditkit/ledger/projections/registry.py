@@ -9,7 +9,7 @@ with the rows stored, table by table, without naming any feature.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -39,6 +39,24 @@ class ProjectionSource:
 
 _REGISTRY: dict[str, ProjectionSource] = {}
 
+
+@dataclass(frozen=True)
+class ErasedSubject:
+    """A subject being erased, as the features' erasers see it (inside the erasure's
+    transaction, never stored): their conversations, and the names, e-mails and phones they
+    were known by, to find copies kept outside the log (refused webhook bodies)."""
+
+    subject: str
+    conversations: Sequence[str]
+    identifiers: Sequence[str]
+
+
+StaffTextEraser = Callable[[Any, ErasedSubject, str], None]
+"""``(conn, subject, erased marker)``: overwrite or delete what a feature keeps in clear
+about the subject's conversations (staff text, refused payloads); the log keeps it sealed."""
+
+_ERASERS: dict[str, StaffTextEraser] = {}
+
 # The one module that imports every feature's tables and projections (see docs/architecture.md).
 SCHEMA_MODULE = "auditkit.db.schema"
 
@@ -52,6 +70,17 @@ def registered_projections() -> list[ProjectionSource]:
     """Every feature's projections, once the whole schema has been loaded."""
     importlib.import_module(SCHEMA_MODULE)
     return list(_REGISTRY.values())
+
+
+def register_staff_text_eraser(feature: str, eraser: StaffTextEraser) -> None:
+    """Register how erasure clears a feature's copies of staff text (one per feature)."""
+    _ERASERS[feature] = eraser
+
+
+def registered_staff_text_erasers() -> list[StaffTextEraser]:
+    """Every feature's staff-text eraser, once the whole schema has been loaded."""
+    importlib.import_module(SCHEMA_MODULE)
+    return list(_ERASERS.values())
 
 
 def primary_key(columns: tuple[str, ...]) -> Callable[[Row], tuple[Any, ...]]:

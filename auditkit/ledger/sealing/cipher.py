@@ -22,6 +22,8 @@ from auditkit.ledger.records import RecordKind
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
+TAG_BYTES = 16
+"""Length of the AES-GCM authentication tag that ends every wrapped key and ciphertext."""
 SEALED = "sealed"
 ERASED = "[erased]"
 """What erased personal text reads as, everywhere."""
@@ -29,6 +31,11 @@ ERASED = "[erased]"
 # Which body fields of each record kind are personal content. Participant identities
 # (ids, roles, teams) stay clear so the projections and checks work without keys; their
 # names, e-mails and phone numbers are sealed.
+#
+# What staff type about a conversation (review summaries and notes, coaching-example notes,
+# comments, dispute comments and answers, spot-check notes, reveal reasons) is sealed under
+# the same subject's key: reviewers write the customer's details there too. ``a[].b`` names
+# field ``b`` of every item of the list ``a`` (the items' other fields stay clear).
 PERSONAL_FIELDS: Mapping[str, tuple[str, ...]] = {
     "message": ("text", "acts"),
     "internal_note": ("text", "fields"),
@@ -37,7 +44,14 @@ PERSONAL_FIELDS: Mapping[str, tuple[str, ...]] = {
     "assignment": ("reason",),
     "escalation": ("reason",),
     "csat": ("comment",),
+    "review": ("summary", "ratings[].note", "coaching_examples[].note"),
+    "review.comment": ("text",),
+    "review.dispute": ("comment", "response"),
+    "review.grader_check": ("note",),
+    "access": ("reason",),
 }
+# Fields that read as ``[erased]`` once their subject is erased (the others disappear).
+ERASED_TEXT_FIELDS = frozenset({"text", "reason", "comment", "summary", "note", "response"})
 PERSONAL_PARTICIPANT_FIELDS = ("name", "email", "phone")
 _HAS_PERSONAL = "personal"
 
@@ -94,6 +108,13 @@ def wrap_data_key(master: MasterKey, subject: str, data_key: bytes) -> bytes:
 
 def unwrap_data_key(master: MasterKey, subject: str, wrapped: bytes) -> bytes:
     """Decrypt a wrapped data key; a wrong master key is an error, never an empty read."""
+    want = NONCE_BYTES + KEY_BYTES + TAG_BYTES
+    if len(wrapped) != want:
+        # AESGCM raises a bare ValueError on a short nonce: name the row instead.
+        raise SealingError(
+            f"subject_keys row of subject {subject!r}: wrapped_key is {len(wrapped)} bytes, "
+            f"want {want}: the row was altered"
+        )
     try:
         return AESGCM(master.secret).decrypt(
             wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], _wrap_aad(subject)
@@ -108,9 +129,15 @@ def _wrap_aad(subject: str) -> bytes:
     return b"auditkit data key\n" + subject.encode("utf-8")
 
 
+# Built once: ``json.dumps`` with options builds a new encoder on every call, and these run
+# once per sealed record. They write exactly what those ``json.dumps`` calls wrote.
+_AAD_JSON = json.JSONEncoder(separators=(",", ":"))
+_PERSONAL_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
+
+
 def _content_aad(seq: int, kind: str, conversation: str | None, subject: str) -> bytes:
     # Binding seq, kind and conversation means a ciphertext moved to another record fails.
-    return json.dumps([seq, kind, conversation, subject], separators=(",", ":")).encode("utf-8")
+    return _AAD_JSON.encode([seq, kind, conversation, subject]).encode("utf-8")
 
 
 def split_personal(kind: str, body: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -138,7 +165,22 @@ def split_personal(kind: str, body: Mapping[str, Any]) -> tuple[dict[str, Any], 
                 clear["participant"] = stripped[0]
         return clear, personal
     for name in PERSONAL_FIELDS.get(kind, ()):
-        if name in clear:
+        outer, _, inner = name.partition("[].")
+        if inner:
+            items = clear.get(outer)
+            if isinstance(items, list) and any(
+                isinstance(item, dict) and inner in item for item in items
+            ):
+                personal[name] = [
+                    item.get(inner) if isinstance(item, dict) else None for item in items
+                ]
+                clear[outer] = [
+                    {k: v for k, v in item.items() if k != inner}
+                    if isinstance(item, dict)
+                    else item
+                    for item in items
+                ]
+        elif name in clear:
             personal[name] = clear.pop(name)
     return clear, personal
 
@@ -160,7 +202,17 @@ def merge_personal(
         elif "participant" in body:
             body["participant"] = merged(body["participant"])
         return body
-    body.update(personal)
+    for name, value in personal.items():
+        outer, _, inner = name.partition("[].")
+        if not inner:
+            body[name] = value
+            continue
+        items = body.get(outer)
+        if isinstance(items, list):
+            body[outer] = [
+                {**item, inner: part} if isinstance(item, dict) and part is not None else item
+                for item, part in zip(items, value, strict=False)
+            ]
     return body
 
 
@@ -201,7 +253,7 @@ def seal_parts(
     if not personal:
         return clear
     nonce = os.urandom(NONCE_BYTES)
-    plaintext = json.dumps(personal, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    plaintext = _PERSONAL_JSON.encode(personal).encode("utf-8")
     ciphertext = AESGCM(data_key).encrypt(
         nonce, plaintext, _content_aad(seq, kind, conversation, subject)
     )
@@ -253,7 +305,13 @@ def _erased(kind: str, body: Mapping[str, Any]) -> dict[str, Any]:
         return {"participants": {p["id"]: {"name": ERASED} for p in people if p.get(_HAS_PERSONAL)}}
     erased: dict[str, Any] = {}
     for name in PERSONAL_FIELDS.get(kind, ()):
-        erased[name] = ERASED if name in ("text", "reason", "comment") else None
+        outer, _, inner = name.partition("[].")
+        if inner:
+            items = body.get(outer)
+            if isinstance(items, list):
+                erased[name] = [ERASED for _ in items]
+            continue
+        erased[name] = ERASED if name in ERASED_TEXT_FIELDS else None
     if "text" in erased or kind in (
         RecordKind.MESSAGE,
         RecordKind.INTERNAL_NOTE,

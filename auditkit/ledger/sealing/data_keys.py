@@ -39,17 +39,23 @@ class DataKeys:
         self.conn = conn
         self.master = master
         self._keys: dict[str, bytes | None] = {}
+        # Subjects this transaction looked up and found without a key: asked once, not once
+        # per record (only ``for_sealing`` creates keys, and only inside this transaction).
+        self._absent: set[str] = set()
         self._new: list[tuple[str, bytes]] = []
 
     def load(self, subjects: Iterable[str]) -> None:
-        """Unwrap the keys of ``subjects`` that are not cached yet (one query)."""
-        missing = [s for s in dict.fromkeys(subjects) if s not in self._keys]
+        """Unwrap the keys of ``subjects`` not looked up yet: one query, one unwrap each."""
+        missing = [
+            s for s in dict.fromkeys(subjects) if s not in self._keys and s not in self._absent
+        ]
         if not missing:
             return
         rows = sealing_store.subject_key_rows(self.conn, missing)
         for subject in missing:
             row = rows.get(subject)
             if row is None:
+                self._absent.add(subject)
                 continue
             if row.wrapped_key is None:
                 self._keys[subject] = None
@@ -72,6 +78,7 @@ class DataKeys:
         key = new_data_key()
         self._new.append((subject, wrap_data_key(self.master, subject, key)))
         self._keys[subject] = key
+        self._absent.discard(subject)
         return key
 
     def flush(self) -> None:

@@ -25,6 +25,7 @@ from auditkit.pii.errors import DetectorConfigInvalid
 from auditkit.pii.findings import Finding, finding_from_result, without_contained
 from auditkit.pii.recognizers import ParticipantRecognizer
 from auditkit.pii.recognizers.base import LANGUAGE
+from auditkit.pii.recognizers.participants import StaffWords
 
 DEFAULT_CACHE_SIZE = 20_000
 """Distinct message texts whose findings a detector remembers ("Thanks!", canned replies)."""
@@ -35,6 +36,11 @@ PARTICIPANT_TYPES = frozenset({"PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER"})
 @lru_cache(maxsize=256)
 def _participant_recognizer(participants: tuple[LedgerParticipant, ...]) -> ParticipantRecognizer:
     return ParticipantRecognizer(participants)
+
+
+@lru_cache(maxsize=256)
+def _staff_words(participants: tuple[LedgerParticipant, ...]) -> StaffWords:
+    return StaffWords.of(participants)
 
 
 class Detector:
@@ -102,7 +108,9 @@ class Detector:
         known = self._analyze_texts(texts)
         if not participants or self.config.recognizers == RecognizerSet.STOCK:
             return [list(known[text]) for text in texts]
-        recognizer = _participant_recognizer(tuple(participants))
+        people = tuple(participants)
+        recognizer = _participant_recognizer(people)
+        staff = _staff_words(people)
         threshold = self.config.score_threshold
         merged: list[list[Finding]] = []
         for text in texts:
@@ -111,11 +119,11 @@ class Detector:
                 for finding in map(finding_from_result, recognizer.analyze(text, self._entities))
                 if finding.score >= threshold and finding.entity_type in self.entity_types
             ]
-            if not extra:
-                merged.append(list(known[text]))
-                continue
-            combined = without_contained([*known[text], *extra])
-            merged.append(refine(combined, text) if self._refine else combined)
+            found = list(known[text])
+            if extra:
+                found = without_contained([*found, *extra])
+                found = refine(found, text) if self._refine else found
+            merged.append(staff.unmask(found, text))
         return merged
 
     def _analyze_texts(self, texts: Sequence[str]) -> dict[str, tuple[Finding, ...]]:

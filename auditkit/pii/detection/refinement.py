@@ -10,11 +10,19 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from spacy.lang.en.stop_words import STOP_WORDS
+
 from auditkit.pii.entities import EntityType
 from auditkit.pii.findings import Finding
+from auditkit.pii.recognizers.lexicon import NOT_NAMES
 
 NER_RECOGNIZER = "SpacyRecognizer"
 PARTICIPANT_RECOGNIZER = "ParticipantRecognizer"
+COUNTRY_RECOGNIZER = "CountryRecognizer"
+LEXICON_RECOGNIZER = "NameLexiconRecognizer"
+GUESSING_RECOGNIZERS = frozenset({NER_RECOGNIZER, LEXICON_RECOGNIZER})
+"""Recognizers that guess a name from its look (the model, the lexicon), not from a cue."""
+_NER_TYPES = frozenset({EntityType.PERSON, EntityType.NRP, EntityType.LOCATION})
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 _ABSOLUTE_DATE = re.compile(
@@ -65,8 +73,64 @@ def _url_inside_email(span: Finding, others: Sequence[Finding], _: str) -> bool:
 
 
 def _ner_inside_address(span: Finding, others: Sequence[Finding], _: str) -> bool:
-    return span.recognizer == NER_RECOGNIZER and any(
-        other.entity_type == EntityType.STREET_ADDRESS and span.inside(other) for other in others
+    return span.recognizer in GUESSING_RECOGNIZERS and any(
+        other.entity_type == EntityType.STREET_ADDRESS
+        and other.recognizer not in GUESSING_RECOGNIZERS
+        and span.inside(other)
+        for other in others
+    )
+
+
+def _support_vocabulary(span: Finding, _: Sequence[Finding], text: str) -> bool:
+    if span.recognizer not in GUESSING_RECOGNIZERS or span.entity_type not in _NER_TYPES:
+        return False
+    words = re.findall(r"[^\W\d_]+", text[span.start : span.end].lower())
+    return bool(words) and all(word in NOT_NAMES or word in STOP_WORDS for word in words)
+
+
+def _person_that_is_a_country(span: Finding, others: Sequence[Finding], _: str) -> bool:
+    return (
+        span.entity_type == EntityType.PERSON
+        and span.recognizer in GUESSING_RECOGNIZERS
+        and any(other.recognizer == COUNTRY_RECOGNIZER and span.overlaps(other) for other in others)
+    )
+
+
+_STREET_WORD = re.compile(
+    r"\s*\b(?:street|st|road|rd|avenue|ave|lane|drive|boulevard|blvd|way|court|place|crescent"
+    r"|close|terrace|gardens|square|parkway|highway|pike|turnpike|trail|row|mews|alley|plaza"
+    r"|loop|crossing|bypass|walk)\b\.?",
+    re.IGNORECASE,
+)
+
+
+def _street_name(span: Finding, _: Sequence[Finding], text: str) -> bool:
+    if span.entity_type != EntityType.PERSON or span.recognizer not in GUESSING_RECOGNIZERS:
+        return False
+    words = text[span.start : span.end].split()
+    return bool(words) and (
+        bool(_STREET_WORD.fullmatch(words[-1])) or bool(_STREET_WORD.match(text, span.end))
+    )
+
+
+WEAK_GUESS_SCORE = 0.45
+
+
+def _weak_name_over_a_place(span: Finding, others: Sequence[Finding], _: str) -> bool:
+    return (
+        span.entity_type == EntityType.PERSON
+        and span.recognizer == LEXICON_RECOGNIZER
+        and span.score <= WEAK_GUESS_SCORE
+        and any(
+            other.entity_type in {EntityType.LOCATION, EntityType.NRP} and span.overlaps(other)
+            for other in others
+        )
+    )
+
+
+def _phone_inside_ip(span: Finding, others: Sequence[Finding], _: str) -> bool:
+    return span.entity_type == EntityType.PHONE_NUMBER and any(
+        other.entity_type == EntityType.IP_ADDRESS and span.overlaps(other) for other in others
     )
 
 
@@ -146,6 +210,31 @@ DROP_RULES: tuple[DropRule, ...] = (
         "entity inside address",
         'a street named after a person or place is part of the address ("Nelson Mandela Drive")',
         _ner_inside_address,
+    ),
+    DropRule(
+        "support vocabulary",
+        'team, queue and support words are no one\'s name or place ("Disputes", "Handoff", "Cards")',
+        _support_vocabulary,
+    ),
+    DropRule(
+        "person that is a country",
+        'a capitalised country ("France", "United States") is a place, not a surname',
+        _person_that_is_a_country,
+    ),
+    DropRule(
+        "weak name over a place",
+        'the model reads "Amsterdam", "Estonia" as a place; a lexicon guess from a surname alone yields',
+        _weak_name_over_a_place,
+    ),
+    DropRule(
+        "street name",
+        'a name before "Turnpike", "Road" … is a street ("Waechter Turnpike"), found as an address',
+        _street_name,
+    ),
+    DropRule(
+        "phone inside ip address",
+        'an IP address ("192.168.10.21") passes for a phone number; it is an IP',
+        _phone_inside_ip,
     ),
     DropRule(
         "entity inside participant",

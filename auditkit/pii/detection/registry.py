@@ -14,7 +14,11 @@ from auditkit.pii.detection.config import DetectorConfig, DetectorMode, Recogniz
 from auditkit.pii.detection.offline import OfflineEmailRecognizer
 from auditkit.pii.recognizers import (
     ChatPhoneRecognizer,
+    CountryRecognizer,
+    NameLexiconRecognizer,
+    PaymentCardRecognizer,
     PersonContextRecognizer,
+    PostalAddressRecognizer,
     SecretRecognizer,
     StreetAddressRecognizer,
     load_number_patterns,
@@ -57,6 +61,11 @@ def build_registry(config: DetectorConfig, nlp_engine: NlpEngine) -> RecognizerR
         registry.add_recognizer(StreetAddressRecognizer())
         registry.add_recognizer(PersonContextRecognizer())
         registry.add_recognizer(ChatPhoneRecognizer())
+        registry.add_recognizer(PostalAddressRecognizer())
+        registry.add_recognizer(PaymentCardRecognizer())
+        registry.add_recognizer(NameLexiconRecognizer())
+        if config.mode == DetectorMode.SPACY:
+            registry.add_recognizer(CountryRecognizer())
         for recognizer in number_recognizers(load_number_patterns(config.number_patterns_path)):
             registry.add_recognizer(recognizer)
     return registry

@@ -13,7 +13,8 @@ from auditkit.pii.recognizers.base import GroupPatternRecognizer, pattern
 _SUFFIX = (
     r"(?:street|st|avenue|ave|av|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl"
     r"|terrace|ter|way|circle|cir|parkway|pkwy|highway|hwy|square|sq|trail|trl|crescent|cres"
-    r"|close|grove|gardens|row|plaza|loop|pike|mews|alley|expressway|freeway)\.?"
+    r"|close|grove|gardens|row|plaza|loop|pike|turnpike|mews|alley|expressway|freeway|crossing"
+    r"|walk|wharf|quay|causeway|bypass)\.?"
 )
 _HOUSE = r"\d{1,6}[a-z]?(?:[-/]\d{1,4}[a-z]?)?"
 _DIRECTION = r"(?:(?:n|s|e|w|ne|nw|se|sw|north|south|east|west)\.?\s+)?"
@@ -28,6 +29,7 @@ _CITY_STATE_ZIP = (
     r"(?:,?\s+(?:[^\W\d_][\w'.-]*\s+){0,3}?[^\W\d_][\w'.-]*,?\s+[a-z]{2}\.?\s+\d{5}(?:-\d{4})?\b)?"
 )
 _EU_STREET = (
+    r"(?!(?:during|spring|string|bring|offering|hearing|bearing|ring|gate|way)\b)"
     r"[^\W\d_][\w'’-]*(?:straat|strasse|straße|str\.|gasse|weg|laan|plein|gracht|kade|dijk|allee"
     r"|platz|ring|damm|ufer|gata|gatan|vägen|vej|veien|gate|katu|tie|utca|útja|ulica|ul\.)"
 )

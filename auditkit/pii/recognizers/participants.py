@@ -7,8 +7,9 @@ from collections.abc import Iterable, Sequence
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from auditkit.ledger.conversation import LedgerParticipant
+from auditkit.ledger.conversation import STAFF_ROLES, LedgerParticipant
 from auditkit.pii.entities import EntityType
+from auditkit.pii.findings import Finding
 from auditkit.pii.recognizers.base import GroupPattern, GroupPatternRecognizer, pattern
 
 FULL_NAME_SCORE = 0.95
@@ -97,10 +98,14 @@ def _phone_pattern(phone: str) -> GroupPattern | None:
 
 
 def participant_patterns(participants: Iterable[LedgerParticipant]) -> tuple[GroupPattern, ...]:
-    """The patterns that find each participant's name, email and phone."""
+    """The patterns that find each customer's name, and every participant's email and phone.
+
+    Staff and bot names are not personal data of the conversation: the message header
+    shows them anyway (see :class:`StaffWords`).
+    """
     found: list[GroupPattern] = []
     for person in participants:
-        if person.name:
+        if person.name and person.role not in STAFF_ROLES:
             found.extend(_name_patterns(person.name))
         if person.email and (email := _email_pattern(person.email)):
             found.append(email)
@@ -114,3 +119,61 @@ class ParticipantRecognizer(GroupPatternRecognizer):
 
     def __init__(self, participants: Sequence[LedgerParticipant]) -> None:
         super().__init__(participant_patterns(participants), name="ParticipantRecognizer")
+
+
+_GUESSED_TYPES = frozenset({EntityType.PERSON, EntityType.NRP, EntityType.LOCATION})
+
+
+class StaffWords:
+    """The names of a conversation's staff and bots and of their teams, which are not masked.
+
+    "Hi, I'm Nova, NorthBank's virtual assistant", "Amara from the Cards team": the
+    header names the agent and the bot, so masking them in the text protects nothing and
+    costs the reader the context. A guessed name, place or group (any recognizer but the
+    participants') over a staff name, part of one or a team name is dropped, unless it is
+    also a customer's name.
+    """
+
+    def __init__(self, pattern: re.Pattern[str] | None) -> None:
+        self.pattern = pattern
+
+    @classmethod
+    def of(cls, participants: Iterable[LedgerParticipant]) -> StaffWords:
+        """The staff words of these participants (none when nobody is staff)."""
+        words: set[str] = set()
+        for person in participants:
+            if person.role in STAFF_ROLES:
+                for value in (person.name, person.team):
+                    if value:
+                        words.add(value.strip())
+                        words.update(p for p in name_parts(value) if len(p) > 1)
+        words = {w for w in words if w and w.lower() not in STOP_WORDS}
+        if not words:
+            return cls(None)
+        alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        return cls(re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE))
+
+    def unmask(self, findings: list[Finding], text: str) -> list[Finding]:
+        """``findings`` less the guessed names that are staff words."""
+        if self.pattern is None or not findings:
+            return findings
+        spans = [m.span() for m in self.pattern.finditer(text)]
+        if not spans:
+            return findings
+        customers = [f for f in findings if f.recognizer == "ParticipantRecognizer"]
+
+        def staff(finding: Finding) -> bool:
+            if finding.entity_type not in _GUESSED_TYPES or finding.recognizer == (
+                "ParticipantRecognizer"
+            ):
+                return False
+            words = [
+                (finding.start + m.start(), finding.start + m.end())
+                for m in _NAME_PART.finditer(text[finding.start : finding.end])
+            ]
+            covered = bool(words) and all(
+                any(s <= start and end <= e for s, e in spans) for start, end in words
+            )
+            return covered and not any(finding.overlaps(c) for c in customers)
+
+        return [f for f in findings if not staff(f)]

@@ -21,7 +21,18 @@ _CODE_CUE = (
     r"|login\s+code|access\s+code|security\s+code(?=\s*(?:is|was|:)?\s*\d{5,})|passcode"
     r"|(?:the|my|this|that|your)\s+code)\b"
 )
-_CODE_VALUE = r"(?P<value>\d{3}[- ]\d{3}|\d{4,8}|(?=[a-z-]*\d)[a-z0-9]{5,10})"
+_CODE_VALUE = r"(?P<value>\d{3}[- ]\d{3}|\d{4,8})"
+# Letters and digits ("M20IZO") are a booking or order reference after a plain "the code";
+# only an explicit one-time-code cue makes them a one-time code.
+_OTP_CUE = (
+    r"\b(?:one[- ]?time\s+(?:pass\s?(?:word|code)|code|pin)|otp|verification\s+code"
+    r"|auth(?:entication|orization)?\s+code|2fa\s+code|sms\s+code|login\s+code|passcode)\b"
+)
+_ALNUM_CODE_VALUE = r"(?P<value>(?=[a-z-]*\d)[a-z0-9]{5,10})"
+_BOOKING = re.compile(
+    r"\b(?:booking|reservation|flight|ticket|pnr|itinerary|confirmation|reference|order)\b",
+    re.IGNORECASE,
+)
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 
 PASSWORD_STOP_WORDS = frozenset(
@@ -109,6 +120,12 @@ class SecretRecognizer(GroupPatternRecognizer):
             "code is", EntityType.ONE_TIME_CODE, rf"{_CODE_CUE}{_IS_OPTIONAL}{_CODE_VALUE}\b", 0.85
         ),
         pattern(
+            "one-time code is",
+            EntityType.ONE_TIME_CODE,
+            rf"{_OTP_CUE}{_IS_OPTIONAL}{_ALNUM_CODE_VALUE}\b",
+            0.85,
+        ),
+        pattern(
             "value is the code",
             EntityType.ONE_TIME_CODE,
             r"(?<![\w-])(?P<value>\d{4,8})\s+(?:is|was)\s+(?:the|my|your)\s+"
@@ -157,7 +174,11 @@ class SecretRecognizer(GroupPatternRecognizer):
         super().__init__(name="SecretRecognizer")
 
     def accept(self, value: str, pattern: GroupPattern, text: str, start: int) -> bool:
-        """Passwords must not be ordinary words that follow "password" ("password is incorrect")."""
+        """Passwords must not be ordinary words that follow "password" ("password is incorrect");
+        a "code" in a booking or order sentence is its reference, not a one-time code."""
+        if pattern.entity_type == EntityType.ONE_TIME_CODE:
+            sentence = re.split(r"[.!?\n]\s", text[max(0, start - 80) : start])[-1]
+            return pattern.name != "code is" or not _BOOKING.search(sentence)
         if pattern.entity_type != EntityType.PASSWORD:
             return True
         lowered = value.lower().strip(".,!?")

@@ -22,6 +22,10 @@ FIXTURES = [
     "conversation_created",
     "conversation_status_changed",
     "conversation_updated_assignee_labels",
+    # As Chatwoot's presenter builds them (no account_id; the source's account fills in).
+    "presenter_conversation_created",
+    "presenter_status_changed_handoff",
+    "presenter_status_changed_resolved_no_changes",
 ]
 FUZZ = settings(
     max_examples=60,
@@ -29,10 +33,13 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
+long_numbers = st.integers(min_value=1, max_value=400).map(lambda n: int("9" * n))
 json_values = st.recursive(
     st.none()
     | st.booleans()
     | st.integers(min_value=-(2**70), max_value=2**70)
+    | long_numbers  # 400-digit timestamps and ids (issue 20)
+    | long_numbers.map(str)
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=30),
     lambda children: (
@@ -118,6 +125,35 @@ def test_any_object_naming_an_event_is_recorded_or_refused_clearly(
     hooks_client: Hooks, event: str, extra: dict[str, Any]
 ) -> None:
     Tally(hooks_client).post(json.dumps({**extra, "event": event}).encode("utf-8", "surrogatepass"))
+
+
+@FUZZ
+@given(
+    name=st.sampled_from(FIXTURES),
+    stamp=long_numbers.map(str)
+    | st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), max_size=30),
+    good=st.booleans(),
+)
+def test_any_signature_timestamp_is_answered_clearly(
+    hooks_client: Hooks, name: str, stamp: str, good: bool
+) -> None:
+    import hashlib
+    import hmac
+
+    from tests.integration.chatwoot.support import SECRET, fixture_bytes
+
+    body = fixture_bytes(name)
+    secret = SECRET if good else "another-secret-0123456789"
+    digest = hmac.new(
+        secret.encode(), stamp.encode("ascii", "replace") + b"." + body, hashlib.sha256
+    ).hexdigest()
+    response = hooks_client.post(
+        body,
+        token=None,
+        headers={"X-Chatwoot-Signature": f"sha256={digest}", "X-Chatwoot-Timestamp": stamp},
+    )
+    assert response.status_code in (400, 401), (response.status_code, stamp[:40])
+    assert response.json["error"]
 
 
 def test_after_fuzzing_the_log_still_verifies(hooks_client: Hooks) -> None:

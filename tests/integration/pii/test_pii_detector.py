@@ -117,7 +117,7 @@ def test_findings_hold_positions_not_values(detector: Detector) -> None:
     for finding in findings:
         assert set(finding.as_dict()) == {"entity_type", "start", "end", "score", "recognizer"}
         assert "4111" not in json.dumps(finding.as_dict())
-    assert redact(text, findings) == "My card <CREDIT_CARD>, email <EMAIL_ADDRESS>"
+    assert redact(text, findings) == "My card [CREDIT_CARD], email [EMAIL]"
 
 
 def test_participants_are_found_and_beat_the_model(detector: Detector) -> None:

@@ -67,6 +67,16 @@ def test_the_download_needs_the_coaching_permission_and_a_csrf_token(
     response = client.post("/reports/coaching", data={"agent": "agent-amara", "csrf_token": token})
     assert response.status_code == 403
     accounts.add_user(
+        reviewed.installation,
+        username="quinn",
+        display_name="Quinn",
+        role="qa_reviewer",
+        password=PASSWORD,
+    )
+    client, token = _client(reviewed, "quinn")  # reviewers may not read agents' scores
+    response = client.post("/reports/coaching", data={"agent": "agent-amara", "csrf_token": token})
+    assert response.status_code == 403
+    accounts.add_user(
         reviewed.installation, username="cole", display_name="Cole", role="coach", password=PASSWORD
     )
     client, _token = _client(reviewed, "cole")

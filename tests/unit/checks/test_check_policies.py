@@ -83,7 +83,10 @@ EXPECTED_PROBLEMS = [
     ("rules[2].type", "'no_such_rule' is not a rule type"),
     ("rules[3].wordings[0]", "has no letters or digits"),
     ("rules[3].threshold", "2 is out of range"),
-    ("rules[3].requests", "give dialogue acts (acts), phrase patterns (phrases) or both"),
+    (
+        "rules[3].requests",
+        "give dialogue acts (acts), a reply list (replies), phrase patterns (phrases) or a mix",
+    ),
     ("rules[4].handoffs[0]", "'transfer' is not one of assignment, escalation"),
     ("rules[4].note_fields", "must not be empty"),
     ("rules[4].within_minutes", "-1 is out of range"),

@@ -1,0 +1,444 @@
+"""People's names the NER model misses, from a lexicon of given names and surnames.
+
+spaCy's small model misses about one name in three in chat: a name at the start of a
+sentence ("Scott is …"), in lower case ("eva kleist lives at …"), in a list
+("Kónya, Becker and Vasquez") or in a non-English spelling. This recognizer reads the
+text itself (no model), with ``auditkit/pii/data/names.txt.gz``: the US Census 1990
+given names and surnames less the words that are ordinary English in support chat
+(built by ``bench/pii_name_lexicon.py``; see ``docs/pii.md``).
+
+It reports ``PERSON`` for:
+
+* a run of capitalised words (up to four, initials allowed: "Ravil G Yefimov") with a
+  known given name in it, or ending in a known surname after another capitalised word;
+* a single capitalised known given name; a single capitalised known surname in the
+  middle of a sentence;
+* a run of two or three lower-case words that starts with a known given name and ends
+  with a known surname ("patricia desrosiers");
+* a run of two or three capitalised words with a letter outside ASCII in it
+  ("Elínborg Guðmundsdóttir", "Djevad Šušulić"): in English text, a foreign name;
+* every member of a list of capitalised words ("A, B and C") of which one is a name.
+
+Words of the support domain, months, weekdays and street words are never names here.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from auditkit.pii.entities import EntityType
+from auditkit.pii.recognizers.base import LANGUAGE
+from auditkit.pii.recognizers.places import COUNTRIES
+
+RUN_SCORE = 0.6
+FIRST_NAME_SCORE = 0.5
+SURNAME_SCORE = 0.45
+LOWER_SCORE = 0.5
+FOREIGN_SCORE = 0.5
+LIST_SCORE = 0.5
+
+NOT_NAMES = frozenset(
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "today",
+        "tomorrow",
+        "yesterday",
+        "street",
+        "st",
+        "road",
+        "rd",
+        "avenue",
+        "ave",
+        "lane",
+        "ln",
+        "drive",
+        "dr",
+        "court",
+        "ct",
+        "place",
+        "way",
+        "close",
+        "park",
+        "hall",
+        "gardens",
+        "square",
+        "terrace",
+        "crescent",
+        "grove",
+        "row",
+        "hill",
+        "view",
+        "house",
+        "north",
+        "south",
+        "east",
+        "west",
+        "disputes",
+        "dispute",
+        "handoff",
+        "cards",
+        "card",
+        "discipline",
+        "fraud",
+        "refund",
+        "refunds",
+        "billing",
+        "payments",
+        "payment",
+        "support",
+        "team",
+        "queue",
+        "agent",
+        "bot",
+        "assistant",
+        "customer",
+        "service",
+        "services",
+        "account",
+        "accounts",
+        "bank",
+        "banking",
+        "manager",
+        "supervisor",
+        "specialist",
+        "escalation",
+        "escalations",
+        "returns",
+        "orders",
+        "order",
+        "delivery",
+        "shipping",
+        "complaints",
+        "retention",
+        "loans",
+        "mortgages",
+        "savings",
+        "claims",
+        "premium",
+        "gold",
+        "silver",
+        "platinum",
+        "visa",
+        "mastercard",
+        "amex",
+        "paypal",
+        "apple",
+        "google",
+        "amazon",
+        "christmas",
+        "easter",
+        "god",
+        "lord",
+        "hello",
+        "thanks",
+        "dear",
+        "regards",
+        "cheers",
+        "best",
+        "kind",
+        "yes",
+        "ok",
+        "okay",
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "sir",
+        "madam",
+        "apt",
+        "apartment",
+        "suite",
+        "unit",
+        "flat",
+        "box",
+        "floor",
+        "room",
+        "po",
+        "ceo",
+        "cfo",
+        "cto",
+        "president",
+        "director",
+        "founder",
+        "chairman",
+        "note",
+        "notes",
+        "update",
+        "reason",
+        "summary",
+        "subject",
+        "re",
+        "fyi",
+        "ps",
+        "action",
+        "status",
+        "result",
+        "question",
+        "answer",
+        "user",
+        "system",
+        "internal",
+        "external",
+        "transfer",
+        "verified",
+        "pending",
+        "closed",
+        "open",
+        "new",
+        "urgent",
+    ]
+)
+"""Words that are capitalised in chat without being anybody's name."""
+
+_COUNTRIES = frozenset(COUNTRIES)
+_BRAND = re.compile(r"[a-z]{3,}[A-Z]")
+CUED_SCORE = 0.45
+_CUED = re.compile(
+    r"(?:^|(?<=[.!?\n>]\s)|(?<=\n))[ \t]*(?P<value>(?:[A-Z]|[À-ÖØ-Þ])[^\W\d_]{2,})"
+    r"(?=:[ \t]+\S|\s+(?:is|was|spent|lives|lived|has|had|said|says|will|would|went|works"
+    r"|worked|told|asked|wants|called|gave|named)\b)"
+)
+_WORD = re.compile(r"[^\W\d_](?:[\w'’-]*[^\W\d_])?")
+_INITIAL = re.compile(r"[A-Z]\.?")
+_SENTENCE_END = re.compile(r"(?:[.!?:;\n>]|^)\s*$")
+
+
+@cache
+def lexicon() -> tuple[frozenset[str], frozenset[str]]:
+    """(given names, surnames), lower case, from the packaged list."""
+    data = resources.files("auditkit.pii") / "data" / "names.txt.gz"
+    first: set[str] = set()
+    last: set[str] = set()
+    for line in gzip.decompress(data.read_bytes()).decode("utf-8").splitlines():
+        kind, _, name = line.partition("\t")
+        (first if kind == "first" else last).add(name)
+    return frozenset(first), frozenset(last)
+
+
+@dataclass(frozen=True)
+class _Word:
+    start: int
+    end: int
+    text: str
+
+    @property
+    def key(self) -> str:
+        return self.text.lower().replace("’", "'")
+
+    @property
+    def capitalised(self) -> bool:
+        return bool(self.text) and self.text[0].isupper() and not self.text.isupper()
+
+    @property
+    def ordinary(self) -> bool:
+        return (
+            self.key in STOP_WORDS
+            or self.key in NOT_NAMES
+            or len(self.text) < 2
+            or "'" in self.key  # "I'm", "don't"
+            or bool(_BRAND.search(self.text))  # "NorthBank", "PayPal"
+        )
+
+
+_POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
+
+
+def _words(text: str) -> list[_Word]:
+    """The words of ``text``; a possessive "'s" is not part of the name ("Nova's")."""
+    words = []
+    for match in _WORD.finditer(text):
+        after = text[match.end() : match.end() + 2]
+        before = text[match.start() - 1] if match.start() > 0 else " "
+        glued = before in "@._/\\" or (
+            bool(after)
+            and (
+                after[0].isdigit() or after[0] in "@_/" or (after[0] == "." and after[1:].isalnum())
+            )
+        )
+        if glued:  # part of a password, an e-mail, a URL or a code, not a name
+            words.append(_Word(match.start(), match.start(), ""))
+            continue
+        value = _POSSESSIVE.sub("", match.group())
+        words.append(_Word(match.start(), match.start() + len(value), value))
+    return words
+
+
+def _joined(text: str, left: _Word, right: _Word) -> bool:
+    """Whether two words are neighbours in one name (a space, or an initial between)."""
+    gap = text[left.end : right.start]
+    return bool(re.fullmatch(r"[ \t]+(?:[A-Z]\.?[ \t]+)?", gap))
+
+
+def _sentence_start(text: str, word: _Word) -> bool:
+    return bool(_SENTENCE_END.search(text[: word.start]))
+
+
+class NameLexiconRecognizer(LocalRecognizer):
+    """Finds names by the given names and surnames it knows; see the module docstring."""
+
+    def __init__(self) -> None:
+        self.recognizer_name = "NameLexiconRecognizer"
+        super().__init__(
+            supported_entities=[EntityType.PERSON],
+            supported_language=LANGUAGE,
+            name=self.recognizer_name,
+        )
+
+    def load(self) -> None:
+        """Read the lexicon once per process."""
+        lexicon()
+
+    def analyze(
+        self, text: str, entities: Any, nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
+        """Every name run the lexicon supports, and the lists they are in."""
+        if entities and EntityType.PERSON not in entities:
+            return []
+        first, last = lexicon()
+        words = _words(text)
+        spans: list[tuple[int, int, float, str]] = []
+        runs: list[list[_Word]] = []
+        for word in words:
+            if runs and _joined(text, runs[-1][-1], word) and len(runs[-1]) < 4:
+                runs[-1].append(word)
+            else:
+                runs.append([word])
+        for run in runs:
+            spans.extend(self._capitalised(text, run, first, last))
+            spans.extend(self._lower(run, first, last))
+        spans.extend(self._lists(text, words, spans, first, last))
+        spans.extend(self._cued(text, spans))
+        return [self._result(start, end, score, why) for start, end, score, why in spans]
+
+    def _capitalised(
+        self, text: str, run: list[_Word], first: frozenset[str], last: frozenset[str]
+    ) -> list[tuple[int, int, float, str]]:
+        found: list[tuple[int, int, float, str]] = []
+        piece: list[_Word] = []
+        for word in [*run, None]:
+            if word is not None and word.capitalised and not word.ordinary:
+                piece.append(word)
+                continue
+            if piece:
+                found.extend(self._judge(text, piece, first, last))
+            piece = []
+        return found
+
+    def _judge(
+        self, text: str, piece: list[_Word], first: frozenset[str], last: frozenset[str]
+    ) -> list[tuple[int, int, float, str]]:
+        start, end = piece[0].start, piece[-1].end
+        if text[start:end] in _COUNTRIES and piece[0].key not in first:
+            return []
+        if len(piece) > 1:
+            if any(w.key in first for w in piece) or piece[-1].key in last:
+                return [(start, end, RUN_SCORE, "name run")]
+            if any(not w.text.isascii() for w in piece) and len(piece) <= 3:
+                return [(start, end, FOREIGN_SCORE, "foreign name run")]
+            return []
+        word = piece[0]
+        if word.key in first:
+            return [(start, end, FIRST_NAME_SCORE, "given name")]
+        if word.key in last and not _sentence_start(text, word):
+            return [(start, end, SURNAME_SCORE, "surname")]
+        return []
+
+    def _lower(
+        self, run: list[_Word], first: frozenset[str], last: frozenset[str]
+    ) -> list[tuple[int, int, float, str]]:
+        lower = [w for w in run if w.text == w.key]
+        if len(lower) != len(run) or not 2 <= len(run) <= 3:
+            return []
+        if run[0].key in first and run[-1].key in last and not any(w.ordinary for w in run):
+            return [(run[0].start, run[-1].end, LOWER_SCORE, "lower-case name")]
+        return []
+
+    def _lists(
+        self,
+        text: str,
+        words: list[_Word],
+        spans: list[tuple[int, int, float, str]],
+        first: frozenset[str],
+        last: frozenset[str],
+    ) -> list[tuple[int, int, float, str]]:
+        """Members of "A, B and C" when one member is a name already."""
+        found: list[tuple[int, int, float, str]] = []
+        named = {(s, e) for s, e, _, _ in spans}
+        index = 0
+        while index < len(words):
+            members = [words[index]]
+            cursor = index
+            while cursor + 1 < len(words) and re.fullmatch(
+                r"\s*(?:,|,?\s+and|,?\s+&)\s+", text[words[cursor].end : words[cursor + 1].start]
+            ):
+                cursor += 1
+                members.append(words[cursor])
+            index = cursor + 1
+            if len(members) < 2 or not all(m.capitalised and not m.ordinary for m in members):
+                continue
+            if not any(
+                (m.start, m.end) in named or m.key in first or m.key in last for m in members
+            ):
+                continue
+            found.extend(
+                (m.start, m.end, LIST_SCORE, "list of names")
+                for m in members
+                if (m.start, m.end) not in named
+            )
+        return found
+
+    def _cued(
+        self, text: str, spans: list[tuple[int, int, float, str]]
+    ) -> list[tuple[int, int, float, str]]:
+        """An unknown capitalised word as a sentence's subject or a speaker's label."""
+        taken = [(s, e) for s, e, _, _ in spans]
+        found = []
+        for match in _CUED.finditer(text):
+            start, end = match.span("value")
+            word = _Word(start, end, match.group("value"))
+            if word.ordinary or any(s < end and start < e for s, e in taken):
+                continue
+            found.append((start, end, CUED_SCORE, "subject or speaker"))
+        return found
+
+    def _result(self, start: int, end: int, score: float, why: str) -> RecognizerResult:
+        return RecognizerResult(
+            entity_type=EntityType.PERSON,
+            start=start,
+            end=end,
+            score=score,
+            analysis_explanation=AnalysisExplanation(
+                recognizer=self.recognizer_name, original_score=score, pattern_name=why
+            ),
+            recognition_metadata={
+                RecognizerResult.RECOGNIZER_NAME_KEY: self.recognizer_name,
+                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+            },
+        )

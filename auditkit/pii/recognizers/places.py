@@ -1,0 +1,88 @@
+"""Country names: places the small NER model misses, and words that are never a person's name."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
+
+from auditkit.pii.entities import EntityType
+from auditkit.pii.recognizers.base import LANGUAGE
+
+COUNTRY_SCORE = 0.6
+
+COUNTRIES = tuple(
+    """
+    Afghanistan|Albania|Algeria|Andorra|Angola|Argentina|Armenia|Australia|Austria|Azerbaijan
+    |Bahamas|Bahrain|Bangladesh|Barbados|Belarus|Belgium|Belize|Benin|Bhutan|Bolivia|Bosnia
+    |Botswana|Brazil|Brunei|Bulgaria|Burkina Faso|Burundi|Cambodia|Cameroon|Canada|Cape Verde
+    |Chad|Chile|China|Colombia|Comoros|Congo|Costa Rica|Croatia|Cuba|Cyprus|Czech Republic
+    |Czechia|Denmark|Djibouti|Dominica|Dominican Republic|Ecuador|Egypt|El Salvador|England
+    |Eritrea|Estonia|Eswatini|Ethiopia|Fiji|Finland|France|Gabon|Gambia|Georgia|Germany|Ghana
+    |Greece|Greenland|Grenada|Guatemala|Guinea|Guyana|Haiti|Honduras|Hong Kong|Hungary|Iceland
+    |India|Indonesia|Iran|Iraq|Ireland|Israel|Italy|Jamaica|Japan|Jordan|Kazakhstan|Kenya
+    |Kiribati|Kosovo|Kuwait|Kyrgyzstan|Laos|Latvia|Lebanon|Lesotho|Liberia|Libya|Liechtenstein
+    |Lithuania|Luxembourg|Madagascar|Malawi|Malaysia|Maldives|Mali|Malta|Mauritania|Mauritius
+    |Mexico|Moldova|Monaco|Mongolia|Montenegro|Morocco|Mozambique|Myanmar|Namibia|Nauru|Nepal
+    |Netherlands|New Zealand|Nicaragua|Niger|Nigeria|North Korea|North Macedonia|Norway|Oman
+    |Pakistan|Palau|Palestine|Panama|Papua New Guinea|Paraguay|Peru|Philippines|Poland|Portugal
+    |Puerto Rico|Qatar|Romania|Russia|Rwanda|Samoa|San Marino|Saudi Arabia|Scotland|Senegal
+    |Serbia|Seychelles|Sierra Leone|Singapore|Slovakia|Slovenia|Somalia|South Africa
+    |South Korea|South Sudan|Spain|Sri Lanka|Sudan|Suriname|Sweden|Switzerland|Syria|Taiwan
+    |Tajikistan|Tanzania|Thailand|Togo|Tonga|Trinidad and Tobago|Tunisia|Turkey|Turkmenistan
+    |Tuvalu|Uganda|Ukraine|United Arab Emirates|United Kingdom|United States|Uruguay|Uzbekistan
+    |Vanuatu|Vatican City|Venezuela|Vietnam|Wales|Yemen|Zambia|Zimbabwe|USA|UK|UAE
+    """.replace("\n", "")
+    .replace(" |", "|")
+    .strip()
+    .split("|")
+)
+"""Sovereign states (and the UK's nations) in English; written capitalised only."""
+
+COUNTRY_WORDS = frozenset(word.lower() for name in COUNTRIES for word in name.split())
+_COUNTRY = re.compile(
+    r"(?<![\w-])(?:"
+    + "|".join(re.escape(c) for c in sorted(COUNTRIES, key=len, reverse=True))
+    + r")(?![\w-])"
+)
+
+
+class CountryRecognizer(LocalRecognizer):
+    """Finds country names as ``LOCATION`` (capitalised, whole words)."""
+
+    def __init__(self) -> None:
+        self.recognizer_name = "CountryRecognizer"
+        super().__init__(
+            supported_entities=[EntityType.LOCATION],
+            supported_language=LANGUAGE,
+            name=self.recognizer_name,
+        )
+
+    def load(self) -> None:
+        """Nothing to load."""
+
+    def analyze(
+        self, text: str, entities: Any, nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
+        """Every country name in ``text``."""
+        if entities and EntityType.LOCATION not in entities:
+            return []
+        return [
+            RecognizerResult(
+                entity_type=EntityType.LOCATION,
+                start=match.start(),
+                end=match.end(),
+                score=COUNTRY_SCORE,
+                analysis_explanation=AnalysisExplanation(
+                    recognizer=self.recognizer_name,
+                    original_score=COUNTRY_SCORE,
+                    pattern_name="country",
+                ),
+                recognition_metadata={
+                    RecognizerResult.RECOGNIZER_NAME_KEY: self.recognizer_name,
+                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                },
+            )
+            for match in _COUNTRY.finditer(text)
+        ]

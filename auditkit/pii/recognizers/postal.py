@@ -1,0 +1,232 @@
+"""Postcodes, military and multi-line postal addresses, and street corners.
+
+Beside :mod:`auditkit.pii.recognizers.addresses` (a street line and an introduced
+address), this finds the parts of an address a customer gives without a cue, as
+``STREET_ADDRESS``:
+
+* UK postcodes ("SW9 8QT", "sw9 8qt", "BS14DJ"; lower case only with the space);
+* Portuguese postcodes ("1200-195");
+* a US state and ZIP after a comma or line break (", CO 64677"), and APO/FPO/DPO lines;
+* military addresses ("PSC 1437, Box 3833", "USNS Bergman");
+* European streets written number last ("Koskikatu 25", "ul. Słowicza 10", "Rua Igreja 25")
+  after a house or postal number;
+* "the corner of A and B";
+* a written address block: a line that starts with a house number (or PSC/USNS) and the
+  short lines under it (unit, town, region, country and postcode), up to five, stopping
+  at contact lines ("Mobile: …", e-mails, web addresses).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from presidio_analyzer import AnalysisExplanation, RecognizerResult
+
+from auditkit.pii.entities import EntityType
+from auditkit.pii.recognizers.base import GroupPattern, GroupPatternRecognizer, pattern
+
+BLOCK_SCORE = 0.6
+US_STATES = [
+    "AL",
+    "AK",
+    "AZ",
+    "AR",
+    "CA",
+    "CO",
+    "CT",
+    "DE",
+    "FL",
+    "GA",
+    "HI",
+    "ID",
+    "IL",
+    "IN",
+    "IA",
+    "KS",
+    "KY",
+    "LA",
+    "ME",
+    "MD",
+    "MA",
+    "MI",
+    "MN",
+    "MS",
+    "MO",
+    "MT",
+    "NE",
+    "NV",
+    "NH",
+    "NJ",
+    "NM",
+    "NY",
+    "NC",
+    "ND",
+    "OH",
+    "OK",
+    "OR",
+    "PA",
+    "RI",
+    "SC",
+    "SD",
+    "TN",
+    "TX",
+    "UT",
+    "VT",
+    "VA",
+    "WA",
+    "WV",
+    "WI",
+    "WY",
+    "DC",
+    "PR",
+    "AA",
+    "AE",
+    "AP",
+]
+_CAP = r"(?:[A-Z]|[À-ÖØ-Þ]|[Ā-ž])[\w'’.-]*"
+_LINE_PREFIX = re.compile(r"^[\s>?*•|-]*")
+_STREET_LINE = re.compile(
+    r"^(?:\d{1,6}[a-z]?\s+(?:\d{1,5}[a-z]?\s+)?[^\W\d_]|(?:PSC|CMR|USNS|USNV|USS|USCGC)\s)"
+)
+_CONTACT = re.compile(
+    r"^(?:mobile|cell|desk|phone|tel|telephone|fax|e-?mail|website|web|office|name|dob|born"
+    r"|date|account|card|iban)\b|@|https?:|www\.",
+    re.IGNORECASE,
+)
+
+
+class PostalAddressRecognizer(GroupPatternRecognizer):
+    """Postcodes, military addresses, number-last streets, corners and address blocks."""
+
+    PATTERNS = (
+        pattern(
+            "UK postcode",
+            EntityType.STREET_ADDRESS,
+            r"(?<![\w-])(?:(?i:[a-z]{1,2}\d[a-z\d]?\s+\d[a-z]{2})|[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2})(?![\w-])",
+            0.6,
+            flags=0,
+        ),
+        pattern(
+            "Portuguese postcode",
+            EntityType.STREET_ADDRESS,
+            r"(?<![\w.,/+-])[1-9]\d{3}-\d{3}(?![\w-]|[.,/]\d)",
+            0.5,
+        ),
+        pattern(
+            "state and ZIP",
+            EntityType.STREET_ADDRESS,
+            rf"(?:,|\n)\s*(?P<value>(?:(?:APO|FPO|DPO)\s+)?(?:{'|'.join(US_STATES)})\.?\s+\d{{5}}(?:-\d{{4}})?)\b",
+            0.6,
+            flags=0,
+        ),
+        pattern(
+            "military address",
+            EntityType.STREET_ADDRESS,
+            r"\b(?:(?:PSC|CMR|Unit)\s+\d{3,5},?\s+Box\s+\d{2,5}|(?:USNS|USNV|USS|USCGC)\s+"
+            + _CAP
+            + r")(?:\s*\n?\s*(?:APO|FPO|DPO)\s+A[AEP]\s+\d{5})?",
+            0.6,
+            flags=0,
+        ),
+        pattern(
+            "number-last street",
+            EntityType.STREET_ADDRESS,
+            rf"(?<![\w.,/-])\d{{1,6}}\s+(?P<value>(?:ul\.\s+)?{_CAP}(?:[ \t]+[^\W\d_][\w'’.-]*){{0,2}}[ \t]+\d{{1,4}}[a-z]?\b\.?)",
+            0.6,
+            flags=0,
+        ),
+        pattern(
+            "street word first",
+            EntityType.STREET_ADDRESS,
+            r"(?<!\w)(?:ul\.|rua|via|calle|rue|avenida|viale|piazza|largo|travessa|avenue)\s+"
+            r"(?:(?:de|du|des|la|le|di|del|da|do|dos)\s+)?(?:[^\W\d_][\w'’.-]*\s+){1,3}\d{1,4}[a-z]?\b",
+            0.6,
+        ),
+        pattern(
+            "street corner",
+            EntityType.STREET_ADDRESS,
+            r"\bthe\s+corner\s+of\s+[^\n,.?!]{2,60}?\s+and\s+[^\W\d_][^\n,?!]{1,40}?(?=\s*(?:[.,?!]|$|\n))",
+            0.65,
+        ),
+    )
+
+    def __init__(self) -> None:
+        super().__init__(name="PostalAddressRecognizer")
+
+    def accept(self, value: str, pattern: GroupPattern, text: str, start: int) -> bool:
+        """Refuse "order ID 12345"-like state codes and years read as streets."""
+        if pattern.name == "state and ZIP":
+            return value[:2] not in {"ID", "IN", "OR", "OK", "ME"} or bool(
+                re.search(r"[A-Za-z]\s*\n?\s*,?\s*$", text[max(0, start - 20) : start])
+            )
+        return True
+
+    def analyze(
+        self, text: str, entities: Any, nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
+        """The patterns' findings and every address block."""
+        results = super().analyze(text, entities, nlp_artifacts)
+        if entities and EntityType.STREET_ADDRESS not in entities:
+            return results
+        if "\n" in text:
+            results.extend(self._blocks(text))
+        return results
+
+    def _blocks(self, text: str) -> list[RecognizerResult]:
+        lines: list[tuple[int, int, str]] = []
+        at = 0
+        for raw in text.split("\n"):
+            lead = len(_LINE_PREFIX.match(raw).group())  # type: ignore[union-attr]
+            body = raw[lead:].rstrip()
+            lines.append((at + lead, at + lead + len(body), body))
+            at += len(raw) + 1
+        found = []
+        index = 0
+        while index < len(lines):
+            start, end, body = lines[index]
+            if not _STREET_LINE.match(body):
+                index += 1
+                continue
+            last = index
+            cursor = index + 1
+            blanks = 0
+            while cursor < len(lines) and cursor - index <= 5:
+                _, line_end, line = lines[cursor]
+                if not line:
+                    blanks += 1
+                    if blanks > 1:
+                        break
+                    cursor += 1
+                    continue
+                if (
+                    len(line) > 48
+                    or _CONTACT.search(line)
+                    or ":" in line
+                    or sum(ch.isdigit() for ch in line) >= 7  # a phone line
+                ):
+                    break
+                last = cursor
+                end = line_end
+                cursor += 1
+            if last > index:
+                found.append(self._block(start, end))
+            index = max(last, index) + 1
+        return found
+
+    def _block(self, start: int, end: int) -> RecognizerResult:
+        return RecognizerResult(
+            entity_type=EntityType.STREET_ADDRESS,
+            start=start,
+            end=end,
+            score=BLOCK_SCORE,
+            analysis_explanation=AnalysisExplanation(
+                recognizer=self.recognizer_name,
+                original_score=BLOCK_SCORE,
+                pattern_name="address block",
+            ),
+            recognition_metadata={
+                RecognizerResult.RECOGNIZER_NAME_KEY: self.recognizer_name,
+                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+            },
+        )
