@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="auditkit-bench-autoqa-") as tmp:
         env = {
             "AUDITKIT_HOME": str(Path(tmp) / "home"),
-            "AUDITKIT_KEY_PASSPHRASE": "bench",
+            "AUDITKIT_KEY_PASSPHRASE": "bench-autoqa-passphrase",
             "AUDITKIT_ACTOR": "bench",
         }
         data = Path(tmp) / "conversations.jsonl"

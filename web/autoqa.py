@@ -16,6 +16,19 @@ from .base.security import requires
 bp = Blueprint("autoqa", __name__)
 
 
+@bp.post("/reviews/<int:assignment_id>/autoqa-prefill")
+@requires(Permission.REVIEW_WRITE)
+def prefill(assignment_id: int) -> Response:
+    """Fill the criteria the reviewer has not rated with the automatic levels, on request."""
+    try:
+        filled = autoqa_results.prefill_draft(installation(), user(), assignment_id)
+    except InputRefused as exc:
+        flash("; ".join(exc.problems), "error")
+    else:
+        flash(f"Filled {filled} unrated criteria with the automatic levels: check each.", "info")
+    return redirect(url_for("reviews.workspace", assignment_id=assignment_id))
+
+
 @bp.post("/autoqa/<path:key>/flag")
 @requires(Permission.REVIEW_WRITE)
 def flag(key: str) -> Response:

@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from auditkit.accounts.users import Permission, User
 from auditkit.autoqa import store as autoqa_store
 from auditkit.autoqa.agreement import measure_agreement
+from auditkit.autoqa.projections import flag_projection
+from auditkit.autoqa.service import autoqa_rubrics
 from auditkit.db.engine import read_transaction
 from auditkit.errors import InputRefused, NotFound
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.append import appending
 from auditkit.ledger.installation import Installation
-from auditkit.ledger.records import RecordDraft, RecordKind, format_time
+from auditkit.ledger.records import RecordDraft, RecordKind
 from auditkit.periods import utc_now
+from auditkit.review import workspace as workspaces
+from auditkit.rubric import NOT_APPLICABLE
 
 MAX_NOTE = 2000
 
@@ -32,6 +36,7 @@ class CriterionResult:
     confidence: float
     evidence: tuple[int, ...]
     reason: str
+    label: str = ""  # the criterion's label in the rubric, when the rubric is available
 
 
 @dataclass(frozen=True)
@@ -111,8 +116,14 @@ def autoqa_results(
                 raise NotFound(f"unknown conversation(s): {', '.join(missing[:5])}")
         scores = autoqa_store.score_rows(conn, keys=keys)
         criteria = autoqa_store.criteria_rows(conn, keys=keys)
+    # Criteria in rubric order, with their labels (the table keeps no order).
+    layout = {
+        r.content_hash: {c.id: (i, c.label) for i, (_s, c) in enumerate(r.criteria())}
+        for r in autoqa_rubrics(installation)
+    }
     by_score: dict[tuple[str, str], list[CriterionResult]] = {}
     for row in criteria:
+        _position, label = layout.get(row["rubric_hash"], {}).get(row["criterion_id"], (0, ""))
         by_score.setdefault((row["conversation_key"], row["rubric_hash"]), []).append(
             CriterionResult(
                 criterion=row["criterion_id"],
@@ -121,8 +132,12 @@ def autoqa_results(
                 confidence=float(row["confidence"]),
                 evidence=tuple(json.loads(row["evidence"])),
                 reason=row["reason"],
+                label=label,
             )
         )
+    for key, found in by_score.items():
+        order = layout.get(key[1], {})
+        found.sort(key=lambda c: (order.get(c.criterion, (len(order), ""))[0], c.criterion))
     return [
         AutoqaResult(
             conversation_id=row["conversation_key"],
@@ -195,6 +210,38 @@ def conversation_autoqa(installation: Installation, user: User, key: str) -> Con
     )
 
 
+def prefill_draft(installation: Installation, user: User, assignment_id: int) -> int:
+    """Copy the automatic levels into the reviewer's draft, at the reviewer's request only.
+
+    Only criteria the reviewer has not rated yet are filled; the reviewer's own ratings,
+    notes, summary and examples are kept. Refused when the review is not editable or the
+    conversation has no automatic score against the assignment's rubric. Returns how many
+    criteria were filled. Nothing is submitted: the reviewer still checks and submits.
+    """
+    space = workspaces.workspace(installation, user, assignment_id)
+    if not space.editable:
+        raise InputRefused(["this review is submitted: start a new version to change it"])
+    found = [
+        r
+        for r in autoqa_results(installation, conversation_ids=[space.assignment.conversation_key])
+        if r.rubric_hash == space.rubric.content_hash
+    ]
+    if not found:
+        raise InputRefused(["no automatic score of this conversation against this rubric yet"])
+    allowed = {c.id: c for _s, c in space.rubric.criteria()}
+    filled = {
+        c.criterion: c.level
+        for c in found[0].criteria
+        if c.level is not None
+        and c.criterion in allowed
+        and not space.draft.ratings.get(c.criterion)
+        and (c.level != NOT_APPLICABLE or allowed[c.criterion].na_allowed)
+    }
+    draft = replace(space.draft, ratings={**space.draft.ratings, **filled})
+    workspaces.save_draft(installation, user, assignment_id, draft)
+    return len(filled)
+
+
 def flag_by(
     installation: Installation,
     user: User,
@@ -264,18 +311,5 @@ def flag_wrong(
                 )
             ]
         )
-        autoqa_store.insert_flag(
-            batch.conn,
-            {
-                "seq": record.seq,
-                "conversation_key": conversation_id,
-                "rubric_hash": rubric_hash,
-                "criterion_id": criterion_id,
-                "autoqa_seq": result.record_seq,
-                "level": level,
-                "flagged_by": actor,
-                "note": note,
-                "created_at": format_time(now),
-            },
-        )
+        autoqa_store.insert_flag(batch.conn, flag_projection(record))
     return record.seq

@@ -89,7 +89,7 @@ class SignalRules:
             auto.otherwise,
             auto.otherwise_confidence,
             (),
-            "no rule held: " + "; ".join(f"not ({r.when})" for r in auto.rules),
+            f"none of its {len(auto.rules)} rules held: otherwise",
         )
 
 

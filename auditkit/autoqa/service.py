@@ -17,15 +17,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditkit.autoqa import store as autoqa_store
+from auditkit.autoqa.projections import score_projection
 from auditkit.autoqa.scorers import AutoScore, auto_score, is_auto_scored, scorer_version
 from auditkit.autoqa.signals import PolicyOutcome, compute_signals
+from auditkit.db import Connection
 from auditkit.db.engine import read_transaction
 from auditkit.errors import NotFound
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.append import appending
+from auditkit.ledger.conversation import LedgerConversation, conversation_from_records
 from auditkit.ledger.installation import Installation
-from auditkit.ledger.reader import load_conversations
-from auditkit.ledger.records import RecordDraft, RecordKind, format_time
+from auditkit.ledger.records import RecordDraft, RecordKind
+from auditkit.ledger.sealing.cipher import MasterKey
+from auditkit.ledger.sealing.data_keys import DataKeys, open_records
 from auditkit.periods import utc_now
 from auditkit.review.rubrics import available_rubrics
 from auditkit.rubric import Rubric, format_score
@@ -74,8 +78,6 @@ class _Job:
 class _Scored:
     key: str
     body: dict[str, Any]
-    score: dict[str, Any]
-    criteria: list[dict[str, Any]]
 
 
 # One installation and the rubrics per worker process, opened once by the pool initializer.
@@ -97,7 +99,7 @@ def _score_job(
 ) -> tuple[list[_Scored], int]:
     """Score one job's conversations: (what to record, how many had no applicable rubric)."""
     with read_transaction(installation.engine) as conn:
-        conversations = load_conversations(conn, list(job.keys), master=installation.master_key())
+        conversations = autoqa_conversations(conn, list(job.keys), installation.master_key())
     by_hash = {r.content_hash: r for r in rubrics}
     identity = {id(r): (h, scorer_version(r)) for h, r in by_hash.items()}  # hashed once a job
     scored: list[_Scored] = []
@@ -133,6 +135,34 @@ def _score_job(
     return scored, skipped
 
 
+def autoqa_conversations(
+    conn: Connection, keys: Sequence[str], master: MasterKey | None
+) -> list[LedgerConversation]:
+    """The conversations ``keys`` with only their messages unsealed: all AutoQA reads.
+
+    Opening every sealed body was half of reading a conversation; the signals and the
+    metrics' first response read message text only (ids, roles, times, statuses and the
+    other fields they use are clear). The scores equal those of the fully opened
+    conversation (tests/integration/test_autoqa_service.py checks it).
+    """
+    records = ledger_store.conversation_records(conn, keys)
+    missing = [key for key in keys if not records.get(key)]
+    if missing:
+        raise NotFound(f"unknown conversation(s): {', '.join(missing[:5])}")
+    data_keys = DataKeys(conn, master) if master is not None else None
+    found = []
+    for key in keys:
+        decoded = [(seq, kind, json.loads(entry)) for seq, kind, entry in records[key]]
+        opened = {
+            seq: (seq, kind, entry)
+            for seq, kind, entry in open_records(
+                [r for r in decoded if r[1] == RecordKind.MESSAGE], data_keys
+            )
+        }
+        found.append(conversation_from_records([opened.get(r[0], r) for r in decoded]))
+    return found
+
+
 def _record_parts(
     key: str,
     last_seq: int,
@@ -157,32 +187,7 @@ def _record_parts(
         "criteria": {c.criterion: c.document() for c in result.criteria},
         **signals,
     }
-    score = {
-        "conversation_key": key,
-        "rubric_hash": content_hash,
-        "rubric_id": rubric.id,
-        "rubric_version": rubric.version,
-        "scorer_version": version,
-        "input_key": input_key,
-        "score": None if result.score is None else float(result.score),
-        "confidence": round(result.confidence, 3),
-        "critical_failed": bool(result.critical_failures),
-        "signals": json.dumps(signals, sort_keys=True),
-    }
-    criteria = [
-        {
-            "conversation_key": key,
-            "rubric_hash": content_hash,
-            "criterion_id": c.criterion,
-            "level": c.level,
-            "score": None if c.score is None else float(c.score),
-            "confidence": round(c.confidence, 3),
-            "evidence": json.dumps(list(c.evidence)),
-            "reason": c.reason,
-        }
-        for c in result.criteria
-    ]
-    return _Scored(key, body, score, criteria)
+    return _Scored(key, body)
 
 
 def run_autoqa(
@@ -308,7 +313,6 @@ def _record_all(
 
 def _append(installation: Installation, scored: Sequence[_Scored]) -> None:
     now = utc_now()
-    at = format_time(now)
     with appending(installation) as batch:
         records = batch.append(
             [
@@ -318,11 +322,7 @@ def _append(installation: Installation, scored: Sequence[_Scored]) -> None:
                 for s in scored
             ]
         )
+        rows = [score_projection(record) for record in records]
         autoqa_store.replace_scores(
-            batch.conn,
-            [
-                {**s.score, "record_seq": r.seq, "scored_at": at}
-                for s, r in zip(scored, records, strict=True)
-            ],
-            [row for s in scored for row in s.criteria],
+            batch.conn, [score for score, _c in rows], [c for _s, found in rows for c in found]
         )

@@ -126,10 +126,15 @@ def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str | None) -> Non
         click.echo("nothing new: only the import run itself was recorded")
     click.echo(f"{report.records_appended} records appended; tree size {report.tree_size}")
     if report.new_conversations or report.updated_conversations:
-        # Like the metrics refresh: what the import changed is scored automatically now.
-        scored = autoqa_service.run_autoqa(installation)
-        if scored.recorded:
-            click.echo(f"autoqa: {scored.recorded} conversation score(s) recorded")
+        # Like the metrics refresh: what the import changed is scored automatically now. The
+        # import is committed either way; a scoring problem is reported, not made its failure.
+        try:
+            scored = autoqa_service.run_autoqa(installation)
+        except AuditkitError as exc:
+            click.echo(f"autoqa not run (the import is recorded): {exc}", err=True)
+        else:
+            if scored.recorded:
+                click.echo(f"autoqa: {scored.recorded} conversation score(s) recorded")
 
 
 @cli.group(name="metrics")

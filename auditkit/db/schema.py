@@ -7,6 +7,7 @@ test names it).
 """
 
 import auditkit.accounts.tables
+import auditkit.autoqa.projections
 import auditkit.autoqa.tables
 import auditkit.checks.tables
 import auditkit.ledger.projections.registered

@@ -172,3 +172,48 @@ def test_the_cli_scores_prints_results_and_refuses_an_unknown_conversation(
     assert refused.exit_code == 1 and "unknown conversation(s): nope" in refused.output
     agreement = json.loads(run("autoqa", "agreement", "--format", "json").output)
     assert agreement[0]["criteria"]["closure-confirmation"]["pairs"] == 0
+
+
+def test_an_automatic_score_edited_behind_auditkits_back_is_reported_by_verify(
+    installation: Installation,
+) -> None:
+    import_files(installation, [DEMO])
+    autoqa_service.run_autoqa(installation)
+    assert verify_ledger(installation).ok  # the tables are what the records say
+    with installation.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE autoqa_scores SET score = 100 WHERE conversation_key = 'nb-2024-10502'")
+        )
+    report = verify_ledger(installation)
+    assert not report.ok
+    assert any("autoqa_scores" in str(problem) for problem in report.problems), report.problems
+
+
+def test_a_rubric_with_a_bad_auto_scorer_is_refused_and_nothing_is_scored(
+    run: Cli, installation: Installation
+) -> None:
+    import_files(installation, [DEMO])
+    own = installation.settings.home / "rubrics"
+    own.mkdir()
+    source = (DATA.parent.parent / "rubrics" / "messaging-quality.yaml").read_text("utf-8")
+    bad = source.replace("id: messaging-quality", "id: team", 1).replace(
+        "when: resolution_confirmed, confidence: 0.8", "when: resolved_fast, confidence: 0.8"
+    )
+    (own / "team.yaml").write_text(bad, encoding="utf-8")
+    size = count(installation, "log_entries")
+    refused = run("autoqa", ok=False)
+    assert refused.exit_code == 1
+    assert "team.yaml: sections[0].criteria[4].autoqa.rules[1].when" in refused.output
+    assert "unknown signal 'resolved_fast'" in refused.output
+    assert count(installation, "log_entries") == size and count(installation, "autoqa_scores") == 0
+
+
+def test_an_import_is_recorded_even_when_autoqa_cannot_run(
+    run: Cli, installation: Installation
+) -> None:
+    own = installation.settings.home / "rubrics"
+    own.mkdir()
+    (own / "broken.yaml").write_text("id: [", encoding="utf-8")
+    result = run("import", str(DEMO))  # exit 0: the import is committed
+    assert "autoqa not run (the import is recorded)" in result.output
+    assert count(installation, "conversations") > 0 and count(installation, "autoqa_scores") == 0

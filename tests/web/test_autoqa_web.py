@@ -147,6 +147,10 @@ def test_in_a_browser_autoqa_stands_beside_the_scorecard_and_agreement_on_the_da
         assert page.locator(target).is_visible()
     assert page.locator("#review-form input[type=radio]:checked").count() == 0
     page.screenshot(path="/tmp/auditkit-autoqa-workspace.png", full_page=True)
+    page.goto(f"{base}/conversations/{KEY}")
+    page.wait_for_selector("#autoqa")
+    assert "not a review" in page.inner_text("#autoqa")
+    page.locator("#autoqa").screenshot(path="/tmp/auditkit-autoqa-card.png")
     page.context.clear_cookies()  # sign out
     sign_in(page, base, "ada")
     page.goto(f"{base}/dashboard")
@@ -154,3 +158,29 @@ def test_in_a_browser_autoqa_stands_beside_the_scorecard_and_agreement_on_the_da
     table = page.inner_text("#autoqa-agreement")
     assert "Krippendorff" in table and "Closure confirmation" in table
     page.screenshot(path="/tmp/auditkit-autoqa-dashboard.png", full_page=True)
+
+
+def test_the_reviewer_may_ask_for_the_automatic_levels_and_keeps_their_own(
+    web: Callable[[str | None], Web], world: World
+) -> None:
+    autoqa_service.run_autoqa(world.installation)
+    items = world.assign("rita", size=12)
+    item = next(a for a in items if a.conversation_key == KEY)
+    workspaces.save_draft(
+        world.installation,
+        world.users["rita"],
+        item.id,
+        workspaces.DraftInput(ratings={"tone-consistency": "3"}, summary="my summary"),
+    )
+    rita = web("rita")
+    rita.get(f"/reviews/{item.id}")
+    assert rita.post(f"/reviews/{item.id}/autoqa-prefill").status_code == 302
+    space = workspaces.workspace(world.installation, world.users["rita"], item.id)
+    (result,) = autoqa_results(world.installation, conversation_ids=[KEY])
+    auto = {c.criterion: c.level for c in result.criteria if c.level is not None}
+    assert space.draft.ratings["tone-consistency"] == "3"  # the reviewer's own choice stays
+    assert space.draft.summary == "my summary"
+    for criterion, level in auto.items():
+        if criterion != "tone-consistency":
+            assert space.draft.ratings.get(criterion) == level
+    assert "Filled" in text(rita.get(f"/reviews/{item.id}"))
