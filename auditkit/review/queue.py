@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from auditkit.accounts.users import Permission, Role, User, users_by_role
+from auditkit.checks.service import select_policies
 from auditkit.db import Connection, operational_transaction
 from auditkit.db.engine import read_transaction
 from auditkit.errors import Conflict, InputRefused, NotFound
@@ -21,6 +22,7 @@ from auditkit.metrics import store as metrics_store
 from auditkit.metrics.refresh import refresh_metrics
 from auditkit.periods import day_bounds, utc_now
 from auditkit.review import rubrics as review_rubrics
+from auditkit.review import search_store
 from auditkit.review import store as review_store
 from auditkit.review.sampling import (
     METRIC_FILTERS,
@@ -60,6 +62,7 @@ class SampleRequest:
     slow_response_minutes: int = DEFAULT_SLOW_RESPONSE_MINUTES
     min_sessions: int = DEFAULT_MIN_SESSIONS
     seed: str | None = None
+    failed_policies: tuple[str, ...] = ()  # only conversations failing one of these policies
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,7 @@ class ManageView:
     rubrics: tuple[RubricChoice, ...]
     channels: tuple[str, ...]
     samples: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    policies: tuple[str, ...] = ()  # the loaded policies, for "failed these policies"
 
 
 def refresh_facts(installation: Installation) -> int:
@@ -200,6 +204,7 @@ def manage_view(installation: Installation, user: User) -> ManageView:
         rubrics=tuple(RubricChoice(r.content_hash, r.title, r.version, r.id) for r in rubrics),
         channels=tuple(channels),
         samples=tuple({**row, "rule": json.loads(row["rule"])} for row in samples),
+        policies=tuple(sorted(p.id for p in select_policies(installation))),
     )
 
 
@@ -241,6 +246,13 @@ def sample_and_assign(
     )
     if rubric is None:
         problems.append("rubric: choose one of the rubrics listed")
+    if request.failed_policies:
+        known = {p.id for p in select_policies(installation)}
+        problems.extend(
+            f"failed policies: no policy {p!r} is loaded (known: {', '.join(sorted(known))})"
+            for p in request.failed_policies
+            if p not in known
+        )
     if problems:
         raise InputRefused(problems)
     assert rubric is not None
@@ -259,6 +271,7 @@ def sample_and_assign(
         "low_csat_at_most": LOW_CSAT_AT_MOST,
         "slow_response_minutes": request.slow_response_minutes,
         "min_sessions": request.min_sessions,
+        "failed_policies": sorted(request.failed_policies),
         "seed": seed,
         "due_on": request.due_on.isoformat(),
         "reviewers": [reviewers[i].username for i in request.reviewer_ids],
@@ -281,6 +294,9 @@ def sample_and_assign(
         if request.filters & METRIC_FILTERS:
             matching = _metric_matches(conn, request)
             rows = [row for row in rows if row["conversation_key"] in matching]
+        if request.failed_policies:
+            failing = search_store.failing_keys(conn, request.failed_policies)
+            rows = [row for row in rows if row["conversation_key"] in failing]
         intents_ok = {
             row["conversation_key"]
             for row in rows

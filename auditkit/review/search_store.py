@@ -438,3 +438,11 @@ def rubric_hashes(conn: Connection) -> list[str]:
     """Content hashes of every rubric a review was submitted against."""
     query = select(reviews.c.rubric_hash).distinct()
     return [h for (h,) in conn.execute(query).tuples()]
+
+
+def failing_keys(conn: Connection, policy_ids: Sequence[str]) -> set[str]:
+    """Conversations whose latest result of any of these policies failed."""
+    query = select(check_results.c.conversation_key).where(
+        and_(check_results.c.outcome == "fail", check_results.c.policy_id.in_(list(policy_ids)))
+    )
+    return {k for (k,) in conn.execute(query).tuples()}
