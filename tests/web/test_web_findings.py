@@ -61,7 +61,7 @@ def test_a_gate_shows_its_policy_and_a_disagreement_is_recorded_with_the_review(
     gate = page[page.index('id="gate-identity-verified"') :]
     gate = gate[: gate.index("</div>")]
     assert "identity-validation" in gate and "Failed" in gate
-    assert "disagrees" not in gate  # nothing rated yet
+    assert "gate-disagrees" not in gate and "hidden" in gate  # nothing rated yet
 
     ratings = {
         "rating.problem-understanding": "4",
@@ -77,7 +77,7 @@ def test_a_gate_shows_its_policy_and_a_disagreement_is_recorded_with_the_review(
     assert saved.status_code == 302, text(saved)[text(saved).find("problems") :][:600]
     page = text(rita.get(f"/reviews/{item.id}"))
     assert 'class="gate gate-disagrees" id="gate-identity-verified"' in page
-    assert "Your rating disagrees with the automated check." in page
+    assert "gate-note" in page and "Your rating disagrees with the automated check." in page
 
     done = rita.post(f"/reviews/{item.id}/submit", ratings, follow_redirects=True)
     assert "disagree with the automated check of identity-validation" in text(done)
