@@ -36,6 +36,7 @@ def create_app(
         disputes,
         findings,
         hooks,
+        me,
         queue,
         reports,
         reviews,
@@ -70,6 +71,7 @@ def create_app(
         dashboard,
         reports,
         admin,
+        me,
     ):
         app.register_blueprint(module.bp)
     app.register_blueprint(hooks.bp)  # Chatwoot webhooks: token-authenticated, no CSRF
