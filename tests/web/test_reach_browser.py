@@ -126,6 +126,12 @@ def test_the_coach_generates_a_coaching_report_from_the_agent_page(
     waiting.value.save_as(pdf)
     assert pdf.read_bytes().startswith(b"%PDF")
 
+    # The coaching library (linked from the agent page) fits a 1,366 px window.
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.click("text=Coaching library")
+    page.wait_for_selector("form[aria-label^='Filter']")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+
 
 def test_the_admin_adds_a_user_and_places_a_hold(
     browser_page: Any,  # noqa: F811
