@@ -15,6 +15,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.sql import ColumnElement, Select
 
 from auditkit.checks.tables import check_results
+from auditkit.ledger.sealing.cipher import ERASED
 from auditkit.ledger.tables import conversations, messages, participants
 from auditkit.metrics.tables import conversation_metrics
 from auditkit.pii.tables import restricted_findings
@@ -313,7 +314,7 @@ def staff_ids(conn: Connection, roles: Sequence[str] = ("agent",)) -> list[Row]:
     found: dict[str, Row] = {}
     for pid, name, team in conn.execute(query).tuples():
         row = found.setdefault(pid, {"id": pid, "name": name, "teams": set()})
-        if name and not row["name"]:
+        if name and name != ERASED and not row["name"]:
             row["name"] = name
         if team:
             row["teams"].add(team)
