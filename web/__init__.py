@@ -39,6 +39,7 @@ def create_app(
         findings,
         hooks,
         log,
+        me,
         queue,
         reports,
         reviews,
@@ -74,6 +75,7 @@ def create_app(
         reports,
         autoqa,
         admin,
+        me,
     ):
         app.register_blueprint(module.bp)
     app.register_blueprint(hooks.bp)  # Chatwoot webhooks: token-authenticated, no CSRF

@@ -35,6 +35,8 @@ def _first_screen() -> str:
     me = current_user.user
     if me.can(Permission.QUEUE_WORK):
         return url_for("queue.mine")
+    if me.can(Permission.OWN_WORK):
+        return url_for("me.index")
     return url_for("conversations.index")
 
 

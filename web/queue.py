@@ -123,6 +123,7 @@ def sample() -> Response | tuple[str, int]:
                 slow_response_minutes=slow_minutes,
                 min_sessions=min_sessions,
                 seed=form.get("seed", "").strip() or None,
+                failed_policies=tuple(dict.fromkeys(form.getlist("failed_policies"))),
             ),
         )
     except InputRefused as exc:

@@ -48,6 +48,9 @@ def change_user(
             raise NotFound(f"no user {username!r}")
         if row["id"] == admin.id and values.get("role", Role.ADMIN) != Role.ADMIN:
             raise AccessDenied("you cannot take away your own admin role")
+        bound_after = values.get("participant_id", row["participant_id"])
+        if values.get("role", row["role"]) == Role.AGENT and not bound_after:
+            problems.append("an agent needs a participant id: the id their conversations name")
         if problems:
             raise InputRefused(problems)
         if password is not None:

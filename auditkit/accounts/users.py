@@ -42,6 +42,7 @@ class Role(StrEnum):
     COMPLIANCE_OFFICER = "compliance_officer"
     QA_REVIEWER = "qa_reviewer"
     COACH = "coach"
+    AGENT = "agent"  # bound to a participant id: sees only their own reviews
 
     @property
     def label(self) -> str:
@@ -54,6 +55,7 @@ ROLE_LABELS = {
     Role.COMPLIANCE_OFFICER: "Compliance officer",
     Role.QA_REVIEWER: "QA reviewer",
     Role.COACH: "Coach",
+    Role.AGENT: "Agent",
 }
 
 
@@ -80,10 +82,11 @@ class Permission(StrEnum):
     REPORT_AUDIT = "report.audit"  # generate and download audit reports and their export bundles
     USER_MANAGE = "user.manage"  # add, disable, change role, bind participant, reset password
     HOLD_MANAGE = "hold.manage"  # place, list and remove legal holds
+    OWN_WORK = "own_work"  # an agent's own reviews: read, acknowledge, comment, dispute
 
 
 ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset(Permission),
+    Role.ADMIN: frozenset(Permission) - {Permission.OWN_WORK},  # an admin is not an agent
     Role.COMPLIANCE_OFFICER: frozenset(
         {
             Permission.CONVERSATION_READ,
@@ -125,6 +128,7 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
             Permission.DASHBOARD_READ,
         }
     ),
+    Role.AGENT: frozenset({Permission.OWN_WORK, Permission.RUBRIC_READ}),
 }
 
 
@@ -215,6 +219,8 @@ def add_user(
         problems.append(f"role {role!r}: one of {', '.join(Role)}")
     if participant_id is not None and not 0 < len(participant_id) <= 200:
         problems.append("the participant id must be 1-200 characters")
+    if role == Role.AGENT and not participant_id:
+        problems.append("an agent needs --participant-id: the id their conversations name")
     problems.extend(password_problems(password))
     with operational_transaction(installation.engine) as conn:
         if accounts_store.user_by_username(conn, username) is not None:

@@ -46,6 +46,7 @@ class RecordKind(StrEnum):
     REVIEW_COMMENT = "review.comment"
     REVIEW_DISPUTE = "review.dispute"
     REVIEW_GRADER_CHECK = "review.grader_check"
+    REVIEW_ACKNOWLEDGED = "review.acknowledged"  # the reviewed agent read it (and commented)
     CALIBRATION = "calibration"
     AUTOQA = "autoqa"
     AUTOQA_FLAG = "autoqa.flag"

@@ -149,9 +149,13 @@ def _rating_problems(rubric: Rubric, ratings: Mapping[str, str]) -> list[str]:
 def dispute_form(installation: Installation, user: User, review_seq: int) -> DisputeForm:
     """The latest version of a review, to contest."""
     user.require(Permission.DISPUTE_OPEN)
-    detail = review_history.review_detail(installation, user, review_seq)
+    return form_for(installation, review_history.review_detail(installation, user, review_seq))
+
+
+def form_for(installation: Installation, detail: review_history.ReviewDetail) -> DisputeForm:
+    """The proposal form over a review the caller may contest."""
     with read_transaction(installation.engine) as conn:
-        body = _body(conn, review_seq, installation.master_key())
+        body = _body(conn, detail.summary.seq, installation.master_key())
     return DisputeForm(review=detail, lines=_lines(detail.rubric, body, {}))
 
 
@@ -163,14 +167,22 @@ def open_dispute(
     comment: str,
     proposed: Mapping[str, str],
 ) -> int:
-    """Contest the latest version of a review; returns the dispute id (its record's seq)."""
-    user.require(Permission.DISPUTE_OPEN)
+    """Contest the latest version of a review; returns the dispute id (its record's seq).
+
+    Coaches and admins contest any review; an agent only a review of their own work.
+    """
+    if not user.can(Permission.DISPUTE_OPEN):
+        user.require(Permission.OWN_WORK)
     comment = comment.strip()
     with appending(installation) as batch:
         conn = batch.conn
         row = review_store.review_at(conn, review_seq)
         if row is None:
             raise NotFound(f"no review record {review_seq}")
+        if not user.can(Permission.DISPUTE_OPEN) and (
+            not user.participant_id or row["agent_id"] != user.participant_id
+        ):
+            raise NotFound(f"no review record {review_seq} of your work")
         versions = review_store.review_versions(conn, row["review_id"])
         if int(versions[-1]["seq"]) != review_seq:
             raise Conflict("a newer version of this review exists: contest that one")

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, case, func, insert, select, update
 from sqlalchemy.sql import Select
 
 from auditkit.accounts.tables import users
 from auditkit.checks.tables import check_results
 from auditkit.ledger.projections.registry import ErasedSubject
+from auditkit.ledger.sealing.cipher import ERASED
 from auditkit.ledger.tables import participants
 from auditkit.quality.tables import (
     calibration_conversations,
@@ -246,7 +247,10 @@ def staff_names(conn: Connection, ids: Sequence[str]) -> dict[str, Row]:
     query = (
         select(
             participants.c.participant_id,
-            func.max(participants.c.name).label("name"),
+            # An erased conversation's copy of a staff name reads "[erased]": never pick it.
+            func.max(case((participants.c.name == ERASED, None), else_=participants.c.name)).label(
+                "name"
+            ),
             func.max(participants.c.team).label("team"),
         )
         .where(participants.c.participant_id.in_(list(ids)))

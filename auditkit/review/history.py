@@ -127,6 +127,11 @@ class CoachingExample:
 def review_detail(installation: Installation, user: User, seq: int) -> ReviewDetail:
     """One submitted review version, from its ledger record."""
     user.require(Permission.REVIEW_READ)
+    return read_review_detail(installation, seq)
+
+
+def read_review_detail(installation: Installation, seq: int) -> ReviewDetail:
+    """One review version, for a caller that has checked who may read it (an agent's own)."""
     with read_transaction(installation.engine) as conn:
         row = review_store.review_at(conn, seq)
         if row is None:
@@ -300,6 +305,20 @@ def coaching_examples(
 ) -> CoachingView:
     """Marked examples of the latest review versions, with their messages, redacted."""
     user.require(Permission.COACHING_READ)
+    return load_coaching_examples(
+        installation, criterion=criterion, label=label, agent=agent, limit=limit
+    )
+
+
+def load_coaching_examples(
+    installation: Installation,
+    *,
+    criterion: str | None = None,
+    label: str | None = None,
+    agent: str | None = None,
+    limit: int = 50,
+) -> CoachingView:
+    """Marked examples, for a caller that has checked who may see them (an agent's own)."""
     with read_transaction(installation.engine) as conn:
         rows = review_store.coaching_example_rows(
             conn, criterion_id=criterion, label=label, agent_id=agent, limit=limit

@@ -60,7 +60,9 @@ def review_projection(
             "label": e["label"],
             "criterion_id": e["criterion"],
             "note": e["note"],
-            "agent_id": body["agent"],
+            # Who wrote the marked messages (recorded since issue 15); older records name
+            # the conversation's primary agent only.
+            "agent_id": e.get("agent", body["agent"]),
         }
         for index, e in enumerate(body["coaching_examples"])
     ]

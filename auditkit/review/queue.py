@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from auditkit.accounts.users import Permission, Role, User, users_by_role
+from auditkit.checks.service import select_policies
 from auditkit.db import Connection, operational_transaction
 from auditkit.db.engine import read_transaction
 from auditkit.errors import Conflict, InputRefused, NotFound
@@ -21,6 +22,7 @@ from auditkit.metrics import store as metrics_store
 from auditkit.metrics.refresh import refresh_metrics
 from auditkit.periods import day_bounds, utc_now
 from auditkit.review import rubrics as review_rubrics
+from auditkit.review import search_store
 from auditkit.review import store as review_store
 from auditkit.review.sampling import (
     METRIC_FILTERS,
@@ -60,6 +62,7 @@ class SampleRequest:
     slow_response_minutes: int = DEFAULT_SLOW_RESPONSE_MINUTES
     min_sessions: int = DEFAULT_MIN_SESSIONS
     seed: str | None = None
+    failed_policies: tuple[str, ...] = ()  # only conversations failing one of these policies
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,7 @@ class ManageView:
     rubrics: tuple[RubricChoice, ...]
     channels: tuple[str, ...]
     samples: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    policies: tuple[str, ...] = ()  # the loaded policies, for "failed these policies"
 
 
 def refresh_facts(installation: Installation) -> int:
@@ -166,9 +170,27 @@ def refresh_facts(installation: Installation) -> int:
         done += len(rows)
 
 
+def withdraw_erased(installation: Installation) -> int:
+    """Take every open assignment of an erased conversation out of the queues: it is closed
+    as ``erased`` with the erasure's record in its reason (the row is the trail), and its
+    draft is dropped. Returns how many left."""
+    now = format_time(utc_now())
+    with operational_transaction(installation.engine) as conn:
+        rows = search_store.erased_open_assignments(conn)
+        for row in rows:
+            search_store.withdraw_assignment(
+                conn,
+                int(row["id"]),
+                reason=f"conversation erased (erasure record {row['erasure_seq']})",
+                at=now,
+            )
+    return len(rows)
+
+
 def my_queue(installation: Installation, user: User) -> list[Assignment]:
     """The user's open assignments (and submitted ones being revised), earliest due first."""
     user.require(Permission.QUEUE_WORK)
+    withdraw_erased(installation)
     with read_transaction(installation.engine) as conn:
         rows = review_store.assignments(conn, reviewer_id=user.id, statuses=("open",))
         drafted = review_store.drafted_assignment_ids(conn, [row["id"] for row in rows])
@@ -237,6 +259,7 @@ def queue_page(
 def manage_view(installation: Installation, user: User) -> ManageView:
     """Open assignments of everyone, the reviewers, rubrics and channels for the sample form."""
     user.require(Permission.QUEUE_MANAGE)
+    withdraw_erased(installation)
     rubrics = review_rubrics.available_rubrics(installation)
     with read_transaction(installation.engine) as conn:
         rows = review_store.assignments(conn, statuses=("open",))
@@ -251,6 +274,7 @@ def manage_view(installation: Installation, user: User) -> ManageView:
         rubrics=tuple(RubricChoice(r.content_hash, r.title, r.version, r.id) for r in rubrics),
         channels=tuple(channels),
         samples=tuple({**row, "rule": json.loads(row["rule"])} for row in samples),
+        policies=tuple(sorted(p.id for p in select_policies(installation))),
     )
 
 
@@ -292,6 +316,13 @@ def sample_and_assign(
     )
     if rubric is None:
         problems.append("rubric: choose one of the rubrics listed")
+    if request.failed_policies:
+        known = {p.id for p in select_policies(installation)}
+        problems.extend(
+            f"failed policies: no policy {p!r} is loaded (known: {', '.join(sorted(known))})"
+            for p in request.failed_policies
+            if p not in known
+        )
     if problems:
         raise InputRefused(problems)
     assert rubric is not None
@@ -310,6 +341,7 @@ def sample_and_assign(
         "low_csat_at_most": LOW_CSAT_AT_MOST,
         "slow_response_minutes": request.slow_response_minutes,
         "min_sessions": request.min_sessions,
+        "failed_policies": sorted(request.failed_policies),
         "seed": seed,
         "due_on": request.due_on.isoformat(),
         "reviewers": [reviewers[i].username for i in request.reviewer_ids],
@@ -332,6 +364,9 @@ def sample_and_assign(
         if request.filters & METRIC_FILTERS:
             matching = _metric_matches(conn, request)
             rows = [row for row in rows if row["conversation_key"] in matching]
+        if request.failed_policies:
+            failing = search_store.failing_keys(conn, request.failed_policies)
+            rows = [row for row in rows if row["conversation_key"] in failing]
         intents_ok = {
             row["conversation_key"]
             for row in rows

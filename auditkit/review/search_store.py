@@ -11,14 +11,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, delete, func, or_, select, update
 from sqlalchemy.sql import ColumnElement, Select
 
 from auditkit.checks.tables import check_results
-from auditkit.ledger.tables import conversations, messages, participants
+from auditkit.ledger.sealing.cipher import ERASED
+from auditkit.ledger.tables import conversations, messages, participants, subject_keys
 from auditkit.metrics.tables import conversation_metrics
 from auditkit.pii.tables import restricted_findings
-from auditkit.review.tables import conversation_facts, review_scores, reviews
+from auditkit.review.tables import (
+    conversation_facts,
+    review_assignments,
+    review_drafts,
+    review_scores,
+    reviews,
+)
 
 Row = dict[str, Any]
 STAFF = ("agent", "supervisor")
@@ -313,7 +320,7 @@ def staff_ids(conn: Connection, roles: Sequence[str] = ("agent",)) -> list[Row]:
     found: dict[str, Row] = {}
     for pid, name, team in conn.execute(query).tuples():
         row = found.setdefault(pid, {"id": pid, "name": name, "teams": set()})
-        if name and not row["name"]:
+        if name and name != ERASED and not row["name"]:
             row["name"] = name
         if team:
             row["teams"].add(team)
@@ -438,3 +445,45 @@ def rubric_hashes(conn: Connection) -> list[str]:
     """Content hashes of every rubric a review was submitted against."""
     query = select(reviews.c.rubric_hash).distinct()
     return [h for (h,) in conn.execute(query).tuples()]
+
+
+def failing_keys(conn: Connection, policy_ids: Sequence[str]) -> set[str]:
+    """Conversations whose latest result of any of these policies failed."""
+    query = select(check_results.c.conversation_key).where(
+        and_(check_results.c.outcome == "fail", check_results.c.policy_id.in_(list(policy_ids)))
+    )
+    return {k for (k,) in conn.execute(query).tuples()}
+
+
+# --- erased conversations leave the open queues ---------------------------------------------
+
+
+def erased_open_assignments(conn: Connection) -> list[Row]:
+    """Open assignments whose conversation's customer was erased, with the erasure's seq."""
+    query = (
+        select(
+            review_assignments.c.id,
+            review_assignments.c.conversation_key,
+            subject_keys.c.erasure_seq,
+        )
+        .join(
+            conversations,
+            conversations.c.conversation_key == review_assignments.c.conversation_key,
+        )
+        .join(subject_keys, subject_keys.c.subject == conversations.c.customer)
+        .where(and_(review_assignments.c.status == "open", subject_keys.c.erased_at.is_not(None)))
+    )
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def withdraw_assignment(conn: Connection, assignment_id: int, *, reason: str, at: str) -> bool:
+    """Close an open assignment as ``erased`` with the reason; its draft goes with it."""
+    result = conn.execute(
+        update(review_assignments)
+        .where(
+            and_(review_assignments.c.id == assignment_id, review_assignments.c.status == "open")
+        )
+        .values(status="erased", closed_at=at, reassign_reason=reason)
+    )
+    conn.execute(delete(review_drafts).where(review_drafts.c.assignment_id == assignment_id))
+    return result.rowcount == 1

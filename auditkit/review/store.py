@@ -12,6 +12,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -22,6 +23,7 @@ from auditkit.ledger.projections.derived_store import (
     replace_conversation_rows,
     stale_conversation_keys,
 )
+from auditkit.ledger.sealing.cipher import ERASED
 from auditkit.ledger.tables import conversations, participants
 from auditkit.review.tables import (
     coaching_examples,
@@ -124,7 +126,9 @@ def participant_names(conn: Connection, ids: Sequence[str]) -> dict[str, Row]:
     if not ids:
         return {}
     query = select(participants.c.participant_id, participants.c.name, participants.c.team).where(
-        participants.c.participant_id.in_(list(ids))
+        participants.c.participant_id.in_(list(ids)),
+        # An erased conversation's copy of a staff name reads "[erased]": another copy wins.
+        or_(participants.c.name.is_(None), participants.c.name != ERASED),
     )
     return {pid: {"name": name, "team": team} for pid, name, team in conn.execute(query).tuples()}
 

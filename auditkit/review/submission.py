@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from auditkit.accounts.users import Permission, User
 from auditkit.errors import Conflict, InputRefused
 from auditkit.ledger.append import appending
+from auditkit.ledger.conversation import LedgerConversation
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.records import TEXT_KINDS, RecordDraft, RecordKind
 from auditkit.periods import utc_now
@@ -41,6 +43,25 @@ class SubmittedReview:
     disagreements: tuple[str, ...] = ()  # policies the ratings contradict
 
 
+def example_agent(
+    conversation: LedgerConversation, first_seq: int, last_seq: int, *, primary: str | None
+) -> str | None:
+    """The agent a coaching example is about: who wrote most of the agent messages in the
+    marked range (ties: the later writer); the primary agent when no agent wrote in it."""
+    written: Counter[str] = Counter()
+    last: dict[str, int] = {}
+    for event in conversation.events:
+        if event.kind != RecordKind.MESSAGE or not first_seq <= event.seq <= last_seq:
+            continue
+        author = event.body.get("author")
+        if isinstance(author, str) and conversation.role_of(author) == "agent":
+            written[author] += 1
+            last[author] = event.seq
+    if not written:
+        return primary
+    return max(written, key=lambda a: (written[a], last[a]))
+
+
 def submit_review(
     installation: Installation, user: User, assignment_id: int, draft: DraftInput
 ) -> SubmittedReview:
@@ -65,6 +86,7 @@ def submit_review(
         if problems:
             raise InputRefused(problems)
         result = score_review(rubric, draft.ratings)
+        primary = facts_of(conversation)["primary_agent"]
         gates = gate_checks(
             rubric,
             conversation_results(conn, conversation, default_redactor()),
@@ -80,7 +102,7 @@ def submit_review(
             "assignment": assignment_id,
             "reviewer": user.username,
             "conversation_last_seq": conversation.last_seq,
-            "agent": facts_of(conversation)["primary_agent"],
+            "agent": primary,
             "rubric": {
                 "id": rubric.id,
                 "version": rubric.version,
@@ -114,6 +136,9 @@ def submit_review(
                     "label": e.label,
                     "criterion": e.criterion,
                     "note": e.note.strip(),
+                    "agent": example_agent(
+                        conversation, int(e.first_seq), int(e.last_seq), primary=primary
+                    ),
                 }
                 for e in draft.examples
             ],

@@ -441,7 +441,7 @@ def transcript_page(
             for row in review_store.assignments(
                 conn,
                 conversation_key=conversation.key,
-                statuses=("open", "reassigned", "submitted"),
+                statuses=("open", "reassigned", "submitted", "erased"),
             )
         )
     facts = facts_of(conversation)

@@ -20,7 +20,7 @@ from auditkit.periods import utc_now
 from auditkit.review import rubrics as review_rubrics
 from auditkit.review import store as review_store
 from auditkit.review.findings import GateCheck, gate_checks
-from auditkit.review.queue import Assignment, assignment_from_row
+from auditkit.review.queue import Assignment, assignment_from_row, withdraw_erased
 from auditkit.review.transcript import (
     ConversationPage,
     ReviewSummary,
@@ -133,6 +133,10 @@ def own_assignment(conn: Connection, user: User, assignment_id: int) -> dict[str
         raise AccessDenied("this assignment belongs to another reviewer")
     if row["status"] == "reassigned":
         raise Conflict("this assignment was reassigned to another reviewer")
+    if row["status"] == "erased":
+        raise Conflict(
+            f"this conversation was erased and left your queue: {row['reassign_reason']}"
+        )
     return row
 
 
@@ -149,6 +153,7 @@ def workspace(
 ) -> Workspace:
     """The assignment's conversation next to its scoring form (or its submitted review)."""
     user.require(Permission.REVIEW_WRITE)
+    withdraw_erased(installation)
     with read_transaction(installation.engine) as conn:
         row = own_assignment(conn, user, assignment_id)
         conversation = load_conversation(conn, row["conversation_key"], installation.master_key())

@@ -37,8 +37,15 @@ PEOPLE = {
     "rob": ("qa_reviewer", None),
     "amara": ("qa_reviewer", "agent-amara"),  # an agent who also reviews
     "cole": ("coach", None),
+    "lucas": ("agent", "agent-lucas"),  # an agent who signs in to see their own reviews
 }
-ROLE_USER = {"admin": "ada", "compliance_officer": "cora", "qa_reviewer": "rita", "coach": "cole"}
+ROLE_USER = {
+    "admin": "ada",
+    "compliance_officer": "cora",
+    "qa_reviewer": "rita",
+    "coach": "cole",
+    "agent": "lucas",
+}
 
 
 @pytest.fixture(autouse=True)

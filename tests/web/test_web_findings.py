@@ -61,7 +61,7 @@ def test_a_gate_shows_its_policy_and_a_disagreement_is_recorded_with_the_review(
     gate = page[page.index('id="gate-identity-verified"') :]
     gate = gate[: gate.index("</div>")]
     assert "identity-validation" in gate and "Failed" in gate
-    assert "disagrees" not in gate  # nothing rated yet
+    assert "gate-disagrees" not in gate and "hidden" in gate  # nothing rated yet
 
     ratings = {
         "rating.problem-understanding": "4",
@@ -77,7 +77,7 @@ def test_a_gate_shows_its_policy_and_a_disagreement_is_recorded_with_the_review(
     assert saved.status_code == 302, text(saved)[text(saved).find("problems") :][:600]
     page = text(rita.get(f"/reviews/{item.id}"))
     assert 'class="gate gate-disagrees" id="gate-identity-verified"' in page
-    assert "Your rating disagrees with the automated check." in page
+    assert "gate-note" in page and "Your rating disagrees with the automated check." in page
 
     done = rita.post(f"/reviews/{item.id}/submit", ratings, follow_redirects=True)
     assert "disagree with the automated check of identity-validation" in text(done)
@@ -156,3 +156,22 @@ def test_a_csv_cell_never_starts_a_formula() -> None:
 
     assert spreadsheet_safe("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert spreadsheet_safe("fine") == "fine" and spreadsheet_safe(3) == 3
+
+
+def test_sampling_draws_from_conversations_that_failed_chosen_policies(
+    web: Callable[[str | None], Web], checked: World
+) -> None:
+    from tests.web.test_web_queue import assignment_rows, sample
+
+    ada = web("ada")
+    refused = sample(ada, checked, size="12", failed_policies=["consent-before-sharing"])
+    assert refused.status_code == 400
+    assert "failed policies: no policy 'consent-before-sharing' is loaded" in text(refused)
+    assert assignment_rows(checked) == []
+    response = sample(ada, checked, size="12", failed_policies=["identity-validation"])
+    assert response.status_code == 302
+    assert {r["conversation_key"] for r in assignment_rows(checked)} == {
+        FAILED_IDENTITY,
+        "nb-2024-10502",
+    }
+    assert "2 of 2 eligible conversations assigned" in text(ada.get("/queue/manage"))

@@ -15,12 +15,13 @@ from auditkit.review import workspace as workspaces
 from auditkit.review.workspace import DraftInput
 from tests.web.conftest import ROLE_USER, Web, World
 
-ALL = {"admin", "compliance_officer", "qa_reviewer", "coach"}
+ALL = {"admin", "compliance_officer", "qa_reviewer", "coach"}  # the staff roles
+EVERYONE = ALL | {"agent"}
 # endpoint -> roles allowed. Written out by hand: this is the specification the code must meet.
 EXPECTED: dict[str, set[str]] = {
-    "auth.index": ALL,
-    "auth.login": ALL,
-    "auth.logout": ALL,
+    "auth.index": EVERYONE,
+    "auth.login": EVERYONE,
+    "auth.logout": EVERYONE,
     "queue.mine": {"admin", "qa_reviewer"},
     "queue.manage": {"admin"},
     "queue.sample": {"admin"},
@@ -45,8 +46,8 @@ EXPECTED: dict[str, set[str]] = {
     "reports.audit_generate": {"admin", "compliance_officer"},
     "reports.audit_show": {"admin", "compliance_officer"},
     "reports.audit_download": {"admin", "compliance_officer"},
-    "rubrics.index": ALL,
-    "rubrics.show": ALL,
+    "rubrics.index": EVERYONE,
+    "rubrics.show": EVERYONE,
     "calibration.index": {"admin", "qa_reviewer", "coach"},
     "calibration.create": {"admin"},
     "calibration.show": {"admin", "qa_reviewer", "coach"},
@@ -75,7 +76,12 @@ EXPECTED: dict[str, set[str]] = {
     "admin.holds": {"admin", "compliance_officer"},
     "admin.place_hold": {"admin", "compliance_officer"},
     "admin.remove_hold": {"admin", "compliance_officer"},
-    "static": ALL,
+    "me.index": {"agent"},
+    "me.review": {"agent"},
+    "me.acknowledge": {"agent"},
+    "me.dispute_form": {"agent"},
+    "me.dispute": {"agent"},
+    "static": EVERYONE,
 }
 PUBLIC = {"auth.login", "static", "log.checkpoint", "log.hash_tile"}
 NO_REPORT = "audit-20240101T000000Z-0000abcd"  # well-formed, never generated: 404 when allowed
@@ -184,6 +190,11 @@ def urls(world: World) -> Callable[[str, str], str]:
             "admin.holds": "/admin/holds",
             "admin.place_hold": "/admin/holds",
             "admin.remove_hold": "/admin/holds/999/remove",
+            "me.index": "/me",
+            "me.review": f"/me/reviews/{done.seq}",
+            "me.acknowledge": f"/me/reviews/{done.seq}/acknowledge",
+            "me.dispute_form": f"/me/reviews/{done.seq}/dispute",
+            "me.dispute": f"/me/reviews/{done.seq}/dispute",
             "static": "/static/app.css",
             "log.checkpoint": "/log/checkpoint",
             "log.hash_tile": "/log/tile/0/000.p/1",
@@ -210,7 +221,7 @@ def test_every_route_declares_a_rule_and_is_in_the_matrix(matrix_app: Flask) -> 
         assert getattr(view, "route_rule", None) is not None, f"{endpoint} has no role rule"
 
 
-@pytest.mark.parametrize("role", sorted(ALL))
+@pytest.mark.parametrize("role", sorted(EVERYONE))
 def test_every_route_for_every_role(
     matrix_app: Flask, urls: Callable[[str, str], str], role: str
 ) -> None:

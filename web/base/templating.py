@@ -11,6 +11,7 @@ from auditkit.accounts.users import Permission
 from auditkit.ledger.records import parse_time
 
 NAVIGATION = (
+    ("me.index", "My reviews", Permission.OWN_WORK),
     ("queue.mine", "My queue", Permission.QUEUE_WORK),
     ("queue.manage", "Manage queue", Permission.QUEUE_MANAGE),
     ("conversations.index", "Conversations", Permission.CONVERSATION_READ),
