@@ -506,9 +506,9 @@ def write_profile(
     target = path.with_name(f"{path.stem}-{name}{path.suffix or '.prof'}")  # FILE-<db>-<part>
     target.parent.mkdir(parents=True, exist_ok=True)
     profiler.dump_stats(target)
-    say(f"[{name}] profile of the import written to {target}")
+    say(f"[{name}] profile written to {target}")
     for order in ("cumulative", "tottime"):
-        print(f"\n--- import profile ({name}), top 15 by {order} ---")
+        print(f"\n--- profile ({name}), top 15 by {order} ---")
         pstats.Stats(profiler, stream=sys.stdout).sort_stats(order).print_stats(15)
 
 
