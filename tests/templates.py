@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -78,7 +79,9 @@ class Templates:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.built: dict[str, tuple[Path, str]] = {}
-        self.worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        # Worker names repeat across checkouts sharing one PostgreSQL server (gw0, gw1, main):
+        # a token per session keeps one checkout's run from dropping another's templates.
+        self.worker = f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{uuid.uuid4().hex[:6]}"
         self._discarded: list[str] = []
 
     def discard(self, database: str) -> None:
