@@ -55,7 +55,9 @@ def index() -> str | Response:
         per_page=page_size(request.args),
     )
     choices = search_service.search_choices(installation())
-    return render_template("conversations.html", found=found, choices=choices)
+    keys = [row.key for row in found.rows]
+    auto = autoqa_results.list_scores(installation(), user(), keys)
+    return render_template("conversations.html", found=found, choices=choices, auto=auto)
 
 
 def duration_text(seconds: float | None) -> str:

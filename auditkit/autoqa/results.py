@@ -21,6 +21,7 @@ from auditkit.ledger.installation import Installation
 from auditkit.ledger.records import RecordDraft, RecordKind
 from auditkit.periods import utc_now
 from auditkit.review import workspace as workspaces
+from auditkit.review.rubrics import DEFAULT_RUBRIC_ID
 from auditkit.rubric import NOT_APPLICABLE
 
 MAX_NOTE = 2000
@@ -208,6 +209,24 @@ def conversation_autoqa(installation: Installation, user: User, key: str) -> Con
         trusted=trusted,
         min_alpha=threshold,
     )
+
+
+def list_scores(installation: Installation, user: User, keys: Sequence[str]) -> dict[str, float]:
+    """The automatic score of each of ``keys`` that has one (a list's AutoQA column).
+
+    With several auto-scored rubrics, the default rubric's score is shown, else the first.
+    Empty for those who may not read reviews.
+    """
+    if not keys or not user.can(Permission.REVIEW_READ):
+        return {}
+    installation.require_schema()
+    with read_transaction(installation.engine) as conn:
+        rows = autoqa_store.score_rows(conn, keys=list(keys))
+    found: dict[str, float] = {}
+    for row in sorted(rows, key=lambda r: r["rubric_id"] != DEFAULT_RUBRIC_ID):
+        if row["score"] is not None:
+            found.setdefault(row["conversation_key"], float(row["score"]))
+    return found
 
 
 def prefill_draft(installation: Installation, user: User, assignment_id: int) -> int:

@@ -184,3 +184,15 @@ def test_the_reviewer_may_ask_for_the_automatic_levels_and_keeps_their_own(
         if criterion != "tone-consistency":
             assert space.draft.ratings.get(criterion) == level
     assert "Filled" in text(rita.get(f"/reviews/{item.id}"))
+
+
+def test_the_conversation_list_shows_the_automatic_score_in_its_own_column(
+    web: Callable[[str | None], Web], world: World
+) -> None:
+    autoqa_service.run_autoqa(world.installation)
+    (result,) = autoqa_results(world.installation, conversation_ids=[KEY])
+    page = text(web("rita").get("/conversations?per_page=100"))
+    assert 'title="Automatic score (AutoQA): not a review">AutoQA</th>' in page
+    row = page[page.index(f">{KEY}</a>") :]
+    row = row[: row.index("</tr>")]
+    assert f'<td class="num autoqa-col">{result.score:.1f}</td>' in row  # one decimal, as Score
