@@ -224,6 +224,7 @@ def queue_page(
     """Page ``page`` (1-based; past the end means the last) of ``my_queue``: the open
     assignments come from the database a page at a time, in the index's order."""
     user.require(Permission.QUEUE_WORK)
+    withdraw_erased(installation)
     with read_transaction(installation.engine) as conn:
         opened = review_store.count_assignments(conn, reviewer_id=user.id, statuses=("open",))
         done = review_store.assignments(
