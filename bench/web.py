@@ -359,6 +359,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", metavar="FILE", help="cProfile auditkit's pages to FILE")
     args = parser.parse_args(argv)
+    if args.queue < 1 or args.queue + args.reviews > args.conversations:
+        parser.error("need 1 <= --queue and --queue + --reviews <= --conversations")
     schema = f"auditkit_bench_web_{uuid.uuid4().hex[:8]}"
     server_url = make_url(os.environ.get("AUDITKIT_BENCH_PG_URL", DEFAULT_PG_URL))
     with tempfile.TemporaryDirectory(prefix="auditkit-bench-web-") as tmp:

@@ -173,10 +173,25 @@ def score_review(rubric: Rubric, ratings: Mapping[str, str]) -> ReviewScore:
 
 def iqs(scores: Iterable[Fraction | float | Decimal | None]) -> Fraction | None:
     """Internal quality score: the plain mean of review scores, unscorable reviews left out."""
-    values = [Fraction(value) for value in scores if value is not None]
-    if not values:
+    given = [value for value in scores if value is not None]
+    if not given:
         return None
+    if all(type(value) is float for value in given):
+        return _float_mean(given)  # type: ignore[arg-type]
+    values = [Fraction(value) for value in given]
     return sum(values, Fraction(0)) / len(values)
+
+
+def _float_mean(values: list[float]) -> Fraction:
+    """The exact mean of floats (stored review scores), as ``Fraction`` sums give it, without
+    a ``Fraction`` per addition: a float is an integer over a power of two, so the sum is one
+    integer over the largest of those powers (the dashboard sums thousands per view)."""
+    ratios = [value.as_integer_ratio() for value in values]
+    shift = max(denominator.bit_length() - 1 for _, denominator in ratios)
+    total = sum(
+        numerator << (shift - denominator.bit_length() + 1) for numerator, denominator in ratios
+    )
+    return Fraction(total, (1 << shift) * len(values))
 
 
 def format_score(value: Fraction | None) -> str | None:

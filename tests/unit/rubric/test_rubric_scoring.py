@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from fractions import Fraction
 
 import pytest
@@ -188,3 +189,16 @@ def test_scores_are_formatted_with_two_decimals_halves_up(
     value: Fraction | None, text: str | None
 ) -> None:
     assert format_score(value) == text
+
+
+def test_iqs_of_stored_float_scores_is_the_exact_fraction_mean() -> None:
+    rng = random.Random(19)
+    for size in (1, 2, 3, 7, 100, 1000):
+        floats = [rng.choice([0.0, 1.0, 100.0, 2 / 3, rng.random() * 100]) for _ in range(size)]
+        exact = sum((Fraction(f) for f in floats), Fraction(0)) / len(floats)
+        assert iqs(floats) == exact
+        assert iqs([*floats, None]) == exact  # unscorable reviews left out
+    assert (
+        iqs([1e-300, 1e300, -5e-324])
+        == (Fraction(1e-300) + Fraction(1e300) + Fraction(-5e-324)) / 3
+    )
