@@ -44,3 +44,27 @@ def test_the_running_score_follows_the_ratings_and_ends_as_the_review_score(
     rita.post(f"{url}/submit", TOP)
     ((_seq, body),) = records(world, "review")
     assert body["score"] == full["score"]
+
+
+def test_a_reveal_survives_posting_a_comment(
+    web: Callable[[str | None], Web],
+    world: World,
+    assignment: object,  # noqa: F811
+) -> None:
+    from tests.web.test_web_review import KEY, message_seqs
+
+    rita = web("rita")
+    item = assignment.id  # type: ignore[attr-defined]
+    rita.get(f"/reviews/{item}")
+    revealed = rita.post(f"/reveal/{KEY}", {"reason": "check the account number", "back": item})
+    back = revealed.headers["Location"]
+    reveal = back.split("reveal=", 1)[1]
+    page = text(rita.get(back))
+    assert "María González" in page
+    posted = rita.post(
+        f"/reviews/{item}/comments?reveal={reveal}",
+        {"message_seq": str(message_seqs(world)[0]), "text": "Greets by name: good."},
+    )
+    assert posted.status_code == 302 and f"reveal={reveal}" in posted.headers["Location"]
+    after = text(rita.get(posted.headers["Location"]))
+    assert "María González" in after and "Greets by name: good." in after
