@@ -16,6 +16,7 @@ from auditkit.checks import service as checks
 from auditkit.cli.findings import findings as findings_command
 from auditkit.cli.options import context_installation, time_option
 from auditkit.cli.reports import report
+from auditkit.cli.sampling import sample
 from auditkit.cli.web import rubrics, serve, users
 from auditkit.errors import AuditkitError
 from auditkit.ledger import keys, proofs, verify
@@ -436,6 +437,7 @@ cli.add_command(users)
 cli.add_command(rubrics)
 cli.add_command(report)
 cli.add_command(findings_command)
+cli.add_command(sample)
 
 
 def main() -> None:
