@@ -319,7 +319,7 @@ def staff_ids(conn: Connection, roles: Sequence[str] = ("agent",)) -> list[Row]:
     )
     found: dict[str, Row] = {}
     for pid, name, team in conn.execute(query).tuples():
-        row = found.setdefault(pid, {"id": pid, "name": name, "teams": set()})
+        row = found.setdefault(pid, {"id": pid, "name": None, "teams": set()})
         if name and name != ERASED and not row["name"]:
             row["name"] = name
         if team:
