@@ -1,6 +1,7 @@
 """Admin screens: users (add, disable and enable, change role, bind a participant, reset the
-password) and legal holds (place, list, remove with a reason: the same signed records the
-CLI's ``auditkit hold`` writes, with the signed-in user as actor)."""
+password), legal holds (place, list, remove with a reason: the same signed records the
+CLI's ``auditkit hold`` writes, with the signed-in user as actor) and the retention rules
+with a dry run (what ``auditkit retention apply --dry-run`` reports)."""
 
 from __future__ import annotations
 
@@ -155,3 +156,18 @@ def remove_hold(hold_id: int) -> Response | tuple[str, int]:
         return _holds_page([str(exc)], 400)
     flash(f"Legal hold #{hold_id} removed.", "success")
     return redirect(url_for("admin.holds"))
+
+
+@bp.get("/retention")
+@requires(Permission.HOLD_MANAGE)
+def retention() -> str:
+    """The retention rules in force and, on request (``?dry_run=1``), which data subjects a
+    retention run would erase now, which a hold keeps, and how many are still within it."""
+    report = None
+    if request.args.get("dry_run") == "1":
+        report = erasure.apply_retention(installation(), dry_run=True)
+    return render_template(
+        "admin_retention.html",
+        rules=installation().settings.retention,
+        report=report,
+    )

@@ -8,6 +8,8 @@ from werkzeug.wrappers import Response
 
 from auditkit.accounts.users import Permission
 from auditkit.errors import InputRefused
+from auditkit.periods import utc_now
+from auditkit.quality import sampling_rules
 from auditkit.review import queue as review_queue
 from auditkit.review.sampling import SampleFilter, SamplingMethod
 
@@ -41,6 +43,7 @@ def _manage_page(problems: list[str] | None = None, status: int = 200) -> tuple[
         min_sessions=review_queue.DEFAULT_MIN_SESSIONS,
         problems=problems or [],
         form=request.form if request.method == "POST" else MultiDict(),
+        rules=sampling_rules.rule_histories(installation(), user()),
     )
     return page, status
 
@@ -52,11 +55,8 @@ def manage() -> tuple[str, int]:
     return _manage_page()
 
 
-@bp.post("/sample")
-@requires(Permission.QUEUE_MANAGE)
-def sample() -> Response | tuple[str, int]:
-    """Draw conversations by the chosen rule and assign them."""
-    form = request.form
+def _request_from_form(form: MultiDict[str, str]) -> review_queue.SampleRequest:
+    """The sampling form as a request; every bad field refused at once."""
     problems: list[str] = []
     try:
         method = SamplingMethod(form.get("method", ""))
@@ -102,29 +102,34 @@ def sample() -> Response | tuple[str, int]:
             reviewer_ids.append(int(value))
         else:
             problems.append("reviewers: choose from the list")
+    refuse_if(problems)
+    assert size is not None and due_on is not None and long_messages is not None
+    assert slow_minutes is not None and min_sessions is not None
+    return review_queue.SampleRequest(
+        method=method,
+        size=size,
+        filters=frozenset(filters),
+        rubric_hash=form.get("rubric", ""),
+        reviewer_ids=tuple(dict.fromkeys(reviewer_ids)),
+        due_on=due_on,
+        channel=form.get("channel") or None,
+        since=since,
+        until=until,
+        long_messages=long_messages,
+        slow_response_minutes=slow_minutes,
+        min_sessions=min_sessions,
+        seed=form.get("seed", "").strip() or None,
+        failed_policies=tuple(dict.fromkeys(form.getlist("failed_policies"))),
+    )
+
+
+@bp.post("/sample")
+@requires(Permission.QUEUE_MANAGE)
+def sample() -> Response | tuple[str, int]:
+    """Draw conversations by the chosen rule and assign them."""
     try:
-        refuse_if(problems)
-        assert size is not None and due_on is not None and long_messages is not None
-        assert slow_minutes is not None and min_sessions is not None
         outcome = review_queue.sample_and_assign(
-            installation(),
-            user(),
-            review_queue.SampleRequest(
-                method=method,
-                size=size,
-                filters=frozenset(filters),
-                rubric_hash=form.get("rubric", ""),
-                reviewer_ids=tuple(dict.fromkeys(reviewer_ids)),
-                due_on=due_on,
-                channel=form.get("channel") or None,
-                since=since,
-                until=until,
-                long_messages=long_messages,
-                slow_response_minutes=slow_minutes,
-                min_sessions=min_sessions,
-                seed=form.get("seed", "").strip() or None,
-                failed_policies=tuple(dict.fromkeys(form.getlist("failed_policies"))),
-            ),
+            installation(), user(), _request_from_form(request.form)
         )
     except InputRefused as exc:
         return _manage_page(exc.problems, status_for(exc))
@@ -138,6 +143,36 @@ def sample() -> Response | tuple[str, int]:
             f"in them ({', '.join(outcome.skipped_own[:5])})."
         )
     flash(message, "success")
+    return redirect(url_for("queue.manage"))
+
+
+@bp.post("/rules")
+@requires(Permission.QUEUE_MANAGE)
+def save_rule() -> Response | tuple[str, int]:
+    """Save the sampling form as a named rule that ``auditkit sample run-rules`` draws daily
+    (the due date and period become days counted from each run)."""
+    try:
+        asked = _request_from_form(request.form)
+        today = utc_now().date()
+        rule = sampling_rules.SavedRule(
+            name=request.form.get("rule_name", ""),
+            method=str(asked.method),
+            size=asked.size,
+            filters=tuple(sorted(str(f) for f in asked.filters)),
+            rubric_hash=asked.rubric_hash,
+            reviewer_ids=asked.reviewer_ids,
+            due_days=(asked.due_on - today).days,
+            period_days=(today - asked.since).days if asked.since else None,
+            channel=asked.channel,
+            long_messages=asked.long_messages,
+            slow_response_minutes=asked.slow_response_minutes,
+            min_sessions=asked.min_sessions,
+            failed_policies=asked.failed_policies,
+        )
+        sampling_rules.save_rule(installation(), user(), rule)
+    except InputRefused as exc:
+        return _manage_page(exc.problems, status_for(exc))
+    flash(f"Rule {rule.name.strip()!r} saved: auditkit sample run-rules draws it daily.", "success")
     return redirect(url_for("queue.manage"))
 
 

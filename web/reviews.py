@@ -54,13 +54,21 @@ def save_draft(assignment_id: int) -> Response | tuple[str, int] | tuple[Respons
     """Save the unfinished form (autosave posts here with ``Accept: application/json``)."""
     draft, action = draft_from_form(request.form)
     try:
-        saved_at = workspaces.save_draft(installation(), user(), assignment_id, draft)
+        saved = workspaces.save_draft(installation(), user(), assignment_id, draft)
     except InputRefused as exc:
         if _wants_json() or action == "autosave":
             return jsonify(saved=False, problems=exc.problems), status_for(exc)
         return _render(assignment_id, draft=draft, problems=exc.problems), status_for(exc)
     if _wants_json() or action == "autosave":
-        return jsonify(saved=True, saved_at=saved_at, saved_at_display=when(saved_at, seconds=True))
+        return jsonify(
+            saved=True,
+            saved_at=saved.saved_at,
+            saved_at_display=when(saved.saved_at, seconds=True),
+            score=saved.running.score,
+            rated=saved.running.rated,
+            total=saved.running.total,
+            critical_failures=list(saved.running.critical_failures),
+        )
     if action == "add_example":
         flash("Coaching example added to the draft.", "success")
     elif action.startswith("remove_example:"):

@@ -19,6 +19,7 @@ from auditkit.cli.findings import findings as findings_command
 from auditkit.cli.options import context_installation, time_option
 from auditkit.cli.policies import policies
 from auditkit.cli.reports import report
+from auditkit.cli.sampling import sample
 from auditkit.cli.tlog import check_bundle, tiles, tlog_proof, witness
 from auditkit.cli.web import rubrics, serve, users
 from auditkit.errors import AuditkitError
@@ -525,6 +526,7 @@ cli.add_command(tiles)
 cli.add_command(witness)
 cli.add_command(autoqa)
 cli.add_command(findings_command)
+cli.add_command(sample)
 
 
 def main() -> None:

@@ -122,3 +122,30 @@ grader_checks = Table(
 Index("ix_grader_checks_reviewer", grader_checks.c.reviewer)
 
 QUALITY_PROJECTION_TABLES = ("calibration_scores", "calibration_ratings", "grader_checks")
+
+# --- saved sampling rules and their draws (run by `auditkit sample run-rules`) -------------
+
+sampling_rules = Table(
+    "sampling_rules",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("created_at", String(32), nullable=False),
+    Column("created_by", Integer, ForeignKey("users.id"), nullable=False),
+    Column("request", Text, nullable=False),  # JSON: the sampling form, periods relative
+    Column("active", Boolean, nullable=False),
+)
+
+sampling_rule_runs = Table(
+    "sampling_rule_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("rule_id", Integer, ForeignKey("sampling_rules.id"), nullable=False),
+    Column("ran_on", String(10), nullable=False),  # YYYY-MM-DD (UTC): one draw a day
+    Column("ran_at", String(32), nullable=False),
+    Column("sample_id", Integer, ForeignKey("review_samples.id"), nullable=True),
+    Column("eligible", Integer, nullable=False),
+    Column("assigned", Integer, nullable=False),
+    Column("outcome", Text, nullable=False),  # "drawn", or why nothing was drawn
+)
+Index("ix_sampling_rule_runs_rule_id", sampling_rule_runs.c.rule_id, sampling_rule_runs.c.ran_on)

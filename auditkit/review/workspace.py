@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from auditkit.accounts.users import Permission, User
@@ -29,8 +29,11 @@ from auditkit.review.transcript import (
     transcript_page,
 )
 from auditkit.rubric import (
+    NOT_APPLICABLE,
     Rubric,
+    format_score,
     rating_problems,
+    score_review,
 )
 
 MAX_NOTE = 4000
@@ -119,10 +122,50 @@ class Workspace:
     editable: bool
     versions: tuple[ReviewSummary, ...]
     gates: tuple[GateCheck, ...] = ()  # rubric criteria linked to a policy, with its result
+    running: RunningScore | None = None  # the score of the ratings so far
 
     def gate(self, criterion_id: str) -> GateCheck | None:
         """The policy result beside one criterion, if it names a policy."""
         return next((g for g in self.gates if g.criterion_id == criterion_id), None)
+
+
+@dataclass(frozen=True)
+class RunningScore:
+    """The score of the ratings given so far (docs/scoring.md; unrated criteria count as N/A)."""
+
+    score: str | None
+    rated: int
+    total: int
+    critical_failures: tuple[str, ...] = ()
+
+
+def running_score(rubric: Rubric, ratings: Mapping[str, str]) -> RunningScore:
+    """Score what is rated so far with the rubric's own rules: the criteria not rated yet are
+    left out as N/A would be, so the figure becomes the review's score once all are rated."""
+    relaxed = replace(
+        rubric,
+        sections=tuple(
+            replace(s, criteria=tuple(replace(c, na_allowed=True) for c in s.criteria))
+            for s in rubric.sections
+        ),
+    )
+    known = [c.id for _s, c in rubric.criteria()]
+    given = {k: v for k, v in ratings.items() if k in known and v}
+    result = score_review(relaxed, {**{k: NOT_APPLICABLE for k in known}, **given})
+    return RunningScore(
+        score=format_score(result.score),
+        rated=len(given),
+        total=len(known),
+        critical_failures=tuple(result.critical_failures),
+    )
+
+
+@dataclass(frozen=True)
+class SavedDraft:
+    """When the draft was saved, and the running score of its ratings."""
+
+    saved_at: str
+    running: RunningScore
 
 
 def own_assignment(conn: Connection, user: User, assignment_id: int) -> dict[str, Any]:
@@ -187,6 +230,7 @@ def workspace(
         editable=editable,
         versions=versions,
         gates=gate_checks(rubric, page.checks, draft.ratings),
+        running=running_score(rubric, draft.ratings),
     )
 
 
@@ -253,7 +297,7 @@ def draft_problems(
 
 def save_draft(
     installation: Installation, user: User, assignment_id: int, draft: DraftInput
-) -> str:
+) -> SavedDraft:
     """Store the reviewer's unfinished form (autosave); refused whole if any field is invalid."""
     user.require(Permission.REVIEW_WRITE)
     now = format_time(utc_now())
@@ -270,7 +314,7 @@ def save_draft(
         review_store.save_draft(
             conn, assignment_id, content=json.dumps(draft.content(), sort_keys=True), at=now
         )
-    return now
+    return SavedDraft(saved_at=now, running=running_score(rubric, draft.ratings))
 
 
 def start_revision(installation: Installation, user: User, assignment_id: int) -> None:

@@ -124,3 +124,31 @@ def test_a_bad_hold_is_refused_and_records_nothing(
     assert records(world, "legal_hold.added") == []
     assert web("cole").get("/admin/holds").status_code == 403
     assert web("cora").get("/admin/users").status_code == 403
+
+
+def test_the_retention_dry_run_says_who_would_go_and_who_a_hold_keeps(
+    world: World, env: dict[str, str]
+) -> None:
+    from auditkit.web import create_app
+
+    from auditkit.ledger.installation import Installation
+    from auditkit.settings import load_settings
+
+    home = world.installation.settings.home
+    with (home / "settings.toml").open("a", encoding="utf-8") as handle:
+        handle.write('\n[[retention]]\ndays = 30\nchannel = "web_chat"\n')
+    ruled = Installation.open(load_settings(env))
+    erasure.add_hold(ruled, conversation="nb-2024-10431", reason="litigation", actor="cora")
+    app = create_app(ruled, secret_key=b"r" * 32, config={"TESTING": True})
+    cora = Web(app.test_client())
+    cora.login("cora")
+    page = text(cora.get("/admin/retention"))
+    assert "web_chat" in page and ">30<" in page and "Dry run: nothing was erased" not in page
+    report = erasure.apply_retention(ruled, dry_run=True)
+    assert report.erased and report.held
+    ran = text(cora.get("/admin/retention?dry_run=1"))
+    assert "Dry run: nothing was erased" in ran
+    assert all(subject in ran for subject in report.erased + report.held)
+    assert f"{len(report.erased)} data subjects would be erased now" in ran
+    assert erasure.apply_retention(ruled, dry_run=True).erased == report.erased  # nothing went
+    ruled.engine.dispose()

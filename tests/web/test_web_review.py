@@ -344,6 +344,7 @@ def test_coaching_examples_are_added_removed_and_submitted(
             "label": "exemplary",
             "criterion": "problem-understanding",
             "note": "textbook verification",
+            "agent": "agent-amara",  # who wrote the marked messages
         }
     ]
     assert count(world, coaching_examples) == 1

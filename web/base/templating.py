@@ -26,6 +26,7 @@ NAVIGATION = (
     ("reports.audit_form", "Audit reports", Permission.REPORT_AUDIT),
     ("admin.users", "Users", Permission.USER_MANAGE),
     ("admin.holds", "Holds", Permission.HOLD_MANAGE),
+    ("admin.retention", "Retention", Permission.HOLD_MANAGE),
 )
 
 

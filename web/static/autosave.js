@@ -18,6 +18,16 @@
     status.className = "autosave" + (kind ? " " + kind : "");
   }
 
+  // The score so far, as the server computes it with the rubric's rules (docs/scoring.md).
+  function running(body) {
+    var shown = document.getElementById("running-score");
+    if (!shown || body.total === undefined) { return; }
+    var score = body.score === null ? "—" : Number(body.score).toFixed(1);
+    shown.querySelector("strong").textContent = score;
+    shown.querySelector(".muted").textContent = "(" + body.rated + " of " + body.total +
+      " rated" + (body.critical_failures.length ? "; critical failure" : "") + ")";
+  }
+
   function snapshot() {
     var data = new FormData(form);
     data.set("action", "autosave");
@@ -36,7 +46,10 @@
     }).then(function (response) {
       return response.json().then(function (body) { return { ok: response.ok, body: body }; });
     }).then(function (result) {
-      if (result.ok) { show("Draft saved " + result.body.saved_at_display, "saved"); }
+      if (result.ok) {
+        show("Draft saved " + result.body.saved_at_display, "saved");
+        running(result.body);
+      }
       else { show("Not saved: " + (result.body.problems || ["refused"]).join("; "), "error"); }
     }).catch(function () {
       show("Not saved: connection problem (use Save draft)", "error");
