@@ -29,7 +29,6 @@ def create_app(
     from . import (
         admin,
         agents,
-        auth,
         autoqa,
         calibration,
         coaching,
@@ -38,14 +37,14 @@ def create_app(
         disputes,
         findings,
         hooks,
-        log,
         me,
         queue,
         reports,
         reviews,
         rubrics,
     )
-    from .base import errors, pages, security, templating
+    from .base import auth, errors, pages, security, templating
+    from .hooks import log
 
     installation = installation or Installation.open(load_settings())
     app = Flask(__name__, template_folder="templates", static_folder="static")

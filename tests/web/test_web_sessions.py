@@ -206,7 +206,7 @@ def test_twenty_bad_attempts_behind_one_address_lock_nobody_else_out(
 def test_next_is_either_refused_or_a_same_origin_path_free_of_control_characters(
     target: str,
 ) -> None:
-    from auditkit.web.auth import _safe_next
+    from auditkit.web.base.auth import _safe_next
 
     kept = _safe_next(target)
     if kept is None:

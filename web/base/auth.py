@@ -22,10 +22,10 @@ from auditkit.accounts import users as accounts
 from auditkit.accounts.users import Permission
 from auditkit.errors import LoginRefused, LoginThrottled
 
-from .base.context import installation
-from .base.context import user as signed_in_user
-from .base.errors import status_for
-from .base.security import SessionUser, bind_session, public, signed_in
+from .context import installation
+from .context import user as signed_in_user
+from .errors import status_for
+from .security import SessionUser, bind_session, public, signed_in
 
 bp = Blueprint("auth", __name__)
 MAX_NEXT_LENGTH = 2000

@@ -15,8 +15,8 @@ from auditkit.ledger.tlog.tile_source import log_resource
 from auditkit.ledger.tlog.tiles import TilePathError
 from auditkit.ledger.tlog.witnesses import cosigned_note
 
-from .base.context import installation
-from .base.security import public, requires
+from ..base.context import installation
+from ..base.security import public, requires
 
 bp = Blueprint("log", __name__)
 
