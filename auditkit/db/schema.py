@@ -13,6 +13,7 @@ import auditkit.checks.tables
 import auditkit.ledger.projections.registered
 import auditkit.ledger.tables
 import auditkit.metrics.tables
+import auditkit.pii.digests
 import auditkit.pii.tables
 import auditkit.privacy.tables
 import auditkit.quality.erasure

@@ -25,6 +25,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from auditkit.db import Connection
 from auditkit.ledger.conversation import STAFF_ROLES, LedgerConversation
 from auditkit.ledger.installation import Installation
+from auditkit.ledger.projections.registry import ErasedSubject, register_staff_text_eraser
 from auditkit.ledger.sealing.cipher import MasterKey
 from auditkit.pii import store as pii_store
 
@@ -69,3 +70,23 @@ def remember_names(
         for digest in name_digests(key, person.name)
     ]
     return pii_store.add_name_digests(conn, rows)
+
+
+def remember_erased_names(conn: Connection, subject: ErasedSubject, _erased: str) -> None:
+    """Erasure's hook: digest the names being erased for each of the subject's conversations,
+    in the erasure's own transaction, so masking goes on even where no scan ran before."""
+    if subject.master is None:
+        return
+    key = digest_key(subject.master)
+    pii_store.add_name_digests(
+        conn,
+        [
+            (conversation_key, digest)
+            for conversation_key in subject.conversations
+            for name in subject.names
+            for digest in name_digests(key, name)
+        ],
+    )
+
+
+register_staff_text_eraser("pii", remember_erased_names)

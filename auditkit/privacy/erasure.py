@@ -113,7 +113,9 @@ def _erase_one(
         raise ErasureRefused(f"subject {subject!r} is under legal hold {named}: not erased")
     now = utc_now()
     # Read while the key still opens them, never stored: what erasers look for outside the log.
-    identifiers = _identifiers(load_conversations(conn, conversations, master=master), subject)
+    opened = load_conversations(conn, conversations, master=master)
+    identifiers = _identifiers(opened, subject)
+    names = _names(opened, subject)
     (record,) = batch.append(
         [
             RecordDraft(
@@ -136,7 +138,7 @@ def _erase_one(
     purged = sealing_store.purge_message_text(conn, conversations, ERASED)
     # What staff typed about these conversations is sealed in the log under this key; the
     # features' clear copies (comments, notes, disputes, drafts) are overwritten here.
-    erased = ErasedSubject(subject, tuple(conversations), identifiers)
+    erased = ErasedSubject(subject, tuple(conversations), identifiers, names, master)
     for erase_staff_text in registered_staff_text_erasers():
         erase_staff_text(conn, erased, ERASED)
     # Names are re-derived from the log as it now reads (erased where they were sealed).
@@ -179,6 +181,16 @@ def _identifiers(conversations: Sequence[LedgerConversation], subject: str) -> t
         if person is None:
             continue
         found.update(v for v in (person.name, person.email, person.phone) if v and v != ERASED)
+    return tuple(sorted(found))
+
+
+def _names(conversations: Sequence[LedgerConversation], subject: str) -> tuple[str, ...]:
+    """The names the subject was declared under in their conversations."""
+    found = set()
+    for conversation in conversations:
+        person = conversation.participants.get(subject)
+        if person is not None and person.name and person.name != ERASED:
+            found.add(person.name)
     return tuple(sorted(found))
 
 

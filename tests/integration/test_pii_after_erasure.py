@@ -52,6 +52,23 @@ def test_a_customer_erased_after_the_scan_stays_masked_in_staff_text(
     assert stored and b"mar" not in stored.lower() and b"gonz" not in stored.lower()
 
 
+def test_a_customer_erased_before_any_scan_stays_masked_by_the_floor(
+    sealed: Installation,
+) -> None:
+    # No scan ran: the erasure itself digests the names it removes (pii's eraser).
+    with read_transaction(sealed.engine) as conn:
+        before = conn.execute(text("SELECT count(*) FROM pii_name_digests")).scalar_one()
+    erase_subject(sealed, SUBJECT, reason="GDPR art. 17 request")
+    with read_transaction(sealed.engine) as conn:
+        (conversation,) = load_conversations(conn, [KEY], master=sealed.master_key())
+        people = list(conversation.participants.values())
+        shown = scan_redactor(conn, sealed, [conversation]).redact(COMMENT, participants=people)
+        after = conn.execute(text("SELECT count(*) FROM pii_name_digests")).scalar_one()
+    assert before == 0 and after > 0
+    assert shown.text.startswith("[NAME]") and "Gonz" not in shown.text
+    assert shown.text.endswith(" was verified; [NAME] asked twice.")
+
+
 def test_no_digests_without_sealing(env: dict[str, str]) -> None:
     settings = {**env, "AUDITKIT_SEALING": "off", "AUDITKIT_PII_MODEL": "patterns"}
     initialise(load_settings(settings))

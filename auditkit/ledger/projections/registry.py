@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from auditkit.ledger.records import Record
+from auditkit.ledger.sealing.cipher import MasterKey
 
 Row = dict[str, Any]
 
@@ -49,6 +50,10 @@ class ErasedSubject:
     subject: str
     conversations: Sequence[str]
     identifiers: Sequence[str]
+    # The names the subject was declared under, and the master key, for features that must
+    # go on masking what erasure removes (pii keeps keyed digests of the name parts).
+    names: Sequence[str] = ()
+    master: MasterKey | None = None
 
 
 StaffTextEraser = Callable[[Any, ErasedSubject, str], None]
