@@ -28,11 +28,11 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $@
 
 $(DEMO_HOME)/passphrase:
-	mkdir -p $(DEMO_HOME)
+	mkdir -p -m 0700 $(DEMO_HOME)
 	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(32))" > $@
 
 $(DEMO_HOME)/admin-password:
-	mkdir -p $(DEMO_HOME)
+	mkdir -p -m 0700 $(DEMO_HOME)
 	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(12))" > $@
 
 demo: install $(DEMO_HOME)/passphrase $(DEMO_HOME)/admin-password
