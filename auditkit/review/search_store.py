@@ -499,3 +499,14 @@ def comments_mentioning(conn: Connection, username: str, *, limit: int) -> list[
         .limit(limit)
     )
     return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def erasure_of(conn: Connection, key: str) -> int | None:
+    """The seq of the erasure of this conversation's customer, if they were erased."""
+    query = (
+        select(subject_keys.c.erasure_seq)
+        .join(conversations, conversations.c.customer == subject_keys.c.subject)
+        .where(and_(conversations.c.conversation_key == key, subject_keys.c.erased_at.is_not(None)))
+    )
+    found = conn.execute(query).first()
+    return None if found is None else int(found[0])
