@@ -70,6 +70,26 @@ class CriterionComparison:
             return None
         return self.agent_mean - self.team_mean
 
+    @property
+    def holds_up(self) -> bool:
+        """Whether the gap is one to coach on: at least ``MIN_GAP`` points, resting on at
+        least ``MIN_RATED`` of the agent's reviews (33.3 against 33.3 is no strength)."""
+        return self.gap is not None and abs(self.gap) >= MIN_GAP and self.rated >= MIN_RATED
+
+
+MIN_GAP = 5.0  # points on the 0-100 scale
+MIN_RATED = 3  # reviews of the agent that rated the criterion
+
+
+def strengths_and_focus(
+    criteria: Sequence[CriterionComparison],
+) -> tuple[tuple[CriterionComparison, ...], tuple[CriterionComparison, ...]]:
+    """The largest gaps that hold up, above and below the team: strengths, focus areas."""
+    ranked = sorted((c for c in criteria if c.holds_up), key=lambda c: c.gap or 0.0)
+    strengths = tuple(c for c in reversed(ranked) if (c.gap or 0) > 0)[:STRENGTH_COUNT]
+    focus = tuple(c for c in ranked if (c.gap or 0) < 0)[:STRENGTH_COUNT]
+    return strengths, focus
+
 
 @dataclass(frozen=True)
 class CoachingReport:
@@ -215,7 +235,7 @@ def _coaching_report(
         redactor = redactor or scan_redactor(conn, installation, conversations.values())
     labels = criterion_labels(installation)
     criteria = _criteria(scores, {int(r["seq"]) for r in mine}, labels)
-    ranked = sorted((c for c in criteria if c.gap is not None), key=lambda c: c.gap or 0.0)
+    strengths, focus_areas = strengths_and_focus(criteria)
     my_scores = [float(r["score"]) for r in mine if r["score"] is not None]
     team_scores = [float(r["score"]) for r in team_reviews if r["score"] is not None]
     report = CoachingReport(
@@ -235,8 +255,8 @@ def _coaching_report(
             if r["score"] is not None
         ),
         criteria=tuple(criteria),
-        strengths=tuple(c for c in reversed(ranked) if (c.gap or 0) > 0)[:STRENGTH_COUNT],
-        focus_areas=tuple(c for c in ranked if (c.gap or 0) < 0)[:STRENGTH_COUNT],
+        strengths=strengths,
+        focus_areas=focus_areas,
         metrics=summarise_metrics(my_metrics),
         team_metrics=summarise_metrics(team_metrics),
         examples=tuple(
