@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from auditkit.db.engine import read_transaction
+from auditkit.ledger import store as ledger_store
 from auditkit.ledger.conversation import HUMAN_STAFF_ROLES
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.reader import load_conversations
@@ -119,6 +121,8 @@ class CoachingReport:
     examples: tuple[CoachingExampleView, ...]
     team: str | None = None
     members: tuple[tuple[str, int, float | None, int], ...] = ()  # agent, reviews, IQS, critical
+    # The reviewers' summaries, quoted (redacted): (submitted at, reviewer, conversation, text)
+    summaries: tuple[tuple[str, str, str, str], ...] = ()
 
     @property
     def subject(self) -> str:
@@ -233,6 +237,10 @@ def _coaching_report(
         )
         comments = comments_by_message(conn, example_keys)
         redactor = redactor or scan_redactor(conn, installation, conversations.values())
+        bodies = {
+            e.seq: json.loads(e.entry)["body"]
+            for e in ledger_store.entries_by_seq(conn, [int(r["seq"]) for r in mine])
+        }
     labels = criterion_labels(installation)
     criteria = _criteria(scores, {int(r["seq"]) for r in mine}, labels)
     strengths, focus_areas = strengths_and_focus(criteria)
@@ -266,6 +274,18 @@ def _coaching_report(
         )[:MAX_EXAMPLES],
         team=team,
         members=qa_summary(mine).per_agent if team is not None else (),
+        summaries=tuple(
+            (
+                str(r["submitted_at"]),
+                str(r["reviewer"]),
+                str(r["conversation_key"]),
+                redactor.redact(
+                    str(bodies[int(r["seq"])].get("summary", "")), participants=()
+                ).text,
+            )
+            for r in mine
+            if str(bodies.get(int(r["seq"]), {}).get("summary", "")).strip()
+        )[:MAX_EXAMPLES],
     )
     subject = {"agent": agent} if team is None else {"team": team}
     return write_report(
