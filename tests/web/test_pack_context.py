@@ -39,3 +39,6 @@ def test_an_example_shows_display_names_and_the_consent_it_depends_on(
     assert "Consent withdrawn" in html  # the event the example depends on
     assert "Amara Okafor:" in html  # the agent by display name
     assert "Customer:" in html and "agent-amara:" not in html
+    assert "What the levels mean" in html  # the criterion's level descriptions, from the rubric
+    assert "Data was shared or marketing enrolled without recorded consent." in html
+    assert "To discuss:" in html and "What would the top level of" in html
