@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from auditkit.accounts.users import Permission
 from auditkit.errors import InputRefused
+from auditkit.quality import mentions
 from auditkit.review import history as review_history
 from auditkit.review import listing
 from auditkit.review import submission as submissions
@@ -123,9 +124,18 @@ def comment(assignment_id: int) -> Response | tuple[str, int]:
         )
     except InputRefused as exc:
         return _render(assignment_id, problems=exc.problems), status_for(exc)
-    flash(f"Comment recorded as record {seq}.", "success")
+    named = mentions.mentioned(request.form.get("text", ""), mentions.usernames(installation()))
+    told = f" Mentioned: {', '.join(named)} (in their Mentions list)." if named else ""
+    flash(f"Comment recorded as record {seq}.{told}", "success")
     target = url_for("reviews.workspace", assignment_id=assignment_id, reveal=reveal_param())
     return redirect(f"{target}#m-{message_seq}")
+
+
+@bp.get("/mentions")
+@requires(Permission.REVIEW_READ)
+def mentions_list() -> str:
+    """Comments that mention the signed-in user (``@username``), newest first."""
+    return render_template("mentions.html", found=mentions.mentions_of(installation(), user()))
 
 
 @bp.get("/review-records")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from auditkit.db.engine import read_transaction
+from auditkit.ledger import store as ledger_store
 from auditkit.ledger.conversation import HUMAN_STAFF_ROLES
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.reader import load_conversations
@@ -70,6 +72,26 @@ class CriterionComparison:
             return None
         return self.agent_mean - self.team_mean
 
+    @property
+    def holds_up(self) -> bool:
+        """Whether the gap is one to coach on: at least ``MIN_GAP`` points, resting on at
+        least ``MIN_RATED`` of the agent's reviews (33.3 against 33.3 is no strength)."""
+        return self.gap is not None and abs(self.gap) >= MIN_GAP and self.rated >= MIN_RATED
+
+
+MIN_GAP = 5.0  # points on the 0-100 scale
+MIN_RATED = 3  # reviews of the agent that rated the criterion
+
+
+def strengths_and_focus(
+    criteria: Sequence[CriterionComparison],
+) -> tuple[tuple[CriterionComparison, ...], tuple[CriterionComparison, ...]]:
+    """The largest gaps that hold up, above and below the team: strengths, focus areas."""
+    ranked = sorted((c for c in criteria if c.holds_up), key=lambda c: c.gap or 0.0)
+    strengths = tuple(c for c in reversed(ranked) if (c.gap or 0) > 0)[:STRENGTH_COUNT]
+    focus = tuple(c for c in ranked if (c.gap or 0) < 0)[:STRENGTH_COUNT]
+    return strengths, focus
+
 
 @dataclass(frozen=True)
 class CoachingReport:
@@ -99,6 +121,8 @@ class CoachingReport:
     examples: tuple[CoachingExampleView, ...]
     team: str | None = None
     members: tuple[tuple[str, int, float | None, int], ...] = ()  # agent, reviews, IQS, critical
+    # The reviewers' summaries, quoted (redacted): (submitted at, reviewer, conversation, text)
+    summaries: tuple[tuple[str, str, str, str], ...] = ()
 
     @property
     def subject(self) -> str:
@@ -213,9 +237,13 @@ def _coaching_report(
         )
         comments = comments_by_message(conn, example_keys)
         redactor = redactor or scan_redactor(conn, installation, conversations.values())
+        bodies = {
+            e.seq: json.loads(e.entry)["body"]
+            for e in ledger_store.entries_by_seq(conn, [int(r["seq"]) for r in mine])
+        }
     labels = criterion_labels(installation)
     criteria = _criteria(scores, {int(r["seq"]) for r in mine}, labels)
-    ranked = sorted((c for c in criteria if c.gap is not None), key=lambda c: c.gap or 0.0)
+    strengths, focus_areas = strengths_and_focus(criteria)
     my_scores = [float(r["score"]) for r in mine if r["score"] is not None]
     team_scores = [float(r["score"]) for r in team_reviews if r["score"] is not None]
     report = CoachingReport(
@@ -235,8 +263,8 @@ def _coaching_report(
             if r["score"] is not None
         ),
         criteria=tuple(criteria),
-        strengths=tuple(c for c in reversed(ranked) if (c.gap or 0) > 0)[:STRENGTH_COUNT],
-        focus_areas=tuple(c for c in ranked if (c.gap or 0) < 0)[:STRENGTH_COUNT],
+        strengths=strengths,
+        focus_areas=focus_areas,
         metrics=summarise_metrics(my_metrics),
         team_metrics=summarise_metrics(team_metrics),
         examples=tuple(
@@ -246,6 +274,18 @@ def _coaching_report(
         )[:MAX_EXAMPLES],
         team=team,
         members=qa_summary(mine).per_agent if team is not None else (),
+        summaries=tuple(
+            (
+                str(r["submitted_at"]),
+                str(r["reviewer"]),
+                str(r["conversation_key"]),
+                redactor.redact(
+                    str(bodies[int(r["seq"])].get("summary", "")), participants=()
+                ).text,
+            )
+            for r in mine
+            if str(bodies.get(int(r["seq"]), {}).get("summary", "")).strip()
+        )[:MAX_EXAMPLES],
     )
     subject = {"agent": agent} if team is None else {"team": team}
     return write_report(

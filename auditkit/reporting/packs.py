@@ -45,6 +45,7 @@ from auditkit.reporting.parts import (
     write_report,
 )
 from auditkit.review import store as review_store
+from auditkit.review.rubrics import available_rubrics
 from auditkit.review.workspace import EXAMPLE_LABELS
 
 MAX_LIMIT = 100
@@ -124,6 +125,9 @@ class CoachingPack:
     generated_by: str
     filters: dict[str, Any]
     examples: tuple[PackExample, ...]
+    # The criteria the examples illustrate with their level descriptions, from the rubrics
+    # in use: (criterion label, ((level, description), ...)).
+    levels: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
     @property
     def agents(self) -> tuple[str, ...]:
@@ -403,6 +407,22 @@ def _batches(rows: Sequence[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield batch
 
 
+def criterion_levels(
+    installation: Installation, criterion_ids: Sequence[str]
+) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """Each named criterion's label and level descriptions, as the rubrics in use give them."""
+    wanted = list(dict.fromkeys(criterion_ids))
+    found: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {}
+    for rubric in available_rubrics(installation):
+        for _section, criterion in rubric.criteria():
+            if criterion.id in wanted and criterion.id not in found:
+                found[criterion.id] = (
+                    criterion.label,
+                    tuple((lv.value, lv.description) for lv in criterion.levels),
+                )
+    return tuple(found[c] for c in wanted if c in found)
+
+
 def coaching_pack(
     installation: Installation,
     out: Path,
@@ -455,6 +475,7 @@ def coaching_pack(
         generated_by=actor or installation.settings.actor,
         filters=recorded,
         examples=examples,
+        levels=criterion_levels(installation, [e.example.criterion_id for e in examples]),
     )
     return write_report(
         installation,

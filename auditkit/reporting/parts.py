@@ -25,6 +25,7 @@ from auditkit.periods import utc_now
 from auditkit.pii.masking import Redactor
 from auditkit.review import store as review_store
 from auditkit.review.rubrics import available_rubrics
+from auditkit.review.transcript import transcript_item
 
 MAX_EVIDENCE_CHARS = 400
 
@@ -58,6 +59,7 @@ class ExampleLine:
     seq: int
     author: str
     text: str
+    kind: str = "message"  # or the kind of a non-message event the example depends on
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,11 @@ def comments_by_message(conn: Connection, keys: Sequence[str]) -> dict[int, list
     return found
 
 
+CONTEXT_KINDS = frozenset(
+    {RecordKind.CONSENT, RecordKind.ACTION, RecordKind.ESCALATION, RecordKind.ASSIGNMENT}
+)
+
+
 def view_example(
     row: Mapping[str, Any],
     conversation: LedgerConversation,
@@ -147,12 +154,25 @@ def view_example(
     """A marked example row as shown: its message range, note and comments, all redacted."""
     lines = []
     notes: list[str] = []
+    # The consent in force when the range starts: an example about consent depends on it.
+    before = [
+        e for e in conversation.events if e.kind == RecordKind.CONSENT and e.seq < row["first_seq"]
+    ]
     for event in conversation.events:
-        if event.kind != RecordKind.MESSAGE or not row["first_seq"] <= event.seq <= row["last_seq"]:
+        inside = row["first_seq"] <= event.seq <= row["last_seq"]
+        if event.kind in CONTEXT_KINDS and (inside or (before and event is before[-1])):
+            item = transcript_item(conversation, event, clear=False, redactor=redactor)
+            lines.append(ExampleLine(seq=event.seq, author="", text=item.text, kind=item.kind))
+            continue
+        if event.kind != RecordKind.MESSAGE or not inside:
             continue
         author = event.body.get("author")
         role = conversation.role_of(author) or "unknown"
-        who = str(author) if role in HUMAN_STAFF_ROLES or role == "bot" else role
+        person = conversation.participants.get(str(author))
+        if role in HUMAN_STAFF_ROLES or role == "bot":
+            who = (person.name if person and person.name else None) or str(author)
+        else:
+            who = role.capitalize()
         lines.append(
             ExampleLine(
                 seq=event.seq,

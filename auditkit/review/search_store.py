@@ -22,6 +22,7 @@ from auditkit.pii.tables import restricted_findings
 from auditkit.review.tables import (
     conversation_facts,
     review_assignments,
+    review_comments,
     review_drafts,
     review_scores,
     reviews,
@@ -487,3 +488,25 @@ def withdraw_assignment(conn: Connection, assignment_id: int, *, reason: str, at
     )
     conn.execute(delete(review_drafts).where(review_drafts.c.assignment_id == assignment_id))
     return result.rowcount == 1
+
+
+def comments_mentioning(conn: Connection, username: str, *, limit: int) -> list[Row]:
+    """Comments whose text names ``@username``, newest first (the mention list)."""
+    query = (
+        select(review_comments)
+        .where(func.lower(review_comments.c.text).contains(f"@{username.lower()}", autoescape=True))
+        .order_by(review_comments.c.seq.desc())
+        .limit(limit)
+    )
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def erasure_of(conn: Connection, key: str) -> int | None:
+    """The seq of the erasure of this conversation's customer, if they were erased."""
+    query = (
+        select(subject_keys.c.erasure_seq)
+        .join(conversations, conversations.c.customer == subject_keys.c.subject)
+        .where(and_(conversations.c.conversation_key == key, subject_keys.c.erased_at.is_not(None)))
+    )
+    found = conn.execute(query).first()
+    return None if found is None else int(found[0])

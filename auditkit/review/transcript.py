@@ -32,6 +32,7 @@ from auditkit.pii.masking import (
     redact_fields,
     scan_redactor,
 )
+from auditkit.review import search_store
 from auditkit.review import store as review_store
 from auditkit.review.findings import PolicyResult, conversation_results
 from auditkit.review.queue import Assignment, assignment_from_row
@@ -148,6 +149,7 @@ class ConversationPage:
     reviews: tuple[ReviewSummary, ...] = ()
     assignments: tuple[Assignment, ...] = ()
     checks: tuple[PolicyResult, ...] = ()  # every policy's latest result, failures first
+    erasure_seq: int | None = None  # the customer's erasure record, when they were erased
 
 
 def load_conversation(conn: Connection, key: str, master: MasterKey | None) -> LedgerConversation:
@@ -472,6 +474,7 @@ def transcript_page(
         reviews=reviews,
         assignments=assignments,
         checks=checks,
+        erasure_seq=search_store.erasure_of(conn, conversation.key),
     )
 
 

@@ -59,3 +59,5 @@ def test_an_erased_conversation_leaves_the_open_queues_on_record(
     )
     page = text(web("ada").get("/conversations/hh-2024-55187"))
     assert "withdrawn: conversation erased" in page
+    assert f"was erased (erasure record {done.erasure_seq})" in page
+    assert 'id="erased"' not in text(web("ada").get("/conversations/nb-2024-10431"))

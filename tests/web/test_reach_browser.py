@@ -49,6 +49,26 @@ def test_the_reviewer_sees_a_failed_check_and_the_disagreement_is_recorded(
     assert "identity-validation" in card and "Failed" in card
     gate = page.locator("#gate-identity-verified")
     assert "Failed" in gate.inner_text()
+
+    # Highlight-to-comment: selecting words in a message opens its comment box, quoted.
+    message = page.locator("article.msg-agent").first
+    message.locator(".msg-text").evaluate(
+        """text => {
+            const range = document.createRange();
+            range.setStart(text.firstChild, 0);
+            range.setEnd(text.firstChild, 12);
+            window.getSelection().removeAllRanges();
+            window.getSelection().addRange(range);
+            text.dispatchEvent(new MouseEvent("mouseup", {bubbles: true}));
+        }"""
+    )  # what a reader's drag over the first words does
+    box = message.locator("details.comment-box textarea")
+    box.wait_for(state="visible")
+    assert box.input_value().startswith("\u201c")
+    box.fill(box.input_value() + "asked before verifying")
+    message.get_by_role("button", name="Add comment").click()
+    page.wait_for_selector(".comment")
+    assert "asked before verifying" in page.inner_text(".comment")
     for criterion, value in RATINGS.items():
         page.locator(
             f"#criterion-{criterion} label.level", has=page.locator(f"input[value='{value}']")

@@ -68,3 +68,29 @@ def test_a_reveal_survives_posting_a_comment(
     assert posted.status_code == 302 and f"reveal={reveal}" in posted.headers["Location"]
     after = text(rita.get(posted.headers["Location"]))
     assert "María González" in after and "Greets by name: good." in after
+
+
+def test_a_mention_in_a_comment_reaches_that_users_list(
+    web: Callable[[str | None], Web],
+    world: World,
+    assignment: object,  # noqa: F811
+) -> None:
+    from auditkit.quality.mentions import mentioned
+    from tests.web.test_web_review import message_seqs
+
+    rita = web("rita")
+    item = assignment.id  # type: ignore[attr-defined]
+    rita.get(f"/reviews/{item}")
+    posted = rita.post(
+        f"/reviews/{item}/comments",
+        {
+            "message_seq": str(message_seqs(world)[0]),
+            "text": "@cole worth a coaching slot; mail x@rob.io",
+        },
+        follow_redirects=True,
+    )
+    assert "Mentioned: cole" in text(posted)
+    listed = text(web("cole").get("/mentions"))
+    assert "worth a coaching slot" in listed and "nb-2024-10431" in listed
+    assert "Nobody has mentioned you yet." in text(web("rob").get("/mentions"))  # not x@rob.io
+    assert mentioned("hi @Cole and @nobody, @cole", {"cole", "rob"}) == ("cole",)

@@ -22,6 +22,7 @@ NAVIGATION = (
     ("dashboard.index", "Dashboard", Permission.DASHBOARD_READ),
     ("calibration.index", "Calibration", Permission.CALIBRATION_READ),
     ("disputes.index", "Disputes", Permission.DISPUTE_READ),
+    ("reviews.mentions_list", "Mentions", Permission.REVIEW_READ),
     ("dashboard.graders", "Graders", Permission.GRADER_CHECK),
     ("reports.audit_form", "Audit reports", Permission.REPORT_AUDIT),
     ("admin.users", "Users", Permission.USER_MANAGE),

@@ -31,6 +31,7 @@ def test_the_coaching_report_shows_trend_criteria_and_marked_examples(
     assert "Tell the customer what happens next before asking for details." in text
     assert "marked by rita" in text
     assert "team mean iqs" in text.casefold()
+    assert "What the reviewers wrote" in text and "“Reviewed for the report tests.”" in text
     first_page_png(result.pdf_path)
 
 
