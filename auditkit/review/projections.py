@@ -16,7 +16,7 @@ from auditkit.ledger.projections.registry import (
     register_staff_text_eraser,
 )
 from auditkit.ledger.records import Record, RecordKind
-from auditkit.review.staff_text_store import erase_review_staff_text
+from auditkit.review.store import erase_review_staff_text
 
 
 def review_projection(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from auditkit.errors import ImportRejected
 from auditkit.sources.abcd import read_abcd
-from auditkit.sources.chatwoot import looks_like_chatwoot, read_chatwoot
+from auditkit.sources.chatwoot.export import looks_like_chatwoot, read_chatwoot
 from auditkit.sources.jsonl import read_json_document, read_jsonl
 from auditkit.sources.model import SourceItem
 from auditkit.sources.sgd import read_sgd

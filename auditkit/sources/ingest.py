@@ -18,8 +18,8 @@ from auditkit.ledger.records import Record, RecordDraft, RecordKind
 from auditkit.metrics.measures import ConversationMetrics, compute_metrics
 from auditkit.metrics.refresh import refresh_metrics, store_metrics
 from auditkit.periods import utc_now
+from auditkit.sources.chatwoot.lifecycle import recorded_facts, restated
 from auditkit.sources.formats import detect_format, read_conversations
-from auditkit.sources.lifecycle import recorded_facts, restated
 from auditkit.sources.model import Conversation, Event, SourceItem
 
 # Conversations per flush: the whole import is one write transaction (all or nothing), and

@@ -41,11 +41,11 @@ from auditkit.metrics.refresh import refresh_conversations
 from auditkit.periods import utc_now
 from auditkit.settings import Settings
 from auditkit.sources import store as webhook_store
-from auditkit.sources.chatwoot import WebhookDelivery, parse_webhook
+from auditkit.sources.chatwoot.export import WebhookDelivery, parse_webhook
+from auditkit.sources.chatwoot.lifecycle import fact_of, recorded_facts, restated
 from auditkit.sources.erasure import expire_rejections
 from auditkit.sources.ingest import conversation_body, event_draft, event_keys
 from auditkit.sources.jsonl import decode_json
-from auditkit.sources.lifecycle import fact_of, recorded_facts, restated
 from auditkit.sources.model import Event
 
 PLATFORM = "chatwoot"

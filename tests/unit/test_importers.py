@@ -17,7 +17,7 @@ from auditkit.errors import ImportRejected
 from auditkit.ledger.conversation import ParticipantRole as Role
 from auditkit.sources import jsonl as jsonl_module
 from auditkit.sources.abcd import parse_abcd, read_abcd, synthetic_time
-from auditkit.sources.chatwoot import read_chatwoot
+from auditkit.sources.chatwoot.export import read_chatwoot
 from auditkit.sources.formats import FORMATS, detect_format, read_conversations
 from auditkit.sources.jsonl import parse_jsonl_lines, parse_timestamp, read_jsonl
 from auditkit.sources.model import EventType

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditkit.ledger.verify import verify_ledger
-from auditkit.sources.chatwoot import WEBHOOK_EVENTS
+from auditkit.sources.chatwoot.export import WEBHOOK_EVENTS
 from tests.integration.chatwoot.support import Hooks, fixture
 
 FIXTURES = [

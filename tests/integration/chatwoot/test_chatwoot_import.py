@@ -13,8 +13,8 @@ import pytest
 from auditkit.errors import ImportRejected
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.verify import verify_ledger
-from auditkit.sources.chatwoot import parse_chatwoot, read_chatwoot
-from auditkit.sources.chatwoot_fields import MESSAGE_TYPES
+from auditkit.sources.chatwoot.export import parse_chatwoot, read_chatwoot
+from auditkit.sources.chatwoot.fields import MESSAGE_TYPES
 from auditkit.sources.formats import detect_format
 from tests.conftest import Cli
 from tests.integration.chatwoot.support import DATA, Hooks, fixture

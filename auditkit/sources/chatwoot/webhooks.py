@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from auditkit.sources.chatwoot_fields import (
+from auditkit.sources.chatwoot.fields import (
     DocumentBuilder,
     Refusal,
     clean_text,

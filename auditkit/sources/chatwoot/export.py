@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from auditkit.errors import ImportRejected
-from auditkit.sources.chatwoot_fields import (
+from auditkit.sources.chatwoot.fields import (
     DocumentBuilder,
     Refusal,
     assignee_of,
@@ -25,7 +25,7 @@ from auditkit.sources.chatwoot_fields import (
     parse_labels,
     parse_time_at,
 )
-from auditkit.sources.chatwoot_webhooks import conversation_webhook, message_webhook
+from auditkit.sources.chatwoot.webhooks import conversation_webhook, message_webhook
 from auditkit.sources.jsonl import (
     json_type,
     parse_conversation,
