@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import statistics
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -11,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from auditkit.db.engine import read_transaction
-from auditkit.ledger import store as ledger_store
 from auditkit.ledger.conversation import HUMAN_STAFF_ROLES
 from auditkit.ledger.installation import Installation
-from auditkit.ledger.reader import load_conversations
+from auditkit.ledger.reader import load_conversations, record_body
 from auditkit.ledger.records import format_time
 from auditkit.metrics import store as metrics_store
 from auditkit.metrics.refresh import refresh_metrics
@@ -237,10 +235,9 @@ def _coaching_report(
         )
         comments = comments_by_message(conn, example_keys)
         redactor = redactor or scan_redactor(conn, installation, conversations.values())
-        bodies = {
-            e.seq: json.loads(e.entry)["body"]
-            for e in ledger_store.entries_by_seq(conn, [int(r["seq"]) for r in mine])
-        }
+        # Opened: reviewers' summaries are sealed under the conversation subject's key.
+        master = installation.master_key()
+        bodies = {int(r["seq"]): record_body(conn, int(r["seq"]), master=master) for r in mine}
     labels = criterion_labels(installation)
     criteria = _criteria(scores, {int(r["seq"]) for r in mine}, labels)
     strengths, focus_areas = strengths_and_focus(criteria)
