@@ -12,7 +12,13 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from auditkit.ledger.projections.registry import ProjectionSource, Row, register_projection
+from auditkit.autoqa.store import erase_flag_notes
+from auditkit.ledger.projections.registry import (
+    ProjectionSource,
+    Row,
+    register_projection,
+    register_staff_text_eraser,
+)
 from auditkit.ledger.records import Record, RecordKind
 
 
@@ -107,3 +113,6 @@ register_projection(
         rebuilder=AutoqaRebuilder,
     )
 )
+
+# A flag's note is staff-typed text: sealed in the record, erased here with the subject.
+register_staff_text_eraser("autoqa", erase_flag_notes)

@@ -6,12 +6,13 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from auditkit.autoqa.tables import autoqa_criteria, autoqa_flags, autoqa_scores
 from auditkit.checks.tables import check_results
+from auditkit.ledger.projections.registry import ErasedSubject
 from auditkit.ledger.tables import conversations
 from auditkit.review.tables import conversation_facts, review_scores, reviews
 
@@ -202,3 +203,14 @@ def flag_counts(conn: Connection, rubric_hash: str) -> dict[str, int]:
         .group_by(autoqa_flags.c.criterion_id)
     )
     return {criterion: int(n) for criterion, n in conn.execute(query).tuples()}
+
+
+def erase_flag_notes(conn: Connection, subject: ErasedSubject, erased: str) -> None:
+    """Erasure's hook: a reviewer's note on an automatic level of the subject's conversations
+    is sealed in its ``autoqa.flag`` record; the table's clear copy reads as erased."""
+    for chunk in _chunks(list(subject.conversations)):
+        conn.execute(
+            update(autoqa_flags)
+            .where(autoqa_flags.c.conversation_key.in_(chunk))
+            .values(note=erased)
+        )

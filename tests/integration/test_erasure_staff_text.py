@@ -1,7 +1,7 @@
 """After ``auditkit erase``, what reviewers typed about the subject (comments, rating notes,
 summaries, example notes, dispute comments and answers, spot-check notes, reveal reasons,
-drafts) and the refused webhook bodies naming them are in no byte of the database file or
-its WAL, while the trail of who did what stays and verifies."""
+AutoQA flag notes, drafts) and the refused webhook bodies naming them are in no byte of the
+database file or its WAL, while the trail of who did what stays and verifies."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from argon2 import PasswordHasher
 from click.testing import CliRunner
 
 from auditkit.accounts import users as accounts
+from auditkit.autoqa import service as autoqa_service
+from auditkit.autoqa.results import autoqa_results, flag_wrong
 from auditkit.cli import cli
 from auditkit.db.engine import read_transaction
 from auditkit.ledger.installation import Installation, initialise
@@ -130,6 +132,16 @@ def sealed(tmp_path: Path) -> Iterator[tuple[Installation, dict[str, str]]]:
         installation, people["ada"], review_seq, verdict="right", root_cause="none", note=TYPED
     )
     workspaces.start_revision(installation, rita, assignment.id)  # a draft holding the notes
+    autoqa_service.score_conversations(installation, [KEY])
+    (automatic,) = autoqa_results(installation, conversation_ids=[KEY])
+    flag_wrong(
+        installation,
+        conversation_id=KEY,
+        rubric_hash=automatic.rubric_hash,
+        criterion_id="tone-consistency",
+        actor="rita",
+        note=TYPED,
+    )
     webhooks.record_rejection(
         installation,
         source="main",
@@ -162,10 +174,14 @@ def test_staff_text_is_sealed_in_the_log_before_any_erasure(
     with read_transaction(installation.engine) as conn:
         entries = conn.exec_driver_sql(
             "SELECT entry FROM log_entries WHERE kind IN "
-            "('review', 'review.comment', 'review.dispute', 'review.grader_check', 'access')"
+            "('review', 'review.comment', 'review.dispute', 'review.grader_check', 'access',"
+            " 'autoqa.flag')"
         ).all()
     stored = b"".join(bytes(entry) for (entry,) in entries)
     assert b"Larch Road" not in stored and b"12/02/1984" not in stored
+    # The query tables hold them opened, as the sealed records replay.
+    report = verify_ledger(installation)
+    assert report.ok, report.problems
 
 
 def test_after_erasure_no_byte_of_the_database_holds_what_staff_typed_about_the_subject(

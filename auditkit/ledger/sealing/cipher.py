@@ -49,6 +49,7 @@ PERSONAL_FIELDS: Mapping[str, tuple[str, ...]] = {
     "review.dispute": ("comment", "response"),
     "review.grader_check": ("note",),
     "access": ("reason",),
+    "autoqa.flag": ("note",),
 }
 # Fields that read as ``[erased]`` once their subject is erased (the others disappear).
 ERASED_TEXT_FIELDS = frozenset({"text", "reason", "comment", "summary", "note", "response"})
