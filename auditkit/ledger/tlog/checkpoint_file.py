@@ -21,7 +21,7 @@ from auditkit.errors import CheckpointError, TamperDetected
 from auditkit.home import private_dir
 from auditkit.ledger.checkpoint import Checkpoint, Verifier, verify_checkpoint
 from auditkit.ledger.installation import Installation
-from auditkit.ledger.tlog.tile_source import root_at
+from auditkit.ledger.tlog.tile_source import roots_at
 
 CHECKPOINT_FILE = "checkpoints.log"
 
@@ -94,7 +94,7 @@ def check_kept_checkpoints(
     """
     problems: list[str] = []
     largest: tuple[int, str] | None = None
-    roots: dict[int, bytes] = {}
+    signed: list[tuple[KeptCheckpoint, Checkpoint]] = []
     for item in kept:
         try:
             checkpoint: Checkpoint = verify_checkpoint(item.note, verifiers)
@@ -106,15 +106,14 @@ def check_kept_checkpoints(
             continue
         if largest is None or checkpoint.size > largest[0]:
             largest = (checkpoint.size, item.where)
-        if checkpoint.size > tree_size:
-            continue
-        if checkpoint.size not in roots:
-            try:
-                roots[checkpoint.size] = root_at(conn, checkpoint.size)
-            except TamperDetected as exc:
-                problems.append(f"{item.where}: {exc.reason}")
-                continue
-        if roots[checkpoint.size] != checkpoint.root_hash:
+        if checkpoint.size <= tree_size:
+            signed.append((item, checkpoint))
+    roots = roots_at(conn, [checkpoint.size for _item, checkpoint in signed])
+    for item, checkpoint in signed:
+        root = roots[checkpoint.size]
+        if isinstance(root, TamperDetected):
+            problems.append(f"{item.where}: {root.reason}")
+        elif root != checkpoint.root_hash:
             problems.append(
                 f"{item.where}: the log's first {checkpoint.size} records no longer have the "
                 "root hash this signed checkpoint gives: records were altered or replaced"

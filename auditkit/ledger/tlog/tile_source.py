@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from auditkit.db import Connection
@@ -77,11 +78,29 @@ def log_resource(
 
 def root_at(conn: Connection, size: int) -> bytes:
     """The root hash of the log's first ``size`` records, from the stored Merkle nodes."""
-    plan = merkle.root_plan(size)
-    hashes = ledger_store.node_hashes(conn, [(n.level, n.index) for n in plan.nodes])
-    missing = [n for n in plan.nodes if (n.level, n.index) not in hashes]
-    if missing:
-        raise TamperDetected(
-            seq=missing[0].begin, reason=f"the log has no Merkle node for the first {size} records"
+    root = roots_at(conn, [size])[size]
+    if isinstance(root, TamperDetected):
+        raise root
+    return root
+
+
+def roots_at(conn: Connection, sizes: Iterable[int]) -> dict[int, bytes | TamperDetected]:
+    """The root hash of the log's first ``size`` records for each size, with the nodes of
+    every size read together (a checkpoint file of hundreds of notes is one read, not
+    hundreds); a size whose nodes are missing maps to the problem instead."""
+    plans = {size: merkle.root_plan(size) for size in set(sizes)}
+    hashes = ledger_store.node_hashes(
+        conn, {(n.level, n.index) for plan in plans.values() for n in plan.nodes}
+    )
+    roots: dict[int, bytes | TamperDetected] = {}
+    for size, plan in plans.items():
+        missing = [n for n in plan.nodes if (n.level, n.index) not in hashes]
+        roots[size] = (
+            TamperDetected(
+                seq=missing[0].begin,
+                reason=f"the log has no Merkle node for the first {size} records",
+            )
+            if missing
+            else merkle.root_from(plan, hashes)
         )
-    return merkle.root_from(plan, hashes)
+    return roots
