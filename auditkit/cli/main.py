@@ -30,6 +30,8 @@ from auditkit.ledger.export import bundle as export_service
 from auditkit.ledger.installation import Installation, initialise
 from auditkit.metrics import refresh as metrics
 from auditkit.privacy import erasure
+from auditkit.reporting.transcripts import transcript_files
+from auditkit.reports import render_transcript
 from auditkit.settings import load_settings
 from auditkit.sources import ingest
 from auditkit.sources import samples as pii_samples
@@ -478,6 +480,12 @@ def check(ctx: click.Context, policies: tuple[str, ...], conversations: tuple[st
     show_default=True,
     help="Write tlog-proofs/<seq>.tlog-proof for every record (c2sp.org/tlog-proof).",
 )
+@click.option(
+    "--transcripts/--no-transcripts",
+    default=True,
+    show_default=True,
+    help="Write a redacted transcripts/<conversation>.html per conversation, naming seqs.",
+)
 @click.pass_context
 def export(
     ctx: click.Context,
@@ -486,6 +494,7 @@ def export(
     since: str | None,
     until: str | None,
     tlog_proofs: bool,
+    transcripts: bool,
 ) -> None:
     """Write a bundle of records with inclusion proofs, checkpoint and verifier key."""
     scope = export_service.ExportScope(
@@ -493,8 +502,14 @@ def export(
         since=time_option(since, "--since"),
         until=time_option(until, "--until"),
     )
+    installation = context_installation(ctx)
+    extra = (
+        transcript_files(installation, render_transcript, tlog_proofs=tlog_proofs)
+        if transcripts
+        else None
+    )
     result = export_service.export_bundle(
-        context_installation(ctx), out, scope, tlog_proofs=tlog_proofs
+        installation, out, scope, tlog_proofs=tlog_proofs, extra_files=extra
     )
     click.echo(
         f"exported {result.records} records to {result.directory} "

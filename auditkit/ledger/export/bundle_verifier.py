@@ -286,6 +286,38 @@ def _check_tlog_proofs(
             )
 
 
+def _check_extra_files(directory: Path, manifest: dict[str, Any], export: dict[str, Any]) -> None:
+    """Files beyond the records (transcripts) must be the ones the signed export record names.
+
+    Their digests are in the export record's ``files``, which the checkpoint signs, so a
+    changed transcript is refused even when the manifest was rewritten to match it.
+    """
+    files = manifest["files"]
+    extra = {name: digest for name, digest in files.items() if name not in FILES}
+    signed = (export.get("body") or {}).get("files") or {}
+    if extra != signed:
+        raise BundleError(
+            "manifest.json: the extra files differ from those the signed export record names"
+        )
+    root = directory.resolve()
+    for name, digest in sorted(extra.items()):
+        path = (directory / name).resolve()
+        if root not in path.parents:
+            raise BundleError(f"{name}: not a path inside the bundle")
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise BundleError(f"{name}: cannot read: {exc}") from None
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise BundleError(f"{name}: SHA-256 differs from the manifest")
+    folders = {name.split("/")[0] for name in extra}
+    for folder in sorted(folders):
+        for path in sorted((directory / folder).rglob("*")):
+            name = path.relative_to(directory).as_posix()
+            if path.is_file() and name not in extra:
+                raise BundleError(f"{name}: not listed in the manifest")
+
+
 def verify_bundle(
     directory: Path,
     trusted_key: str | None = None,
@@ -356,6 +388,7 @@ def verify_bundle(
             raise BundleError(f"records.jsonl line {number} (seq {seq}): not in the checkpoint")
     _check_export_record(decoded, manifest, size)
     _check_tlog_proofs(directory, manifest, [r["seq"] for r in decoded], note)
+    _check_extra_files(directory, manifest, decoded[-1])
     return BundleSummary(
         origin=origin,
         tree_size=size,
