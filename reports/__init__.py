@@ -134,6 +134,11 @@ def render_transcript(transcript: BundleTranscript) -> str:
     return render_html("transcript.html", t=transcript)
 
 
+def render_transcripts_pdf(transcripts: Sequence[BundleTranscript]) -> bytes:
+    """Every transcript of a bundle in one PDF, a conversation per page run."""
+    return html_to_pdf(render_html("transcripts.html", transcripts=transcripts))
+
+
 def render_coaching(report: CoachingReport) -> RenderedReport:
     """The coaching report as HTML and PDF."""
     html = render_html("coaching.html", report=report, chart=trend_svg(report.trend))

@@ -31,7 +31,7 @@ from auditkit.ledger.installation import Installation, initialise
 from auditkit.metrics import refresh as metrics
 from auditkit.privacy import erasure
 from auditkit.reporting.transcripts import transcript_files
-from auditkit.reports import render_transcript
+from auditkit.reports import render_transcript, render_transcripts_pdf
 from auditkit.settings import load_settings
 from auditkit.sources import ingest
 from auditkit.sources import samples as pii_samples
@@ -486,6 +486,11 @@ def check(ctx: click.Context, policies: tuple[str, ...], conversations: tuple[st
     show_default=True,
     help="Write a redacted transcripts/<conversation>.html per conversation, naming seqs.",
 )
+@click.option(
+    "--transcripts-pdf",
+    is_flag=True,
+    help="Also write transcripts/transcripts.pdf: every transcript in one PDF (WeasyPrint).",
+)
 @click.pass_context
 def export(
     ctx: click.Context,
@@ -495,6 +500,7 @@ def export(
     until: str | None,
     tlog_proofs: bool,
     transcripts: bool,
+    transcripts_pdf: bool,
 ) -> None:
     """Write a bundle of records with inclusion proofs, checkpoint and verifier key."""
     scope = export_service.ExportScope(
@@ -502,9 +508,16 @@ def export(
         since=time_option(since, "--since"),
         until=time_option(until, "--until"),
     )
+    if transcripts_pdf and not transcripts:
+        raise click.UsageError("--transcripts-pdf needs the transcripts (drop --no-transcripts)")
     installation = context_installation(ctx)
     extra = (
-        transcript_files(installation, render_transcript, tlog_proofs=tlog_proofs)
+        transcript_files(
+            installation,
+            render_transcript,
+            tlog_proofs=tlog_proofs,
+            pdf=render_transcripts_pdf if transcripts_pdf else None,
+        )
         if transcripts
         else None
     )

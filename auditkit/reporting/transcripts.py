@@ -43,6 +43,10 @@ class BundleTranscript:
 
 
 TranscriptRenderer = Callable[[BundleTranscript], str]
+TranscriptsPdf = Callable[[Sequence[BundleTranscript]], bytes]
+
+PDF_NAME = f"{TRANSCRIPTS}/transcripts.pdf"
+"""With ``pdf``: every transcript of the bundle in one PDF, in conversation key order."""
 
 
 def safe_name(key: str) -> str:
@@ -104,8 +108,10 @@ def transcript_files(
     render: TranscriptRenderer,
     *,
     tlog_proofs: bool = True,
+    pdf: TranscriptsPdf | None = None,
 ) -> Callable[[Sequence[int]], Mapping[str, bytes]]:
-    """The ``extra_files`` of an export: a redacted transcript per conversation in the bundle."""
+    """The ``extra_files`` of an export: a redacted transcript per conversation in the bundle,
+    and with ``pdf`` all of them in one PDF as well."""
 
     def build(seqs: Sequence[int]) -> Mapping[str, bytes]:
         wanted = set(seqs)
@@ -119,9 +125,10 @@ def transcript_files(
             redactor = scan_redactor(conn, installation, conversations)
         names = file_names(keys)
         folder = "tlog-proofs" if tlog_proofs else None
-        return {
-            names[c.key]: render(_transcript(c, wanted, redactor, folder)).encode("utf-8")
-            for c in conversations
-        }
+        transcripts = [_transcript(c, wanted, redactor, folder) for c in conversations]
+        files = {names[t.key]: render(t).encode("utf-8") for t in transcripts}
+        if pdf is not None:
+            files[PDF_NAME] = pdf(transcripts)
+        return files
 
     return build

@@ -13,8 +13,12 @@ from click.testing import CliRunner
 from auditkit.cli.reports import report
 from auditkit.ledger.export.bundle_verifier import BundleError, verify_bundle
 from auditkit.ledger.installation import Installation
+from auditkit.ledger.records import TEXT_KINDS
 from auditkit.reporting.audit import ReportScope, audit_report
-from tests.integration.reports.conftest import DEMO
+from tests.conftest import Cli
+from tests.integration.reports.conftest import DEMO, pdf_text
+
+KEY = "nb-2024-10431"
 
 
 def _customer_values() -> list[str]:
@@ -67,3 +71,35 @@ def test_the_cli_audit_report_bundle_carries_transcripts(
     assert result.exit_code == 0, result.output
     assert list((tmp_path / "z" / "bundle" / "transcripts").glob("*.html"))
     verify_bundle(tmp_path / "z" / "bundle")
+
+
+def test_export_transcripts_pdf_holds_every_transcript_redacted_and_is_covered(
+    demo: Installation, run: Cli, tmp_path: Path
+) -> None:
+    out = tmp_path / "pdf"
+    run("export", "--out", str(out), "--conversation", KEY, "--transcripts-pdf")
+    pdf = out / "transcripts" / "transcripts.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF")
+    verify_bundle(out)
+    text = " ".join(pdf_text(pdf).split())
+    records = [json.loads(r) for r in (out / "records.jsonl").read_text().splitlines()]
+    for record in records:
+        if record["kind"] in TEXT_KINDS:
+            assert f"seq {record['seq']}" in text
+    assert "Amara Okafor" in text and f"Transcript {KEY}" in text
+    for secret in _customer_values():
+        assert secret.casefold() not in text.casefold(), secret
+    pdf.write_bytes(pdf.read_bytes() + b"\n%%tampered")
+    with pytest.raises(BundleError, match=r"transcripts\.pdf: SHA-256 differs"):
+        verify_bundle(out)
+
+
+def test_export_refuses_a_pdf_without_transcripts(
+    demo: Installation, run: Cli, tmp_path: Path
+) -> None:
+    refused = run(
+        "export", "--out", str(tmp_path / "x"), "--no-transcripts", "--transcripts-pdf", ok=False
+    )
+    assert refused.exit_code == 2
+    assert "--transcripts-pdf needs the transcripts" in refused.output
+    assert not (tmp_path / "x").exists()
