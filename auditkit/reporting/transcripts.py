@@ -14,15 +14,22 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from auditkit.db.engine import read_transaction
+from auditkit.errors import InputRefused
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.conversation import LedgerConversation
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.reader import load_conversations
 from auditkit.ledger.records import TEXT_KINDS
 from auditkit.pii.masking import Redactor, scan_redactor
-from auditkit.review.transcript import TranscriptItem, transcript_item
+from auditkit.review.transcript import (
+    MAX_REASON,
+    MIN_REVEAL_REASON,
+    TranscriptItem,
+    transcript_item,
+)
 
 TRANSCRIPTS = "transcripts"
 """The bundle folder with one ``<safe conversation key>.html`` per conversation."""
@@ -40,6 +47,7 @@ class BundleTranscript:
     participants: tuple[tuple[str, str], ...]  # (role, label): staff by name, customer masked
     items: tuple[TranscriptItem, ...]
     proofs_folder: str | None  # "tlog-proofs" when the bundle has one proof file per record
+    clear: bool = False  # clear text (an export recorded with its reason), not redacted
 
 
 TranscriptRenderer = Callable[[BundleTranscript], str]
@@ -78,19 +86,20 @@ def _transcript(
     seqs: set[int],
     redactor: Redactor,
     proofs_folder: str | None,
+    clear: bool,
 ) -> BundleTranscript:
     items = []
     number = 0
     for event in conversation.events:
         if event.seq not in seqs:
             continue
-        item = transcript_item(conversation, event, clear=False, redactor=redactor)
+        item = transcript_item(conversation, event, clear=clear, redactor=redactor)
         if item.kind in TEXT_KINDS:
             number += 1
             item = replace(item, number=number)
         items.append(item)
     people = tuple(
-        (p.role, "Customer" if p.role == "customer" else (p.name or p.id))
+        (p.role, "Customer" if p.role == "customer" and not clear else (p.name or p.id))
         for p in conversation.participants.values()
     )
     return BundleTranscript(
@@ -100,7 +109,28 @@ def _transcript(
         participants=people,
         items=tuple(items),
         proofs_folder=proofs_folder,
+        clear=clear,
     )
+
+
+MIN_CLEAR_REASON = MIN_REVEAL_REASON
+
+
+class ClearRefused(InputRefused):
+    """A clear-text export was asked for without a reason long enough to audit."""
+
+
+def clear_details(reason: str | None) -> dict[str, Any]:
+    """The export record's keys for a clear-text export; refused without a real reason."""
+    text = " ".join((reason or "").split())
+    if len(text) < MIN_CLEAR_REASON or len(text) > MAX_REASON:
+        raise ClearRefused(
+            [
+                f"--reason: a clear-text export needs a reason of {MIN_CLEAR_REASON}"
+                f"–{MAX_REASON} characters (it is recorded in the ledger)"
+            ]
+        )
+    return {"transcripts": "clear", "clear_reason": text}
 
 
 def transcript_files(
@@ -109,9 +139,14 @@ def transcript_files(
     *,
     tlog_proofs: bool = True,
     pdf: TranscriptsPdf | None = None,
+    clear: bool = False,
 ) -> Callable[[Sequence[int]], Mapping[str, bytes]]:
     """The ``extra_files`` of an export: a redacted transcript per conversation in the bundle,
-    and with ``pdf`` all of them in one PDF as well."""
+    and with ``pdf`` all of them in one PDF as well.
+
+    ``clear`` writes the clear text and names instead; the caller must record why (the
+    export record's ``clear_reason``, see :func:`clear_details`).
+    """
 
     def build(seqs: Sequence[int]) -> Mapping[str, bytes]:
         wanted = set(seqs)
@@ -125,7 +160,7 @@ def transcript_files(
             redactor = scan_redactor(conn, installation, conversations)
         names = file_names(keys)
         folder = "tlog-proofs" if tlog_proofs else None
-        transcripts = [_transcript(c, wanted, redactor, folder) for c in conversations]
+        transcripts = [_transcript(c, wanted, redactor, folder, clear) for c in conversations]
         files = {names[t.key]: render(t).encode("utf-8") for t in transcripts}
         if pdf is not None:
             files[PDF_NAME] = pdf(transcripts)

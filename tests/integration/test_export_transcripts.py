@@ -202,3 +202,62 @@ def test_the_cli_export_writes_transcripts_and_can_leave_them_out(run: Cli, tmp_
     run("export", "--out", str(tmp_path / "without"), "--conversation", KEY, "--no-transcripts")
     assert not (tmp_path / "without" / "transcripts").exists()
     run("verify-bundle", str(tmp_path / "without"))
+
+
+def _export_records(installation: Installation) -> list[dict]:
+    with installation.engine.connect() as conn:
+        rows = conn.execute(text("SELECT entry FROM log_entries WHERE kind = 'access'")).all()
+    bodies = [json.loads(bytes(row[0]))["body"] for row in rows]
+    return [b for b in bodies if b["action"] == "export"]
+
+
+def test_a_clear_export_needs_a_reason_and_records_it(
+    installation: Installation, run: Cli, tmp_path: Path
+) -> None:
+    run("import", str(DEMO))
+    customer = next(p for p in _demo(KEY)["participants"] if p["role"] == "customer")
+    for args, code, message in [
+        (["--clear"], 1, "--reason: a clear-text export needs a reason"),
+        (["--clear", "--reason", "because"], 1, "--reason: a clear-text export needs a reason"),
+        (["--reason", "a long enough reason"], 2, "--reason is only for --clear"),
+        (
+            ["--clear", "--no-transcripts", "--reason", "x" * 20],
+            2,
+            "--clear is for the transcripts",
+        ),
+    ]:
+        refused = run(
+            "export", "--out", str(tmp_path / "no"), "--conversation", KEY, *args, ok=False
+        )
+        assert refused.exit_code == code, refused.output
+        assert message in refused.output
+        assert not (tmp_path / "no").exists()
+    assert _export_records(installation) == []
+
+    reason = "subject access request   SAR-2024-117"
+    out = tmp_path / "clear"
+    run("export", "--out", str(out), "--conversation", KEY, "--clear", "--reason", reason)
+    page = (out / "transcripts" / f"{KEY}.html").read_text(encoding="utf-8")
+    assert customer["name"] in page and "Clear text, not redacted" in page
+    (recorded,) = _export_records(installation)
+    assert recorded["transcripts"] == "clear"
+    assert recorded["clear_reason"] == "subject access request SAR-2024-117"
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert recorded["files"] == {n: d for n, d in manifest["files"].items() if "/" in n}
+    bundle_export = _records(out)[max(_records(out))]
+    assert bundle_export["body"]["clear_reason"] == recorded["clear_reason"]
+    run("verify-bundle", str(out))
+
+
+def test_export_details_may_not_override_the_export_record(
+    installation: Installation, tmp_path: Path
+) -> None:
+    import_files(installation, [DEMO])
+    with pytest.raises(ExportRefused, match="may not set records, scope"):
+        export_bundle(
+            installation,
+            tmp_path / "out",
+            ExportScope(conversations=(KEY,)),
+            details={"scope": {}, "records": 1},
+        )
+    assert not (tmp_path / "out").exists()

@@ -87,6 +87,7 @@ def export_bundle(
     actor: str | None = None,
     tlog_proofs: bool = True,
     extra_files: ExtraFiles | None = None,
+    details: Mapping[str, Any] | None = None,
 ) -> ExportResult:
     """Record the export in the ledger, then write the bundle proving each record in scope.
 
@@ -97,7 +98,8 @@ def export_bundle(
 
     ``extra_files`` is called once with the seqs in scope, before the export is recorded;
     the files it returns are written beside the records and their SHA-256 digests are
-    part of the signed export record (``files``) and of the manifest.
+    part of the signed export record (``files``) and of the manifest. ``details`` are
+    further keys of the export record (a clear-text export's ``clear_reason``).
     """
     actor = actor or installation.settings.actor
     installation.require_schema()
@@ -116,6 +118,9 @@ def export_bundle(
             since=format_time(scope.since) if scope.since else None,
             until=format_time(scope.until) if scope.until else None,
         )
+    clash = sorted(set(details or {}) & {"action", "actor", "scope", "records", "files", "role"})
+    if clash:
+        raise ExportRefused(f"export record details may not set {', '.join(clash)}")
     extras = _checked_extras(extra_files(seqs)) if extra_files is not None else {}
     digests = {name: hashlib.sha256(data).hexdigest() for name, data in extras.items()}
     with appending(installation) as batch:
@@ -128,6 +133,7 @@ def export_bundle(
                     scope=scope.as_json(),
                     records=len(seqs) + 1,
                     **_files_detail(digests),
+                    **dict(details or {}),
                 )
             ]
         )
