@@ -261,3 +261,16 @@ def test_export_details_may_not_override_the_export_record(
             details={"scope": {}, "records": 1},
         )
     assert not (tmp_path / "out").exists()
+
+
+def test_a_transcript_planted_in_a_bundle_written_without_any_is_refused(
+    installation: Installation, tmp_path: Path
+) -> None:
+    import_files(installation, [DEMO])
+    out = tmp_path / "plain"
+    export_bundle(installation, out, ExportScope(conversations=(KEY,)))
+    verify_bundle(out)
+    (out / "transcripts").mkdir()
+    (out / "transcripts" / f"{KEY}.html").write_text("<p>invented</p>", encoding="utf-8")
+    with pytest.raises(BundleError, match="not listed in the manifest"):
+        verify_bundle(out)

@@ -310,12 +310,19 @@ def _check_extra_files(directory: Path, manifest: dict[str, Any], export: dict[s
             raise BundleError(f"{name}: cannot read: {exc}") from None
         if hashlib.sha256(data).hexdigest() != digest:
             raise BundleError(f"{name}: SHA-256 differs from the manifest")
-    folders = {name.split("/")[0] for name in extra}
-    for folder in sorted(folders):
-        for path in sorted((directory / folder).rglob("*")):
-            name = path.relative_to(directory).as_posix()
-            if path.is_file() and name not in extra:
-                raise BundleError(f"{name}: not listed in the manifest")
+
+
+def _check_nothing_unlisted(directory: Path, manifest: dict[str, Any], seqs: list[int]) -> None:
+    """No file may sit in the bundle that the manifest does not account for (a planted
+    transcript in a bundle written without any, say)."""
+    known = {"manifest.json", "verify.py", *manifest["files"]}
+    folder = manifest.get("tlog_proofs")
+    if folder is not None:
+        known.update(f"{folder}/{seq}.tlog-proof" for seq in seqs)
+    for path in sorted(directory.rglob("*")):
+        name = path.relative_to(directory).as_posix()
+        if path.is_file() and name not in known:
+            raise BundleError(f"{name}: not listed in the manifest")
 
 
 def verify_bundle(
@@ -389,6 +396,7 @@ def verify_bundle(
     _check_export_record(decoded, manifest, size)
     _check_tlog_proofs(directory, manifest, [r["seq"] for r in decoded], note)
     _check_extra_files(directory, manifest, decoded[-1])
+    _check_nothing_unlisted(directory, manifest, [r["seq"] for r in decoded])
     return BundleSummary(
         origin=origin,
         tree_size=size,
