@@ -16,6 +16,7 @@ from markupsafe import Markup
 from auditkit.reporting.audit import AuditReport, RenderedReport
 from auditkit.reporting.coaching import CoachingReport, TrendPoint
 from auditkit.reporting.packs import CoachingPack
+from auditkit.reporting.transcripts import BundleTranscript
 
 
 def _environment() -> Environment:
@@ -126,6 +127,16 @@ def render_audit(report: AuditReport) -> RenderedReport:
     """The audit report as HTML and PDF."""
     html = render_html("audit.html", report=report)
     return RenderedReport(html=html, pdf=html_to_pdf(html))
+
+
+def render_transcript(transcript: BundleTranscript) -> str:
+    """One conversation's redacted transcript for an export bundle, as self-contained HTML."""
+    return render_html("transcript.html", t=transcript)
+
+
+def render_transcripts_pdf(transcripts: Sequence[BundleTranscript]) -> bytes:
+    """Every transcript of a bundle in one PDF, a conversation per page run."""
+    return html_to_pdf(render_html("transcripts.html", transcripts=transcripts))
 
 
 def render_coaching(report: CoachingReport) -> RenderedReport:

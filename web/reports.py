@@ -105,12 +105,16 @@ def audit_form() -> str:
 def audit_generate() -> BaseResponse | tuple[str, int]:
     """Generate an audit report over the posted scope, keep it, and show it (POST-redirect-GET);
     a refused scope shows the form again with the reason and the input kept."""
-    from auditkit.reports import render_audit
+    from auditkit.reports import render_audit, render_transcript
 
     try:
         scope = audit_scope(request.form)
         report = stored_reports.generate_audit_report(
-            installation(), user(), scope, renderer=render_audit
+            installation(),
+            user(),
+            scope,
+            renderer=render_audit,
+            transcript_renderer=render_transcript,
         )
     except InputRefused as refused:
         return _audit_page(request.form, problems=[str(p) for p in refused.problems]), 400

@@ -30,6 +30,8 @@ from auditkit.ledger.export import bundle as export_service
 from auditkit.ledger.installation import Installation, initialise
 from auditkit.metrics import refresh as metrics
 from auditkit.privacy import erasure
+from auditkit.reporting.transcripts import clear_details, transcript_files
+from auditkit.reports import render_transcript, render_transcripts_pdf
 from auditkit.settings import load_settings
 from auditkit.sources import ingest
 from auditkit.sources import samples as pii_samples
@@ -478,6 +480,23 @@ def check(ctx: click.Context, policies: tuple[str, ...], conversations: tuple[st
     show_default=True,
     help="Write tlog-proofs/<seq>.tlog-proof for every record (c2sp.org/tlog-proof).",
 )
+@click.option(
+    "--transcripts/--no-transcripts",
+    default=True,
+    show_default=True,
+    help="Write a redacted transcripts/<conversation>.html per conversation, naming seqs.",
+)
+@click.option(
+    "--transcripts-pdf",
+    is_flag=True,
+    help="Also write transcripts/transcripts.pdf: every transcript in one PDF (WeasyPrint).",
+)
+@click.option(
+    "--clear",
+    is_flag=True,
+    help="Transcripts in clear text, not redacted (needs --reason; recorded in the ledger).",
+)
+@click.option("--reason", help="Why a clear-text export is needed (recorded with the export).")
 @click.pass_context
 def export(
     ctx: click.Context,
@@ -486,6 +505,10 @@ def export(
     since: str | None,
     until: str | None,
     tlog_proofs: bool,
+    transcripts: bool,
+    transcripts_pdf: bool,
+    clear: bool,
+    reason: str | None,
 ) -> None:
     """Write a bundle of records with inclusion proofs, checkpoint and verifier key."""
     scope = export_service.ExportScope(
@@ -493,8 +516,27 @@ def export(
         since=time_option(since, "--since"),
         until=time_option(until, "--until"),
     )
+    if transcripts_pdf and not transcripts:
+        raise click.UsageError("--transcripts-pdf needs the transcripts (drop --no-transcripts)")
+    if clear and not transcripts:
+        raise click.UsageError("--clear is for the transcripts (drop --no-transcripts)")
+    if reason is not None and not clear:
+        raise click.UsageError("--reason is only for --clear")
+    details = clear_details(reason) if clear else None
+    installation = context_installation(ctx)
+    extra = (
+        transcript_files(
+            installation,
+            render_transcript,
+            tlog_proofs=tlog_proofs,
+            pdf=render_transcripts_pdf if transcripts_pdf else None,
+            clear=clear,
+        )
+        if transcripts
+        else None
+    )
     result = export_service.export_bundle(
-        context_installation(ctx), out, scope, tlog_proofs=tlog_proofs
+        installation, out, scope, tlog_proofs=tlog_proofs, extra_files=extra, details=details
     )
     click.echo(
         f"exported {result.records} records to {result.directory} "

@@ -62,7 +62,7 @@ def audit(
     policies: tuple[str, ...],
 ) -> None:
     """Write the audit report and its matching export bundle; record the report in the ledger."""
-    from auditkit.reports import render_audit
+    from auditkit.reports import render_audit, render_transcript
 
     scope = audit_reports.ReportScope(
         since=time_option(since, "--since"),
@@ -74,7 +74,11 @@ def audit(
     )
     with _clear_errors():
         result = audit_reports.audit_report(
-            context_installation(ctx), scope, out, renderer=render_audit
+            context_installation(ctx),
+            scope,
+            out,
+            renderer=render_audit,
+            transcript_renderer=render_transcript,
         )
     click.echo(f"wrote {result.pdf_path} and {result.html_path}")
     if result.bundle is not None:

@@ -43,6 +43,7 @@ from auditkit.reporting.parts import ReportScopeInvalid as ReportScopeInvalid  #
 from auditkit.reporting.trail import TRAIL_KINDS, Trail, build_trail, open_trail_rows
 from auditkit.reporting.trail import AccessEntry as AccessEntry  # re-exported
 from auditkit.reporting.trail import subject_reference as subject_reference  # re-exported
+from auditkit.reporting.transcripts import TranscriptRenderer, transcript_files
 
 MAX_FAILURES_PER_POLICY = 50
 
@@ -185,10 +186,12 @@ def audit_report(
     renderer: Renderer,
     redactor: Redactor | None = None,
     actor: str | None = None,
+    transcript_renderer: TranscriptRenderer | None = None,
 ) -> ReportResult:
     """Write the audit report (HTML, PDF) and its export bundle under ``out``; record it.
 
-    ``actor`` is who asked (a web user); the configured actor when not given.
+    ``actor`` is who asked (a web user); the configured actor when not given. With a
+    ``transcript_renderer`` the bundle carries a redacted transcript per conversation.
     """
     installation.require_schema()
     check_dates(scope.since, scope.until)
@@ -237,7 +240,15 @@ def audit_report(
         )
         redactor = redactor or scan_redactor(conn, installation, evidence_of.values())
     exported = export_bundle(
-        installation, out / "bundle", ExportScope(conversations=tuple(keys)), actor=actor
+        installation,
+        out / "bundle",
+        ExportScope(conversations=tuple(keys)),
+        actor=actor,
+        extra_files=(
+            transcript_files(installation, transcript_renderer)
+            if transcript_renderer is not None
+            else None
+        ),
     )
     bundle = BundleInfo(
         directory="bundle",

@@ -37,6 +37,7 @@ from auditkit.periods import utc_now
 from auditkit.reporting import audit
 from auditkit.reporting import store as report_store
 from auditkit.reporting.parts import Renderer, ReportScopeInvalid
+from auditkit.reporting.transcripts import TranscriptRenderer
 
 FOLDER = "reports"
 REPORT_ID = re.compile(r"audit-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}")
@@ -114,6 +115,7 @@ def generate_audit_report(
     scope: audit.ReportScope,
     *,
     renderer: Renderer,
+    transcript_renderer: TranscriptRenderer | None = None,
 ) -> StoredAuditReport:
     """Write the audit report and its bundle into a new folder of its own, recorded with
     ``user`` as actor; a refused scope leaves nothing behind."""
@@ -122,7 +124,12 @@ def generate_audit_report(
     out = reports_folder(installation) / report_id
     try:
         result = audit.audit_report(
-            installation, scope, out, renderer=renderer, actor=user.username
+            installation,
+            scope,
+            out,
+            renderer=renderer,
+            actor=user.username,
+            transcript_renderer=transcript_renderer,
         )
     except UnknownPolicy as exc:
         raise ReportScopeInvalid(str(exc)) from exc

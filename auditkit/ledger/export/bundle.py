@@ -9,7 +9,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +35,16 @@ from auditkit.periods import utc_now
 
 TLOG_PROOFS = "tlog-proofs"
 """The bundle folder with one c2sp.org/tlog-proof file per record, ``<seq>.tlog-proof``."""
+
+
+ExtraFiles = Callable[[Sequence[int]], Mapping[str, bytes]]
+"""Files a higher layer adds to a bundle (e.g. redacted transcripts), given the exported seqs.
+
+Names are relative paths inside one sub-folder (``transcripts/<name>.html``); each file's
+SHA-256 goes into the signed export record and the manifest, so the verifier checks them.
+"""
+
+RESERVED = frozenset({"manifest.json", "verify.py", TLOG_PROOFS})
 
 
 class ExportRefused(AuditkitError):
@@ -76,6 +86,8 @@ def export_bundle(
     *,
     actor: str | None = None,
     tlog_proofs: bool = True,
+    extra_files: ExtraFiles | None = None,
+    details: Mapping[str, Any] | None = None,
 ) -> ExportResult:
     """Record the export in the ledger, then write the bundle proving each record in scope.
 
@@ -83,6 +95,11 @@ def export_bundle(
     whole-ledger bundles, where a file per record is most of the writing time).
 
     ``actor`` is who asked (a web user); the configured actor when not given.
+
+    ``extra_files`` is called once with the seqs in scope, before the export is recorded;
+    the files it returns are written beside the records and their SHA-256 digests are
+    part of the signed export record (``files``) and of the manifest. ``details`` are
+    further keys of the export record (a clear-text export's ``clear_reason``).
     """
     actor = actor or installation.settings.actor
     installation.require_schema()
@@ -101,6 +118,11 @@ def export_bundle(
             since=format_time(scope.since) if scope.since else None,
             until=format_time(scope.until) if scope.until else None,
         )
+    clash = sorted(set(details or {}) & {"action", "actor", "scope", "records", "files", "role"})
+    if clash:
+        raise ExportRefused(f"export record details may not set {', '.join(clash)}")
+    extras = _checked_extras(extra_files(seqs)) if extra_files is not None else {}
+    digests = {name: hashlib.sha256(data).hexdigest() for name, data in extras.items()}
     with appending(installation) as batch:
         (export_record,) = batch.append(
             [
@@ -110,6 +132,8 @@ def export_bundle(
                     occurred_at=utc_now(),
                     scope=scope.as_json(),
                     records=len(seqs) + 1,
+                    **_files_detail(digests),
+                    **dict(details or {}),
                 )
             ]
         )
@@ -123,7 +147,7 @@ def export_bundle(
         verifier_key = key_rows[checkpoint.key_id]["verifier_key"]
         parse_verifier_key(verifier_key)
         manifest_sha = _write(
-            out, installation, scope, proofs, checkpoint, verifier_key, actor, tlog_proofs
+            out, installation, scope, proofs, checkpoint, verifier_key, actor, tlog_proofs, extras
         )
     return ExportResult(
         directory=out,
@@ -152,6 +176,28 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _files_detail(digests: dict[str, str]) -> dict[str, Any]:
+    """The export record's ``files`` key: only when the bundle carries extra files."""
+    return {"files": digests} if digests else {}
+
+
+def _checked_extras(files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """Extra files must sit in a sub-folder of the bundle and not clash with its own files."""
+    checked: dict[str, bytes] = {}
+    for name, data in files.items():
+        parts = name.split("/")
+        if (
+            len(parts) < 2
+            or name.startswith("/")
+            or any(part in {"", ".", ".."} for part in parts)
+            or "\\" in name
+            or parts[0] in RESERVED
+        ):
+            raise ExportRefused(f"extra bundle file {name!r}: not a path inside a sub-folder")
+        checked[name] = bytes(data)
+    return checked
+
+
 def _proof_lines(proofs: Sequence[Any]) -> bytes:
     """One ``{"seq":N,"proof":["<base64>",…]}`` line per proof: compact JSON, built directly.
 
@@ -177,6 +223,7 @@ def _write(
     verifier_key: str,
     actor: str,
     tlog_proofs: bool,
+    extras: Mapping[str, bytes],
 ) -> str:
     private_dir(out.parent)
     staging = Path(tempfile.mkdtemp(prefix=".auditkit-export-", dir=out.parent))
@@ -189,6 +236,9 @@ def _write(
             "proofs.jsonl": _proof_lines(proofs),
         }
         for name, data in contents.items():
+            write_private(staging / name, data)
+        for name, data in extras.items():
+            private_dir((staging / name).parent)
             write_private(staging / name, data)
         if tlog_proofs:
             proof_dir = staging / TLOG_PROOFS
@@ -212,7 +262,10 @@ def _write(
             "scope": scope.as_json(),
             "record_count": len(proofs),
             **({"tlog_proofs": TLOG_PROOFS} if tlog_proofs else {}),
-            "files": {name: hashlib.sha256(data).hexdigest() for name, data in contents.items()},
+            "files": {
+                name: hashlib.sha256(data).hexdigest()
+                for name, data in {**contents, **extras}.items()
+            },
         }
         manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
         write_private(staging / "manifest.json", manifest_bytes)

@@ -286,6 +286,45 @@ def _check_tlog_proofs(
             )
 
 
+def _check_extra_files(directory: Path, manifest: dict[str, Any], export: dict[str, Any]) -> None:
+    """Files beyond the records (transcripts) must be the ones the signed export record names.
+
+    Their digests are in the export record's ``files``, which the checkpoint signs, so a
+    changed transcript is refused even when the manifest was rewritten to match it.
+    """
+    files = manifest["files"]
+    extra = {name: digest for name, digest in files.items() if name not in FILES}
+    signed = (export.get("body") or {}).get("files") or {}
+    if extra != signed:
+        raise BundleError(
+            "manifest.json: the extra files differ from those the signed export record names"
+        )
+    root = directory.resolve()
+    for name, digest in sorted(extra.items()):
+        path = (directory / name).resolve()
+        if root not in path.parents:
+            raise BundleError(f"{name}: not a path inside the bundle")
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise BundleError(f"{name}: cannot read: {exc}") from None
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise BundleError(f"{name}: SHA-256 differs from the manifest")
+
+
+def _check_nothing_unlisted(directory: Path, manifest: dict[str, Any], seqs: list[int]) -> None:
+    """No file may sit in the bundle that the manifest does not account for (a planted
+    transcript in a bundle written without any, say)."""
+    known = {"manifest.json", "verify.py", *manifest["files"]}
+    folder = manifest.get("tlog_proofs")
+    if folder is not None:
+        known.update(f"{folder}/{seq}.tlog-proof" for seq in seqs)
+    for path in sorted(directory.rglob("*")):
+        name = path.relative_to(directory).as_posix()
+        if path.is_file() and name not in known:
+            raise BundleError(f"{name}: not listed in the manifest")
+
+
 def verify_bundle(
     directory: Path,
     trusted_key: str | None = None,
@@ -356,6 +395,8 @@ def verify_bundle(
             raise BundleError(f"records.jsonl line {number} (seq {seq}): not in the checkpoint")
     _check_export_record(decoded, manifest, size)
     _check_tlog_proofs(directory, manifest, [r["seq"] for r in decoded], note)
+    _check_extra_files(directory, manifest, decoded[-1])
+    _check_nothing_unlisted(directory, manifest, [r["seq"] for r in decoded])
     return BundleSummary(
         origin=origin,
         tree_size=size,
