@@ -342,13 +342,17 @@ def scan_redactor(
                 recognizer=row["recognizer"],
             )
         )
+    # A message scanned with nothing found is known too: its text needs no live detection.
+    scanned = pii_store.scanned_seqs(conn, key, [c.key for c in shown])
     by_text: dict[str, list[Finding]] = defaultdict(list)
     for conversation in shown:
         for event in conversation.events:
-            if event.kind not in SCANNED_KINDS or event.seq not in found:
+            if event.kind not in SCANNED_KINDS or (
+                event.seq not in found and event.seq not in scanned
+            ):
                 continue
             text = str(event.body.get("text", ""))
-            findings = found[event.seq]
+            findings = found.get(event.seq, [])
             if text == ERASED or any(f.end > len(text) for f in findings):
                 continue
             by_text[text].extend(findings)

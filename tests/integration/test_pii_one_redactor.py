@@ -6,12 +6,15 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from auditkit.db.engine import read_transaction
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.reader import load_conversations
 from auditkit.ledger.records import TEXT_KINDS
+from auditkit.pii import store as pii_store
 from auditkit.pii.masking import scan_redactor
-from auditkit.pii.scan import scan_messages
+from auditkit.pii.scan import configured_detector_key, scan_messages
 from auditkit.sources.ingest import import_files
 from tests.conftest import Cli
 from tests.factories import DATA
@@ -109,3 +112,44 @@ def test_pii_jsonl_refuses_a_bad_file_whole(run: Cli, tmp_path: Path) -> None:
     assert '"findings"' not in result.output
     both = run("pii", "x", "--jsonl", str(source), ok=False)
     assert both.exit_code != 0 and "--jsonl alone" in both.output
+
+
+def test_a_scanned_message_with_nothing_found_is_not_detected_again_on_a_page(
+    installation: Installation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import_files(installation, [DEMO])
+    scan_messages(installation, workers=1)
+    from auditkit.pii import masking
+
+    detector = masking._live_detector(installation)
+    assert detector is not None
+    asked: list[str] = []
+
+    class Counting:
+        """The real detector, counting the texts a page hands it."""
+
+        def detect(self, text: str, participants: object = None) -> object:
+            asked.append(text)
+            return detector.detect(text, participants)  # type: ignore[arg-type]
+
+        def detect_batch(self, texts: list[str], participants: object = None) -> object:
+            asked.extend(texts)
+            return detector.detect_batch(texts, participants)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(masking, "_live_detector", lambda _installation: Counting())
+    with read_transaction(installation.engine) as conn:
+        conversations = load_conversations(conn, list(KEYS), master=installation.master_key())
+        redactor = scan_redactor(conn, installation, conversations, live=True)
+        scanned = pii_store.scanned_seqs(conn, configured_detector_key(installation), list(KEYS))
+    texts = [
+        (str(e.body.get("text", "")), list(c.participants.values()))
+        for c in conversations
+        for e in c.events
+        if e.kind in TEXT_KINDS and e.seq in scanned
+    ]
+    assert texts
+    for text, people in texts:
+        redactor.redact(text, participants=people)
+    assert asked == []  # every message was scanned: nothing is detected live
+    redactor.redact("A note nobody scanned about Daniel Osei.", participants=())
+    assert asked == ["A note nobody scanned about Daniel Osei."]
