@@ -20,6 +20,7 @@ from auditkit.ledger.conversation import LedgerConversation
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.reader import load_conversations
 from auditkit.ledger.records import TEXT_KINDS, format_time, parse_time
+from auditkit.paging import bounded, page_count
 from auditkit.periods import day_bounds
 from auditkit.pii.masking import Redactor, scan_redactor
 from auditkit.review import search_store
@@ -120,7 +121,7 @@ class FindingsPage:
     @property
     def pages(self) -> int:
         """How many pages the results fill (at least one)."""
-        return max(1, -(-self.total // self.per_page))
+        return page_count(self.total, self.per_page)
 
 
 @dataclass(frozen=True)
@@ -404,8 +405,7 @@ def findings_page(
 ) -> FindingsPage:
     """One page of the results matching ``query``, newest conversations first."""
     user.require(Permission.CONVERSATION_READ)
-    per_page = max(1, min(per_page, MAX_PER_PAGE))
-    page = max(1, page)
+    page, per_page = bounded(page, per_page, MAX_PER_PAGE)
     filters = {
         "policy": query.policy,
         "severity": query.severity,

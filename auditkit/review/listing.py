@@ -13,6 +13,7 @@ from auditkit.db.engine import read_transaction
 from auditkit.errors import InputRefused
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.records import parse_time
+from auditkit.paging import bounded, page_count
 from auditkit.review import rubrics as review_rubrics
 from auditkit.review import search_store
 from auditkit.review.findings import (
@@ -61,7 +62,7 @@ class ReviewListing:
     @property
     def pages(self) -> int:
         """How many pages (at least one)."""
-        return max(1, -(-self.total // self.per_page))
+        return page_count(self.total, self.per_page)
 
 
 @dataclass(frozen=True)
@@ -158,8 +159,7 @@ def review_listing(
 ) -> ReviewListing:
     """One page of the latest review versions matching ``query``, newest first."""
     user.require(Permission.AGENT_SCORES_READ)
-    per_page = max(1, min(per_page, MAX_PER_PAGE))
-    page = max(1, page)
+    page, per_page = bounded(page, per_page, MAX_PER_PAGE)
     with read_transaction(installation.engine) as conn:
         total = search_store.count_reviews(conn, query.conditions)
         rows = search_store.review_rows(

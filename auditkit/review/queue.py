@@ -20,6 +20,7 @@ from auditkit.ledger.reader import load_conversations
 from auditkit.ledger.records import format_time
 from auditkit.metrics import store as metrics_store
 from auditkit.metrics.refresh import refresh_metrics
+from auditkit.paging import page_count
 from auditkit.periods import day_bounds, utc_now
 from auditkit.review import rubrics as review_rubrics
 from auditkit.review import search_store
@@ -233,7 +234,7 @@ def queue_page(
         revising_ids = review_store.drafted_assignment_ids(conn, [row["id"] for row in done])
         revising = [row for row in done if row["id"] in revising_ids]
         total = opened + len(revising)
-        pages = max(1, -(-total // per_page))
+        pages = page_count(total, per_page)
         page = min(max(1, page), pages)
         start = (page - 1) * per_page
         rows = (

@@ -16,6 +16,7 @@ from auditkit.errors import InputRefused
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.reader import load_conversations
 from auditkit.ledger.records import TEXT_KINDS
+from auditkit.paging import bounded, page_count
 from auditkit.pii.masking import scan_redactor
 from auditkit.review import search_store
 from auditkit.review import store as review_store
@@ -121,7 +122,7 @@ class ConversationList:
     @property
     def pages(self) -> int:
         """How many pages the list fills (at least one)."""
-        return max(1, -(-self.total // self.per_page))
+        return page_count(self.total, self.per_page)
 
 
 @dataclass(frozen=True)
@@ -304,8 +305,7 @@ def search_conversations(
 ) -> ConversationList:
     """One page of the conversations matching ``search``, with the total count."""
     user.require(Permission.CONVERSATION_READ)
-    per_page = max(1, min(per_page, MAX_PER_PAGE))
-    page = max(1, page)
+    page, per_page = bounded(page, per_page, MAX_PER_PAGE)
     with read_transaction(installation.engine) as conn:
         conditions = _conditions(conn, installation, search)
         total = search_store.count_conversations(conn, search.scope, conditions)

@@ -18,7 +18,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = {"auditkit": "auditkit", "web": "auditkit.web", "reports": "auditkit.reports"}
-CORE = {"errors", "settings", "periods", "home", "db"}
+CORE = {"errors", "settings", "periods", "paging", "home", "db"}
 RANKS = {
     "core": 0,
     "ledger": 1,
