@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql import ColumnElement, Select
 
 from auditkit.autoqa.tables import autoqa_criteria, autoqa_flags, autoqa_scores
 from auditkit.checks.tables import check_results
@@ -21,6 +22,19 @@ CHUNK = 500
 
 def _chunks(keys: Sequence[str]) -> list[list[str]]:
     return [list(keys[start : start + CHUNK]) for start in range(0, len(keys), CHUNK)]
+
+
+def _rows_of(
+    conn: Connection, query: Select[Any], key: ColumnElement[str], keys: Sequence[str] | None
+) -> list[dict[str, Any]]:
+    """The rows of ``query``: all of them, or those whose ``key`` is one of ``keys`` (read a
+    chunk of keys at a time)."""
+    if keys is None:
+        return [dict(row._mapping) for row in conn.execute(query)]
+    rows: list[dict[str, Any]] = []
+    for part in _chunks(keys):
+        rows += [dict(r._mapping) for r in conn.execute(query.where(key.in_(part)))]
+    return rows
 
 
 def last_seqs(conn: Connection, keys: Sequence[str]) -> dict[str, int]:
@@ -100,15 +114,7 @@ def score_rows(
     )
     if rubric_hash is not None:
         query = query.where(autoqa_scores.c.rubric_hash == rubric_hash)
-    if keys is None:
-        return [dict(row._mapping) for row in conn.execute(query)]
-    rows: list[dict[str, Any]] = []
-    for part in _chunks(keys):
-        rows += [
-            dict(r._mapping)
-            for r in conn.execute(query.where(autoqa_scores.c.conversation_key.in_(part)))
-        ]
-    return rows
+    return _rows_of(conn, query, autoqa_scores.c.conversation_key, keys)
 
 
 def criteria_rows(
@@ -118,15 +124,7 @@ def criteria_rows(
     query = select(autoqa_criteria)
     if rubric_hash is not None:
         query = query.where(autoqa_criteria.c.rubric_hash == rubric_hash)
-    if keys is None:
-        return [dict(row._mapping) for row in conn.execute(query)]
-    rows: list[dict[str, Any]] = []
-    for part in _chunks(keys):
-        rows += [
-            dict(r._mapping)
-            for r in conn.execute(query.where(autoqa_criteria.c.conversation_key.in_(part)))
-        ]
-    return rows
+    return _rows_of(conn, query, autoqa_criteria.c.conversation_key, keys)
 
 
 def human_ratings(conn: Connection, rubric_hash: str) -> list[tuple[str, str, str, str]]:
