@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -15,18 +14,8 @@ import click
 from auditkit.autoqa import agreement as autoqa_agreement
 from auditkit.autoqa import results as autoqa_results
 from auditkit.autoqa import service as autoqa_service
-from auditkit.cli.options import context_installation
-from auditkit.errors import AuditkitError
+from auditkit.cli.options import clear_errors, context_installation
 from auditkit.rubric import format_score
-
-
-@contextmanager
-def _clear_errors() -> Iterator[None]:
-    """Report auditkit errors as a one-line message and exit status 1 (also when run alone)."""
-    try:
-        yield
-    except AuditkitError as exc:
-        raise click.ClickException(str(exc)) from exc
 
 
 def _progress_bar() -> tuple[list[Any], Callable[[int, int], None]]:
@@ -62,7 +51,7 @@ def autoqa(ctx: click.Context, conversations: tuple[str, ...], workers: int | No
     """
     if ctx.invoked_subcommand is not None:
         return
-    with _clear_errors():
+    with clear_errors():
         bars, advance = _progress_bar()
         try:
             report = autoqa_service.run_autoqa(
@@ -91,7 +80,7 @@ def autoqa(ctx: click.Context, conversations: tuple[str, ...], workers: int | No
 @click.pass_context
 def results(ctx: click.Context, conversations: tuple[str, ...], fmt: str) -> None:
     """Print the automatic scores: a line per conversation and rubric, or one JSON object each."""
-    with _clear_errors():
+    with clear_errors():
         found = autoqa_results.autoqa_results(
             context_installation(ctx), conversation_ids=conversations
         )
@@ -122,7 +111,7 @@ def results(ctx: click.Context, conversations: tuple[str, ...], fmt: str) -> Non
 def agreement(ctx: click.Context, fmt: str, min_alpha: float | None) -> None:
     """AutoQA against the reviewers, per criterion: Krippendorff's alpha (ordinal), its
     bootstrap 95% interval, exact agreement and pairs; AutoQA IQS beside human IQS."""
-    with _clear_errors():
+    with clear_errors():
         found = autoqa_agreement.measure_agreement(context_installation(ctx), min_alpha=min_alpha)
     if fmt == "json":
         click.echo(json.dumps([_agreement_document(r) for r in found], indent=2, sort_keys=True))

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import click
 
-from auditkit.cli.options import context_installation
-from auditkit.errors import AuditkitError
+from auditkit.cli.options import clear_errors, context_installation
 from auditkit.review import findings as findings_service
 
 
@@ -67,15 +66,13 @@ def findings(
         "until": until,
         "outcome": outcome,
     }
-    try:
+    with clear_errors():
         query = findings_service.findings_query(
             installation, {k: v for k, v in values.items() if v is not None}
         )
         if output == "text" and limit is None:
             limit = 100
         rows = findings_service.all_findings(installation, query, limit=limit)
-    except AuditkitError as exc:
-        raise click.ClickException(str(exc)) from exc
     if output == "csv":
         click.echo(findings_service.findings_csv(rows), nl=False)
         return

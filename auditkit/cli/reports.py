@@ -4,25 +4,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from auditkit.cli.options import context_installation, time_option
-from auditkit.errors import AuditkitError
+from auditkit.cli.options import clear_errors, context_installation, time_option
 from auditkit.reporting import audit as audit_reports
 from auditkit.reporting import coaching as coaching_reports
-
-
-@contextmanager
-def _clear_errors() -> Iterator[None]:
-    """Report auditkit errors as a one-line message and exit status 1 (also when run alone)."""
-    try:
-        yield
-    except AuditkitError as exc:
-        raise click.ClickException(str(exc)) from exc
 
 
 @click.group()
@@ -72,7 +60,7 @@ def audit(
         policies=policies,
         queues=queues,
     )
-    with _clear_errors():
+    with clear_errors():
         result = audit_reports.audit_report(
             context_installation(ctx),
             scope,
@@ -117,7 +105,7 @@ def coaching(
     scope = audit_reports.ReportScope(
         since=time_option(since, "--since"), until=time_option(until, "--until")
     )
-    with _clear_errors():
+    with clear_errors():
         if team is not None:
             result = coaching_reports.team_coaching_report(
                 context_installation(ctx), team, out, scope=scope, renderer=render_coaching
@@ -184,7 +172,7 @@ def pack(
     from auditkit.reporting.packs import coaching_pack
     from auditkit.reports import render_pack
 
-    with _clear_errors():
+    with clear_errors():
         result = coaching_pack(
             context_installation(ctx),
             out,

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import click
 
-from auditkit.cli.options import context_installation
-from auditkit.errors import AuditkitError
+from auditkit.cli.options import clear_errors, context_installation
 from auditkit.quality import sampling_rules
 
 
@@ -21,10 +20,8 @@ def sample() -> None:
 @click.pass_context
 def run_rules(ctx: click.Context, force: bool) -> None:
     """Draw every active rule once today (UTC), as the user who saved it; print each outcome."""
-    try:
+    with clear_errors():
         runs = sampling_rules.run_rules(context_installation(ctx), force=force)
-    except AuditkitError as exc:
-        raise click.ClickException(str(exc)) from exc
     if not runs:
         click.echo("no active sampling rules")
     for run in runs:
