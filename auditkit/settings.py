@@ -81,6 +81,8 @@ class Settings:
     sealing: bool = True
     master_key_text: str | None = field(default=None, repr=False)
     master_key_file: Path | None = None
+    event_key_text: str | None = field(default=None, repr=False)
+    event_key_file: Path | None = None
     retention: tuple[RetentionRule, ...] = ()
     policy_dir: Path | None = None
     pii_model: str = "en_core_web_sm"
@@ -99,6 +101,11 @@ class Settings:
     def master_key_path(self) -> Path:
         """Where the master key is read from (and written by ``init`` when none is given)."""
         return self.master_key_file or self.keys_dir / "master.key"
+
+    @property
+    def event_key_path(self) -> Path:
+        """Where the event-digest key is read from (and written by ``init`` when none is given)."""
+        return self.event_key_file or self.keys_dir / "event.key"
 
     @property
     def settings_path(self) -> Path:
@@ -149,6 +156,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     master_key_file = (
         Path(env["AUDITKIT_MASTER_KEY_FILE"]).expanduser()
         if env.get("AUDITKIT_MASTER_KEY_FILE")
+        else None
+    )
+    event_key_text = env.get("AUDITKIT_EVENT_KEY") or None
+    event_key_file = (
+        Path(env["AUDITKIT_EVENT_KEY_FILE"]).expanduser()
+        if env.get("AUDITKIT_EVENT_KEY_FILE")
         else None
     )
 
@@ -210,6 +223,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         sealing=sealing_text != "off",
         master_key_text=master_key_text,
         master_key_file=master_key_file,
+        event_key_text=event_key_text,
+        event_key_file=event_key_file,
         retention=retention,
         policy_dir=policy_dir,
         pii_model=env.get("AUDITKIT_PII_MODEL") or "en_core_web_sm",

@@ -17,6 +17,7 @@ from auditkit.ledger import store as ledger_store
 from auditkit.ledger.checkpoint import Signer, Verifier, parse_verifier_key
 from auditkit.ledger.keyring import create_signer, load_signer, passphrase_problems
 from auditkit.ledger.records import format_time
+from auditkit.ledger.sealing import event_digests
 from auditkit.ledger.sealing import store as sealing_store
 from auditkit.ledger.sealing.cipher import (
     MasterKey,
@@ -41,6 +42,7 @@ class Installation:
     engine: Engine
     _signer: Signer | None = field(default=None, repr=False)
     _master: MasterKey | None = field(default=None, repr=False)
+    _event_key: event_digests.DigestKey | None = field(default=None, repr=False)
     _schema_checked_at: float | None = field(default=None, repr=False)
 
     @classmethod
@@ -103,6 +105,36 @@ class Installation:
             self._master = key
         return self._master
 
+    def event_digest_key(self) -> event_digests.DigestKey:
+        """The key event identities are HMACs under (docs/import-format.md, event keys).
+
+        Refuses a missing key, or one that is not the key ``auditkit init`` recorded the
+        fingerprint of: a new key would not recognise the events already recorded, and
+        every re-import would append them again.
+        """
+        if self._event_key is None:
+            key = _read_event_key(self.settings)
+            with self.engine.connect() as conn:
+                recorded = sealing_store.installation_key_id(conn, event_digests.PURPOSE)
+            if recorded is None:
+                raise NotInitialised(
+                    "no event digest key is recorded for this installation: run `auditkit init`"
+                )
+            if key is None:
+                raise SealingError(
+                    f"no event digest key (fingerprint {recorded}): restore "
+                    f"{self.settings.event_key_path} or set AUDITKIT_EVENT_KEY or "
+                    "AUDITKIT_EVENT_KEY_FILE; without it imports cannot recognise the events "
+                    "already recorded"
+                )
+            if key.key_id != recorded:
+                raise SealingError(
+                    f"the configured event digest key ({key.key_id}) is not this "
+                    f"installation's ({recorded}): restore that key"
+                )
+            self._event_key = key
+        return self._event_key
+
     def verifiers(self) -> list[Verifier]:
         """Public keys of every signing key this log has used, oldest first."""
         with self.engine.connect() as conn:
@@ -154,6 +186,7 @@ def initialise(settings: Settings) -> InitReport:
         with installation.engine.connect() as conn:
             existing = ledger_store.signing_key_rows(conn)
         _ensure_master_key(installation)
+        _ensure_event_key(installation)
         created: str | None = None
         if existing:
             installation.signer()  # proves the passphrase opens the active key
@@ -189,6 +222,42 @@ def _ensure_master_key(installation: Installation) -> None:
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(key.encoded() + "\n")
+
+
+def _read_event_key(settings: Settings) -> event_digests.DigestKey | None:
+    if settings.event_key_text:
+        return event_digests.parse_digest_key(settings.event_key_text)
+    path = settings.event_key_path
+    if not path.is_file():
+        return None
+    return event_digests.parse_digest_key(path.read_text(encoding="utf-8"))
+
+
+def _ensure_event_key(installation: Installation) -> None:
+    """Record the event-digest key's fingerprint on first init (an installation from before
+    keyed event identities gets its key on the ``auditkit init`` its upgrade asks for),
+    creating the key file when none is configured; never replace a recorded key."""
+    settings = installation.settings
+    with installation.engine.connect() as conn:
+        recorded = sealing_store.installation_key_id(conn, event_digests.PURPOSE)
+    if recorded is not None:
+        installation.event_digest_key()  # proves the configured key is the recorded one
+        return
+    key = _read_event_key(settings)
+    if key is None:
+        key = event_digests.generate_digest_key()
+        path = settings.event_key_path
+        private_dir(path.parent)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(key.encoded() + "\n")
+    with write_transaction(installation.engine) as conn:
+        sealing_store.insert_installation_key(
+            conn,
+            purpose=event_digests.PURPOSE,
+            key_id=key.key_id,
+            created_at=format_time(utc_now()),
+        )
 
 
 def register_new_key(installation: Installation) -> Signer:

@@ -62,6 +62,17 @@ checkpoints = Table(
     Column("note", Text, nullable=False),
 )
 
+# Public fingerprints of the installation's secrets that are not the signing keys (the
+# event-digest key): one row per purpose, so a lost or swapped secret is refused, never
+# silently replaced (a new event-digest key would make re-imports append events twice).
+installation_keys = Table(
+    "installation_keys",
+    metadata,
+    Column("purpose", String(40), primary_key=True),
+    Column("key_id", String(16), nullable=False),
+    Column("created_at", String(32), nullable=False),
+)
+
 APPEND_ONLY_TABLES = ("log_entries", "merkle_nodes", "signing_keys", "checkpoints")
 
 # --- projections: rebuilt from the log, checked by `auditkit verify` ----------------------

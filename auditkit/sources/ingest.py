@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
-from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,11 +13,13 @@ from auditkit.ledger.append import AppendBatch, appending
 from auditkit.ledger.conversation import conversation_from_records
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.records import Record, RecordDraft, RecordKind
+from auditkit.ledger.sealing.event_digests import DigestKey
 from auditkit.metrics.measures import ConversationMetrics, compute_metrics
 from auditkit.metrics.refresh import refresh_metrics, store_metrics
 from auditkit.periods import utc_now
 from auditkit.sources.chatwoot.lifecycle import recorded_facts, restated
 from auditkit.sources.formats import detect_format, read_conversations
+from auditkit.sources.identity import event_identities
 from auditkit.sources.model import Conversation, Event, SourceItem
 
 # Conversations per flush: the whole import is one write transaction (all or nothing), and
@@ -56,33 +56,6 @@ class ImportReport:
     def conversations(self) -> int:
         """Conversations read from the input."""
         return self.new_conversations + self.updated_conversations + self.unchanged_conversations
-
-
-def event_keys(events: Sequence[Event]) -> list[str]:
-    """Stable identities of a conversation's events, for idempotent re-import.
-
-    The source's own ``id`` when it has one; otherwise a digest of the event's canonical
-    content plus its occurrence number, so two identical events stay two.
-    """
-    seen: Counter[str] = Counter()
-    keys: list[str] = []
-    for event in events:
-        source_id = event.data.get("id")
-        if isinstance(source_id, str) and source_id:
-            keys.append(f"id:{source_id}")
-            continue
-        # Sorted-key JSON is deterministic for the same content, which is all an identity
-        # needs; it skips the RFC 8785 checks that leaf bytes require.
-        content = json.dumps(
-            [str(event.type), event.at.isoformat(), event.data],
-            sort_keys=True,
-            separators=(",", ":"),
-            ensure_ascii=False,
-        )
-        digest = hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()
-        seen[digest] += 1
-        keys.append(f"sha256:{digest}:{seen[digest]}")
-    return keys
 
 
 def conversation_body(conversation: Conversation, source: str) -> dict[str, Any]:
@@ -167,10 +140,11 @@ def import_files(
     # Chatwoot exports restate changes its webhooks may already have recorded (lifecycle.py).
     merged = {summary.path for summary in summaries if summary.format == "chatwoot"}
     computed: dict[str, ConversationMetrics] = {}
+    digest_key = installation.event_digest_key()
     with appending(installation) as batch:
         before = batch.size
         for chunk in batches:
-            _append_chunk(batch, chunk, report, computed, merged)
+            _append_chunk(batch, chunk, report, computed, digest_key, merged)
             batch.flush()
             done += len(chunk)
             if progress is not None:
@@ -206,6 +180,7 @@ def _append_chunk(
     chunk: Sequence[SourceItem],
     report: ImportReport,
     computed: dict[str, ConversationMetrics],
+    digest_key: DigestKey,
     merged: Collection[str] = (),
 ) -> None:
     keys = [item.conversation.conversation_id for item in chunk]
@@ -221,7 +196,7 @@ def _append_chunk(
     for item in chunk:
         conversation = item.conversation
         key = conversation.conversation_id
-        ids = event_keys(conversation.events)
+        ids = event_identities(conversation.events, digest_key)
         if key not in known:
             drafts.append(
                 RecordDraft(
@@ -237,13 +212,14 @@ def _append_chunk(
             drafts = []
             batch.flush()  # what this import appended so far is read back too
             dropped = restated(recorded_facts(batch.conn, key), conversation.events)
+        # An event recorded under its pre-keyed (plain SHA-256) identity is recorded.
         fresh = [
-            event_draft(key, event, event_key)
-            for number, (event, event_key) in enumerate(zip(conversation.events, ids, strict=True))
-            if (key, event_key) not in recorded and number not in dropped
+            event_draft(key, event, identity.key)
+            for number, (event, identity) in enumerate(zip(conversation.events, ids, strict=True))
+            if identity.recorded_as(key, recorded) is None and number not in dropped
         ]
         drafts.extend(fresh)
-        recorded.update((key, event_key) for event_key in ids)
+        recorded.update((key, identity.key) for identity in ids)
         if key not in known:
             report.new_conversations += 1
             known.add(key)

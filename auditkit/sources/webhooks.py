@@ -19,34 +19,34 @@ import hashlib
 import hmac
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from auditkit.db.engine import read_transaction
 from auditkit.errors import AuditkitError, ImportRejected
 from auditkit.ledger.append import AppendBatch, appending
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.records import (
-    Record,
     RecordDraft,
     RecordKind,
     canonical_json,
-    decode_entry,
     format_time,
 )
-from auditkit.ledger.sealing.data_keys import unseal_mapping
 from auditkit.metrics.refresh import refresh_conversations
 from auditkit.periods import utc_now
 from auditkit.settings import Settings
+from auditkit.sources import revisions
 from auditkit.sources import store as webhook_store
 from auditkit.sources.chatwoot.export import WebhookDelivery, parse_webhook
 from auditkit.sources.chatwoot.lifecycle import fact_of, recorded_facts, restated
 from auditkit.sources.erasure import expire_rejections
-from auditkit.sources.ingest import conversation_body, event_draft, event_keys
+from auditkit.sources.identity import (
+    event_identities,
+)
+from auditkit.sources.ingest import conversation_body, event_draft
 from auditkit.sources.jsonl import decode_json
-from auditkit.sources.model import Event
+from auditkit.sources.revisions import GroupState
 
 PLATFORM = "chatwoot"
 SIGNATURE_TOLERANCE_SECONDS = 300
@@ -57,8 +57,6 @@ _MAX_TIMESTAMP_DIGITS = 12
 
 MAX_GROUP = 200
 """Most deliveries appended in one group-commit transaction."""
-
-_CORRECTION_META = ("event_key", "id", "corrects", "corrects_seq", "kind", "change")
 
 log = logging.getLogger(__name__)
 
@@ -393,8 +391,9 @@ def _commit_group(installation: Installation, group: Sequence[_Job]) -> None:
 
 def _append_jobs(installation: Installation, jobs: Sequence[_Job]) -> None:
     counts: list[int] = []
+    digest_key = installation.event_digest_key()
     with appending(installation) as batch:
-        state = GroupState.load(batch, [job.delivery for job in jobs])
+        state = GroupState.load(batch, [job.delivery for job in jobs], digest_key)
         for job in jobs:
             drafts = delivery_drafts(batch, job.delivery, source=job.source, state=state)
             batch.append(drafts)
@@ -409,45 +408,10 @@ def _append_jobs(installation: Installation, jobs: Sequence[_Job]) -> None:
         )
 
 
-@dataclass
-class GroupState:
-    """Event keys recorded before a group began, and those the group has appended since.
-
-    Loaded with one query for the whole group; the group's own appends are tracked in
-    memory so nothing needs writing before the single flush at commit.
-    """
-
-    recorded: set[tuple[str, str]]
-    appended: set[tuple[str, str]] = field(default_factory=set)
-
-    @classmethod
-    def load(cls, batch: AppendBatch, deliveries: Sequence[WebhookDelivery]) -> GroupState:
-        """Seed ``batch`` with the group's conversations and read their recorded event keys."""
-        wanted: dict[str, list[str]] = {}
-        for delivery in deliveries:
-            conversation = delivery.conversation
-            wanted.setdefault(conversation.conversation_id, []).extend(
-                event_keys(conversation.events)
-            )
-        known = batch.known_conversations(list(wanted))
-        return cls(
-            recorded=webhook_store.recorded_pairs(
-                batch.conn, {key: keys for key, keys in wanted.items() if key in known}
-            )
-        )
-
-    def has(self, conversation: str, event_key: str) -> bool:
-        """Whether the event is recorded or was appended earlier in this group."""
-        pair = (conversation, event_key)
-        return pair in self.recorded or pair in self.appended
-
-
 def delivery_drafts(
-    batch: AppendBatch, delivery: WebhookDelivery, *, source: str, state: GroupState | None = None
+    batch: AppendBatch, delivery: WebhookDelivery, *, source: str, state: GroupState
 ) -> list[RecordDraft]:
     """The records a delivery adds to what ``batch`` already holds (none for a duplicate)."""
-    if state is None:
-        state = GroupState.load(batch, [delivery])
     conversation = delivery.conversation
     key = conversation.conversation_id
     origin = f"webhook:{PLATFORM}:{source}:{delivery.event}"
@@ -483,83 +447,17 @@ def delivery_drafts(
         # under another id is not recorded twice (lifecycle.py).
         batch.flush()
         dropped = restated(recorded_facts(batch.conn, key), conversation.events)
-    keys = event_keys(conversation.events)
-    for number, (event, event_key) in enumerate(zip(conversation.events, keys, strict=True)):
-        if number in dropped and not state.has(key, event_key):
+    identities = event_identities(conversation.events, state.digest_key)
+    for number, (event, identity) in enumerate(zip(conversation.events, identities, strict=True)):
+        event_key = state.recorded_as(key, identity)
+        if number in dropped and event_key is None:
             continue
-        if not state.has(key, event_key):
-            drafts.append(event_draft(key, event, event_key))
-            state.appended.add((key, event_key))
+        if event_key is None:
+            drafts.append(event_draft(key, event, identity.key))
+            state.appended.add((key, identity.key))
         elif delivery.revisable:
-            correction = _correction(batch, state, delivery, event, event_key)
+            correction = revisions.correction(batch, state, delivery, event, event_key)
             if correction is not None:
                 drafts.append(correction)
                 state.appended.add((key, str(correction.body["event_key"])))
     return drafts
-
-
-def _correction(
-    batch: AppendBatch,
-    state: GroupState,
-    delivery: WebhookDelivery,
-    event: Event,
-    event_key: str,
-) -> RecordDraft | None:
-    """A correction of an already recorded event, unless this version was recorded before."""
-    key = delivery.conversation.conversation_id
-    content = {"kind": str(event.type), **{k: v for k, v in event.data.items() if k != "id"}}
-    digest = _digest(content)
-    correction_key = f"{event_key}@{digest}"
-    if state.has(key, correction_key) or webhook_store.recorded_pairs(
-        batch.conn, {key: [correction_key]}
-    ):
-        return None
-    batch.flush()  # the versions are read from the database, earlier appends included
-    versions = [
-        decode_entry(entry, expected_seq=seq)
-        for seq, entry in webhook_store.event_versions(batch.conn, key, event_key)
-    ]
-    seen = {_digest(_version_content(v.kind, _opened(batch, v))) for v in versions}
-    if not versions or digest in seen:
-        return None
-    source_id = event.data.get("id")
-    body: dict[str, Any] = {
-        "event_key": correction_key,
-        "corrects": event_key,
-        "corrects_seq": versions[0].seq,
-        "kind": str(event.type),
-        "change": "deleted" if source_id in delivery.deleted else "edited",
-        **dict(event.data),
-    }
-    return RecordDraft(
-        kind=RecordKind.CORRECTION, conversation=key, occurred_at=delivery.changed_at, body=body
-    )
-
-
-def _opened(batch: AppendBatch, record: Record) -> Mapping[str, Any]:
-    """A stored body with its sealed personal fields opened (when sealing is on)."""
-    if batch.data_keys is None:
-        return record.body
-    return unseal_mapping(
-        record.kind,
-        record.body,
-        seq=record.seq,
-        conversation=record.conversation,
-        keys=batch.data_keys,
-    )
-
-
-def _version_content(kind: str, body: Mapping[str, Any]) -> dict[str, Any]:
-    """What a stored version says, without the bookkeeping fields."""
-    if kind == RecordKind.CORRECTION:
-        return {
-            "kind": body["kind"],
-            **{k: v for k, v in body.items() if k not in _CORRECTION_META},
-        }
-    return {"kind": kind, **{k: v for k, v in body.items() if k not in ("event_key", "id")}}
-
-
-def _digest(content: Mapping[str, Any]) -> str:
-    # Canonical JSON, as stored: a version read back from the log (where 4.0 is 4) must
-    # digest exactly as it did when it arrived.
-    return hashlib.sha256(canonical_json(dict(content))).hexdigest()[:16]

@@ -9,7 +9,13 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, select, update
 
 from auditkit.ledger.store import bulk_insert
-from auditkit.ledger.tables import conversations, messages, participants, subject_keys
+from auditkit.ledger.tables import (
+    conversations,
+    installation_keys,
+    messages,
+    participants,
+    subject_keys,
+)
 
 CHUNK = 500
 
@@ -167,4 +173,22 @@ def count_live_keys(conn: Connection) -> int:
             .select_from(subject_keys)
             .where(and_(subject_keys.c.wrapped_key.is_not(None)))
         ).scalar_one()
+    )
+
+
+def installation_key_id(conn: Connection, purpose: str) -> str | None:
+    """The fingerprint of the installation's key for ``purpose`` (None: none recorded yet)."""
+    value = conn.execute(
+        select(installation_keys.c.key_id).where(installation_keys.c.purpose == purpose)
+    ).scalar()
+    return None if value is None else str(value)
+
+
+def insert_installation_key(
+    conn: Connection, *, purpose: str, key_id: str, created_at: str
+) -> None:
+    """Record the fingerprint of the installation's key for ``purpose`` (once)."""
+    conn.execute(
+        installation_keys.insert(),
+        {"purpose": purpose, "key_id": key_id, "created_at": created_at},
     )
