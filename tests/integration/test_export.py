@@ -18,7 +18,10 @@ from auditkit.ledger.installation import Installation
 from auditkit.ledger.keys import rotate_key
 from auditkit.ledger.verify import verify_ledger
 from auditkit.sources.ingest import import_files
+from tests.bundles import resign_manifest
 from tests.factories import DATA
+
+_SIGNED_BY: dict[Path, Installation] = {}
 
 
 @pytest.fixture
@@ -26,6 +29,7 @@ def bundle(installation: Installation, tmp_path: Path) -> Path:
     import_files(installation, [DATA / "demo" / "conversations.jsonl"])
     out = tmp_path / "bundle"
     export_bundle(installation, out, ExportScope(conversations=("nb-2024-10431",)))
+    _SIGNED_BY[out] = installation
     return out
 
 
@@ -70,6 +74,13 @@ def _rehash_manifest(bundle: Path) -> None:
     for name in manifest["files"]:
         manifest["files"][name] = hashlib.sha256((bundle / name).read_bytes()).hexdigest()
     (bundle / "manifest.json").write_text(json.dumps(manifest))
+    resign_manifest(bundle, _SIGNED_BY[bundle])
+
+
+def _rehash_manifest_unsigned(bundle: Path) -> None:
+    signature = (bundle / "manifest.sig").read_bytes()
+    _rehash_manifest(bundle)
+    (bundle / "manifest.sig").write_bytes(signature)
 
 
 TAMPERINGS = {
@@ -103,6 +114,14 @@ TAMPERINGS = {
         "signature",
     ),
     "manifest missing": (lambda b: (b / "manifest.json").unlink(), "manifest.json"),
+    "record edited, manifest rehashed but not signed again": (
+        lambda b: (
+            _replace_line(b / "records.jsonl", 1, lambda line: line.replace(b"a", b"e", 1)),
+            _rehash_manifest_unsigned(b),
+        ),
+        "the manifest was altered",
+    ),
+    "manifest signature missing": (lambda b: (b / "manifest.sig").unlink(), r"manifest\.sig"),
 }
 
 
@@ -178,3 +197,47 @@ def test_export_refuses_a_non_empty_directory(installation: Installation, tmp_pa
     with pytest.raises(AuditkitError, match="not an empty directory"):
         export_bundle(installation, tmp_path / "out", ExportScope())
     assert (tmp_path / "out" / "keep.txt").read_text() == "precious"
+
+
+@pytest.mark.parametrize("field", ["created_by", "created_at", "record_count"])
+def test_a_one_byte_change_to_the_manifest_is_refused(bundle: Path, field: str) -> None:
+    """The manifest is signed (manifest.sig): even a field nothing else checks (who wrote the
+    bundle, when) cannot be changed by one byte, by auditkit or by the bundle's verify.py."""
+    verify_bundle(bundle)
+    data = bytearray((bundle / "manifest.json").read_bytes())
+    at = data.index(f'"{field}": '.encode()) + len(field) + 5
+    data[at] = data[at] + 1 if data[at] != ord("9") else ord("8")
+    (bundle / "manifest.json").write_bytes(bytes(data))
+    with pytest.raises(BundleError, match="the manifest was altered"):
+        verify_bundle(bundle)
+    vkey = (bundle / "verifier.key").read_text().strip()
+    result = subprocess.run(
+        [sys.executable, str(bundle / "verify.py"), str(bundle), "--key", vkey],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "the manifest was altered" in result.stderr
+
+
+def test_a_one_byte_change_to_the_manifest_signature_is_refused(bundle: Path) -> None:
+    note = (bundle / "manifest.sig").read_text()
+    text_part, signature_line = note.split("\n\n")
+    name, blob = signature_line.rstrip("\n").rsplit(" ", 1)
+    import base64
+
+    raw = bytearray(base64.b64decode(blob))
+    raw[10] ^= 1
+    altered = f"{text_part}\n\n{name} {base64.b64encode(bytes(raw)).decode()}\n"
+    (bundle / "manifest.sig").write_text(altered)
+    with pytest.raises(BundleError, match=r"manifest\.sig signature does not verify"):
+        verify_bundle(bundle)
+
+
+def test_a_manifest_signed_by_another_key_is_refused(
+    bundle: Path, installation: Installation
+) -> None:
+    rotate_key(installation)
+    resign_manifest(bundle, installation)  # the new key: not the bundle's verifier.key
+    with pytest.raises(BundleError, match=r"manifest\.sig is not signed by the verifier key"):
+        verify_bundle(bundle)

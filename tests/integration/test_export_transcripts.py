@@ -21,6 +21,7 @@ from auditkit.ledger.installation import Installation
 from auditkit.ledger.records import TEXT_KINDS
 from auditkit.reporting.transcripts import file_names, safe_name, transcript_files
 from auditkit.sources.ingest import import_files
+from tests.bundles import resign_manifest
 from tests.conftest import Cli
 from tests.factories import DATA
 
@@ -123,7 +124,9 @@ def test_a_changed_transcript_is_refused(bundle: Path, run: Cli) -> None:
     assert "SHA-256 differs" in shipped.stdout + shipped.stderr
 
 
-def test_a_transcript_whose_manifest_entry_was_rewritten_is_refused(bundle: Path) -> None:
+def test_a_transcript_whose_manifest_entry_was_rewritten_is_refused(
+    bundle: Path, installation: Installation
+) -> None:
     page = bundle / "transcripts" / f"{KEY}.html"
     changed = page.read_bytes().replace(b"Amara", b"Someone")
     page.write_bytes(changed)
@@ -131,6 +134,7 @@ def test_a_transcript_whose_manifest_entry_was_rewritten_is_refused(bundle: Path
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     manifest["files"][f"transcripts/{KEY}.html"] = hashlib.sha256(changed).hexdigest()
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    resign_manifest(bundle, installation)
     with pytest.raises(BundleError, match="signed export record"):
         verify_bundle(bundle)
 

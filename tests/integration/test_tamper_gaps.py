@@ -22,6 +22,7 @@ from auditkit.ledger.tlog.checkpoint_file import checkpoint_file_path
 from auditkit.ledger.verify import verify_ledger
 from auditkit.periods import utc_now
 from auditkit.sources.ingest import import_files
+from tests.bundles import resign_manifest
 from tests.conftest import Cli
 from tests.factories import DATA
 
@@ -133,7 +134,7 @@ def bundle(installation: Installation, tmp_path: Path) -> Path:
     return out
 
 
-def _drop_record(bundle: Path, line: int) -> None:
+def _drop_record(bundle: Path, line: int, installation: Installation) -> None:
     """Leave one record (and its proof) out and make the manifest agree."""
     import hashlib
 
@@ -146,11 +147,14 @@ def _drop_record(bundle: Path, line: int) -> None:
     for name in manifest["files"]:
         manifest["files"][name] = hashlib.sha256((bundle / name).read_bytes()).hexdigest()
     (bundle / "manifest.json").write_text(json.dumps(manifest))
+    resign_manifest(bundle, installation)
 
 
-def test_a_bundle_with_a_record_left_out_is_refused(bundle: Path) -> None:
+def test_a_bundle_with_a_record_left_out_is_refused(
+    bundle: Path, installation: Installation
+) -> None:
     stated = len((bundle / "records.jsonl").read_bytes().splitlines())
-    _drop_record(bundle, 3)
+    _drop_record(bundle, 3, installation)
     with pytest.raises(BundleError, match=f"says {stated}: records were left out"):
         verify_bundle(bundle)
 
@@ -164,6 +168,7 @@ def test_a_bundle_with_a_record_outside_its_scope_is_refused(
     manifest = json.loads((out / "manifest.json").read_text())
     manifest["scope"]["conversations"] = ["another"]
     (out / "manifest.json").write_text(json.dumps(manifest))
+    resign_manifest(out, installation)
     with pytest.raises(BundleError, match="scope differs"):
         verify_bundle(out)
 

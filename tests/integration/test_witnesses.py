@@ -14,6 +14,7 @@ import pytest
 from auditkit.ledger.installation import Installation
 from auditkit.settings import load_settings
 from tests import tlog_reference as spec
+from tests.bundles import resign_manifest
 from tests.conftest import Cli
 from tests.factories import DATA
 from tests.go_tlog import go_verifier_fixture  # noqa: F401  (the go_verifier fixture)
@@ -106,6 +107,7 @@ def test_a_cosigned_bundle_meets_quorum_one_and_not_two(
         (out / "checkpoint.txt").read_bytes()
     ).hexdigest()
     (out / "manifest.json").write_text(json.dumps(manifest))
+    resign_manifest(out, run.env)
     altered = run(
         "verify-bundle", str(out), "--key", vkey, "--witness", first.vkey, "--quorum", "1", ok=False
     )
@@ -205,6 +207,7 @@ def test_an_ml_dsa_44_witness_and_an_ed25519_one_make_a_quorum_of_two(
         (out / "checkpoint.txt").read_bytes()
     ).hexdigest()
     (out / "manifest.json").write_text(json.dumps(manifest))
+    resign_manifest(out, run.env)
     altered = run("verify-bundle", str(out), "--key", vkey, *both, "--quorum", "1", ok=False)
     assert "cosignature of pq.example/w does not verify" in altered.output
 

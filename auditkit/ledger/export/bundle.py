@@ -24,7 +24,7 @@ from auditkit.ledger import store as ledger_store
 from auditkit.ledger.access import AccessAction, access_record
 from auditkit.ledger.append import appending
 from auditkit.ledger.checkpoint import parse_verifier_key
-from auditkit.ledger.export.bundle_verifier import FORMAT
+from auditkit.ledger.export.bundle_verifier import FORMAT, MANIFEST_SIG, manifest_note_text
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.proofs import inclusion_proofs
 from auditkit.ledger.records import format_time
@@ -44,7 +44,7 @@ Names are relative paths inside one sub-folder (``transcripts/<name>.html``); ea
 SHA-256 goes into the signed export record and the manifest, so the verifier checks them.
 """
 
-RESERVED = frozenset({"manifest.json", "verify.py", TLOG_PROOFS})
+RESERVED = frozenset({"manifest.json", MANIFEST_SIG, "verify.py", TLOG_PROOFS})
 
 
 class ExportRefused(AuditkitError):
@@ -269,6 +269,9 @@ def _write(
         }
         manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
         write_private(staging / "manifest.json", manifest_bytes)
+        write_private(
+            staging / MANIFEST_SIG, _manifest_signature(installation, checkpoint, manifest_bytes)
+        )
         if out.exists():
             out.rmdir()
         os.replace(staging, out)
@@ -276,3 +279,19 @@ def _write(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return hashlib.sha256(manifest_bytes).hexdigest()
+
+
+def _manifest_signature(
+    installation: Installation, checkpoint: ledger_store.StoredCheckpoint, manifest: bytes
+) -> bytes:
+    """``manifest.sig``: a signed note, by the key that signed the bundle's checkpoint, over
+    the manifest's SHA-256 (the manifest cannot be in the export record: it names the
+    checkpoint that record ends)."""
+    signer = installation.signer()
+    if signer.key_id_hex != checkpoint.key_id:
+        raise ExportRefused(
+            f"the active signing key {signer.key_id_hex} did not sign the export's checkpoint "
+            f"({checkpoint.key_id}): run the export again"
+        )
+    text = manifest_note_text(hashlib.sha256(manifest).hexdigest(), installation.origin)
+    return signer.sign_note(text.encode("utf-8")).encode("utf-8")

@@ -20,8 +20,10 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-FORMAT = "auditkit-export/1"
+FORMAT = "auditkit-export/2"
 FILES = ("checkpoint.txt", "verifier.key", "records.jsonl", "proofs.jsonl")
+MANIFEST_SIG = "manifest.sig"
+MANIFEST_NOTE = "auditkit-export-manifest/1"
 
 
 class BundleError(Exception):
@@ -98,32 +100,66 @@ def parse_verifier_key(text: str) -> tuple[str, bytes, Ed25519PublicKey]:
     return name, key_id, Ed25519PublicKey.from_public_bytes(raw[1:])
 
 
-def open_checkpoint(
-    note: str, name: str, key_id: bytes, key: Ed25519PublicKey
-) -> tuple[str, int, bytes]:
-    """Check the signed note's signature by the key and parse the checkpoint in it."""
+def manifest_note_text(manifest_sha256: str, origin: str) -> str:
+    """The text ``manifest.sig`` signs: a fixed first line, the manifest's SHA-256 and the
+    log's origin (its second line is never a number, so no tlog parser takes it for a
+    checkpoint)."""
+    return f"{MANIFEST_NOTE}\nsha256 {manifest_sha256}\norigin {origin}\n"
+
+
+def _signed_text(note: str, what: str, name: str, key_id: bytes, key: Ed25519PublicKey) -> str:
+    """The text of a signed note, once a signature by the key verifies (signed-note rules)."""
     text, sep, signatures = note.partition("\n\n")
     if not sep or not signatures.endswith("\n"):
-        raise BundleError("checkpoint.txt is not a signed note")
+        raise BundleError(f"{what} is not a signed note")
     body = text + "\n"
     signed = False
     for line in signatures[:-1].split("\n"):
         if not line.startswith("\u2014 "):
-            raise BundleError("checkpoint.txt has a malformed signature line")
+            raise BundleError(f"{what} has a malformed signature line")
         signer, _, b64 = line[2:].rpartition(" ")
         try:
             blob = base64.b64decode(b64, validate=True)
         except ValueError:
-            raise BundleError("checkpoint.txt signature is not base64") from None
+            raise BundleError(f"{what} signature is not base64") from None
         if signer != name or blob[:4] != key_id:
             continue
         try:
             key.verify(blob[4:], body.encode())
         except InvalidSignature:
-            raise BundleError("checkpoint.txt signature does not verify") from None
+            raise BundleError(f"{what} signature does not verify") from None
         signed = True
     if not signed:
-        raise BundleError("checkpoint.txt is not signed by the verifier key")
+        raise BundleError(f"{what} is not signed by the verifier key")
+    return body
+
+
+def check_manifest_signature(
+    directory: Path,
+    manifest_bytes: bytes,
+    origin: object,
+    verifier: tuple[str, bytes, Ed25519PublicKey],
+) -> None:
+    """``manifest.sig`` must be the verifier key's signature over this very manifest."""
+    try:
+        note = (directory / MANIFEST_SIG).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BundleError(f"{MANIFEST_SIG}: cannot read: {exc}") from None
+    name, key_id, key = verifier
+    text = _signed_text(note, MANIFEST_SIG, name, key_id, key)
+    digest = hashlib.sha256(manifest_bytes).hexdigest()
+    if text != manifest_note_text(digest, str(origin)):
+        raise BundleError(
+            f"manifest.json: its SHA-256 ({digest}) or origin is not the one {MANIFEST_SIG} "
+            "signs: the manifest was altered"
+        )
+
+
+def open_checkpoint(
+    note: str, name: str, key_id: bytes, key: Ed25519PublicKey
+) -> tuple[str, int, bytes]:
+    """Check the signed note's signature by the key and parse the checkpoint in it."""
+    body = _signed_text(note, "checkpoint.txt", name, key_id, key)
     lines = body.split("\n")
     if len(lines) < 4 or not lines[0] or not lines[1].isdigit() or str(int(lines[1])) != lines[1]:
         raise BundleError("checkpoint.txt does not hold a tlog checkpoint")
@@ -315,7 +351,7 @@ def _check_extra_files(directory: Path, manifest: dict[str, Any], export: dict[s
 def _check_nothing_unlisted(directory: Path, manifest: dict[str, Any], seqs: list[int]) -> None:
     """No file may sit in the bundle that the manifest does not account for (a planted
     transcript in a bundle written without any, say)."""
-    known = {"manifest.json", "verify.py", *manifest["files"]}
+    known = {"manifest.json", MANIFEST_SIG, "verify.py", *manifest["files"]}
     folder = manifest.get("tlog_proofs")
     if folder is not None:
         known.update(f"{folder}/{seq}.tlog-proof" for seq in seqs)
@@ -347,6 +383,14 @@ def verify_bundle(
     files = manifest.get("files")
     if not isinstance(files, dict):
         raise BundleError("manifest.json: files is missing")
+    try:
+        vkey = (directory / "verifier.key").read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BundleError(f"verifier.key: cannot read: {exc}") from None
+    if trusted_key is not None and vkey != trusted_key.strip():
+        raise BundleError("verifier.key: not the key you trust")
+    verifier = parse_verifier_key(vkey)
+    check_manifest_signature(directory, manifest_bytes, manifest.get("origin"), verifier)
     for name in FILES:
         try:
             data = (directory / name).read_bytes()
@@ -355,10 +399,7 @@ def verify_bundle(
         if hashlib.sha256(data).hexdigest() != files.get(name):
             raise BundleError(f"{name}: SHA-256 differs from the manifest")
 
-    vkey = (directory / "verifier.key").read_text(encoding="utf-8").strip()
-    if trusted_key is not None and vkey != trusted_key.strip():
-        raise BundleError("verifier.key: not the key you trust")
-    name, key_id, key = parse_verifier_key(vkey)
+    name, key_id, key = verifier
     note = (directory / "checkpoint.txt").read_text(encoding="utf-8")
     origin, size, root = open_checkpoint(note, name, key_id, key)
     cosigners = count_cosigners(note, list(witness_keys or []))
