@@ -115,6 +115,7 @@ def audit_generate() -> BaseResponse | tuple[str, int]:
             scope,
             renderer=render_audit,
             transcript_renderer=render_transcript,
+            clear_reason=clear_reason(request.form),
         )
     except InputRefused as refused:
         return _audit_page(request.form, problems=[str(p) for p in refused.problems]), 400
@@ -166,6 +167,20 @@ def audit_scope(form: MultiDict[str, str]) -> audit_reports.ReportScope:
         policies=_chosen(form, "policies"),
         queues=_chosen(form, "queues"),
     )
+
+
+def clear_reason(form: MultiDict[str, str]) -> str | None:
+    """The reason for clear-text transcripts when ``clear`` is ticked (None: redacted ones);
+    a reason without the box ticked is refused rather than silently dropped."""
+    reason = form.get("clear_reason", "")
+    if form.get("clear") == "on":
+        return reason
+    refuse_if(
+        ["reason: given, but clear-text transcripts are not ticked (tick them or clear it)"]
+        if reason.strip()
+        else []
+    )
+    return None
 
 
 def _chosen(form: MultiDict[str, str], name: str) -> tuple[str, ...]:

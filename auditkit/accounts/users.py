@@ -80,6 +80,7 @@ class Permission(StrEnum):
     DASHBOARD_READ = "dashboard.read"  # the quality dashboard
     GRADER_CHECK = "grader.check"  # spot-check reviewers' reviews (grade the grader)
     REPORT_AUDIT = "report.audit"  # generate and download audit reports and their export bundles
+    EXPORT_CLEAR = "export.clear"  # bundles with clear-text transcripts, with a reason, recorded
     USER_MANAGE = "user.manage"  # add, disable, change role, bind participant, reset password
     HOLD_MANAGE = "hold.manage"  # place, list and remove legal holds
     OWN_WORK = "own_work"  # an agent's own reviews: read, acknowledge, comment, dispute
@@ -97,6 +98,7 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
             Permission.DISPUTE_READ,
             Permission.DASHBOARD_READ,
             Permission.REPORT_AUDIT,
+            Permission.EXPORT_CLEAR,
             Permission.HOLD_MANAGE,
         }
     ),

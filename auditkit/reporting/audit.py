@@ -186,13 +186,19 @@ def audit_report(
     renderer: Renderer,
     redactor: Redactor | None = None,
     actor: str | None = None,
+    role: str | None = None,
     transcript_renderer: TranscriptRenderer | None = None,
+    clear: Mapping[str, Any] | None = None,
 ) -> ReportResult:
     """Write the audit report (HTML, PDF) and its export bundle under ``out``; record it.
 
-    ``actor`` is who asked (a web user); the configured actor when not given. With a
-    ``transcript_renderer`` the bundle carries a redacted transcript per conversation.
+    ``actor`` is who asked (a web user, of ``role``); the configured actor when not given.
+    With a ``transcript_renderer`` the bundle carries a redacted transcript per
+    conversation; with ``clear`` (the checked :func:`clear_details` of a reason) they are
+    clear text, and the export record carries those details (the report stays redacted).
     """
+    if clear is not None and transcript_renderer is None:
+        raise ReportScopeInvalid("clear-text transcripts need the transcripts in the bundle")
     installation.require_schema()
     check_dates(scope.since, scope.until)
     check_out(out)
@@ -244,11 +250,13 @@ def audit_report(
         out / "bundle",
         ExportScope(conversations=tuple(keys)),
         actor=actor,
+        role=role,
         extra_files=(
-            transcript_files(installation, transcript_renderer)
+            transcript_files(installation, transcript_renderer, clear=clear is not None)
             if transcript_renderer is not None
             else None
         ),
+        details=clear,
     )
     bundle = BundleInfo(
         directory="bundle",
@@ -302,6 +310,7 @@ def audit_report(
                 "root_hash": checkpoint.root_hash_hex,
             },
             "bundle_manifest_sha256": bundle.manifest_sha256,
+            **({"bundle_transcripts": "clear"} if clear is not None else {}),
         },
         actor=actor,
         bundle=bundle,

@@ -25,7 +25,7 @@ from typing import Any
 from auditkit.accounts.users import Permission, User
 from auditkit.checks.service import UnknownPolicy, select_policies
 from auditkit.db.engine import read_transaction
-from auditkit.errors import NotFound
+from auditkit.errors import AccessDenied, NotFound
 from auditkit.home import write_private
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.access import AccessAction, access_record
@@ -37,7 +37,7 @@ from auditkit.periods import utc_now
 from auditkit.reporting import audit
 from auditkit.reporting import store as report_store
 from auditkit.reporting.parts import Renderer, ReportScopeInvalid
-from auditkit.reporting.transcripts import TranscriptRenderer
+from auditkit.reporting.transcripts import TranscriptRenderer, clear_details
 
 FOLDER = "reports"
 REPORT_ID = re.compile(r"audit-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}")
@@ -77,6 +77,7 @@ class StoredAuditReport:
     pdf_sha256: str
     html_sha256: str
     pdf_matches: bool | None = None  # the kept PDF's SHA-256 against the record (None: unread)
+    clear_transcripts: bool = False  # the bundle's transcripts are clear text (export.clear)
 
 
 @dataclass(frozen=True)
@@ -116,10 +117,25 @@ def generate_audit_report(
     *,
     renderer: Renderer,
     transcript_renderer: TranscriptRenderer | None = None,
+    clear_reason: str | None = None,
 ) -> StoredAuditReport:
     """Write the audit report and its bundle into a new folder of its own, recorded with
-    ``user`` as actor; a refused scope leaves nothing behind."""
+    ``user`` as actor; a refused scope leaves nothing behind.
+
+    With ``clear_reason`` the bundle's transcripts are clear text: only for a role with
+    ``export.clear``, and only with a reason, which the signed export record keeps
+    (``transcripts: "clear"``, ``clear_reason``, actor and role), as ``auditkit export
+    --clear --reason`` does. Both are checked before anything is written.
+    """
     user.require(Permission.REPORT_AUDIT)
+    clear = None
+    if clear_reason is not None:
+        if not user.can(Permission.EXPORT_CLEAR):
+            raise AccessDenied(
+                f"clear-text transcripts need the {Permission.EXPORT_CLEAR} permission "
+                f"(compliance officers); a {user.role.label} may export redacted ones only"
+            )
+        clear = clear_details(clear_reason, field="reason")
     report_id = f"audit-{utc_now():%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
     out = reports_folder(installation) / report_id
     try:
@@ -129,7 +145,9 @@ def generate_audit_report(
             out,
             renderer=renderer,
             actor=user.username,
+            role=str(user.role),
             transcript_renderer=transcript_renderer,
+            clear=clear,
         )
     except UnknownPolicy as exc:
         raise ReportScopeInvalid(str(exc)) from exc
@@ -259,6 +277,7 @@ def _from_record(
         manifest_sha256=str(body.get("bundle_manifest_sha256", "")),
         pdf_sha256=str(body.get("pdf_sha256", "")),
         html_sha256=str(body.get("html_sha256", "")),
+        clear_transcripts=body.get("bundle_transcripts") == "clear",
     )
 
 

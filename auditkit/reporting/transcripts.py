@@ -120,13 +120,14 @@ class ClearRefused(InputRefused):
     """A clear-text export was asked for without a reason long enough to audit."""
 
 
-def clear_details(reason: str | None) -> dict[str, Any]:
-    """The export record's keys for a clear-text export; refused without a real reason."""
+def clear_details(reason: str | None, *, field: str = "--reason") -> dict[str, Any]:
+    """The export record's keys for a clear-text export; refused without a real reason
+    (``field`` names where the reason was asked for: the CLI option, a form field)."""
     text = " ".join((reason or "").split())
     if len(text) < MIN_CLEAR_REASON or len(text) > MAX_REASON:
         raise ClearRefused(
             [
-                f"--reason: a clear-text export needs a reason of {MIN_CLEAR_REASON}"
+                f"{field}: a clear-text export needs a reason of {MIN_CLEAR_REASON}"
                 f"–{MAX_REASON} characters (it is recorded in the ledger)"
             ]
         )

@@ -85,6 +85,7 @@ def export_bundle(
     scope: ExportScope,
     *,
     actor: str | None = None,
+    role: str | None = None,
     tlog_proofs: bool = True,
     extra_files: ExtraFiles | None = None,
     details: Mapping[str, Any] | None = None,
@@ -94,7 +95,8 @@ def export_bundle(
     ``tlog_proofs=False`` leaves out the one-file-per-record ``tlog-proofs/`` folder (for
     whole-ledger bundles, where a file per record is most of the writing time).
 
-    ``actor`` is who asked (a web user); the configured actor when not given.
+    ``actor`` is who asked (a web user, whose ``role`` is recorded too); the configured
+    actor when not given.
 
     ``extra_files`` is called once with the seqs in scope, before the export is recorded;
     the files it returns are written beside the records and their SHA-256 digests are
@@ -129,6 +131,7 @@ def export_bundle(
                 access_record(
                     AccessAction.EXPORT,
                     actor=actor,
+                    role=role,
                     occurred_at=utc_now(),
                     scope=scope.as_json(),
                     records=len(seqs) + 1,
