@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from auditkit.ledger.sealing.cipher import SealingError
 
@@ -47,9 +48,16 @@ class DigestKey:
         """The key as stored in a key file or variable (base64)."""
         return base64.b64encode(self.secret).decode("ascii")
 
+    @cached_property
+    def _base(self) -> hmac.HMAC:
+        # Keyed once: each digest copies it rather than hashing the key pads again.
+        return hmac.new(self.secret, digestmod=hashlib.sha256)
+
     def hexdigest(self, data: bytes) -> str:
         """HMAC-SHA256 of ``data`` under this key, as 64 hex digits."""
-        return hmac.new(self.secret, data, hashlib.sha256).hexdigest()
+        mac = self._base.copy()
+        mac.update(data)
+        return mac.hexdigest()
 
 
 def generate_digest_key() -> DigestKey:
