@@ -1,7 +1,9 @@
 """Admin screens: users (add, disable and enable, change role, bind a participant, reset the
 password), legal holds (place, list, remove with a reason: the same signed records the
-CLI's ``auditkit hold`` writes, with the signed-in user as actor) and the retention rules
-with a dry run (what ``auditkit retention apply --dry-run`` reports)."""
+CLI's ``auditkit hold`` writes, with the signed-in user as actor), four-eyes erasure
+requests (request, approve by a second compliance officer or reject, carry out: the records
+``auditkit erasure`` writes) and the retention rules with a dry run (what ``auditkit
+retention apply --dry-run`` reports)."""
 
 from __future__ import annotations
 
@@ -13,9 +15,10 @@ from auditkit.accounts import users as accounts
 from auditkit.accounts.users import Permission, Role
 from auditkit.errors import AuditkitError, InputRefused, NotFound
 from auditkit.privacy import erasure
+from auditkit.quality import erasure_requests
 
 from .base.context import installation, user
-from .base.errors import status_for
+from .base.errors import problems_of, status_for
 from .base.security import requires
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -171,3 +174,88 @@ def retention() -> str:
         rules=installation().settings.retention,
         report=report,
     )
+
+
+def _erasure_page(problems: list[str] | None = None, status: int = 200) -> tuple[str, int]:
+    return (
+        render_template(
+            "admin_erasure.html",
+            requests=erasure_requests.list_requests(installation(), user()),
+            problems=problems or [],
+            form=request.form,
+        ),
+        status,
+    )
+
+
+@bp.get("/erasure")
+@requires(Permission.ERASURE_MANAGE)
+def erasure_list() -> tuple[str, int]:
+    """Erasure requests: pending and approved first, with approve, reject and carry out."""
+    return _erasure_page()
+
+
+@bp.post("/erasure")
+@requires(Permission.ERASURE_MANAGE)
+def request_erasure() -> Response | tuple[str, int]:
+    """Request the erasure of a data subject, with a reason (an ``erasure.requested`` record)."""
+    try:
+        found = erasure_requests.request_erasure(
+            installation(),
+            user(),
+            subject=request.form.get("subject", ""),
+            reason=request.form.get("reason", ""),
+        )
+    except AuditkitError as exc:
+        return _erasure_page(problems_of(exc), status_for(exc))
+    flash(
+        f"Erasure request #{found.id} for {found.subject} recorded; a second compliance "
+        "officer must approve it.",
+        "success",
+    )
+    return redirect(url_for("admin.erasure_list"))
+
+
+def _decide(request_id: int, *, approve: bool) -> Response | tuple[str, int]:
+    try:
+        found = erasure_requests.decide(
+            installation(),
+            user(),
+            request_id,
+            approve=approve,
+            note=request.form.get("note", ""),
+        )
+    except AuditkitError as exc:
+        return _erasure_page(problems_of(exc), status_for(exc))
+    flash(f"Erasure request #{found.id} {found.status}.", "success")
+    return redirect(url_for("admin.erasure_list"))
+
+
+@bp.post("/erasure/<int:request_id>/approve")
+@requires(Permission.ERASURE_MANAGE)
+def approve_erasure(request_id: int) -> Response | tuple[str, int]:
+    """Approve a pending request (not one's own: four-eyes); an ``erasure.approved`` record."""
+    return _decide(request_id, approve=True)
+
+
+@bp.post("/erasure/<int:request_id>/reject")
+@requires(Permission.ERASURE_MANAGE)
+def reject_erasure(request_id: int) -> Response | tuple[str, int]:
+    """Reject (or withdraw one's own) pending request, with a reason; a signed record."""
+    return _decide(request_id, approve=False)
+
+
+@bp.post("/erasure/<int:request_id>/carry-out")
+@requires(Permission.ERASURE_MANAGE)
+def carry_out_erasure(request_id: int) -> Response | tuple[str, int]:
+    """Carry out an approved request: crypto-shred the subject (the ``erasure`` record)."""
+    try:
+        done, result = erasure_requests.carry_out(installation(), user(), request_id)
+    except AuditkitError as exc:
+        return _erasure_page(problems_of(exc), status_for(exc))
+    flash(
+        f"Erased {result.subject} (request #{done.id}): {len(result.conversations)} "
+        f"conversation(s); recorded as record {result.erasure_seq}.",
+        "success",
+    )
+    return redirect(url_for("admin.erasure_list"))

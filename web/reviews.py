@@ -134,8 +134,28 @@ def comment(assignment_id: int) -> Response | tuple[str, int]:
 @bp.get("/mentions")
 @requires(Permission.REVIEW_READ)
 def mentions_list() -> str:
-    """Comments that mention the signed-in user (``@username``), newest first."""
+    """Comments that mention the signed-in user (``@username``), newest first, read or not."""
     return render_template("mentions.html", found=mentions.mentions_of(installation(), user()))
+
+
+@bp.post("/mentions/<int:comment_seq>/read")
+@requires(Permission.REVIEW_READ)
+def mention_read(comment_seq: int) -> Response:
+    """Mark one mention of the signed-in user read."""
+    mentions.mark_read(installation(), user(), comment_seq)
+    return redirect(url_for("reviews.mentions_list"))
+
+
+@bp.post("/mentions/read-all")
+@requires(Permission.REVIEW_READ)
+def mentions_read_all() -> Response:
+    """Mark every mention of the signed-in user read (up to the newest the page showed)."""
+    through = request.form.get("through", "")
+    done = mentions.mark_all_read(
+        installation(), user(), through=int(through) if through.isdecimal() else None
+    )
+    flash(f"{done} mention(s) marked read.", "success")
+    return redirect(url_for("reviews.mentions_list"))
 
 
 @bp.get("/review-records")

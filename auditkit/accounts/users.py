@@ -83,11 +83,14 @@ class Permission(StrEnum):
     EXPORT_CLEAR = "export.clear"  # bundles with clear-text transcripts, with a reason, recorded
     USER_MANAGE = "user.manage"  # add, disable, change role, bind participant, reset password
     HOLD_MANAGE = "hold.manage"  # place, list and remove legal holds
+    ERASURE_MANAGE = "erasure.manage"  # request, approve (a second officer), carry out erasure
     OWN_WORK = "own_work"  # an agent's own reviews: read, acknowledge, comment, dispute
 
 
 ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset(Permission) - {Permission.OWN_WORK},  # an admin is not an agent
+    # An admin is not an agent, and not a compliance officer: erasure is the officers' four-eyes
+    # duty, kept apart from whoever manages the accounts (docs/architecture.md).
+    Role.ADMIN: frozenset(Permission) - {Permission.OWN_WORK, Permission.ERASURE_MANAGE},
     Role.COMPLIANCE_OFFICER: frozenset(
         {
             Permission.CONVERSATION_READ,
@@ -100,6 +103,7 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
             Permission.REPORT_AUDIT,
             Permission.EXPORT_CLEAR,
             Permission.HOLD_MANAGE,
+            Permission.ERASURE_MANAGE,
         }
     ),
     Role.QA_REVIEWER: frozenset(
@@ -303,6 +307,17 @@ def load_session_user(installation: Installation, session_id: str) -> User | Non
     if found is None or found.session_generation != int(generation):
         return None
     return found
+
+
+def active_user(installation: Installation, username: str) -> User:
+    """The active user named ``username`` (a command's ``--as``); NotFound otherwise."""
+    with read_transaction(installation.engine) as conn:
+        row = accounts_store.user_by_username(conn, username)
+    if row is None:
+        raise NotFound(f"no user {username!r} (auditkit users list names them)")
+    if not row["active"]:
+        raise NotFound(f"user {username!r} is disabled")
+    return _user(row)
 
 
 def users_by_role(installation: Installation, roles: set[Role]) -> list[User]:

@@ -15,6 +15,7 @@ import click
 from auditkit.autoqa import service as autoqa_service
 from auditkit.checks import service as checks
 from auditkit.cli.autoqa import autoqa
+from auditkit.cli.erasure import erase, erasure_group
 from auditkit.cli.findings import findings as findings_command
 from auditkit.cli.options import context_installation, time_option
 from auditkit.cli.policies import policies
@@ -309,19 +310,6 @@ def keys_rotate_master(ctx: click.Context) -> None:
     click.echo(f"master key {old} replaced by {new}: {count} data keys re-wrapped")
 
 
-@cli.command()
-@click.option("--subject", required=True, help="The data subject (customer participant id).")
-@click.option("--reason", required=True, help="Why (recorded in the ledger).")
-@click.pass_context
-def erase(ctx: click.Context, subject: str, reason: str) -> None:
-    """Crypto-shred a data subject: destroy their data key and purge their clear text."""
-    result = erasure.erase_subject(context_installation(ctx), subject, reason=reason)
-    click.echo(
-        f"erased {result.subject}: {len(result.conversations)} conversation(s), "
-        f"{result.messages_purged} message(s) purged; recorded as seq {result.erasure_seq}"
-    )
-
-
 @cli.group(name="hold")
 def hold_group() -> None:
     """Legal holds: erasure of what a hold names is refused until it is removed."""
@@ -569,6 +557,8 @@ cli.add_command(witness)
 cli.add_command(autoqa)
 cli.add_command(findings_command)
 cli.add_command(sample)
+cli.add_command(erasure_group)
+cli.add_command(erase)
 
 
 def main() -> None:

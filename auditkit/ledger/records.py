@@ -37,6 +37,9 @@ class RecordKind(StrEnum):
     ACCESS = "access"
     KEY_ROTATED = "key.rotated"
     ERASURE = "erasure"
+    ERASURE_REQUESTED = "erasure.requested"  # four-eyes: asked by one compliance officer
+    ERASURE_APPROVED = "erasure.approved"  # ... approved by a second one
+    ERASURE_REJECTED = "erasure.rejected"
     CHECK_RESULT = "check.result"
     PII_FINDINGS = "pii.findings"
     LEGAL_HOLD_ADDED = "legal_hold.added"

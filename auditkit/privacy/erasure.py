@@ -44,6 +44,20 @@ class ErasureResult:
 
 
 @dataclass(frozen=True)
+class Approval:
+    """The four-eyes approval an erasure carries out: the request, who asked, who approved,
+    and who carries it out (named in the ``erasure`` record; the request row is closed in the
+    same transaction, so a request is carried out once)."""
+
+    request_id: int
+    request_seq: int
+    approval_seq: int
+    requested_by: str
+    approved_by: str
+    actor: str
+
+
+@dataclass(frozen=True)
 class Hold:
     """A legal hold on a subject or a conversation."""
 
@@ -72,22 +86,34 @@ def erase_subject(installation: Installation, subject: str, *, reason: str) -> E
 
 
 def erase_subjects(
-    installation: Installation, subjects: Sequence[str], *, reason: str
+    installation: Installation,
+    subjects: Sequence[str],
+    *,
+    reason: str,
+    approval: Approval | None = None,
 ) -> list[ErasureResult]:
-    """Erase several subjects in one transaction (all or none), then scrub free space once."""
+    """Erase several subjects in one transaction (all or none), then scrub free space once.
+
+    ``approval`` names the approved four-eyes request of a single subject (what ``auditkit
+    erasure carry-out`` does); retention runs erase by the configured rules without one.
+    """
     installation.require_schema()
     master = _require_sealing(installation)
     if not reason.strip():
         raise ErasureRefused("an erasure needs a reason (--reason)")
     if len(set(subjects)) != len(subjects):
         raise ErasureRefused("a subject is named twice")
+    if approval is not None and len(subjects) != 1:
+        raise ErasureRefused("an approved request erases exactly one subject")
     results: list[ErasureResult] = []
     with appending(installation) as batch:
         conn = batch.conn
         rows = sealing_store.subject_key_rows(conn, subjects)
         for subject in subjects:
             results.append(
-                _erase_one(batch, master, subject, rows.get(subject), reason, installation)
+                _erase_one(
+                    batch, master, subject, rows.get(subject), reason, installation, approval
+                )
             )
     _scrub_free_space(installation)
     return results
@@ -100,6 +126,7 @@ def _erase_one(
     row: sealing_store.SubjectKeyRow | None,
     reason: str,
     installation: Installation,
+    approval: Approval | None,
 ) -> ErasureResult:
     conn = batch.conn
     conversations = sealing_store.conversations_of_subject(conn, subject)
@@ -116,21 +143,30 @@ def _erase_one(
     opened = load_conversations(conn, conversations, master=master)
     identifiers = _identifiers(opened, subject)
     names = _names(opened, subject)
+    body: dict[str, object] = {
+        "subject": subject,
+        "reason": reason,
+        "actor": installation.settings.actor if approval is None else approval.actor,
+        "conversations": conversations,
+    }
+    if approval is not None:
+        body.update(
+            request_seq=approval.request_seq,
+            approval_seq=approval.approval_seq,
+            requested_by=approval.requested_by,
+            approved_by=approval.approved_by,
+        )
     (record,) = batch.append(
-        [
-            RecordDraft(
-                kind=RecordKind.ERASURE,
-                conversation=None,
-                occurred_at=now,
-                body={
-                    "subject": subject,
-                    "reason": reason,
-                    "actor": installation.settings.actor,
-                    "conversations": conversations,
-                },
-            )
-        ]
+        [RecordDraft(kind=RecordKind.ERASURE, conversation=None, occurred_at=now, body=body)]
     )
+    if approval is not None and not privacy_store.mark_carried_out(
+        conn,
+        approval.request_id,
+        by=approval.actor,
+        at=format_time(now),
+        erasure_seq=record.seq,
+    ):
+        raise ErasureRefused(f"erasure request #{approval.request_id} is no longer approved")
     if row is not None:
         sealing_store.destroy_subject_key(
             conn, subject=subject, erased_at=format_time(now), erasure_seq=record.seq
@@ -138,7 +174,9 @@ def _erase_one(
     purged = sealing_store.purge_message_text(conn, conversations, ERASED)
     # What staff typed about these conversations is sealed in the log under this key; the
     # features' clear copies (comments, notes, disputes, drafts) are overwritten here.
-    erased = ErasedSubject(subject, tuple(conversations), identifiers, names, master)
+    erased = ErasedSubject(
+        subject, tuple(conversations), identifiers, names, master, erasure_seq=record.seq
+    )
     for erase_staff_text in registered_staff_text_erasers():
         erase_staff_text(conn, erased, ERASED)
     # Names are re-derived from the log as it now reads (erased where they were sealed).

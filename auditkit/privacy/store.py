@@ -1,4 +1,4 @@
-"""Storage of privacy: legal holds."""
+"""Storage of privacy: legal holds and erasure requests."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, or_, select, update
 
-from auditkit.privacy.tables import legal_holds
+from auditkit.privacy.tables import erasure_requests, legal_holds
 
 CHUNK = 500
 
@@ -67,3 +67,92 @@ def hold_by_id(conn: Connection, hold_id: int) -> dict[str, Any] | None:
     """One hold, released or not."""
     row = conn.execute(select(legal_holds).where(legal_holds.c.id == hold_id)).first()
     return dict(row._mapping) if row else None
+
+
+def insert_erasure_request(
+    conn: Connection,
+    *,
+    subject: str,
+    reason: str,
+    requested_by: str,
+    requested_at: str,
+    request_seq: int,
+) -> int:
+    """Record a pending erasure request; returns its id."""
+    result = conn.execute(
+        erasure_requests.insert().returning(erasure_requests.c.id),
+        {
+            "subject": subject,
+            "reason": reason,
+            "status": "pending",
+            "requested_by": requested_by,
+            "requested_at": requested_at,
+            "request_seq": request_seq,
+        },
+    )
+    return int(result.scalar_one())
+
+
+def erasure_request(conn: Connection, request_id: int) -> dict[str, Any] | None:
+    """One erasure request, whatever its status."""
+    row = conn.execute(select(erasure_requests).where(erasure_requests.c.id == request_id)).first()
+    return dict(row._mapping) if row else None
+
+
+def open_requests_of(conn: Connection, subject: str) -> list[dict[str, Any]]:
+    """The subject's requests still pending or approved (not yet carried out)."""
+    query = select(erasure_requests).where(
+        erasure_requests.c.subject == subject,
+        erasure_requests.c.status.in_(("pending", "approved")),
+    )
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def erasure_requests_by_status(
+    conn: Connection, statuses: Sequence[str], *, limit: int
+) -> list[dict[str, Any]]:
+    """Requests with one of ``statuses``, newest first."""
+    query = (
+        select(erasure_requests)
+        .where(erasure_requests.c.status.in_(list(statuses)))
+        .order_by(erasure_requests.c.id.desc())
+        .limit(limit)
+    )
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def decide_erasure_request(
+    conn: Connection,
+    request_id: int,
+    *,
+    status: str,
+    decided_by: str,
+    decided_at: str,
+    decision_seq: int,
+    note: str | None,
+) -> bool:
+    """Approve or reject a pending request; False when it was no longer pending."""
+    result = conn.execute(
+        update(erasure_requests)
+        .where(erasure_requests.c.id == request_id, erasure_requests.c.status == "pending")
+        .values(
+            status=status,
+            decided_by=decided_by,
+            decided_at=decided_at,
+            decision_seq=decision_seq,
+            decision_note=note,
+        )
+    )
+    return result.rowcount == 1
+
+
+def mark_carried_out(
+    conn: Connection, request_id: int, *, by: str, at: str, erasure_seq: int
+) -> bool:
+    """Mark an approved request carried out; False when it was not (or no longer) approved."""
+    result = conn.execute(
+        update(erasure_requests)
+        .where(erasure_requests.c.id == request_id, erasure_requests.c.status == "approved")
+        .values(status="carried_out", carried_out_by=by, carried_out_at=at, erasure_seq=erasure_seq)
+    )
+    return result.rowcount == 1

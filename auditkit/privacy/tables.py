@@ -1,4 +1,5 @@
-"""Tables of privacy: legal holds (operational state; every hold is also a record)."""
+"""Tables of privacy: legal holds and erasure requests (operational state; every hold and
+every step of a request is also a record)."""
 
 from __future__ import annotations
 
@@ -31,3 +32,27 @@ legal_holds = Table(
 )
 Index("ix_legal_holds_subject", legal_holds.c.subject)
 Index("ix_legal_holds_conversation_key", legal_holds.c.conversation_key)
+
+# Four-eyes erasure: a compliance officer asks, a second one approves or rejects, then it is
+# carried out. Each step is a record (``erasure.requested`` / ``.approved`` / ``.rejected``
+# and the ``erasure`` itself); this row is where the request stands, for the screens.
+erasure_requests = Table(
+    "erasure_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("subject", String(200), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("status", String(20), nullable=False),  # pending, approved, rejected, carried_out
+    Column("requested_by", String(200), nullable=False),
+    Column("requested_at", String(32), nullable=False),
+    Column("request_seq", BigInteger, nullable=False),
+    Column("decided_by", String(200), nullable=True),
+    Column("decided_at", String(32), nullable=True),
+    Column("decision_seq", BigInteger, nullable=True),
+    Column("decision_note", Text, nullable=True),
+    Column("carried_out_by", String(200), nullable=True),
+    Column("carried_out_at", String(32), nullable=True),
+    Column("erasure_seq", BigInteger, nullable=True),
+)
+Index("ix_erasure_requests_subject", erasure_requests.c.subject)
+Index("ix_erasure_requests_status", erasure_requests.c.status)

@@ -149,3 +149,22 @@ sampling_rule_runs = Table(
     Column("outcome", Text, nullable=False),  # "drawn", or why nothing was drawn
 )
 Index("ix_sampling_rule_runs_rule_id", sampling_rule_runs.c.rule_id, sampling_rule_runs.c.ran_on)
+
+# --- read state of @mentions, per user (operational: reading is not a decision) -----------
+
+mention_reads = Table(
+    "mention_reads",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("comment_seq", BigInteger, primary_key=True),  # the review.comment record
+    Column("read_at", String(32), nullable=False),
+)
+
+# "Mark all read": every mention up to this comment seq is read; only later ones are counted.
+mention_read_marks = Table(
+    "mention_read_marks",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("read_through_seq", BigInteger, nullable=False),
+    Column("read_at", String(32), nullable=False),
+)

@@ -23,9 +23,16 @@ from auditkit.ledger.sealing.data_keys import DataKeys, unseal_mapping
 from auditkit.pii.masking import Redactor
 from auditkit.reporting.parts import redact
 
+# The steps of a four-eyes erasure request (issue 15): each names the subject.
+REQUEST_KINDS = {
+    RecordKind.ERASURE_REQUESTED: "erasure requested",
+    RecordKind.ERASURE_APPROVED: "erasure approved",
+    RecordKind.ERASURE_REJECTED: "erasure rejected",
+}
 TRAIL_KINDS = (
     RecordKind.ACCESS,
     RecordKind.ERASURE,
+    *REQUEST_KINDS,
     RecordKind.LEGAL_HOLD_ADDED,
     RecordKind.LEGAL_HOLD_REMOVED,
 )
@@ -161,7 +168,7 @@ def _touches(
         return bool(set(body.get("conversations") or ()) & scoped) or (
             str(body.get("subject")) in customers
         )
-    if kind == RecordKind.LEGAL_HOLD_ADDED:
+    if kind == RecordKind.LEGAL_HOLD_ADDED or kind in REQUEST_KINDS:
         return str(body.get("subject")) in customers
     if kind == RecordKind.LEGAL_HOLD_REMOVED:
         return subject_of_hold.get(int(body.get("hold_seq", -1)), "") in customers
@@ -190,6 +197,20 @@ def _entry(
             f"{len(conversations)} conversation(s)"
         )
         action = "erasure"
+        if body.get("approved_by"):
+            detail += (
+                f"; request at seq {body.get('request_seq')} by {body.get('requested_by')}, "
+                f"approved by {body.get('approved_by')}"
+            )
+    elif kind in REQUEST_KINDS:
+        action = REQUEST_KINDS[RecordKind(kind)]
+        detail = subject_reference(str(body.get("subject", "")))
+        if kind != RecordKind.ERASURE_REQUESTED:
+            detail += f"; request at seq {body.get('request_seq', '?')}"
+            note = redact_keeping_references(redactor, str(body.get("note", "")))
+            return AccessEntry(
+                seq, at, kind, action, actor, key, f"{detail}; note: {note}" if note else detail
+            )
     elif kind == RecordKind.LEGAL_HOLD_ADDED:
         action = "hold added"
         subject = body.get("subject")

@@ -9,13 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from auditkit.db import Connection
 from auditkit.ledger.projections.registry import (
+    ErasedSubject,
     ProjectionSource,
     Row,
     register_projection,
     register_staff_text_eraser,
 )
-from auditkit.ledger.records import Record, RecordKind
+from auditkit.ledger.records import Record, RecordKind, format_time
+from auditkit.periods import utc_now
+from auditkit.review.search_store import withdraw_open_assignments
 from auditkit.review.store import erase_review_staff_text
 
 
@@ -123,4 +127,21 @@ register_projection(
         rebuilder=ReviewRebuilder,
     )
 )
-register_staff_text_eraser("review", erase_review_staff_text)
+
+
+def erase_from_review(conn: Connection, subject: ErasedSubject, erased: str) -> None:
+    """Erasure in the review tables, inside the erasure's transaction: staff text about the
+    subject's conversations is overwritten, and their open assignments leave the queues,
+    closed as ``erased`` with the erasure's record in the reason (the row is the trail).
+    Done once here, so no page view has to write; migration 0023 did it for erasures made
+    before."""
+    erase_review_staff_text(conn, subject, erased)
+    withdraw_open_assignments(
+        conn,
+        list(subject.conversations),
+        reason=f"conversation erased (erasure record {subject.erasure_seq})",
+        at=format_time(utc_now()),
+    )
+
+
+register_staff_text_eraser("review", erase_from_review)

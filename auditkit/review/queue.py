@@ -171,27 +171,9 @@ def refresh_facts(installation: Installation) -> int:
         done += len(rows)
 
 
-def withdraw_erased(installation: Installation) -> int:
-    """Take every open assignment of an erased conversation out of the queues: it is closed
-    as ``erased`` with the erasure's record in its reason (the row is the trail), and its
-    draft is dropped. Returns how many left."""
-    now = format_time(utc_now())
-    with operational_transaction(installation.engine) as conn:
-        rows = search_store.erased_open_assignments(conn)
-        for row in rows:
-            search_store.withdraw_assignment(
-                conn,
-                int(row["id"]),
-                reason=f"conversation erased (erasure record {row['erasure_seq']})",
-                at=now,
-            )
-    return len(rows)
-
-
 def my_queue(installation: Installation, user: User) -> list[Assignment]:
     """The user's open assignments (and submitted ones being revised), earliest due first."""
     user.require(Permission.QUEUE_WORK)
-    withdraw_erased(installation)
     with read_transaction(installation.engine) as conn:
         rows = review_store.assignments(conn, reviewer_id=user.id, statuses=("open",))
         drafted = review_store.drafted_assignment_ids(conn, [row["id"] for row in rows])
@@ -225,7 +207,6 @@ def queue_page(
     """Page ``page`` (1-based; past the end means the last) of ``my_queue``: the open
     assignments come from the database a page at a time, in the index's order."""
     user.require(Permission.QUEUE_WORK)
-    withdraw_erased(installation)
     with read_transaction(installation.engine) as conn:
         opened = review_store.count_assignments(conn, reviewer_id=user.id, statuses=("open",))
         done = review_store.assignments(
@@ -261,7 +242,6 @@ def queue_page(
 def manage_view(installation: Installation, user: User) -> ManageView:
     """Open assignments of everyone, the reviewers, rubrics and channels for the sample form."""
     user.require(Permission.QUEUE_MANAGE)
-    withdraw_erased(installation)
     rubrics = review_rubrics.available_rubrics(installation)
     with read_transaction(installation.engine) as conn:
         rows = review_store.assignments(conn, statuses=("open",))

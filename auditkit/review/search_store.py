@@ -30,6 +30,7 @@ from auditkit.review.tables import (
 
 Row = dict[str, Any]
 STAFF = ("agent", "supervisor")
+CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -459,22 +460,25 @@ def failing_keys(conn: Connection, policy_ids: Sequence[str]) -> set[str]:
 # --- erased conversations leave the open queues ---------------------------------------------
 
 
-def erased_open_assignments(conn: Connection) -> list[Row]:
-    """Open assignments whose conversation's customer was erased, with the erasure's seq."""
-    query = (
-        select(
-            review_assignments.c.id,
-            review_assignments.c.conversation_key,
-            subject_keys.c.erasure_seq,
-        )
-        .join(
-            conversations,
-            conversations.c.conversation_key == review_assignments.c.conversation_key,
-        )
-        .join(subject_keys, subject_keys.c.subject == conversations.c.customer)
-        .where(and_(review_assignments.c.status == "open", subject_keys.c.erased_at.is_not(None)))
-    )
-    return [dict(row._mapping) for row in conn.execute(query)]
+def withdraw_open_assignments(
+    conn: Connection, keys: Sequence[str], *, reason: str, at: str
+) -> int:
+    """Close every open assignment of ``keys`` as ``erased`` with the reason (their drafts go
+    with them); returns how many were closed."""
+    closed = 0
+    for start in range(0, len(keys), CHUNK):
+        part = list(keys[start : start + CHUNK])
+        ids = conn.execute(
+            select(review_assignments.c.id).where(
+                and_(
+                    review_assignments.c.conversation_key.in_(part),
+                    review_assignments.c.status == "open",
+                )
+            )
+        ).scalars()
+        for assignment_id in list(ids):
+            closed += withdraw_assignment(conn, int(assignment_id), reason=reason, at=at)
+    return closed
 
 
 def withdraw_assignment(conn: Connection, assignment_id: int, *, reason: str, at: str) -> bool:
@@ -490,14 +494,19 @@ def withdraw_assignment(conn: Connection, assignment_id: int, *, reason: str, at
     return result.rowcount == 1
 
 
-def comments_mentioning(conn: Connection, username: str, *, limit: int) -> list[Row]:
-    """Comments whose text names ``@username``, newest first (the mention list)."""
+def comments_mentioning(
+    conn: Connection, username: str, *, limit: int, after_seq: int | None = None
+) -> list[Row]:
+    """Comments whose text names ``@username``, newest first (the mention list); only those
+    after ``after_seq`` when given (what "mark all read" left unread)."""
     query = (
         select(review_comments)
         .where(func.lower(review_comments.c.text).contains(f"@{username.lower()}", autoescape=True))
         .order_by(review_comments.c.seq.desc())
         .limit(limit)
     )
+    if after_seq is not None:
+        query = query.where(review_comments.c.seq > after_seq)
     return [dict(row._mapping) for row in conn.execute(query)]
 
 

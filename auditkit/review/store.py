@@ -26,7 +26,7 @@ from auditkit.ledger.projections.derived_store import (
 )
 from auditkit.ledger.projections.registry import ErasedSubject
 from auditkit.ledger.sealing.cipher import ERASED
-from auditkit.ledger.tables import conversations, participants
+from auditkit.ledger.tables import conversations, participants, subject_keys
 from auditkit.review.tables import (
     coaching_examples,
     conversation_facts,
@@ -81,8 +81,18 @@ def facts_rows(
     """Facts of the conversations matching every given filter, by key.
 
     ``exclude_rubric`` leaves out conversations already assigned (open or done) for that rubric.
+    A conversation whose customer was erased is never drawn: it would open as "[erased]".
     """
-    query = select(conversation_facts).order_by(conversation_facts.c.conversation_key)
+    erased = (
+        select(conversations.c.conversation_key)
+        .join(subject_keys, subject_keys.c.subject == conversations.c.customer)
+        .where(subject_keys.c.erased_at.is_not(None))
+    )
+    query = (
+        select(conversation_facts)
+        .where(conversation_facts.c.conversation_key.not_in(erased))
+        .order_by(conversation_facts.c.conversation_key)
+    )
     if channel:
         query = query.where(conversation_facts.c.channel == channel)
     if since:

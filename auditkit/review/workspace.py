@@ -20,7 +20,7 @@ from auditkit.periods import utc_now
 from auditkit.review import rubrics as review_rubrics
 from auditkit.review import store as review_store
 from auditkit.review.findings import GateCheck, gate_checks
-from auditkit.review.queue import Assignment, assignment_from_row, withdraw_erased
+from auditkit.review.queue import Assignment, assignment_from_row
 from auditkit.review.transcript import (
     ConversationPage,
     ReviewSummary,
@@ -196,7 +196,6 @@ def workspace(
 ) -> Workspace:
     """The assignment's conversation next to its scoring form (or its submitted review)."""
     user.require(Permission.REVIEW_WRITE)
-    withdraw_erased(installation)
     with read_transaction(installation.engine) as conn:
         row = own_assignment(conn, user, assignment_id)
         conversation = load_conversation(conn, row["conversation_key"], installation.master_key())

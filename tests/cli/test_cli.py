@@ -123,11 +123,32 @@ def test_erase_hold_and_retention_from_the_command_line(run: Cli) -> None:
     placed = run("hold", "add", "--subject", "cust-maria-gonzalez", "--reason", "litigation")
     assert "legal hold #1" in placed.output
     assert "cust-maria-gonzalez" in run("hold", "list").output
-    refused = run("erase", "--subject", "cust-maria-gonzalez", "--reason", "request", ok=False)
+    run.env = {**run.env, "AUDITKIT_NEW_USER_PASSWORD": "correct-horse-battery"}
+    for officer in ("cora", "dora"):
+        run("users", "add", officer, "--role", "compliance_officer")
+    # Direct erasure is refused since four-eyes: it names the way through.
+    direct = run("erase", "--subject", "cust-maria-gonzalez", "--reason", "request", ok=False)
+    assert direct.exit_code == 1 and "needs an approved request (four-eyes)" in direct.output
+    asked = run(
+        "erasure", "request", "--subject", "cust-maria-gonzalez", "--reason",
+        "GDPR art. 17 request DSAR-0042", "--as", "cora",
+    )  # fmt: skip
+    assert "erasure request #1" in asked.output
+    own = run("erasure", "approve", "1", "--as", "cora", ok=False)
+    assert own.exit_code == 1 and "a second compliance officer must approve it" in own.output
+    early = run("erase", "--request", "1", "--as", "cora", ok=False)
+    assert early.exit_code == 1 and "only an approved request" in early.output
+    run.env = {**run.env, "AUDITKIT_ACTOR": "dora"}  # --as defaults to AUDITKIT_ACTOR
+    assert "approved by dora" in run("erasure", "approve", "1").output
+    assert "#1  approved  cust-maria-gonzalez" in run("erasure", "list", "--open").output
+    refused = run("erasure", "carry-out", "1", ok=False)
     assert refused.exit_code == 1 and "legal hold" in refused.output
     run("hold", "remove", "1", "--reason", "case closed")
-    erased = run("erase", "--subject", "cust-maria-gonzalez", "--reason", "request")
-    assert "erased cust-maria-gonzalez" in erased.output
+    erased = run("erase", "--request", "1", "--as", "cora")
+    assert "erased cust-maria-gonzalez (request #1, approved by dora)" in erased.output
+    assert "carried out by cora" in run("erasure", "list").output
+    nobody = run("erasure", "list", "--as", "nobody", ok=False)
+    assert nobody.exit_code == 1 and "no user 'nobody'" in nobody.output
     assert run("retention", "apply", "--dry-run").output.strip().endswith("still within retention")
     assert "re-wrapped" in run("keys", "rotate-master").output
     assert run("verify").output.startswith("ok:")

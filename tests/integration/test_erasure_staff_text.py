@@ -74,7 +74,13 @@ def sealed(tmp_path: Path) -> Iterator[tuple[Installation, dict[str, str]]]:
         name: accounts.add_user(
             installation, username=name, display_name=name, role=role, password=PASSWORD
         )
-        for name, role in (("ada", "admin"), ("rita", "qa_reviewer"), ("cole", "coach"))
+        for name, role in (
+            ("ada", "admin"),
+            ("rita", "qa_reviewer"),
+            ("cole", "coach"),
+            ("cora", "compliance_officer"),
+            ("dora", "compliance_officer"),
+        )
     }
     (rubric,) = [r for r in available_rubrics(installation) if r.id == DEFAULT_RUBRIC_ID]
     review_queue.sample_and_assign(
@@ -190,10 +196,13 @@ def test_after_erasure_no_byte_of_the_database_holds_what_staff_typed_about_the_
     installation, env = sealed
     before = _database_bytes(installation)
     assert b"Larch Road" in before  # the query tables hold it in clear until the erasure
-    result = CliRunner().invoke(
-        cli, ["erase", "--subject", SUBJECT, "--reason", "Article 17 request 7731"], env=env
-    )
-    assert result.exit_code == 0, result.output
+    for args in (
+        ["erasure", "request", "--subject", SUBJECT, "--reason", "Article 17 request 7731"],
+        ["erasure", "approve", "1", "--as", "dora"],
+        ["erase", "--request", "1"],
+    ):
+        result = CliRunner().invoke(cli, args, env={**env, "AUDITKIT_ACTOR": "cora"})
+        assert result.exit_code == 0, result.output
     after = _database_bytes(installation)
     for detail in DETAILS:
         assert detail.encode() not in after, detail

@@ -17,6 +17,7 @@ from auditkit.errors import (
     NotFound,
     NotInitialised,
 )
+from auditkit.privacy.erasure import ErasureRefused
 from auditkit.reporting.audit import ReportRefused, ReportScopeInvalid
 from auditkit.rubric import RatingsInvalid, RubricInvalid
 
@@ -30,6 +31,7 @@ STATUSES: tuple[tuple[type[AuditkitError], int], ...] = (
     (NotFound, 404),
     (Conflict, 409),
     (ReportRefused, 409),
+    (ErasureRefused, 409),  # a legal hold, already erased, sealing off
     (LoginThrottled, 429),
     (RubricInvalid, 500),
     (NotInitialised, 503),

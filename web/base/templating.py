@@ -9,6 +9,9 @@ from flask_login import current_user
 
 from auditkit.accounts.users import Permission
 from auditkit.ledger.records import parse_time
+from auditkit.quality.mentions import unread_count
+
+from .context import installation
 
 NAVIGATION = (
     ("me.index", "My reviews", Permission.OWN_WORK),
@@ -27,6 +30,7 @@ NAVIGATION = (
     ("reports.audit_form", "Audit reports", Permission.REPORT_AUDIT),
     ("admin.users", "Users", Permission.USER_MANAGE),
     ("admin.holds", "Holds", Permission.HOLD_MANAGE),
+    ("admin.erasure_list", "Erasure", Permission.ERASURE_MANAGE),
     ("admin.retention", "Retention", Permission.HOLD_MANAGE),
 )
 
@@ -67,6 +71,8 @@ def init_app(app: Flask) -> None:
             "navigation": tuple(
                 (endpoint, label) for endpoint, label, needed in NAVIGATION if me.can(needed)
             ),
+            # Shown beside "Mentions"; read, never written, by a page view.
+            "unread_mentions": unread_count(installation(), me),
             "me": me,
             "Permission": Permission,
         }

@@ -54,6 +54,9 @@ class ErasedSubject:
     # go on masking what erasure removes (pii keeps keyed digests of the name parts).
     names: Sequence[str] = ()
     master: MasterKey | None = None
+    # The ``erasure`` record's seq, for what features record about it (the review queue
+    # closes the open assignments of the conversations with it).
+    erasure_seq: int | None = None
 
 
 StaffTextEraser = Callable[[Any, ErasedSubject, str], None]

@@ -1,0 +1,158 @@
+"""``auditkit erasure request|approve|reject|list|carry-out`` and ``auditkit erase``: four-eyes
+erasure from the command line, the same records as the web's ``/admin/erasure``. Each
+command acts as a compliance officer's account, ``--as USERNAME`` (default
+``AUDITKIT_ACTOR``, then ``$USER``); a request is approved by a different account."""
+
+from __future__ import annotations
+
+import click
+
+from auditkit.accounts.users import User, active_user
+from auditkit.cli.options import clear_errors, context_installation
+from auditkit.quality import erasure_requests as requests
+from auditkit.quality.erasure_requests import ErasureRequest
+
+AS_HELP = (
+    "The compliance officer's auditkit account this is done as "
+    "(default: AUDITKIT_ACTOR, then $USER)."
+)
+
+
+def _actor(ctx: click.Context, username: str | None) -> User:
+    installation = context_installation(ctx)
+    return active_user(installation, username or installation.settings.actor)
+
+
+def _line(found: ErasureRequest) -> str:
+    parts = [
+        f"#{found.id}  {found.status}  {found.subject}",
+        f"requested by {found.requested_by} at {found.requested_at} (seq {found.request_seq})",
+    ]
+    if found.decided_by:
+        verb = "rejected" if found.status == requests.RequestStatus.REJECTED else "approved"
+        parts.append(f"{verb} by {found.decided_by} (seq {found.decision_seq})")
+    if found.erasure_seq is not None:
+        parts.append(f"carried out by {found.carried_out_by} (seq {found.erasure_seq})")
+    return "; ".join(parts) + f": {found.reason}"
+
+
+@click.group(name="erasure")
+def erasure_group() -> None:
+    """Four-eyes erasure: request, approve by a second compliance officer, carry out."""
+
+
+@erasure_group.command(name="request")
+@click.option("--subject", required=True, help="The data subject (customer participant id).")
+@click.option("--reason", required=True, help="Why (10+ characters; recorded in the ledger).")
+@click.option("--as", "as_user", help=AS_HELP)
+@click.pass_context
+def request_command(ctx: click.Context, subject: str, reason: str, as_user: str | None) -> None:
+    """Request the erasure of SUBJECT; a second compliance officer must approve it."""
+    with clear_errors():
+        found = requests.request_erasure(
+            context_installation(ctx), _actor(ctx, as_user), subject=subject, reason=reason
+        )
+    click.echo(
+        f"erasure request #{found.id} for {found.subject} recorded as seq {found.request_seq}; "
+        "a second compliance officer approves it with "
+        f"`auditkit erasure approve {found.id}`"
+    )
+
+
+@erasure_group.command(name="approve")
+@click.argument("request_id", type=int)
+@click.option("--note", default="", help="An optional note (recorded).")
+@click.option("--as", "as_user", help=AS_HELP)
+@click.pass_context
+def approve_command(ctx: click.Context, request_id: int, note: str, as_user: str | None) -> None:
+    """Approve erasure request REQUEST_ID (not as the officer who made it)."""
+    with clear_errors():
+        found = requests.decide(
+            context_installation(ctx), _actor(ctx, as_user), request_id, approve=True, note=note
+        )
+    click.echo(
+        f"erasure request #{found.id} approved by {found.decided_by} (seq {found.decision_seq}); "
+        f"carry it out with `auditkit erasure carry-out {found.id}`"
+    )
+
+
+@erasure_group.command(name="reject")
+@click.argument("request_id", type=int)
+@click.option("--reason", required=True, help="Why (10+ characters; recorded).")
+@click.option("--as", "as_user", help=AS_HELP)
+@click.pass_context
+def reject_command(ctx: click.Context, request_id: int, reason: str, as_user: str | None) -> None:
+    """Reject (or, as its requester, withdraw) erasure request REQUEST_ID."""
+    with clear_errors():
+        found = requests.decide(
+            context_installation(ctx),
+            _actor(ctx, as_user),
+            request_id,
+            approve=False,
+            note=reason,
+        )
+    click.echo(f"erasure request #{found.id} rejected (seq {found.decision_seq})")
+
+
+@erasure_group.command(name="list")
+@click.option("--open", "only_open", is_flag=True, help="Only pending and approved requests.")
+@click.option("--as", "as_user", help=AS_HELP)
+@click.pass_context
+def list_command(ctx: click.Context, only_open: bool, as_user: str | None) -> None:
+    """List erasure requests: open ones first, newest first."""
+    with clear_errors():
+        found = requests.list_requests(
+            context_installation(ctx), _actor(ctx, as_user), include_closed=not only_open
+        )
+    if not found:
+        click.echo("no erasure requests")
+    for item in found:
+        click.echo(_line(item))
+
+
+def _carry_out(ctx: click.Context, request_id: int, as_user: str | None) -> None:
+    with clear_errors():
+        done, result = requests.carry_out(
+            context_installation(ctx), _actor(ctx, as_user), request_id
+        )
+    click.echo(
+        f"erased {result.subject} (request #{done.id}, approved by {done.decided_by}): "
+        f"{len(result.conversations)} conversation(s), {result.messages_purged} message(s) "
+        f"purged; recorded as seq {result.erasure_seq}"
+    )
+
+
+@erasure_group.command(name="carry-out")
+@click.argument("request_id", type=int)
+@click.option("--as", "as_user", help=AS_HELP)
+@click.pass_context
+def carry_out_command(ctx: click.Context, request_id: int, as_user: str | None) -> None:
+    """Carry out approved erasure request REQUEST_ID: crypto-shred the subject."""
+    _carry_out(ctx, request_id, as_user)
+
+
+@click.command(name="erase")
+@click.option("--request", "request_id", type=int, help="The approved erasure request.")
+@click.option("--subject", help="Refused: erasure needs an approved request (four-eyes).")
+@click.option("--reason", help="Refused with --subject (see --request).")
+@click.option("--as", "as_user", help=AS_HELP)
+@click.pass_context
+def erase(
+    ctx: click.Context,
+    request_id: int | None,
+    subject: str | None,
+    reason: str | None,
+    as_user: str | None,
+) -> None:
+    """Crypto-shred the subject of an approved erasure request (``erasure carry-out``)."""
+    if request_id is None:
+        named = f" --subject {subject}" if subject else " --subject ID"
+        raise click.ClickException(
+            "erasure needs an approved request (four-eyes): "
+            f"`auditkit erasure request{named} --reason TEXT`, approved by a second "
+            "compliance officer (`auditkit erasure approve N`), then "
+            "`auditkit erase --request N`"
+        )
+    if subject or reason:
+        raise click.ClickException("--request names the subject and reason: give neither")
+    _carry_out(ctx, request_id, as_user)
