@@ -212,3 +212,31 @@ def erase_flag_notes(conn: Connection, subject: ErasedSubject, erased: str) -> N
             .where(autoqa_flags.c.conversation_key.in_(chunk))
             .values(note=erased)
         )
+
+
+def spotlight_rows(
+    conn: Connection,
+    rubric_hash: str,
+    *,
+    score_min: float | None = None,
+    score_max: float | None = None,
+    with_signals: bool = False,
+) -> list[tuple[str, float | None, float, str | None]]:
+    """(conversation, score, confidence, signals JSON or None) of every automatic score against
+    ``rubric_hash`` in the score range: one query on the (rubric hash, score) index."""
+    columns = [
+        autoqa_scores.c.conversation_key,
+        autoqa_scores.c.score,
+        autoqa_scores.c.confidence,
+    ]
+    if with_signals:
+        columns.append(autoqa_scores.c.signals)
+    query = select(*columns).where(autoqa_scores.c.rubric_hash == rubric_hash)
+    if score_min is not None:
+        query = query.where(autoqa_scores.c.score >= score_min)
+    if score_max is not None:
+        query = query.where(autoqa_scores.c.score <= score_max)
+    return [
+        (row[0], row[1], float(row[2]), row[3] if with_signals else None)
+        for row in conn.execute(query).tuples()
+    ]
