@@ -7,6 +7,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from auditkit.accounts.users import Permission
+from auditkit.autoqa import listing as autoqa_listing
 from auditkit.autoqa import spotlight
 from auditkit.errors import InputRefused
 from auditkit.periods import utc_now
@@ -27,10 +28,12 @@ bp = Blueprint("queue", __name__, url_prefix="/queue")
 def mine() -> str:
     """The signed-in reviewer's open assignments, earliest due first."""
     page = request.args.get("page", "1")
-    shown = review_queue.queue_page(
+    shown = autoqa_listing.queue_page(
         installation(), user(), page=int(page) if page.isascii() and page.isdigit() else 1
     )
-    return render_template("queue.html", assignments=shown.items, queue=shown)
+    return render_template(
+        "queue.html", assignments=shown.queue.items, queue=shown.queue, auto=shown.auto
+    )
 
 
 def _manage_page(problems: list[str] | None = None, status: int = 200) -> tuple[str, int]:

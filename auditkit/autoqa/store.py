@@ -240,3 +240,15 @@ def spotlight_rows(
         (row[0], row[1], float(row[2]), row[3] if with_signals else None)
         for row in conn.execute(query).tuples()
     ]
+
+
+def scored_keys(score_min: float | None = None, score_max: float | None = None) -> Select[Any]:
+    """A select of the conversations scored by AutoQA (any rubric), or with an automatic score
+    in the range, for the conversation list's filters (served by ``ix_autoqa_scores_score_only``
+    or the primary key)."""
+    query = select(autoqa_scores.c.conversation_key)
+    if score_min is not None:
+        query = query.where(autoqa_scores.c.score >= score_min)
+    if score_max is not None:
+        query = query.where(autoqa_scores.c.score <= score_max)
+    return query

@@ -3,6 +3,7 @@ signal and where AutoQA is least confident, each reporting its coverage of the p
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from auditkit.autoqa import service as autoqa_service
@@ -131,3 +132,72 @@ def test_a_saved_spotlight_rule_draws_daily_and_keeps_its_coverage(
     page = text(ada.get("/queue/manage"))
     rules = page[page.index('id="rules"') :]
     assert "signals: long_silence" in rules and "coverage:" in rules
+
+
+def _listed(page: str) -> set[str]:
+    table = page[page.index('id="conversation-list"') :]
+    return set(re.findall(r'href="/conversations/([^"#]+)"', table[: table.index("</table>")]))
+
+
+def test_the_conversation_list_filters_by_autoqa_score_and_the_filter_is_in_the_address(
+    web: Callable[[str | None], Web], world: World
+) -> None:
+    rita = web("rita")
+    before = text(rita.get("/conversations?autoqa=unscored&per_page=500"))
+    everyone = _listed(before)
+    assert everyone and not _listed(text(rita.get("/conversations?autoqa=scored&per_page=500")))
+    autoqa_service.run_autoqa(world.installation)
+    scores = _scores(world)
+    assert _listed(text(rita.get("/conversations?autoqa=scored&per_page=500"))) == set(scores)
+    assert _listed(text(rita.get("/conversations?autoqa=unscored&per_page=500"))) == (
+        everyone - set(scores)
+    )
+    known = sorted(s for s, _c, _g in scores.values() if s is not None)
+    low, high = known[1], known[-2]
+    expected = {k for k, (s, _c, _g) in scores.items() if s is not None and low <= s <= high}
+    page = text(rita.get(f"/conversations?autoqa_min={low}&autoqa_max={high}&per_page=2"))
+    assert f"{len(expected)} conversation" in page
+    assert f'name="autoqa_min" min="0" max="100" step="0.1" value="{low}"' in page
+    shared = re.search(r'href="(/conversations\?[^"]*page=2[^"]*)"', page)
+    assert shared and f"autoqa_min={low}" in shared.group(1).replace("&amp;", "&")
+    every = _listed(
+        text(rita.get(f"/conversations?autoqa_min={low}&autoqa_max={high}&per_page=500"))
+    )
+    assert every == expected and len(expected) < len(scores)
+    csv = rita.get(f"/conversations?autoqa_min={low}&autoqa_max={high}&format=csv").get_data(
+        as_text=True
+    )
+    assert {line.split(",")[0] for line in csv.splitlines()[1:]} == expected
+
+
+def test_bad_autoqa_list_filters_are_refused_naming_the_field(
+    web: Callable[[str | None], Web], world: World
+) -> None:
+    rita = web("rita")
+    bad = rita.get("/conversations?autoqa_min=abc&autoqa=maybe")
+    assert bad.status_code == 400
+    page = text(bad)
+    assert "autoqa_min: 'abc' is not a number" in page
+    assert "autoqa: 'maybe' is not scored or unscored" in page
+    reversed_range = rita.get("/conversations?autoqa_min=80&autoqa_max=10")
+    assert reversed_range.status_code == 400
+    assert "autoqa_min: 80 is above autoqa_max 10" in text(reversed_range)
+    assert rita.get("/conversations?autoqa_max=101").status_code == 400
+
+
+def test_the_queue_shows_the_automatic_score_muted_and_never_in_the_form(
+    web: Callable[[str | None], Web], world: World
+) -> None:
+    autoqa_service.run_autoqa(world.installation)
+    items = world.assign("rita", size=3)
+    scores = _scores(world)
+    page = text(web("rita").get("/queue"))
+    assert "AutoQA" in page and "not a review" in page
+    for item in items:
+        cell = re.search(rf'data-autoqa="{item.id}">([^<]*)<', page)
+        assert cell is not None
+        score = scores[item.conversation_key][0]
+        assert cell.group(1) == ("—" if score is None else f"{score:.1f}")
+    space = text(web("rita").get(f"/reviews/{items[0].id}"))
+    form = space[space.index('id="review-form"') : space.index("</form>")]
+    assert "checked" not in form
