@@ -150,22 +150,30 @@ def human_ratings(conn: Connection, rubric_hash: str) -> list[tuple[str, str, st
     return [(k, who, c, r) for k, who, c, r in conn.execute(query).tuples()]
 
 
-def human_review_scores(conn: Connection, rubric_hash: str) -> list[float | None]:
-    """The score of the latest version of every human review against ``rubric_hash``."""
+def human_review_scores(conn: Connection, rubric_hash: str) -> list[tuple[float | None, str]]:
+    """(score, submitted at) of the latest version of every human review against
+    ``rubric_hash``."""
     newer = reviews.alias("newer")
     latest = ~(
         select(newer.c.seq)
         .where(and_(newer.c.review_id == reviews.c.review_id, newer.c.version > reviews.c.version))
         .exists()
     )
-    query = select(reviews.c.score).where(reviews.c.rubric_hash == rubric_hash, latest)
-    return [score for (score,) in conn.execute(query).tuples()]
+    query = select(reviews.c.score, reviews.c.submitted_at).where(
+        reviews.c.rubric_hash == rubric_hash, latest
+    )
+    return [(score, at) for score, at in conn.execute(query).tuples()]
 
 
-def primary_agents(conn: Connection, rubric_hash: str) -> dict[str, str]:
-    """conversation → primary agent (as the review app records it) of the auto-scored ones."""
+def scored_facts(conn: Connection, rubric_hash: str) -> dict[str, tuple[str | None, str | None]]:
+    """conversation → (primary agent as the review app records it, last event time) of the
+    conversations auto-scored against ``rubric_hash`` (one join)."""
     query = (
-        select(autoqa_scores.c.conversation_key, conversation_facts.c.primary_agent)
+        select(
+            autoqa_scores.c.conversation_key,
+            conversation_facts.c.primary_agent,
+            conversation_facts.c.last_event_at,
+        )
         .select_from(
             autoqa_scores.join(
                 conversation_facts,
@@ -173,9 +181,8 @@ def primary_agents(conn: Connection, rubric_hash: str) -> dict[str, str]:
             )
         )
         .where(autoqa_scores.c.rubric_hash == rubric_hash)
-        .where(conversation_facts.c.primary_agent.is_not(None))
     )
-    return {key: agent for key, agent in conn.execute(query).tuples()}
+    return {key: (agent, at) for key, agent, at in conn.execute(query).tuples()}
 
 
 def insert_flag(conn: Connection, row: Mapping[str, Any]) -> None:
