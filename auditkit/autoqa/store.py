@@ -259,3 +259,11 @@ def scored_keys(score_min: float | None = None, score_max: float | None = None) 
     if score_max is not None:
         query = query.where(autoqa_scores.c.score <= score_max)
     return query
+
+
+def keys_of_agent(conn: Connection, agent: str) -> set[str]:
+    """The conversations whose primary agent (as the review app records it) is ``agent``."""
+    query = select(conversation_facts.c.conversation_key).where(
+        conversation_facts.c.primary_agent == agent
+    )
+    return {key for (key,) in conn.execute(query).tuples()}
