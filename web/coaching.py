@@ -3,10 +3,13 @@ searched (redacted text), and a coaching pack built from the same filters."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
 
 from auditkit.accounts.users import Permission
+from auditkit.autoqa import coaching as autoqa_coaching
+from auditkit.errors import InputRefused
 from auditkit.periods import day_bounds
 from auditkit.reporting.packs import (
     PackExample,
@@ -17,9 +20,10 @@ from auditkit.reporting.packs import (
     library_channels,
 )
 from auditkit.reporting.parts import ReportScopeInvalid, criterion_labels
-from auditkit.review.workspace import EXAMPLE_LABELS
+from auditkit.review.workspace import EXAMPLE_LABELS, ExampleInput
 
-from .base.context import installation
+from .base.context import installation, user
+from .base.errors import status_for
 from .base.forms import optional_date, refuse_if
 from .base.security import requires
 
@@ -39,6 +43,7 @@ FIELDS = (
 )
 VIEWS = ("examples", "reviewed")
 LIBRARY_LIMIT = 50
+CANDIDATE_LIMIT = 20  # each shown candidate is redacted live, as its conversation page is
 
 
 def pack_filters(form: MultiDict[str, str]) -> tuple[PackFilters, dict[str, str]]:
@@ -112,3 +117,68 @@ def index() -> str:
         problem=problem,
         filtered=any(chosen.values()),
     )
+
+
+def _candidates_page(problems: list[str], status: int = 200) -> tuple[str, int]:
+    args = request.args if request.method == "GET" else request.form
+    raw = args.get("evidence", "").strip()
+    agent = args.get("agent", "").strip() or None
+    candidates: list[autoqa_coaching.CandidateExample] = []
+    if raw:
+        try:
+            wanted = autoqa_coaching.evidence_choice(raw)
+            candidates = autoqa_coaching.candidate_examples(
+                installation(), user(), wanted, agent=agent, limit=CANDIDATE_LIMIT
+            )
+        except InputRefused as exc:
+            problems = [*problems, *exc.problems]
+            status = status_for(exc)
+    page = render_template(
+        "coaching_candidates.html",
+        evidence=list(autoqa_coaching.Evidence),
+        chosen={"evidence": raw, "agent": agent or ""},
+        candidates=candidates,
+        labels=EXAMPLE_LABELS,
+        criteria=dict(criterion_labels(installation())),
+        problems=problems,
+    )
+    return page, status
+
+
+@bp.get("/candidates")
+@requires(Permission.COACHING_READ)
+def candidates() -> tuple[str, int]:
+    """Candidate examples found in AutoQA's evidence (``evidence=``, ``agent=``), redacted."""
+    return _candidates_page([])
+
+
+@bp.post("/candidates/confirm")
+@requires(Permission.REVIEW_WRITE)
+def confirm() -> Response | tuple[str, int]:
+    """Add a candidate to the reviewer's own draft of the conversation as a coaching example
+    (signed with the review when they submit it)."""
+    form = request.form
+    assignment = form.get("assignment_id", "")
+    try:
+        if not assignment.isdigit():
+            raise InputRefused(["assignment_id: choose one of your open assignments"])
+        autoqa_coaching.confirm_candidate(
+            installation(),
+            user(),
+            int(assignment),
+            ExampleInput(
+                first_seq=form.get("first_seq", ""),
+                last_seq=form.get("last_seq", ""),
+                label=form.get("label", ""),
+                criterion=form.get("criterion", ""),
+                note=form.get("note", ""),
+            ),
+        )
+    except InputRefused as exc:
+        return _candidates_page(exc.problems, status_for(exc))
+    flash(
+        "Added to your draft as a coaching example: it enters the library, signed, when you "
+        "submit the review.",
+        "success",
+    )
+    return redirect(url_for("reviews.workspace", assignment_id=int(assignment)))

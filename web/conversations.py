@@ -6,6 +6,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from auditkit.accounts.users import Permission
+from auditkit.autoqa import listing as autoqa_listing
 from auditkit.autoqa import results as autoqa_results
 from auditkit.errors import InputRefused
 from auditkit.metrics import refresh as metrics
@@ -43,20 +44,18 @@ def reveal_param() -> int | None:
 @requires(Permission.CONVERSATION_READ)
 def index() -> str | Response:
     """Conversations filtered, searched (id or redacted text) and sorted; ``?format=csv``."""
-    search = search_service.conversation_search(installation(), request.args)
     if request.args.get("format") == "csv":
-        rows = search_service.all_conversations(installation(), user(), search)
-        return download(search_service.conversations_csv(rows), "conversations.csv", "text/csv")
-    found = search_service.search_conversations(
+        csv = autoqa_listing.conversations_csv(installation(), user(), request.args)
+        return download(csv, "conversations.csv", "text/csv")
+    listed = autoqa_listing.conversation_list(
         installation(),
         user(),
-        search,
+        request.args,
         page=page_number(request.args),
         per_page=page_size(request.args),
     )
     choices = search_service.search_choices(installation())
-    keys = [row.key for row in found.rows]
-    auto = autoqa_results.list_scores(installation(), user(), keys)
+    found, auto = listed.found, listed.auto
     return render_template("conversations.html", found=found, choices=choices, auto=auto)
 
 

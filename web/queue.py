@@ -7,6 +7,8 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from auditkit.accounts.users import Permission
+from auditkit.autoqa import listing as autoqa_listing
+from auditkit.autoqa import spotlight
 from auditkit.errors import InputRefused
 from auditkit.periods import utc_now
 from auditkit.quality import sampling_rules
@@ -26,10 +28,12 @@ bp = Blueprint("queue", __name__, url_prefix="/queue")
 def mine() -> str:
     """The signed-in reviewer's open assignments, earliest due first."""
     page = request.args.get("page", "1")
-    shown = review_queue.queue_page(
+    shown = autoqa_listing.queue_page(
         installation(), user(), page=int(page) if page.isascii() and page.isdigit() else 1
     )
-    return render_template("queue.html", assignments=shown.items, queue=shown)
+    return render_template(
+        "queue.html", assignments=shown.queue.items, queue=shown.queue, auto=shown.auto
+    )
 
 
 def _manage_page(problems: list[str] | None = None, status: int = 200) -> tuple[str, int]:
@@ -39,6 +43,8 @@ def _manage_page(problems: list[str] | None = None, status: int = 200) -> tuple[
         view=view,
         methods=list(SamplingMethod),
         filters=list(SampleFilter),
+        signals=list(spotlight.AutoqaSignal),
+        silence_minutes=spotlight.DEFAULT_SILENCE_MINUTES,
         slow_minutes=review_queue.DEFAULT_SLOW_RESPONSE_MINUTES,
         min_sessions=review_queue.DEFAULT_MIN_SESSIONS,
         problems=problems or [],
@@ -55,13 +61,25 @@ def manage() -> tuple[str, int]:
     return _manage_page()
 
 
-def _request_from_form(form: MultiDict[str, str]) -> review_queue.SampleRequest:
-    """The sampling form as a request; every bad field refused at once."""
+def _request_from_form(
+    form: MultiDict[str, str],
+) -> tuple[review_queue.SampleRequest, spotlight.AutoqaFocus]:
+    """The sampling form as a request and its AutoQA focus; every bad field refused at once."""
     problems: list[str] = []
+    focus = spotlight.AutoqaFocus()
+    try:
+        focus = spotlight.focus_from_values(
+            score_min=form.get("autoqa_min", ""),
+            score_max=form.get("autoqa_max", ""),
+            signals=form.getlist("autoqa_signals"),
+            silence_minutes=form.get("silence_minutes", ""),
+        )
+    except InputRefused as exc:
+        problems.extend(exc.problems)
     try:
         method = SamplingMethod(form.get("method", ""))
     except ValueError:
-        problems.append("method: choose random or a stratification")
+        problems.append("method: choose random, a stratification or most informative")
         method = SamplingMethod.RANDOM
     filters: set[SampleFilter] = set()
     for value in form.getlist("filters"):
@@ -105,7 +123,7 @@ def _request_from_form(form: MultiDict[str, str]) -> review_queue.SampleRequest:
     refuse_if(problems)
     assert size is not None and due_on is not None and long_messages is not None
     assert slow_minutes is not None and min_sessions is not None
-    return review_queue.SampleRequest(
+    asked = review_queue.SampleRequest(
         method=method,
         size=size,
         filters=frozenset(filters),
@@ -121,6 +139,7 @@ def _request_from_form(form: MultiDict[str, str]) -> review_queue.SampleRequest:
         seed=form.get("seed", "").strip() or None,
         failed_policies=tuple(dict.fromkeys(form.getlist("failed_policies"))),
     )
+    return asked, focus
 
 
 @bp.post("/sample")
@@ -128,14 +147,16 @@ def _request_from_form(form: MultiDict[str, str]) -> review_queue.SampleRequest:
 def sample() -> Response | tuple[str, int]:
     """Draw conversations by the chosen rule and assign them."""
     try:
-        outcome = review_queue.sample_and_assign(
-            installation(), user(), _request_from_form(request.form)
-        )
+        asked, focus = _request_from_form(request.form)
+        outcome = spotlight.sample_with_focus(installation(), user(), asked, focus)
     except InputRefused as exc:
         return _manage_page(exc.problems, status_for(exc))
+
     message = (
         f"Sample {outcome.sample_id}: {outcome.assigned} of {outcome.eligible} eligible "
-        f"conversations assigned (seed {outcome.seed})."
+        f"conversations assigned (seed {outcome.seed}"
+        + (f"; {focus.text()}" if focus.text() else "")
+        + f"). Coverage of the period: {outcome.coverage.text()}."
     )
     if outcome.skipped_own:
         message += (
@@ -152,7 +173,7 @@ def save_rule() -> Response | tuple[str, int]:
     """Save the sampling form as a named rule that ``auditkit sample run-rules`` draws daily
     (the due date and period become days counted from each run)."""
     try:
-        asked = _request_from_form(request.form)
+        asked, focus = _request_from_form(request.form)
         today = utc_now().date()
         rule = sampling_rules.SavedRule(
             name=request.form.get("rule_name", ""),
@@ -168,6 +189,10 @@ def save_rule() -> Response | tuple[str, int]:
             slow_response_minutes=asked.slow_response_minutes,
             min_sessions=asked.min_sessions,
             failed_policies=asked.failed_policies,
+            autoqa_score_min=focus.score_min,
+            autoqa_score_max=focus.score_max,
+            autoqa_signals=tuple(sorted(str(s) for s in focus.signals)),
+            silence_minutes=focus.silence_minutes,
         )
         sampling_rules.save_rule(installation(), user(), rule)
     except InputRefused as exc:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from fractions import Fraction
 
 from auditkit.accounts.users import Permission, User
@@ -19,7 +20,8 @@ from auditkit.autoqa import store as autoqa_store
 from auditkit.autoqa.service import autoqa_rubrics
 from auditkit.db.engine import read_transaction
 from auditkit.ledger.installation import Installation
-from auditkit.rubric import NOT_APPLICABLE, Rubric, iqs
+from auditkit.ledger.records import parse_time
+from auditkit.rubric import NOT_APPLICABLE, Rubric, format_score, iqs
 from auditkit.rubric.agreement import Measurement, krippendorff_alpha
 
 BOOTSTRAP = 400  # resamples of the pairs for the interval
@@ -39,6 +41,35 @@ class CriterionAgreement:
     high: float | None
     trusted: bool
     flags: int  # times reviewers marked its automatic level wrong
+    auto_mean: float | None = None  # mean automatic score (0-100) of the criterion
+    scored: int = 0  # conversations whose automatic level of it has a score
+
+
+@dataclass(frozen=True)
+class WeekIqs:
+    """AutoQA IQS of one ISO week (the week of each conversation's last event) beside human
+    IQS of that week (reviews submitted in it), same rubric; a bar of the week chart."""
+
+    key: str  # the week's Monday, YYYY-MM-DD
+    value: float | None  # AutoQA IQS, trusted criteria only
+    count: int  # auto-scored conversations with a score over trusted criteria
+    human: float | None
+    human_count: int
+
+    @property
+    def label(self) -> str:
+        """The week as the chart titles it."""
+        return f"week of {self.key}"
+
+    @property
+    def text(self) -> str | None:
+        """AutoQA IQS as shown."""
+        return format_score(None if self.value is None else Fraction(self.value))
+
+    @property
+    def human_text(self) -> str | None:
+        """Human IQS as shown."""
+        return format_score(None if self.human is None else Fraction(self.human))
 
 
 @dataclass(frozen=True)
@@ -55,6 +86,16 @@ class RubricAgreement:
     human_iqs: Fraction | None
     human_reviews: int
     by_agent: tuple[tuple[str, Fraction | None, int], ...] = ()  # (agent, AutoQA IQS, scored)
+    by_week: tuple[WeekIqs, ...] = ()  # oldest first, at most WEEKS
+
+
+WEEKS = 26  # the week chart shows the latest half year
+
+
+def week_of(at: str) -> str:
+    """The Monday (YYYY-MM-DD) of the ISO week holding the time ``at``."""
+    day = parse_time(at).date()
+    return (day - timedelta(days=day.weekday())).isoformat()
 
 
 def pair_units(
@@ -110,7 +151,7 @@ def measure_agreement(
             scores = autoqa_store.score_rows(conn, rubric_hash=rubric.content_hash)
             flags = autoqa_store.flag_counts(conn, rubric.content_hash)
             human_scores = autoqa_store.human_review_scores(conn, rubric.content_hash)
-            agents = autoqa_store.primary_agents(conn, rubric.content_hash)
+            facts = autoqa_store.scored_facts(conn, rubric.content_hash)
             found.append(
                 _rubric_agreement(
                     rubric,
@@ -121,7 +162,7 @@ def measure_agreement(
                     flags,
                     human_scores,
                     resamples,
-                    agents,
+                    facts,
                 )
             )
     return found
@@ -140,9 +181,9 @@ def _rubric_agreement(
     criteria: Sequence[dict[str, object]],
     scores: Sequence[dict[str, object]],
     flags: dict[str, int],
-    human_scores: Sequence[float | None],
+    human_scores: Sequence[tuple[float | None, str]],
     resamples: int,
-    agents: dict[str, str] | None = None,
+    facts: dict[str, tuple[str | None, str | None]] | None = None,
 ) -> RubricAgreement:
     auto_levels: dict[str, dict[str, str | None]] = defaultdict(dict)
     auto_scores: dict[str, dict[str, float | None]] = defaultdict(dict)
@@ -170,15 +211,31 @@ def _rubric_agreement(
                 high=high,
                 trusted=alpha is not None and alpha >= threshold,
                 flags=flags.get(criterion.id, 0),
+                auto_mean=_mean(
+                    auto_scores[key].get(criterion.id) for key in auto_levels.get(criterion.id, {})
+                ),
+                scored=sum(
+                    auto_scores[key].get(criterion.id) is not None
+                    for key in auto_levels.get(criterion.id, {})
+                ),
             )
         )
     trusted = {r.criterion for r in results if r.trusted}
     keys = [str(row["conversation_key"]) for row in scores]
     per_conversation = [_trusted_score(rubric, auto_scores.get(key, {}), trusted) for key in keys]
+    facts = facts or {}
     by_agent: dict[str, list[Fraction | None]] = defaultdict(list)
+    auto_weeks: dict[str, list[Fraction | None]] = defaultdict(list)
     for key, value in zip(keys, per_conversation, strict=True):
-        if agents and key in agents:
-            by_agent[agents[key]].append(value)
+        agent, at = facts.get(key, (None, None))
+        if agent:
+            by_agent[agent].append(value)
+        if at:
+            auto_weeks[week_of(at)].append(value)
+    human_weeks: dict[str, list[float | None]] = defaultdict(list)
+    for score, submitted_at in human_scores:
+        human_weeks[week_of(submitted_at)].append(score)
+    weeks = sorted(set(auto_weeks) | set(human_weeks))[-WEEKS:]
     return RubricAgreement(
         rubric_id=rubric.id,
         rubric_version=rubric.version,
@@ -187,13 +244,32 @@ def _rubric_agreement(
         criteria=tuple(results),
         auto_iqs=iqs(per_conversation),
         auto_conversations=sum(1 for s in per_conversation if s is not None),
-        human_iqs=iqs(human_scores),
+        human_iqs=iqs(score for score, _at in human_scores),
         human_reviews=len(human_scores),
         by_agent=tuple(
             (agent, iqs(values), sum(1 for v in values if v is not None))
             for agent, values in sorted(by_agent.items())
         ),
+        by_week=tuple(
+            WeekIqs(
+                key=week,
+                value=_float(iqs(auto_weeks.get(week, []))),
+                count=sum(1 for v in auto_weeks.get(week, []) if v is not None),
+                human=_float(iqs(human_weeks.get(week, []))),
+                human_count=sum(1 for v in human_weeks.get(week, []) if v is not None),
+            )
+            for week in weeks
+        ),
     )
+
+
+def _float(value: Fraction | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _mean(values: Iterable[float | None]) -> float | None:
+    given = [v for v in values if v is not None]
+    return sum(given) / len(given) if given else None
 
 
 def _trusted_score(

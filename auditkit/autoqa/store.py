@@ -150,22 +150,30 @@ def human_ratings(conn: Connection, rubric_hash: str) -> list[tuple[str, str, st
     return [(k, who, c, r) for k, who, c, r in conn.execute(query).tuples()]
 
 
-def human_review_scores(conn: Connection, rubric_hash: str) -> list[float | None]:
-    """The score of the latest version of every human review against ``rubric_hash``."""
+def human_review_scores(conn: Connection, rubric_hash: str) -> list[tuple[float | None, str]]:
+    """(score, submitted at) of the latest version of every human review against
+    ``rubric_hash``."""
     newer = reviews.alias("newer")
     latest = ~(
         select(newer.c.seq)
         .where(and_(newer.c.review_id == reviews.c.review_id, newer.c.version > reviews.c.version))
         .exists()
     )
-    query = select(reviews.c.score).where(reviews.c.rubric_hash == rubric_hash, latest)
-    return [score for (score,) in conn.execute(query).tuples()]
+    query = select(reviews.c.score, reviews.c.submitted_at).where(
+        reviews.c.rubric_hash == rubric_hash, latest
+    )
+    return [(score, at) for score, at in conn.execute(query).tuples()]
 
 
-def primary_agents(conn: Connection, rubric_hash: str) -> dict[str, str]:
-    """conversation → primary agent (as the review app records it) of the auto-scored ones."""
+def scored_facts(conn: Connection, rubric_hash: str) -> dict[str, tuple[str | None, str | None]]:
+    """conversation → (primary agent as the review app records it, last event time) of the
+    conversations auto-scored against ``rubric_hash`` (one join)."""
     query = (
-        select(autoqa_scores.c.conversation_key, conversation_facts.c.primary_agent)
+        select(
+            autoqa_scores.c.conversation_key,
+            conversation_facts.c.primary_agent,
+            conversation_facts.c.last_event_at,
+        )
         .select_from(
             autoqa_scores.join(
                 conversation_facts,
@@ -173,9 +181,8 @@ def primary_agents(conn: Connection, rubric_hash: str) -> dict[str, str]:
             )
         )
         .where(autoqa_scores.c.rubric_hash == rubric_hash)
-        .where(conversation_facts.c.primary_agent.is_not(None))
     )
-    return {key: agent for key, agent in conn.execute(query).tuples()}
+    return {key: (agent, at) for key, agent, at in conn.execute(query).tuples()}
 
 
 def insert_flag(conn: Connection, row: Mapping[str, Any]) -> None:
@@ -212,3 +219,51 @@ def erase_flag_notes(conn: Connection, subject: ErasedSubject, erased: str) -> N
             .where(autoqa_flags.c.conversation_key.in_(chunk))
             .values(note=erased)
         )
+
+
+def spotlight_rows(
+    conn: Connection,
+    rubric_hash: str,
+    *,
+    score_min: float | None = None,
+    score_max: float | None = None,
+    with_signals: bool = False,
+) -> list[tuple[str, float | None, float, str | None]]:
+    """(conversation, score, confidence, signals JSON or None) of every automatic score against
+    ``rubric_hash`` in the score range: one query on the (rubric hash, score) index."""
+    columns = [
+        autoqa_scores.c.conversation_key,
+        autoqa_scores.c.score,
+        autoqa_scores.c.confidence,
+    ]
+    if with_signals:
+        columns.append(autoqa_scores.c.signals)
+    query = select(*columns).where(autoqa_scores.c.rubric_hash == rubric_hash)
+    if score_min is not None:
+        query = query.where(autoqa_scores.c.score >= score_min)
+    if score_max is not None:
+        query = query.where(autoqa_scores.c.score <= score_max)
+    return [
+        (row[0], row[1], float(row[2]), row[3] if with_signals else None)
+        for row in conn.execute(query).tuples()
+    ]
+
+
+def scored_keys(score_min: float | None = None, score_max: float | None = None) -> Select[Any]:
+    """A select of the conversations scored by AutoQA (any rubric), or with an automatic score
+    in the range, for the conversation list's filters (served by ``ix_autoqa_scores_score_only``
+    or the primary key)."""
+    query = select(autoqa_scores.c.conversation_key)
+    if score_min is not None:
+        query = query.where(autoqa_scores.c.score >= score_min)
+    if score_max is not None:
+        query = query.where(autoqa_scores.c.score <= score_max)
+    return query
+
+
+def keys_of_agent(conn: Connection, agent: str) -> set[str]:
+    """The conversations whose primary agent (as the review app records it) is ``agent``."""
+    query = select(conversation_facts.c.conversation_key).where(
+        conversation_facts.c.primary_agent == agent
+    )
+    return {key for (key,) in conn.execute(query).tuples()}

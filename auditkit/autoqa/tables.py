@@ -29,6 +29,8 @@ autoqa_scores = Table(
     Column("scored_at", String(32), nullable=False),
 )
 Index("ix_autoqa_scores_score", autoqa_scores.c.rubric_hash, autoqa_scores.c.score)
+# The conversation list filters by automatic score whatever the rubric (migration 0021).
+Index("ix_autoqa_scores_score_only", autoqa_scores.c.score, autoqa_scores.c.conversation_key)
 
 autoqa_criteria = Table(
     "autoqa_criteria",

@@ -8,6 +8,7 @@ import click
 
 from auditkit.cli.options import clear_errors, context_installation
 from auditkit.quality import sampling_rules
+from auditkit.review.sampling import Coverage
 
 
 @click.group()
@@ -31,6 +32,8 @@ def run_rules(ctx: click.Context, force: bool) -> None:
             else ""
         )
         click.echo(f"{run.rule}: {run.outcome}{detail}")
+        if run.coverage is not None:
+            click.echo(f"    coverage: {run.coverage.text()}")
 
 
 @sample.command(name="rules")
@@ -40,10 +43,15 @@ def list_rules(ctx: click.Context) -> None:
     for history in sampling_rules.rule_histories(context_installation(ctx)):
         rule = history.rule
         state = "active" if history.active else "paused"
+        focus = rule.focus().text()
+        spot = f", {focus}" if focus else ""
         click.echo(
-            f"{rule.name} ({state}): {rule.method}, {rule.size} a draw, due in {rule.due_days} d"
+            f"{rule.name} ({state}): {rule.method}, {rule.size} a draw, "
+            f"due in {rule.due_days} d{spot}"
         )
         for run in history.runs:
+            covered = run["coverage"]
             click.echo(
                 f"    {run['ran_at']} {run['outcome']}: {run['assigned']} of {run['eligible']}"
+                + (f"; coverage: {covered.text()}" if isinstance(covered, Coverage) else "")
             )

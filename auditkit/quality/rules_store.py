@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, and_, insert, select
 
 from auditkit.quality.tables import sampling_rule_runs, sampling_rules
+from auditkit.review.tables import review_samples
 
 Row = dict[str, Any]
 
@@ -46,11 +48,18 @@ def insert_run(conn: Connection, row: Mapping[str, Any]) -> None:
 
 
 def runs(conn: Connection, rule_id: int, *, limit: int = 20) -> list[Row]:
-    """A rule's latest draws, newest first."""
+    """A rule's latest draws, newest first, each with its sample's coverage (a dict, or None)."""
     query = (
-        select(sampling_rule_runs)
+        select(sampling_rule_runs, review_samples.c.rule.label("sample_rule"))
+        .outerjoin(review_samples, review_samples.c.id == sampling_rule_runs.c.sample_id)
         .where(sampling_rule_runs.c.rule_id == rule_id)
         .order_by(sampling_rule_runs.c.id.desc())
         .limit(limit)
     )
-    return [dict(row._mapping) for row in conn.execute(query)]
+    found = []
+    for row in conn.execute(query):
+        run = dict(row._mapping)
+        rule = run.pop("sample_rule")
+        run["coverage"] = json.loads(rule).get("coverage") if rule else None
+        found.append(run)
+    return found

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from auditkit.accounts.users import Permission, User, load_user
+from auditkit.autoqa import spotlight
 from auditkit.db import operational_transaction
 from auditkit.db.engine import read_transaction
 from auditkit.errors import AuditkitError, InputRefused
@@ -20,7 +21,7 @@ from auditkit.ledger.records import format_time
 from auditkit.periods import utc_now
 from auditkit.quality import rules_store
 from auditkit.review import queue as review_queue
-from auditkit.review.sampling import SampleFilter, SamplingMethod
+from auditkit.review.sampling import Coverage, SampleFilter, SamplingMethod
 
 NAME_LIMIT = 100
 
@@ -42,6 +43,19 @@ class SavedRule:
     slow_response_minutes: int = review_queue.DEFAULT_SLOW_RESPONSE_MINUTES
     min_sessions: int = review_queue.DEFAULT_MIN_SESSIONS
     failed_policies: tuple[str, ...] = ()
+    autoqa_score_min: float | None = None
+    autoqa_score_max: float | None = None
+    autoqa_signals: tuple[str, ...] = ()
+    silence_minutes: int = spotlight.DEFAULT_SILENCE_MINUTES
+
+    def focus(self) -> spotlight.AutoqaFocus:
+        """The rule's AutoQA focus (checked as the form's is)."""
+        return spotlight.focus_from_values(
+            score_min="" if self.autoqa_score_min is None else str(self.autoqa_score_min),
+            score_max="" if self.autoqa_score_max is None else str(self.autoqa_score_max),
+            signals=self.autoqa_signals,
+            silence_minutes=str(self.silence_minutes),
+        )
 
     def request(self, day: date) -> review_queue.SampleRequest:
         """The sample request this rule makes on ``day``."""
@@ -71,6 +85,7 @@ class RuleRun:
     eligible: int = 0
     assigned: int = 0
     sample_id: int | None = None
+    coverage: Coverage | None = None
 
 
 def _fields(rule: SavedRule) -> dict[str, object]:
@@ -93,6 +108,10 @@ def save_rule(installation: Installation, user: User, rule: SavedRule) -> int:
         [SampleFilter(f) for f in rule.filters]
     except ValueError as exc:
         problems.append(f"rule: {exc}")
+    try:
+        rule.focus()
+    except InputRefused as exc:
+        problems.extend(exc.problems)
     with operational_transaction(installation.engine) as conn:
         if name and rules_store.rule_by_name(conn, name) is not None:
             problems.append(f"rule name: {name!r} is taken")
@@ -112,7 +131,7 @@ def save_rule(installation: Installation, user: User, rule: SavedRule) -> int:
 
 def _rule(row: dict[str, object]) -> SavedRule:
     fields = json.loads(str(row["request"]))
-    for key in ("filters", "reviewer_ids", "failed_policies"):
+    for key in ("filters", "reviewer_ids", "failed_policies", "autoqa_signals"):
         fields[key] = tuple(fields.get(key) or ())
     return SavedRule(name=str(row["name"]), **fields)
 
@@ -123,7 +142,7 @@ class RuleHistory:
 
     rule: SavedRule
     active: bool
-    runs: tuple[dict[str, object], ...]
+    runs: tuple[dict[str, object], ...]  # each with its draw's ``coverage`` (or None)
 
 
 def rule_histories(installation: Installation, user: User | None = None) -> list[RuleHistory]:
@@ -136,7 +155,10 @@ def rule_histories(installation: Installation, user: User | None = None) -> list
             RuleHistory(
                 rule=_rule(row),
                 active=bool(row["active"]),
-                runs=tuple(rules_store.runs(conn, int(str(row["id"])))),
+                runs=tuple(
+                    {**run, "coverage": Coverage.from_document(run.pop("coverage", None))}
+                    for run in rules_store.runs(conn, int(str(row["id"])))
+                ),
             )
             for row in rules_store.rules(conn)
         ]
@@ -166,9 +188,16 @@ def run_rules(installation: Installation, *, force: bool = False) -> list[RuleRu
         result = RuleRun(rule.name, "creator cannot sample any more")
         if creator is not None and creator.can(Permission.QUEUE_MANAGE):
             try:
-                outcome = review_queue.sample_and_assign(installation, creator, rule.request(today))
+                outcome = spotlight.sample_with_focus(
+                    installation, creator, rule.request(today), rule.focus()
+                )
                 result = RuleRun(
-                    rule.name, "drawn", outcome.eligible, outcome.assigned, outcome.sample_id
+                    rule.name,
+                    "drawn",
+                    outcome.eligible,
+                    outcome.assigned,
+                    outcome.sample_id,
+                    outcome.coverage,
                 )
             except AuditkitError as exc:
                 result = RuleRun(rule.name, f"refused: {exc}")

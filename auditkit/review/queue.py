@@ -26,55 +26,35 @@ from auditkit.review import rubrics as review_rubrics
 from auditkit.review import search_store
 from auditkit.review import store as review_store
 from auditkit.review.sampling import (
+    DEFAULT_LONG_MESSAGES as DEFAULT_LONG_MESSAGES,
+)
+from auditkit.review.sampling import (
+    DEFAULT_MIN_SESSIONS as DEFAULT_MIN_SESSIONS,
+)
+from auditkit.review.sampling import (
+    DEFAULT_SLOW_RESPONSE_MINUTES as DEFAULT_SLOW_RESPONSE_MINUTES,
+)
+from auditkit.review.sampling import (
+    LOW_CSAT_AT_MOST,
     METRIC_FILTERS,
     Candidate,
+    Coverage,
     Reviewer,
     SampleFilter,
-    SamplingMethod,
     assign,
+    coverage_of,
     draw,
     facts_of,
+    request_problems,
 )
+from auditkit.review.sampling import SampleOutcome as SampleOutcome
+from auditkit.review.sampling import SampleRequest as SampleRequest
+from auditkit.review.sampling import SamplingMethod as SamplingMethod
 
 FACTS_PAGE = 200
 MAX_SAMPLE = 1000
-LOW_CSAT_AT_MOST = 0.4  # 1 or 2 on a five-point scale
-DEFAULT_LONG_MESSAGES = 20
-DEFAULT_SLOW_RESPONSE_MINUTES = 15
-DEFAULT_MIN_SESSIONS = 2
 REVIEWER_ROLES = {Role.QA_REVIEWER, Role.ADMIN}
 MIN_REASON = 5
-
-
-@dataclass(frozen=True)
-class SampleRequest:
-    """What a queue manager asked for: the rule, who reviews, with which rubric, by when."""
-
-    method: SamplingMethod
-    size: int
-    filters: frozenset[SampleFilter]
-    rubric_hash: str
-    reviewer_ids: tuple[int, ...]
-    due_on: date
-    channel: str | None = None
-    since: date | None = None
-    until: date | None = None
-    long_messages: int = DEFAULT_LONG_MESSAGES
-    slow_response_minutes: int = DEFAULT_SLOW_RESPONSE_MINUTES
-    min_sessions: int = DEFAULT_MIN_SESSIONS
-    seed: str | None = None
-    failed_policies: tuple[str, ...] = ()  # only conversations failing one of these policies
-
-
-@dataclass(frozen=True)
-class SampleOutcome:
-    """What a sampling run did."""
-
-    sample_id: int
-    eligible: int
-    assigned: int
-    skipped_own: tuple[str, ...]
-    seed: str
 
 
 @dataclass(frozen=True)
@@ -255,9 +235,14 @@ def manage_view(installation: Installation, user: User) -> ManageView:
         reviewers=tuple(users_by_role(installation, REVIEWER_ROLES)),
         rubrics=tuple(RubricChoice(r.content_hash, r.title, r.version, r.id) for r in rubrics),
         channels=tuple(channels),
-        samples=tuple({**row, "rule": json.loads(row["rule"])} for row in samples),
+        samples=tuple(_sample_shown(row) for row in samples),
         policies=tuple(sorted(p.id for p in select_policies(installation))),
     )
+
+
+def _sample_shown(row: Mapping[str, Any]) -> dict[str, Any]:
+    rule = json.loads(row["rule"])
+    return {**row, "rule": rule, "coverage": Coverage.from_document(rule.get("coverage"))}
 
 
 def sample_and_assign(
@@ -265,23 +250,7 @@ def sample_and_assign(
 ) -> SampleOutcome:
     """Draw conversations by the rule and assign them, never to a reviewer who took part."""
     user.require(Permission.QUEUE_MANAGE)
-    problems = []
-    if not 1 <= request.size <= MAX_SAMPLE:
-        problems.append(f"sample size: a whole number from 1 to {MAX_SAMPLE}")
-    if request.due_on < utc_now().date():
-        problems.append("due date: must be today or later")
-    if request.since and request.until and request.since > request.until:
-        problems.append("period: the start must not be after the end")
-    if request.long_messages < 1:
-        problems.append("long conversations: at least 1 message")
-    if request.slow_response_minutes < 1:
-        problems.append("slow first response: at least 1 minute")
-    if request.min_sessions < 2:
-        problems.append("several sessions: at least 2 sessions")
-    if {SampleFilter.CONTAINED, SampleFilter.NOT_CONTAINED} <= request.filters:
-        problems.append(
-            "filters: contained and not contained by automation exclude each other; choose one"
-        )
+    problems = request_problems(request, max_sample=MAX_SAMPLE, today=utc_now().date())
     reviewers = {u.id: u for u in users_by_role(installation, REVIEWER_ROLES)}
     if not request.reviewer_ids:
         problems.append("reviewers: choose at least one")
@@ -325,6 +294,7 @@ def sample_and_assign(
         "min_sessions": request.min_sessions,
         "failed_policies": sorted(request.failed_policies),
         "seed": seed,
+        "spotlight": dict(request.spotlight.rule) if request.spotlight else None,
         "due_on": request.due_on.isoformat(),
         "reviewers": [reviewers[i].username for i in request.reviewer_ids],
     }
@@ -349,6 +319,8 @@ def sample_and_assign(
         if request.failed_policies:
             failing = search_store.failing_keys(conn, request.failed_policies)
             rows = [row for row in rows if row["conversation_key"] in failing]
+        if request.spotlight is not None:
+            rows = [row for row in rows if row["conversation_key"] in request.spotlight.keys]
         intents_ok = {
             row["conversation_key"]
             for row in rows
@@ -365,11 +337,24 @@ def sample_and_assign(
             for row in rows
             if row["conversation_key"] in intents_ok
         ]
-        drawn = draw(candidates, method=request.method, size=request.size, seed=seed)
+        drawn = draw(
+            candidates,
+            method=request.method,
+            size=request.size,
+            seed=seed,
+            priority=request.spotlight.priority if request.spotlight else None,
+        )
         pairs, skipped = assign(
             drawn,
             [Reviewer(i, reviewers[i].participant_id) for i in request.reviewer_ids],
         )
+        period = review_store.facts_rows(
+            conn,
+            since=format_time(since) if since else None,
+            until=format_time(until) if until else None,
+        )
+        coverage = coverage_of((c.key for c, _r in pairs), period)
+        rule["coverage"] = coverage.document()
         review_rubrics.remember(conn, rubric)
         sample_id = review_store.insert_sample(
             conn,
@@ -405,6 +390,7 @@ def sample_and_assign(
         assigned=len(pairs),
         skipped_own=tuple(c.key for c in skipped),
         seed=seed,
+        coverage=coverage,
     )
 
 

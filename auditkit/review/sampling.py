@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter, defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -17,6 +18,10 @@ from auditkit.ledger.conversation import HUMAN_STAFF_ROLES, LedgerConversation
 from auditkit.ledger.records import RecordKind, format_time
 
 NONE_STRATUM = "(none)"
+LOW_CSAT_AT_MOST = 0.4  # 1 or 2 on a five-point scale
+DEFAULT_LONG_MESSAGES = 20
+DEFAULT_SLOW_RESPONSE_MINUTES = 15
+DEFAULT_MIN_SESSIONS = 2
 
 
 class SamplingMethod(StrEnum):
@@ -26,6 +31,7 @@ class SamplingMethod(StrEnum):
     BY_AGENT = "agent"
     BY_INTENT = "intent"
     BY_CHANNEL = "channel"
+    MOST_INFORMATIVE = "informative"  # the lowest priority first (AutoQA: least confident)
 
     @property
     def label(self) -> str:
@@ -35,6 +41,7 @@ class SamplingMethod(StrEnum):
             SamplingMethod.BY_AGENT: "Stratified by agent",
             SamplingMethod.BY_INTENT: "Stratified by intent",
             SamplingMethod.BY_CHANNEL: "Stratified by channel",
+            SamplingMethod.MOST_INFORMATIVE: "Most informative (AutoQA least confident)",
         }[self]
 
 
@@ -84,6 +91,151 @@ METRIC_FILTERS = frozenset(
         SampleFilter.SEVERAL_SESSIONS,
     }
 )
+
+
+@dataclass(frozen=True)
+class SampleRequest:
+    """What a queue manager asked for: the rule, who reviews, with which rubric, by when."""
+
+    method: SamplingMethod
+    size: int
+    filters: frozenset[SampleFilter]
+    rubric_hash: str
+    reviewer_ids: tuple[int, ...]
+    due_on: date
+    channel: str | None = None
+    since: date | None = None
+    until: date | None = None
+    long_messages: int = DEFAULT_LONG_MESSAGES
+    slow_response_minutes: int = DEFAULT_SLOW_RESPONSE_MINUTES
+    min_sessions: int = DEFAULT_MIN_SESSIONS
+    seed: str | None = None
+    failed_policies: tuple[str, ...] = ()  # only conversations failing one of these policies
+    spotlight: Spotlight | None = None  # a restriction from a feature above (AutoQA)
+
+
+@dataclass(frozen=True)
+class SampleOutcome:
+    """What a sampling run did."""
+
+    sample_id: int
+    eligible: int
+    assigned: int
+    skipped_own: tuple[str, ...]
+    seed: str
+    coverage: Coverage = field(default_factory=lambda: Coverage(0, 0, 0, 0, 0, 0))
+
+
+@dataclass(frozen=True)
+class Spotlight:
+    """A restriction a feature above the queue (AutoQA) puts on a draw, naming no table of its
+    own: only ``keys`` may be drawn, and ``priority`` (lowest first) orders the most
+    informative method. ``rule`` is what it drew by, kept with the sample."""
+
+    keys: frozenset[str]
+    rule: Mapping[str, object]
+    priority: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What share of the period's conversations, agents and intents a draw touches."""
+
+    conversations: int
+    conversations_total: int
+    agents: int
+    agents_total: int
+    intents: int
+    intents_total: int
+
+    def document(self) -> dict[str, int]:
+        """As kept with the sample (and shown in a rule's history)."""
+        return {
+            "conversations": self.conversations,
+            "conversations_total": self.conversations_total,
+            "agents": self.agents,
+            "agents_total": self.agents_total,
+            "intents": self.intents,
+            "intents_total": self.intents_total,
+        }
+
+    @classmethod
+    def from_document(cls, found: Mapping[str, object] | None) -> Coverage | None:
+        """The coverage kept with a sample (None for samples drawn before it was kept)."""
+        if not found:
+            return None
+        return cls(**{k: int(str(found.get(k, 0))) for k in cls.__dataclass_fields__})
+
+    def text(self) -> str:
+        """One line: "3 of 40 conversations (7.5%), 2 of 5 agents (40%), 1 of 3 intents (33%)"."""
+        parts = []
+        for noun, part, whole in (
+            ("conversations", self.conversations, self.conversations_total),
+            ("agents", self.agents, self.agents_total),
+            ("intents", self.intents, self.intents_total),
+        ):
+            share = f"{100 * part / whole:.3g}%" if whole else "—"
+            parts.append(f"{part} of {whole} {noun} ({share})")
+        return ", ".join(parts)
+
+
+def coverage_of(drawn: Iterable[str], period: Iterable[Mapping[str, object]]) -> Coverage:
+    """The coverage of the ``drawn`` keys among ``period``'s facts rows (every conversation of
+    the draw's period, whatever the filters): the agents and intents of a drawn conversation
+    are all those that took part in it or were recorded on it."""
+    chosen = set(drawn)
+    agents: set[str] = set()
+    intents: set[str] = set()
+    touched_agents: set[str] = set()
+    touched_intents: set[str] = set()
+    total = 0
+    for row in period:
+        total += 1
+        mine_agents = set(json.loads(str(row["agents"] or "[]")))
+        mine_intents = set(json.loads(str(row["intents"] or "[]")))
+        agents |= mine_agents
+        intents |= mine_intents
+        if row["conversation_key"] in chosen:
+            touched_agents |= mine_agents
+            touched_intents |= mine_intents
+    return Coverage(
+        conversations=len(chosen),
+        conversations_total=total,
+        agents=len(touched_agents),
+        agents_total=len(agents),
+        intents=len(touched_intents),
+        intents_total=len(intents),
+    )
+
+
+def request_problems(request: SampleRequest, *, max_sample: int, today: date) -> list[str]:
+    """What is wrong with a request on its own (reviewers, rubric and policies are checked
+    against the installation by the queue)."""
+    problems = []
+    if not 1 <= request.size <= max_sample:
+        problems.append(f"sample size: a whole number from 1 to {max_sample}")
+    if request.due_on < today:
+        problems.append("due date: must be today or later")
+    if request.since and request.until and request.since > request.until:
+        problems.append("period: the start must not be after the end")
+    if request.long_messages < 1:
+        problems.append("long conversations: at least 1 message")
+    if request.slow_response_minutes < 1:
+        problems.append("slow first response: at least 1 minute")
+    if request.min_sessions < 2:
+        problems.append("several sessions: at least 2 sessions")
+    if {SampleFilter.CONTAINED, SampleFilter.NOT_CONTAINED} <= request.filters:
+        problems.append(
+            "filters: contained and not contained by automation exclude each other; choose one"
+        )
+    if request.method == SamplingMethod.MOST_INFORMATIVE and (
+        request.spotlight is None or not request.spotlight.priority
+    ):
+        problems.append(
+            "method: most informative draws where AutoQA is least confident; "
+            "the rubric has no automatic scores to order by"
+        )
+    return problems
 
 
 @dataclass(frozen=True)
@@ -177,11 +329,23 @@ def stratum_of(candidate: Candidate, method: SamplingMethod) -> str:
 
 
 def draw(
-    candidates: Sequence[Candidate], *, method: SamplingMethod, size: int, seed: str
+    candidates: Sequence[Candidate],
+    *,
+    method: SamplingMethod,
+    size: int,
+    seed: str,
+    priority: Mapping[str, float] | None = None,
 ) -> list[Candidate]:
-    """Draw ``size`` candidates at random, or ``size`` from each stratum; same seed, same draw."""
+    """Draw ``size`` candidates at random, or ``size`` from each stratum, or (most
+    informative) the ``size`` of lowest ``priority``, ties at random; same seed, same draw."""
     rng = random.Random(seed)  # noqa: S311 (a reproducible draw, not a secret)
     ordered = sorted(candidates, key=lambda c: c.key)
+    if method == SamplingMethod.MOST_INFORMATIVE:
+        given = priority or {}
+        ranked = [c for c in ordered if c.key in given]
+        tie = {c.key: rng.random() for c in ranked}
+        ranked.sort(key=lambda c: (given[c.key], tie[c.key]))
+        return sorted(ranked[:size], key=lambda c: c.key)
     if method == SamplingMethod.RANDOM:
         return sorted(rng.sample(ordered, min(size, len(ordered))), key=lambda c: c.key)
     strata: dict[str, list[Candidate]] = defaultdict(list)

@@ -62,6 +62,10 @@ class ConversationConditions:
     transferred: bool = False
     text_like: str | None = None  # a candidate filter on the stored text (checked redacted)
     keys: Sequence[str] | None = None  # only these conversations
+    # A select of conversation keys a feature above the list builds (AutoQA's score filters):
+    # only those in ``within``, none of those in ``without``. The list names no table of theirs.
+    within: Any = None
+    without: Any = None
 
 
 def _scope(scope: Scope, key: Any) -> list[ColumnElement[bool]]:
@@ -148,6 +152,10 @@ def _conversation_query(scope: Scope, more: ConversationConditions) -> Select[An
     where = _scope(scope, key)
     if more.keys is not None:
         where.append(key.in_(list(more.keys)))
+    if more.within is not None:
+        where.append(key.in_(more.within))
+    if more.without is not None:
+        where.append(key.not_in(more.without))
     if more.csat_min is not None:
         where.append(conversation_facts.c.csat >= more.csat_min)
     if more.csat_max is not None:

@@ -100,7 +100,7 @@ def test_a_reviewer_marks_an_automatic_level_wrong_and_it_is_counted(
     assert "Marked wrong: tone-consistency" in page and "by rita" in page
     board = text(web("ada").get("/dashboard"))
     row = board[board.index('id="agreement-tone-consistency"') :]
-    assert re.search(r'<td class="num">1</td>\s*<td>', row[:600])  # one flag counted
+    assert re.search(r'<td class="num">1</td>\s*<td class="num autoqa-col">', row[:600])  # 1 flag
     bad = rita.post(f"/autoqa/{KEY}/flag", {"rubric_hash": result.rubric_hash, "criterion": "x"})
     assert bad.status_code == 302
     assert "has no automatic level" in text(rita.get(f"/conversations/{KEY}"))

@@ -151,7 +151,7 @@ def test_a_conversation_is_not_sampled_twice_for_one_rubric(world: World) -> Non
         ({"reviewers": []}, "reviewers: choose at least one"),
         ({"due_on": "2001-01-01"}, "due date: must be today or later"),
         ({"due_on": "soon"}, "due date: 'soon' is not a date"),
-        ({"method": "vibes"}, "method: choose random or a stratification"),
+        ({"method": "vibes"}, "method: choose random, a stratification or most informative"),
         ({"rubric": "0" * 64}, "rubric: choose one of the rubrics listed"),
         (
             {"since": "2024-05-01", "until": "2024-01-01"},

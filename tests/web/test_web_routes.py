@@ -44,6 +44,8 @@ EXPECTED: dict[str, set[str]] = {
     "agents.index": {"admin", "compliance_officer", "coach"},
     "agents.show": {"admin", "compliance_officer", "coach"},
     "coaching.index": {"admin", "qa_reviewer", "coach"},
+    "coaching.candidates": {"admin", "qa_reviewer", "coach"},
+    "coaching.confirm": {"admin", "qa_reviewer"},
     "reports.coaching": {"admin", "coach"},  # also needs agent scores (docs/reports.md)
     "reports.pack": {"admin", "qa_reviewer", "coach"},
     "reports.audit_form": {"admin", "compliance_officer"},
@@ -172,6 +174,8 @@ def urls(world: World) -> Callable[[str, str], str]:
             "agents.index": "/agents",
             "agents.show": "/agents/agent-lucas",
             "coaching.index": "/coaching",
+            "coaching.candidates": "/coaching/candidates",
+            "coaching.confirm": "/coaching/candidates/confirm",
             "reports.coaching": "/reports/coaching",
             "reports.pack": "/reports/pack",
             "reports.audit_form": "/reports/audit",

@@ -53,11 +53,59 @@ def test_autoqa_iqs_counts_trusted_criteria_only_overall_and_per_agent() -> None
         )
     ]
     scores = [{"conversation_key": key} for key in "abcd"]
-    found = _rubric_agreement(rubric, 0.67, human, criteria, scores, {}, [80.0, None], 50,
-                              {"a": "agent-1", "b": "agent-1"})  # fmt: skip
+    monday, next_monday = "2024-10-07T09:00:00Z", "2024-10-14T09:00:00Z"
+    facts = {
+        "a": ("agent-1", monday),
+        "b": ("agent-1", "2024-10-13T23:59:00Z"),  # Sunday: the same ISO week
+        "c": (None, next_monday),
+        "d": (None, next_monday),
+    }
+    human_scores = [(80.0, "2024-10-08T10:00:00Z"), (None, next_monday)]
+    found = _rubric_agreement(rubric, 0.67, human, criteria, scores, {}, human_scores, 50, facts)
     by_id = {c.criterion: c for c in found.criteria}
     assert by_id["closure-confirmation"].trusted and by_id["closure-confirmation"].exact == 1
     assert not by_id["tone-consistency"].trusted  # no human rated it: no pairs
     assert found.auto_iqs == Fraction(50)  # closure only: 100, 0, 100, 0
     assert (found.human_iqs, found.human_reviews) == (Fraction(80), 2)
     assert found.by_agent == (("agent-1", Fraction(50), 2),)
+
+
+def test_autoqa_iqs_by_week_and_criterion_keeps_untrusted_criteria_out_of_iqs() -> None:
+    rubric = load_rubric_file(DEFAULT)
+    human = [(key, "rita", "closure-confirmation", level)
+             for key, level in (("a", "pass"), ("b", "fail"), ("c", "pass"), ("d", "fail"))]  # fmt: skip
+    criteria = [
+        {"conversation_key": key, "criterion_id": cid, "level": level, "score": score}
+        for key, closure in (("a", "pass"), ("b", "pass"), ("c", "pass"), ("d", "fail"))
+        for cid, level, score in (
+            ("closure-confirmation", closure, 100.0 if closure == "pass" else 0.0),
+            ("tone-consistency", "1", 0.0),
+        )
+    ]
+    scores = [{"conversation_key": key} for key in "abcd"]
+    facts = {
+        "a": ("agent-1", "2024-10-07T09:00:00Z"),
+        "b": ("agent-1", "2024-10-13T23:59:00Z"),
+        "c": (None, "2024-10-14T09:00:00Z"),
+        "d": (None, "2024-10-15T09:00:00Z"),
+    }
+    human_scores = [(80.0, "2024-10-08T10:00:00Z"), (60.0, "2024-10-21T08:00:00Z")]
+    found = _rubric_agreement(rubric, 0.67, human, criteria, scores, {}, human_scores, 0, facts)
+    by_id = {c.criterion: c for c in found.criteria}
+    # "b" disagrees (auto pass, human fail): alpha is low, so nothing is trusted...
+    closure = by_id["closure-confirmation"]
+    assert (closure.auto_mean, closure.scored) == (75.0, 4)
+    assert by_id["tone-consistency"].auto_mean == 0.0 and not by_id["tone-consistency"].trusted
+    assert not closure.trusted
+    assert found.auto_iqs is None
+    assert [w.value for w in found.by_week] == [None, None, None]
+    weeks = [(w.key, w.human, w.human_count) for w in found.by_week]
+    assert weeks == [("2024-10-07", 80.0, 1), ("2024-10-14", None, 0), ("2024-10-21", 60.0, 1)]
+    # ... and with a threshold it passes, only closure counts: tone's zeros never pull it down.
+    lenient = _rubric_agreement(rubric, -1.0, human, criteria, scores, {}, human_scores, 0, facts)
+    assert [(w.key, w.value, w.count) for w in lenient.by_week] == [
+        ("2024-10-07", 100.0, 2),
+        ("2024-10-14", 50.0, 2),
+        ("2024-10-21", None, 0),
+    ]
+    assert lenient.by_week[0].label == "week of 2024-10-07" and lenient.by_week[1].text == "50.00"
