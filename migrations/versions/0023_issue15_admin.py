@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0023"
-down_revision = "0015"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
