@@ -67,3 +67,37 @@ def hold_by_id(conn: Connection, hold_id: int) -> dict[str, Any] | None:
     """One hold, released or not."""
     row = conn.execute(select(legal_holds).where(legal_holds.c.id == hold_id)).first()
     return dict(row._mapping) if row else None
+
+
+def erase_hold_reasons(
+    conn: Connection, *, subject: str, conversation_keys: Sequence[str], erased: str
+) -> int:
+    """Overwrite the reasons of the holds on ``subject`` or their conversations (erasure:
+    the records keep them sealed under the subject's key); returns how many."""
+    changed = int(
+        conn.execute(
+            update(legal_holds).where(legal_holds.c.subject == subject).values(reason=erased)
+        ).rowcount
+        or 0
+    )
+    for start in range(0, len(conversation_keys), CHUNK):
+        part = list(conversation_keys[start : start + CHUNK])
+        changed += int(
+            conn.execute(
+                update(legal_holds)
+                .where(legal_holds.c.conversation_key.in_(part))
+                .values(reason=erased)
+            ).rowcount
+            or 0
+        )
+    return changed
+
+
+def subject_hold_seqs(conn: Connection, subject: str) -> list[int]:
+    """Seqs of the records that placed and released the holds on ``subject`` itself."""
+    rows = conn.execute(
+        select(legal_holds.c.hold_seq, legal_holds.c.release_seq).where(
+            legal_holds.c.subject == subject
+        )
+    )
+    return sorted(int(seq) for row in rows.tuples() for seq in row if seq is not None)
