@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -173,6 +174,45 @@ def test_a_list_endpoint_export_is_refused_as_partial(
     assert refused.value.line == 0
     assert "only each conversation's last message" in refused.value.reason
     assert hooks_client.size() == 0
+
+
+def test_the_single_conversation_endpoint_without_its_messages_is_refused(
+    installation: Installation, hooks_client: Hooks
+) -> None:
+    shown = fixture("api_conversation_show")
+    assert len(shown["messages"]) == 1  # the partial's [messages.last], not the history
+    with pytest.raises(ImportRejected) as refused:
+        import_files(installation, [DATA / "api_conversation_show.json"])
+    assert refused.value.line == 1
+    assert refused.value.reason.startswith("messages: holds one message")
+    assert "…/conversations/{id}/messages" in refused.value.reason
+    assert hooks_client.size() == 0
+
+
+def test_list_items_without_the_lists_meta_are_refused_the_same_way(
+    installation: Installation, hooks_client: Hooks, tmp_path: Path
+) -> None:
+    path = tmp_path / "payload.json"
+    path.write_text(json.dumps({"payload": [fixture("api_conversation_show")]}), "utf-8")
+    with pytest.raises(ImportRejected) as refused:
+        import_files(installation, [path], fmt="chatwoot")
+    assert refused.value.line == 1 and "last message" in refused.value.reason
+    assert hooks_client.size() == 0
+
+
+def test_a_one_message_conversation_assembled_as_documented_imports(
+    installation: Installation, hooks_client: Hooks, tmp_path: Path
+) -> None:
+    # jq -s '.[0] + {messages: .[1].payload} | del(.last_non_activity_message, .unread_count)'
+    whole = fixture("api_conversation_show")
+    whole["messages"] = [whole.pop("last_non_activity_message")]
+    del whole["unread_count"]
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps(whole), "utf-8")
+    report = import_files(installation, [path], fmt="chatwoot")
+    assert report.new_conversations == 1
+    texts = [m["text"] for m in _kinds(hooks_client, "message")]
+    assert texts == ["Hi Lena, I have reshipped it; it arrives tomorrow."]
 
 
 # --- signatures ---------------------------------------------------------------------------
