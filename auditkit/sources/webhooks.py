@@ -42,7 +42,14 @@ from auditkit.periods import utc_now
 from auditkit.settings import Settings
 from auditkit.sources import store as webhook_store
 from auditkit.sources.chatwoot.export import WebhookDelivery, parse_webhook
-from auditkit.sources.chatwoot.lifecycle import fact_of, recorded_facts, restated
+from auditkit.sources.chatwoot.lifecycle import (
+    fact_of,
+    is_unknown_reopen,
+    recorded_facts,
+    restated,
+    with_known_reopens,
+)
+from auditkit.sources.chatwoot.webhooks import with_legacy_keys
 from auditkit.sources.erasure import expire_rejections
 from auditkit.sources.ingest import conversation_body, event_draft, event_keys
 from auditkit.sources.jsonl import decode_json
@@ -430,11 +437,10 @@ class GroupState:
                 event_keys(conversation.events)
             )
         known = batch.known_conversations(list(wanted))
-        return cls(
-            recorded=webhook_store.recorded_pairs(
-                batch.conn, {key: keys for key, keys in wanted.items() if key in known}
-            )
-        )
+        # A status change an earlier version recorded under its old key is the same record.
+        asked, aliases = with_legacy_keys({k: v for k, v in wanted.items() if k in known})
+        found = webhook_store.recorded_pairs(batch.conn, asked)
+        return cls(recorded=found | {aliases[pair] for pair in found if pair in aliases})
 
     def has(self, conversation: str, event_key: str) -> bool:
         """Whether the event is recorded or was appended earlier in this group."""
@@ -476,15 +482,20 @@ def delivery_drafts(
                     )
                 )
     dropped: set[int] = set()
+    events = conversation.events
     if key in batch.known_conversations([key]) and any(
-        fact_of(str(event.type), dict(event.data), event.at) for event in conversation.events
+        fact_of(str(event.type), dict(event.data), event.at) or is_unknown_reopen(event)
+        for event in events
     ):
         # A change an export of the conversation (or another delivery) already recorded
-        # under another id is not recorded twice (lifecycle.py).
+        # under another id is not recorded twice; a change to open without its old status
+        # is a reopening when the log has it resolved (lifecycle.py).
         batch.flush()
-        dropped = restated(recorded_facts(batch.conn, key), conversation.events)
-    keys = event_keys(conversation.events)
-    for number, (event, event_key) in enumerate(zip(conversation.events, keys, strict=True)):
+        facts = recorded_facts(batch.conn, key)
+        events = with_known_reopens(facts, events)
+        dropped = restated(facts, events)
+    keys = event_keys(events)
+    for number, (event, event_key) in enumerate(zip(events, keys, strict=True)):
         if number in dropped and not state.has(key, event_key):
             continue
         if not state.has(key, event_key):
