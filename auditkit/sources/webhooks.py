@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from auditkit.db.engine import read_transaction
-from auditkit.errors import AuditkitError, ImportRejected
+from auditkit.errors import AuditkitError, ImportRejected, WriterBusy
 from auditkit.ledger.append import AppendBatch, appending
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.records import (
@@ -385,8 +385,9 @@ def _commit_group(installation: Installation, group: Sequence[_Job]) -> None:
     try:
         _append_jobs(installation, group)
     except Exception as error:
-        if len(group) == 1:
-            group[0].error = error
+        if len(group) == 1 or isinstance(error, WriterBusy):  # alone, each would wait again
+            for job in group:
+                job.error = error
         else:
             for job in group:
                 try:
