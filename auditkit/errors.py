@@ -81,6 +81,11 @@ class Conflict(AuditkitError):
     """The object changed state (reassigned, submitted, new events) since it was shown."""
 
 
+class WriterBusy(AuditkitError):
+    """The single-writer lock stayed held past the wait limit (a long import, an erasure):
+    nothing was written; the same call may be made again."""
+
+
 class LoginRefused(AuditkitError):
     """Unknown user, wrong password or disabled account (deliberately not told apart)."""
 

@@ -120,6 +120,18 @@ def _carry_out(ctx: click.Context, request_id: int, as_user: str | None) -> None
         f"{len(result.conversations)} conversation(s), {result.messages_purged} message(s) "
         f"purged; recorded as seq {result.erasure_seq}"
     )
+    if result.clear_in_log:
+        shown = ", ".join(str(seq) for seq in result.clear_in_log[:20])
+        more = len(result.clear_in_log) - 20
+        click.echo(
+            f"warning: {len(result.clear_in_log)} record(s) of this subject were written "
+            "with their personal text in clear (sealing off, or an auditkit version that "
+            f"did not seal that text yet): seq {shown}{f' and {more} more' if more > 0 else ''}"
+            ". The log is append-only, so those records keep it (the query tables were "
+            "cleared); only a new installation, imported again from the source data, is "
+            "without them (docs/architecture.md, 'Erasure of free text').",
+            err=True,
+        )
 
 
 @erasure_group.command(name="carry-out")

@@ -14,9 +14,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from auditkit.errors import WriterBusy
 
 # An arbitrary constant: the key of the PostgreSQL advisory lock that serialises appenders.
 WRITER_LOCK_KEY = 0x61756469  # "audi"
+BUSY_TIMEOUT_MS = 60_000
+"""How long a SQLite writer waits for the writer lock before giving up (``WriterBusy``)."""
 
 
 def sqlite_database_path(url: str) -> Path | None:
@@ -37,7 +42,7 @@ def make_engine(url: str) -> Engine:
         path = sqlite_database_path(url)
         if path is not None:
             _create_private(path)
-        engine = create_engine(url, connect_args={"timeout": 60})
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         _configure_sqlite(engine)
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -60,7 +65,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
         # Erasure must not leave clear text in free pages of the file.
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
@@ -73,10 +78,24 @@ def _configure_sqlite(engine: Engine) -> None:
 
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """A transaction holding the single-writer lock, so seq stays dense across processes."""
+    """A transaction holding the single-writer lock, so seq stays dense across processes.
+
+    On SQLite a writer that waited ``BUSY_TIMEOUT_MS`` for the lock (another writer's long
+    import) gets ``WriterBusy`` (the web answers 503); on PostgreSQL it waits for the lock.
+    """
     with engine.connect() as conn:
         conn.execution_options(auditkit_writer=True)
-        with conn.begin():
+        try:
+            transaction = conn.begin()
+        except OperationalError as error:
+            if "locked" in str(error.orig) or "busy" in str(error.orig):
+                raise WriterBusy(
+                    f"the log's writer lock was held by another writer for over "
+                    f"{BUSY_TIMEOUT_MS / 1000:g} s (a long import?): nothing was written; "
+                    "try again"
+                ) from None
+            raise
+        with transaction:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK_KEY})
             yield conn

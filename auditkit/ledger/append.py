@@ -24,7 +24,7 @@ from auditkit.ledger.records import (
     encode_entry,
     format_time,
 )
-from auditkit.ledger.sealing.cipher import seal_parts, split_personal
+from auditkit.ledger.sealing.cipher import ERASED, SUBJECT_KEYED, seal_parts, split_personal
 from auditkit.ledger.sealing.data_keys import DataKeys
 from auditkit.ledger.tlog.published import after_checkpoint
 from auditkit.periods import utc_now
@@ -123,26 +123,43 @@ class AppendBatch:
         return records
 
     def _subjects(self, drafts: Sequence[RecordDraft]) -> list[str]:
-        subjects = []
-        for draft in drafts:
-            if draft.kind == RecordKind.CONVERSATION_OPENED:
-                subjects.append(draft.body["customer"])
-            elif draft.conversation in self.projection.conversations:
-                subjects.append(self.projection.conversations[draft.conversation]["customer"])
-        return subjects
+        known = self.projection.conversations
+        return [
+            subject
+            for draft in drafts
+            if (
+                draft.kind == RecordKind.CONVERSATION_OPENED
+                or draft.conversation is None
+                or draft.conversation in known
+            )
+            and (subject := self._subject_of(draft)) is not None
+        ]
+
+    def _subject_of(self, draft: RecordDraft) -> str | None:
+        """Whose key seals the draft: the conversation's customer, or for a record of
+        ``SUBJECT_KEYED`` without a conversation (an erasure, a hold on a subject) the
+        ``subject`` it names; None when nothing would seal it."""
+        if draft.kind == RecordKind.CONVERSATION_OPENED:
+            return str(draft.body["customer"])
+        if draft.conversation is None:
+            subject = draft.body.get("subject")
+            if str(draft.kind) in SUBJECT_KEYED and isinstance(subject, str) and subject:
+                return subject
+            return None
+        return str(self.projection.conversations[draft.conversation]["customer"])
 
     def _sealed(self, seq: int, draft: RecordDraft) -> RecordDraft:
-        """The draft as stored: personal fields sealed under the conversation customer's key."""
-        if self.data_keys is None or draft.conversation is None:
+        """The draft as stored: personal fields sealed under its subject's key (see
+        :meth:`_subject_of`)."""
+        if self.data_keys is None:
+            return draft
+        subject = self._subject_of(draft)
+        if subject is None:
             return draft
         kind = str(draft.kind)
         clear, personal = split_personal(kind, draft.body)
-        if not personal:
-            return draft
-        if kind == RecordKind.CONVERSATION_OPENED:
-            subject = draft.body["customer"]
-        else:
-            subject = self.projection.conversations[draft.conversation]["customer"]
+        if not personal or all(value == ERASED for value in personal.values()):
+            return draft  # nothing personal (text already erased, e.g. a late hold's reason)
         body = seal_parts(
             kind,
             clear,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from auditkit.db.engine import read_transaction, scrub_free_space
-from auditkit.errors import AuditkitError, NotFound
+from auditkit.errors import NotFound
 from auditkit.ledger.append import AppendBatch, appending
 from auditkit.ledger.conversation import LedgerConversation
 from auditkit.ledger.installation import Installation
@@ -26,11 +26,13 @@ from auditkit.ledger.sealing.cipher import (
 )
 from auditkit.periods import utc_now
 from auditkit.privacy import store as privacy_store
+from auditkit.privacy.holds import Hold as Hold  # re-exported: holds were defined here
+from auditkit.privacy.holds import add_hold as add_hold
+from auditkit.privacy.holds import list_holds as list_holds
+from auditkit.privacy.holds import remove_hold as remove_hold
+from auditkit.privacy.subjects import ErasureRefused as ErasureRefused
+from auditkit.privacy.subjects import clear_in_log, identifiers_of, names_of, safe_references
 from auditkit.settings import RetentionRule
-
-
-class ErasureRefused(AuditkitError):
-    """An erasure cannot be carried out (legal hold, already erased, sealing off)."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,9 @@ class ErasureResult:
     conversations: tuple[str, ...]
     messages_purged: int
     erasure_seq: int
+    # Records written before their kind's free text was sealed (older auditkit versions)
+    # that still hold it clear in the log: append-only keeps them as they are.
+    clear_in_log: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -55,18 +60,6 @@ class Approval:
     requested_by: str
     approved_by: str
     actor: str
-
-
-@dataclass(frozen=True)
-class Hold:
-    """A legal hold on a subject or a conversation."""
-
-    id: int
-    subject: str | None
-    conversation_key: str | None
-    reason: str
-    created_by: str
-    created_at: str
 
 
 def _require_sealing(installation: Installation) -> MasterKey:
@@ -141,11 +134,15 @@ def _erase_one(
     now = utc_now()
     # Read while the key still opens them, never stored: what erasers look for outside the log.
     opened = load_conversations(conn, conversations, master=master)
-    identifiers = _identifiers(opened, subject)
-    names = _names(opened, subject)
+    identifiers = identifiers_of(opened, subject)
+    names = names_of(opened, subject)
+    # The reason is sealed under the subject's key (it is about them, and reviewers type
+    # their details into it): shredded with everything else a moment later. The case or
+    # request references it names stay clear, for the auditor.
     body: dict[str, object] = {
         "subject": subject,
         "reason": reason,
+        "references": safe_references(reason, identifiers),
         "actor": installation.settings.actor if approval is None else approval.actor,
         "conversations": conversations,
     }
@@ -167,11 +164,19 @@ def _erase_one(
         erasure_seq=record.seq,
     ):
         raise ErasureRefused(f"erasure request #{approval.request_id} is no longer approved")
-    if row is not None:
-        sealing_store.destroy_subject_key(
-            conn, subject=subject, erased_at=format_time(now), erasure_seq=record.seq
-        )
+    # Sealing the reason created the key if the subject had none (conversations imported
+    # with sealing off): it is destroyed all the same.
+    sealing_store.destroy_subject_key(
+        conn, subject=subject, erased_at=format_time(now), erasure_seq=record.seq
+    )
+    if batch.data_keys is not None:
+        batch.data_keys.forget(subject)
     purged = sealing_store.purge_message_text(conn, conversations, ERASED)
+    privacy_store.erase_hold_reasons(
+        conn, subject=subject, conversation_keys=conversations, erased=ERASED
+    )
+    privacy_store.erase_request_reasons(conn, subject=subject, erased=ERASED)
+    clear = clear_in_log(conn, subject, conversations)
     # What staff typed about these conversations is sealed in the log under this key; the
     # features' clear copies (comments, notes, disputes, drafts) are overwritten here.
     erased = ErasedSubject(
@@ -193,6 +198,7 @@ def _erase_one(
         conversations=tuple(conversations),
         messages_purged=purged,
         erasure_seq=record.seq,
+        clear_in_log=tuple(clear),
     )
 
 
@@ -208,145 +214,12 @@ SCRUBBED_TABLES = (
     "disputes",
     "grader_checks",
     "webhook_rejections",
+    "legal_holds",
 )
-
-
-def _identifiers(conversations: Sequence[LedgerConversation], subject: str) -> tuple[str, ...]:
-    """The subject's id and the names, e-mails and phones their conversations declared."""
-    found = {subject}
-    for conversation in conversations:
-        person = conversation.participants.get(subject)
-        if person is None:
-            continue
-        found.update(v for v in (person.name, person.email, person.phone) if v and v != ERASED)
-    return tuple(sorted(found))
-
-
-def _names(conversations: Sequence[LedgerConversation], subject: str) -> tuple[str, ...]:
-    """The names the subject was declared under in their conversations."""
-    found = set()
-    for conversation in conversations:
-        person = conversation.participants.get(subject)
-        if person is not None and person.name and person.name != ERASED:
-            found.add(person.name)
-    return tuple(sorted(found))
 
 
 def _scrub_free_space(installation: Installation) -> None:
     scrub_free_space(installation.engine, SCRUBBED_TABLES)
-
-
-# --- legal holds --------------------------------------------------------------------------
-
-
-def add_hold(
-    installation: Installation,
-    *,
-    subject: str | None = None,
-    conversation: str | None = None,
-    reason: str,
-    actor: str | None = None,
-) -> Hold:
-    """Place a legal hold: erasure of what it names is refused until it is removed.
-
-    ``actor`` is who placed it (the web's signed-in user); the settings' actor otherwise.
-    """
-    installation.require_schema()
-    actor = actor or installation.settings.actor
-    if (subject is None) == (conversation is None):
-        raise ErasureRefused("a hold names exactly one of --subject or --conversation")
-    if not reason.strip():
-        raise ErasureRefused("a hold needs a reason (--reason)")
-    with appending(installation) as batch:
-        conn = batch.conn
-        if conversation is not None and not batch.known_conversations([conversation]):
-            raise NotFound(f"unknown conversation {conversation!r}")
-        if subject is not None and not sealing_store.conversations_of_subject(conn, subject):
-            raise NotFound(f"no data subject {subject!r}: no conversation has them as customer")
-        now = utc_now()
-        (record,) = batch.append(
-            [
-                RecordDraft(
-                    kind=RecordKind.LEGAL_HOLD_ADDED,
-                    conversation=conversation,
-                    occurred_at=now,
-                    body={
-                        "subject": subject,
-                        "reason": reason,
-                        "actor": actor,
-                    },
-                )
-            ]
-        )
-        hold_id = privacy_store.insert_hold(
-            conn,
-            subject=subject,
-            conversation_key=conversation,
-            reason=reason,
-            created_by=actor,
-            created_at=format_time(now),
-            hold_seq=record.seq,
-        )
-    return Hold(hold_id, subject, conversation, reason, actor, format_time(now))
-
-
-def remove_hold(
-    installation: Installation, hold_id: int, *, reason: str, actor: str | None = None
-) -> None:
-    """Release a legal hold (recorded with who and why; ``actor`` as for :func:`add_hold`)."""
-    installation.require_schema()
-    actor = actor or installation.settings.actor
-    if not reason.strip():
-        raise ErasureRefused("removing a hold needs a reason (--reason)")
-    with appending(installation) as batch:
-        conn = batch.conn
-        hold = privacy_store.hold_by_id(conn, hold_id)
-        if hold is None:
-            raise NotFound(f"no legal hold #{hold_id}")
-        if hold["released_at"] is not None:
-            raise ErasureRefused(
-                f"legal hold #{hold_id} was already removed at {hold['released_at']}"
-            )
-        now = utc_now()
-        (record,) = batch.append(
-            [
-                RecordDraft(
-                    kind=RecordKind.LEGAL_HOLD_REMOVED,
-                    conversation=hold["conversation_key"],
-                    occurred_at=now,
-                    body={
-                        "hold_seq": hold["hold_seq"],
-                        "reason": reason,
-                        "actor": actor,
-                    },
-                )
-            ]
-        )
-        privacy_store.release_hold(
-            conn,
-            hold_id=hold_id,
-            released_by=actor,
-            released_at=format_time(now),
-            release_seq=record.seq,
-        )
-
-
-def list_holds(installation: Installation) -> list[Hold]:
-    """Holds in force."""
-    installation.require_schema()
-    with read_transaction(installation.engine) as conn:
-        rows = privacy_store.active_holds(conn)
-    return [
-        Hold(
-            r["id"],
-            r["subject"],
-            r["conversation_key"],
-            r["reason"],
-            r["created_by"],
-            r["created_at"],
-        )
-        for r in rows
-    ]
 
 
 # --- retention ------------------------------------------------------------------------------

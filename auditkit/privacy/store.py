@@ -156,3 +156,48 @@ def mark_carried_out(
         .values(status="carried_out", carried_out_by=by, carried_out_at=at, erasure_seq=erasure_seq)
     )
     return result.rowcount == 1
+
+
+def erase_hold_reasons(
+    conn: Connection, *, subject: str, conversation_keys: Sequence[str], erased: str
+) -> int:
+    """Overwrite the reasons of the holds on ``subject`` or their conversations (erasure:
+    the records keep them sealed under the subject's key); returns how many."""
+    changed = int(
+        conn.execute(
+            update(legal_holds).where(legal_holds.c.subject == subject).values(reason=erased)
+        ).rowcount
+        or 0
+    )
+    for start in range(0, len(conversation_keys), CHUNK):
+        part = list(conversation_keys[start : start + CHUNK])
+        changed += int(
+            conn.execute(
+                update(legal_holds)
+                .where(legal_holds.c.conversation_key.in_(part))
+                .values(reason=erased)
+            ).rowcount
+            or 0
+        )
+    return changed
+
+
+def erase_request_reasons(conn: Connection, *, subject: str, erased: str) -> int:
+    """Overwrite the reasons and decision notes of ``subject``'s erasure requests (erasure:
+    the request records keep them sealed under the subject's key); returns how many."""
+    result = conn.execute(
+        update(erasure_requests)
+        .where(erasure_requests.c.subject == subject)
+        .values(reason=erased, decision_note=erased)
+    )
+    return int(result.rowcount or 0)
+
+
+def subject_hold_seqs(conn: Connection, subject: str) -> list[int]:
+    """Seqs of the records that placed and released the holds on ``subject`` itself."""
+    rows = conn.execute(
+        select(legal_holds.c.hold_seq, legal_holds.c.release_seq).where(
+            legal_holds.c.subject == subject
+        )
+    )
+    return sorted(int(seq) for row in rows.tuples() for seq in row if seq is not None)

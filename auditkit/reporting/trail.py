@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from auditkit.db import Connection
-from auditkit.ledger.access import AccessAction
+from auditkit.ledger.access import REFERENCE, AccessAction
 from auditkit.ledger.records import RecordKind
-from auditkit.ledger.sealing.cipher import MasterKey, sealed_subject
+from auditkit.ledger.sealing.cipher import ERASED, MasterKey, sealed_subject
 from auditkit.ledger.sealing.data_keys import DataKeys, unseal_mapping
 from auditkit.pii.masking import Redactor
 from auditkit.reporting.parts import redact
@@ -35,17 +34,6 @@ TRAIL_KINDS = (
     *REQUEST_KINDS,
     RecordKind.LEGAL_HOLD_ADDED,
     RecordKind.LEGAL_HOLD_REMOVED,
-)
-
-# A case, ticket or request reference ("case 2024-117", "ticket #A-5521", "DSAR-0042") is
-# how an auditor finds the paperwork: it is kept as written, never masked as a number. The
-# reference is one token (letters, digits, '-', '/', '.') right after the word, so a phone
-# number written with spaces after "case" is still masked.
-REFERENCE = re.compile(
-    r"\b(?:case|ticket|incident|ref(?:erence)?|request|matter|d?sar)"
-    r"(?:\s*(?:no\.?|number|#|:))?[\s-]*#?"
-    r"(?=[A-Za-z0-9./-]*\d)[A-Za-z0-9][A-Za-z0-9./-]{0,31}\b",
-    re.IGNORECASE,
 )
 
 
@@ -222,6 +210,10 @@ def _entry(
         if subject:
             detail += f" on {subject_reference(subject)}"
     reason = redact_keeping_references(redactor, str(body.get("reason", "")))
+    references = body.get("references")
+    if reason == ERASED and isinstance(references, list) and references:
+        # Sealed under the erased subject's key: the references it named were kept clear.
+        reason += " (references: " + ", ".join(str(r) for r in references) + ")"
     detail = f"{detail}; reason: {reason}" if detail else f"reason: {reason}"
     return AccessEntry(seq, at, kind, action, actor, key, detail)
 

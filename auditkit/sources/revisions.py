@@ -17,6 +17,7 @@ from auditkit.ledger.sealing.data_keys import unseal_mapping
 from auditkit.ledger.sealing.event_digests import DigestKey
 from auditkit.sources import store as webhook_store
 from auditkit.sources.chatwoot.export import WebhookDelivery
+from auditkit.sources.chatwoot.webhooks import with_legacy_keys
 from auditkit.sources.identity import (
     EventIdentity,
     correction_keys,
@@ -56,10 +57,11 @@ class GroupState:
                 for key in identity.candidates
             )
         known = batch.known_conversations(list(wanted))
+        # A status change an earlier version recorded under its old key is the same record.
+        asked, aliases = with_legacy_keys({k: v for k, v in wanted.items() if k in known})
+        found = webhook_store.recorded_pairs(batch.conn, asked)
         return cls(
-            recorded=webhook_store.recorded_pairs(
-                batch.conn, {key: keys for key, keys in wanted.items() if key in known}
-            ),
+            recorded=found | {aliases[pair] for pair in found if pair in aliases},
             digest_key=digest_key,
         )
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from auditkit.db.engine import read_transaction
-from auditkit.errors import AuditkitError, ImportRejected
+from auditkit.errors import AuditkitError, ImportRejected, WriterBusy
 from auditkit.ledger.append import AppendBatch, appending
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.records import (
@@ -39,7 +39,13 @@ from auditkit.settings import Settings
 from auditkit.sources import revisions
 from auditkit.sources import store as webhook_store
 from auditkit.sources.chatwoot.export import WebhookDelivery, parse_webhook
-from auditkit.sources.chatwoot.lifecycle import fact_of, recorded_facts, restated
+from auditkit.sources.chatwoot.lifecycle import (
+    fact_of,
+    is_unknown_reopen,
+    recorded_facts,
+    restated,
+    with_known_reopens,
+)
 from auditkit.sources.erasure import expire_rejections
 from auditkit.sources.identity import (
     event_identities,
@@ -376,8 +382,9 @@ def _commit_group(installation: Installation, group: Sequence[_Job]) -> None:
     try:
         _append_jobs(installation, group)
     except Exception as error:
-        if len(group) == 1:
-            group[0].error = error
+        if len(group) == 1 or isinstance(error, WriterBusy):  # alone, each would wait again
+            for job in group:
+                job.error = error
         else:
             for job in group:
                 try:
@@ -440,15 +447,20 @@ def delivery_drafts(
                     )
                 )
     dropped: set[int] = set()
+    events = conversation.events
     if key in batch.known_conversations([key]) and any(
-        fact_of(str(event.type), dict(event.data), event.at) for event in conversation.events
+        fact_of(str(event.type), dict(event.data), event.at) or is_unknown_reopen(event)
+        for event in events
     ):
         # A change an export of the conversation (or another delivery) already recorded
-        # under another id is not recorded twice (lifecycle.py).
+        # under another id is not recorded twice; a change to open without its old status
+        # is a reopening when the log has it resolved (lifecycle.py).
         batch.flush()
-        dropped = restated(recorded_facts(batch.conn, key), conversation.events)
-    identities = event_identities(conversation.events, state.digest_key)
-    for number, (event, identity) in enumerate(zip(conversation.events, identities, strict=True)):
+        facts = recorded_facts(batch.conn, key)
+        events = with_known_reopens(facts, events)
+        dropped = restated(facts, events)
+    identities = event_identities(events, state.digest_key)
+    for number, (event, identity) in enumerate(zip(events, identities, strict=True)):
         event_key = state.recorded_as(key, identity)
         if number in dropped and event_key is None:
             continue

@@ -1,7 +1,9 @@
 """After ``auditkit erase``, what reviewers typed about the subject (comments, rating notes,
 summaries, example notes, dispute comments and answers, spot-check notes, reveal reasons,
-AutoQA flag notes, drafts) and the refused webhook bodies naming them are in no byte of the
-database file or its WAL, while the trail of who did what stays and verifies."""
+AutoQA flag notes, drafts, legal-hold reasons and their release reasons, the erasure's own
+reason) and the refused webhook bodies naming them are in no byte of the database file or
+its WAL, while the trail of who did what stays and verifies. Records an older version wrote
+with that text in clear are named by the erasure, not silently kept."""
 
 from __future__ import annotations
 
@@ -17,11 +19,15 @@ from auditkit.accounts import users as accounts
 from auditkit.autoqa import service as autoqa_service
 from auditkit.autoqa.results import autoqa_results, flag_wrong
 from auditkit.cli import cli
-from auditkit.db.engine import read_transaction
+from auditkit.db.engine import read_transaction, write_transaction
+from auditkit.ledger.access import AccessAction, access_record
+from auditkit.ledger.append import AppendBatch
 from auditkit.ledger.installation import Installation, initialise
 from auditkit.ledger.reader import load_conversations, record_body
+from auditkit.ledger.records import format_time
 from auditkit.ledger.verify import verify_ledger
 from auditkit.periods import utc_now
+from auditkit.privacy import erasure
 from auditkit.quality import dashboard, disputes
 from auditkit.review import queue as review_queue
 from auditkit.review import submission, transcript
@@ -148,6 +154,11 @@ def sealed(tmp_path: Path) -> Iterator[tuple[Installation, dict[str, str]]]:
         actor="rita",
         note=TYPED,
     )
+    # Holds on the conversation and on the subject, with the details in every reason, released
+    # again (a hold in force would refuse the erasure).
+    for where in ({"conversation": KEY}, {"subject": SUBJECT}):
+        hold = erasure.add_hold(installation, reason=f"case 2024-117: {TYPED}", **where)
+        erasure.remove_hold(installation, hold.id, reason=f"settled, {TYPED}")
     webhooks.record_rejection(
         installation,
         source="main",
@@ -181,7 +192,7 @@ def test_staff_text_is_sealed_in_the_log_before_any_erasure(
         entries = conn.exec_driver_sql(
             "SELECT entry FROM log_entries WHERE kind IN "
             "('review', 'review.comment', 'review.dispute', 'review.grader_check', 'access',"
-            " 'autoqa.flag')"
+            " 'autoqa.flag', 'legal_hold.added', 'legal_hold.removed')"
         ).all()
     stored = b"".join(bytes(entry) for (entry,) in entries)
     assert b"Larch Road" not in stored and b"12/02/1984" not in stored
@@ -196,17 +207,20 @@ def test_after_erasure_no_byte_of_the_database_holds_what_staff_typed_about_the_
     installation, env = sealed
     before = _database_bytes(installation)
     assert b"Larch Road" in before  # the query tables hold it in clear until the erasure
+    reason = f"Article 17 request 7731 from {TYPED}"
     for args in (
-        ["erasure", "request", "--subject", SUBJECT, "--reason", "Article 17 request 7731"],
+        ["erasure", "request", "--subject", SUBJECT, "--reason", reason],
         ["erasure", "approve", "1", "--as", "dora"],
         ["erase", "--request", "1"],
     ):
         result = CliRunner().invoke(cli, args, env={**env, "AUDITKIT_ACTOR": "cora"})
         assert result.exit_code == 0, result.output
+        assert "warning" not in result.output  # nothing of the subject is clear in the log
     after = _database_bytes(installation)
     for detail in DETAILS:
         assert detail.encode() not in after, detail
     assert b"+447700900456" not in after
+    assert all(h.reason for h in erasure.list_holds(installation)) is True  # none in force
     # Someone else's refused payload stays; the subject's is gone.
     assert [r.reason for r in webhooks.rejected_payloads(installation)] == ["body is not JSON"]
     # The trail stands: the records are all there, erased, and the log verifies.
@@ -218,6 +232,25 @@ def test_after_erasure_no_byte_of_the_database_holds_what_staff_typed_about_the_
         ).one()
         reveal = record_body(conn, seq, master=installation.master_key())
     assert reveal["reason"] == "[erased]" and reveal["actor"] == "rita"
+    # The erasure's and the holds' reasons read as erased; their references stay for the
+    # auditor, and the hold table keeps no reason either.
+    with read_transaction(installation.engine) as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT seq, kind FROM log_entries WHERE kind IN "
+            "('erasure', 'legal_hold.added', 'legal_hold.removed') ORDER BY seq"
+        ).all()
+        bodies = {
+            seq: (kind, record_body(conn, seq, master=installation.master_key()))
+            for seq, kind in rows
+        }
+        hold_reasons = {r for (r,) in conn.exec_driver_sql("SELECT reason FROM legal_holds")}
+    assert [kind for kind, _ in bodies.values()].count("legal_hold.added") == 2
+    assert {body["reason"] for _, body in bodies.values()} == {"[erased]"}
+    erased_by = [body for kind, body in bodies.values() if kind == "erasure"]
+    assert erased_by[0]["references"] == ["request 7731"]
+    added = [body for kind, body in bodies.values() if kind == "legal_hold.added"]
+    assert all(body["references"] == ["case 2024-117"] for body in added)
+    assert hold_reasons == {"[erased]"}
 
 
 def test_refused_payloads_expire_after_the_documented_period(
@@ -230,3 +263,66 @@ def test_refused_payloads_expire_after_the_documented_period(
     assert expire_refused_payloads(installation, now=later) == 2
     assert webhooks.rejected_payloads(installation) == []
     assert b"+447700900456" not in _database_bytes(installation)  # only the payload had it
+
+
+def test_records_an_older_version_wrote_in_clear_are_named_by_the_erasure(
+    sealed: tuple[Installation, dict[str, str]],
+) -> None:
+    installation, env = sealed
+    # What a version before staff-text sealing appended: a reveal whose reason is clear.
+    with write_transaction(installation.engine) as conn:
+        batch = AppendBatch(conn, recorded_at=format_time(utc_now()), data_keys=None)
+        (old,) = batch.append(
+            [
+                access_record(
+                    AccessAction.REVEAL,
+                    actor="rita",
+                    occurred_at=utc_now(),
+                    conversation=KEY,
+                    reason=f"old version: {TYPED}",
+                )
+            ]
+        )
+        batch.sign(installation.signer(), installation.origin)
+    for args in (
+        ["erasure", "request", "--subject", SUBJECT, "--reason", "Article 17 request 7731"],
+        ["erasure", "approve", "1", "--as", "dora"],
+        ["erase", "--request", "1"],
+    ):
+        result = CliRunner().invoke(cli, args, env={**env, "AUDITKIT_ACTOR": "cora"})
+        assert result.exit_code == 0, result.output
+    assert "1 record(s) of this subject were written with their personal text in clear" in (
+        result.output
+    )
+    assert f"seq {old.seq}." in result.output
+    # Exactly that record: the bound is the log's append-only rule, nothing else.
+    assert b"old version: Daniel Osei" in _database_bytes(installation)
+    assert b"12/02/1984 and 22 Larch Road" not in _database_bytes(installation).replace(
+        f"old version: {TYPED}".encode(), b""
+    )
+    assert verify_ledger(installation).ok
+
+
+def test_a_hold_placed_after_the_erasure_keeps_only_its_references(
+    sealed: tuple[Installation, dict[str, str]],
+) -> None:
+    installation, _env = sealed
+    erasure.erase_subject(installation, SUBJECT, reason="Article 17 request 7731")
+    hold = erasure.add_hold(installation, subject=SUBJECT, reason=f"case 2024-118: {TYPED}")
+    assert hold.reason == "[erased]"
+    erasure.remove_hold(installation, hold.id, reason=f"closed, {TYPED}")
+    after = _database_bytes(installation)
+    for detail in DETAILS:
+        assert detail.encode() not in after, detail
+    with read_transaction(installation.engine) as conn:
+        body = record_body(conn, _last_seq(installation, "legal_hold.added"), master=None)
+    assert body["reason"] == "[erased]" and body["references"] == ["case 2024-118"]
+    assert verify_ledger(installation).ok
+
+
+def _last_seq(installation: Installation, kind: str) -> int:
+    with read_transaction(installation.engine) as conn:
+        (seq,) = conn.exec_driver_sql(
+            "SELECT max(seq) FROM log_entries WHERE kind = ?", (kind,)
+        ).one()
+    return int(seq)

@@ -83,7 +83,10 @@ def test_the_four_eyes_flow_from_the_web_writes_one_record_a_step(
     assert done.status_code == 302
     assert SUBJECT in _erased(world)
     ((erasure_seq, body),) = records(world, "erasure")
-    assert body["subject"] == SUBJECT and body["reason"] == REASON
+    # The reason was sealed under the subject's key, shredded with it; its case reference
+    # stays clear for the auditor.
+    assert body["subject"] == SUBJECT and body["reason"] == "[erased]"
+    assert body["references"] == ["request DSAR-0042"]
     assert body["actor"] == "cora" and body["requested_by"] == "cora"
     assert body["approved_by"] == "dora"
     assert body["request_seq"] == request_seq and body["approval_seq"] == approval_seq

@@ -16,6 +16,7 @@ from auditkit.errors import (
     LoginThrottled,
     NotFound,
     NotInitialised,
+    WriterBusy,
 )
 from auditkit.privacy.erasure import ErasureRefused
 from auditkit.reporting.audit import ReportRefused, ReportScopeInvalid
@@ -35,6 +36,7 @@ STATUSES: tuple[tuple[type[AuditkitError], int], ...] = (
     (LoginThrottled, 429),
     (RubricInvalid, 500),
     (NotInitialised, 503),
+    (WriterBusy, 503),
     (ConfigError, 503),
     (AuditkitError, 500),
 )

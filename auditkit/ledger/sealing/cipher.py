@@ -36,6 +36,12 @@ ERASED = "[erased]"
 # comments, dispute comments and answers, spot-check notes, reveal reasons) is sealed under
 # the same subject's key: reviewers write the customer's details there too. ``a[].b`` names
 # field ``b`` of every item of the list ``a`` (the items' other fields stay clear).
+#
+# Erasure and legal-hold reasons are free text too. A hold on a conversation is sealed
+# under its customer's key; the records that name no conversation (an erasure, a hold on a
+# subject and its release, the four-eyes request steps) under the key of the ``subject``
+# they name (SUBJECT_KEYED), so erasing the subject shreds them like everything else typed
+# about them.
 PERSONAL_FIELDS: Mapping[str, tuple[str, ...]] = {
     "message": ("text", "acts"),
     "internal_note": ("text", "fields"),
@@ -50,7 +56,24 @@ PERSONAL_FIELDS: Mapping[str, tuple[str, ...]] = {
     "review.grader_check": ("note",),
     "access": ("reason",),
     "autoqa.flag": ("note",),
+    "erasure": ("reason",),
+    "legal_hold.added": ("reason",),
+    "legal_hold.removed": ("reason",),
+    "erasure.requested": ("reason",),
+    "erasure.approved": ("note",),
+    "erasure.rejected": ("note",),
 }
+SUBJECT_KEYED = frozenset(
+    {
+        "erasure",
+        "legal_hold.added",
+        "legal_hold.removed",
+        "erasure.requested",
+        "erasure.approved",
+        "erasure.rejected",
+    }
+)
+"""Kinds whose records without a conversation are sealed under their body's ``subject``."""
 # Fields that read as ``[erased]`` once their subject is erased (the others disappear).
 ERASED_TEXT_FIELDS = frozenset({"text", "reason", "comment", "summary", "note", "response"})
 PERSONAL_PARTICIPANT_FIELDS = ("name", "email", "phone")
@@ -184,6 +207,23 @@ def split_personal(kind: str, body: Mapping[str, Any]) -> tuple[dict[str, Any], 
         elif name in clear:
             personal[name] = clear.pop(name)
     return clear, personal
+
+
+def holds_clear_personal(kind: str, body: Mapping[str, Any]) -> bool:
+    """Whether a stored body holds personal content in clear: it was written with sealing
+    off, or by a version that did not seal this kind's free text yet."""
+    if SEALED in body:
+        return False
+    _clear, personal = split_personal(kind, body)
+    return any(_non_empty(value) for value in personal.values())
+
+
+def _non_empty(value: Any) -> bool:
+    if isinstance(value, list):
+        return any(_non_empty(item) for item in value)
+    if isinstance(value, dict):
+        return any(_non_empty(item) for item in value.values())
+    return value not in (None, "", ERASED)
 
 
 def merge_personal(

@@ -92,6 +92,11 @@ class DataKeys:
             )
             self._new = []
 
+    def forget(self, subject: str) -> None:
+        """Drop a subject's key from memory once it is destroyed (erasure, same transaction)."""
+        self._keys[subject] = None
+        self._absent.discard(subject)
+
     def for_reading(self, subject: str) -> bytes | None:
         """The subject's key, or None once erased."""
         self.load([subject])

@@ -192,12 +192,28 @@ def _conversation_items(data: object) -> list[Any] | None:
     return None
 
 
+_PRESENTER_ONLY = ("last_non_activity_message", "unread_count")
+"""Keys only the conversation partial (``conversations/partials/_conversation.json.jbuilder``)
+writes: what ``GET …/conversations/{id}`` and the list answer, with the last message only."""
+
+
 def _api_document(item: object) -> dict[str, Any]:
     if not isinstance(item, dict):
         raise Refusal([], f"expected a conversation object, got {json_type(item)}")
     messages = item.get("messages")
     if not isinstance(messages, list):
         raise Refusal(["messages"], "is required: the conversation's messages, as a list")
+    if len(messages) == 1 and any(key in item for key in _PRESENTER_ONLY):
+        # The partial renders ``[messages.last]``: one message, whatever the history. With
+        # no message at all it renders [] (then there is none to lose).
+        raise Refusal(
+            ["messages"],
+            "holds one message in Chatwoot's conversation object as GET /api/v1/accounts/"
+            "{account}/conversations/{id} (or the list) returns it, which carries only the "
+            "conversation's last message, not its history: add the messages from GET "
+            "…/conversations/{id}/messages and drop last_non_activity_message and "
+            "unread_count (see docs/sources/chatwoot.md)",
+        )
     builder = new_builder(
         item,
         [],

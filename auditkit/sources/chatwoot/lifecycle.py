@@ -16,6 +16,7 @@ owner between, so equal neighbours are always one change.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,7 +24,7 @@ from datetime import datetime
 from auditkit.db import Connection
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.records import RecordKind, decode_entry, parse_time
-from auditkit.sources.model import Event
+from auditkit.sources.model import Event, EventType
 
 _STATUSES = frozenset({"resolved", "reopened"})
 _NOBODY = "\x00nobody"
@@ -91,4 +92,47 @@ def restated(recorded: Iterable[Fact], events: Sequence[Event]) -> set[int]:
     return dropped
 
 
-__all__ = ["Fact", "fact_of", "recorded_facts", "restated"]
+def is_unknown_reopen(event: Event) -> bool:
+    """A change to ``open`` whose old status the payload did not give (a
+    ``conversation_status_changed`` without ``changed_attributes``): maybe a reopening."""
+    fields = event.data.get("fields")
+    return (
+        event.type == EventType.ACTION
+        and event.data.get("name") == "status-change"
+        and isinstance(fields, dict)
+        and fields.get("from") is None
+        and fields.get("to") == "open"
+    )
+
+
+def with_known_reopens(recorded: Iterable[Fact], events: Sequence[Event]) -> tuple[Event, ...]:
+    """``events`` with each change to ``open`` of unknown origin (:func:`is_unknown_reopen`)
+    made the ``reopened`` status it is when the log's last status before it is ``resolved``:
+    the same record, under the same id, that the delivery with ``changed_attributes`` of
+    that change gives (whichever arrives first), so retention and metrics see the reopening."""
+    statuses = sorted((f for f in recorded if f.aspect == "status"), key=lambda f: f.at)
+    changed: list[Event] = []
+    for event in events:
+        if is_unknown_reopen(event):
+            before = [f for f in statuses if f.at < event.at]
+            if before and before[-1].value == "resolved":
+                event = dataclasses.replace(
+                    event,
+                    type=EventType.STATUS,
+                    data={"id": event.data["id"], "status": "reopened"},
+                )
+        changed.append(event)
+        fact = fact_of(str(event.type), dict(event.data), event.at)
+        if fact is not None and fact.aspect == "status":
+            bisect.insort(statuses, fact, key=lambda f: f.at)
+    return tuple(changed)
+
+
+__all__ = [
+    "Fact",
+    "fact_of",
+    "is_unknown_reopen",
+    "recorded_facts",
+    "restated",
+    "with_known_reopens",
+]

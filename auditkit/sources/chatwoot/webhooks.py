@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -196,6 +196,41 @@ def _conversation_change(
                     "fields": {"tag": label},
                 }
             )
+
+
+STATUSES = ("open", "resolved", "pending", "snoozed")
+"""Chatwoot's conversation statuses (``Conversation.statuses``)."""
+
+
+def legacy_event_keys(event_key: str) -> list[str]:
+    """The keys versions before issue 20 gave the status change keyed ``event_key`` now.
+
+    They keyed a change ``status-<old>-<new>@<t>``, with ``None`` for an old status the
+    payload did not give; now it is ``status-<new>@<t>``. A delivery of a change such a
+    version recorded must find it under the old key, or it would be recorded again.
+    """
+    prefix = "id:status-"
+    if not event_key.startswith(prefix):
+        return []
+    new, at_sign, when = event_key[len(prefix) :].partition("@")
+    if not at_sign or "-" in new:  # statuses have no '-': this is an old-style key itself
+        return []
+    return [f"{prefix}{old}-{new}@{when}" for old in ("None", *STATUSES)]
+
+
+def with_legacy_keys(
+    wanted: Mapping[str, Sequence[str]],
+) -> tuple[dict[str, list[str]], dict[tuple[str, str], tuple[str, str]]]:
+    """The event keys to look up by conversation, old-style status keys added, and what each
+    added (conversation, old key) stands for."""
+    asked = {key: list(keys) for key, keys in wanted.items()}
+    aliases: dict[tuple[str, str], tuple[str, str]] = {}
+    for key, keys in wanted.items():
+        for event_key in keys:
+            for old in legacy_event_keys(event_key):
+                aliases[(key, old)] = (key, event_key)
+                asked[key].append(old)
+    return asked, aliases
 
 
 def _status_change(

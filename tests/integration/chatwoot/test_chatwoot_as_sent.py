@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from auditkit.checks import Outcome, evaluate, load_default_policies
 from auditkit.errors import ImportRejected
+from auditkit.ledger.append import appending
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.reader import load_conversations
 from auditkit.metrics.refresh import conversation_metrics
+from auditkit.sources.chatwoot.export import parse_webhook
 from auditkit.sources.ingest import import_files
+from auditkit.sources.webhooks import delivery_drafts
 from tests.integration.chatwoot.support import (
     DATA,
     SECRET,
@@ -162,6 +167,71 @@ def test_webhooks_after_an_import_add_no_second_change(
     assert len([s for s in _kinds(hooks_client, "status") if s["status"] == "resolved"]) == 1
 
 
+def _record_with_the_old_key_scheme(installation: Installation, name: str) -> str:
+    """Append a delivery as versions before issue 20 keyed it (``status-<old>-<new>@<t>``,
+    ``None`` for an old status the payload did not give); returns the old key."""
+    delivery = parse_webhook(fixture(name), source=name, received_at=datetime.now(UTC), account="7")
+    payload = fixture(name)
+    changes = payload.get("changed_attributes") or [{}]
+    before = changes[0].get("status", {}).get("previous_value")
+    events = []
+    old_id = ""
+    for event in delivery.conversation.events:
+        event_id = str(event.data.get("id", ""))
+        if event_id.startswith("status-"):
+            new, _, at = event_id.removeprefix("status-").partition("@")
+            old_id = f"status-{before}-{new}@{at}"
+            event = replace(event, data={**event.data, "id": old_id})
+        events.append(event)
+    old = replace(delivery, conversation=replace(delivery.conversation, events=tuple(events)))
+    with appending(installation) as batch:
+        batch.append(delivery_drafts(batch, old, source=SOURCE))
+    return f"id:{old_id}"
+
+
+@pytest.mark.parametrize(
+    ("old", "again", "kind"),
+    [
+        ("presenter_status_changed_handoff", "presenter_updated_handoff", "escalation"),
+        ("presenter_status_changed_handoff", "presenter_status_changed_handoff", "escalation"),
+        ("presenter_status_changed_resolved_no_changes", "presenter_updated_resolved", "status"),
+    ],
+    ids=["handoff-other-event", "handoff-same-event", "resolved-without-changes"],
+)
+def test_a_change_recorded_under_the_old_key_scheme_is_not_recorded_again(
+    hooks_client: Hooks, installation: Installation, old: str, again: str, kind: str
+) -> None:
+    assert hooks_client.post("presenter_conversation_created").status_code == 200
+    old_key = _record_with_the_old_key_scheme(installation, old)
+    assert old_key.startswith("id:status-") and old_key.count("-") >= 3
+    before = _kinds(hooks_client, kind)
+    response = hooks_client.post(again)
+    assert response.status_code == 200, response.json
+    assert response.json["status"] == "duplicate", response.json
+    assert _kinds(hooks_client, kind) == before
+
+
+def test_a_reopening_without_changed_attributes_is_the_reopened_status_either_way(
+    hooks_client: Hooks,
+) -> None:
+    assert hooks_client.post("presenter_conversation_created").status_code == 200
+    assert hooks_client.post("presenter_updated_resolved").status_code == 200
+    # Older Chatwoot: the reopening's conversation_status_changed gives no old status.
+    bare = fixture("presenter_status_changed_resolved_no_changes")
+    bare.update(status="open", updated_at=1714648500.25)
+    assert hooks_client.post(bare).status_code == 200
+    # The conversation_updated of the same change says resolved -> open: the same record.
+    told = fixture("presenter_updated_resolved")
+    told.update(status="open", updated_at=1714648500.25)
+    told["changed_attributes"] = [
+        {"status": {"previous_value": "resolved", "current_value": "open"}}
+    ]
+    assert hooks_client.post(told).json["status"] == "duplicate"
+    statuses = [s["status"] for s in _kinds(hooks_client, "status")]
+    assert statuses == ["opened", "resolved", "reopened"]
+    assert not [a for a in _kinds(hooks_client, "action") if a.get("name") == "status-change"]
+
+
 # --- the list endpoint ------------------------------------------------------------------------
 
 
@@ -173,6 +243,45 @@ def test_a_list_endpoint_export_is_refused_as_partial(
     assert refused.value.line == 0
     assert "only each conversation's last message" in refused.value.reason
     assert hooks_client.size() == 0
+
+
+def test_the_single_conversation_endpoint_without_its_messages_is_refused(
+    installation: Installation, hooks_client: Hooks
+) -> None:
+    shown = fixture("api_conversation_show")
+    assert len(shown["messages"]) == 1  # the partial's [messages.last], not the history
+    with pytest.raises(ImportRejected) as refused:
+        import_files(installation, [DATA / "api_conversation_show.json"])
+    assert refused.value.line == 1
+    assert refused.value.reason.startswith("messages: holds one message")
+    assert "…/conversations/{id}/messages" in refused.value.reason
+    assert hooks_client.size() == 0
+
+
+def test_list_items_without_the_lists_meta_are_refused_the_same_way(
+    installation: Installation, hooks_client: Hooks, tmp_path: Path
+) -> None:
+    path = tmp_path / "payload.json"
+    path.write_text(json.dumps({"payload": [fixture("api_conversation_show")]}), "utf-8")
+    with pytest.raises(ImportRejected) as refused:
+        import_files(installation, [path], fmt="chatwoot")
+    assert refused.value.line == 1 and "last message" in refused.value.reason
+    assert hooks_client.size() == 0
+
+
+def test_a_one_message_conversation_assembled_as_documented_imports(
+    installation: Installation, hooks_client: Hooks, tmp_path: Path
+) -> None:
+    # jq -s '.[0] + {messages: .[1].payload} | del(.last_non_activity_message, .unread_count)'
+    whole = fixture("api_conversation_show")
+    whole["messages"] = [whole.pop("last_non_activity_message")]
+    del whole["unread_count"]
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps(whole), "utf-8")
+    report = import_files(installation, [path], fmt="chatwoot")
+    assert report.new_conversations == 1
+    texts = [m["text"] for m in _kinds(hooks_client, "message")]
+    assert texts == ["Hi Lena, I have reshipped it; it arrives tomorrow."]
 
 
 # --- signatures ---------------------------------------------------------------------------
