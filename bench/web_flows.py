@@ -38,11 +38,11 @@ import requests
 from auditkit.web import create_app
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from web import DEFAULT_PG_URL, PASSWORD, TOKEN, _percentiles, _serve, _setup, bare_app
 
 from auditkit.accounts import users as accounts
 from auditkit.checks.service import run_checks
 from auditkit.ledger.installation import Installation
+from web import DEFAULT_PG_URL, PASSWORD, TOKEN, _percentiles, _serve, _setup, bare_app
 
 TARGET_P95_MS = 300
 AGENT_USER = "bench-agent"
