@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
@@ -113,8 +114,14 @@ _PolicyYamlLoader.add_constructor(
 )
 
 
+@functools.lru_cache(maxsize=256)
 def parse_policy(data: bytes, *, source: str) -> Policy:
-    """Validate one policy file's bytes; raise :class:`PolicyLoadError` listing every problem."""
+    """Validate one policy file's bytes; raise :class:`PolicyLoadError` listing every problem.
+
+    Memoized by the bytes and the source name (a Policy is frozen): pages and commands load
+    the policy folder on every call, and parsing YAML was most of a page's time; a changed
+    file has other bytes, so it is parsed again.
+    """
     problems = Problems()
     policy = _parse(data, source, problems)
     if problems or policy is None:

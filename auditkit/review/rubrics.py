@@ -7,7 +7,6 @@ later.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
 from importlib import resources
 from pathlib import Path
@@ -25,7 +24,7 @@ from auditkit.rubric import (
     RubricInvalid,
     RubricProblem,
     load_rubric_file,
-    rubric_from_document,
+    rubric_from_snapshot,
 )
 
 DEFAULT_RUBRIC_ID = "messaging-quality"
@@ -101,7 +100,7 @@ def find_rubric(installation: Installation, content_hash: str) -> Rubric:
     with read_transaction(installation.engine) as conn:
         snapshot = review_store.rubric_snapshot(conn, content_hash)
     if snapshot is not None:
-        return rubric_from_document(json.loads(snapshot["document"]), source=content_hash[:12])
+        return rubric_from_snapshot(snapshot["document"], source=content_hash[:12])
     for rubric in available_rubrics(installation):
         if rubric.content_hash == content_hash:
             return rubric
@@ -113,7 +112,7 @@ def stored_rubric(conn: Connection, content_hash: str) -> Rubric:
     snapshot = review_store.rubric_snapshot(conn, content_hash)
     if snapshot is None:
         raise NotFound(f"no stored rubric with content hash {content_hash}")
-    return rubric_from_document(json.loads(snapshot["document"]), source=content_hash[:12])
+    return rubric_from_snapshot(snapshot["document"], source=content_hash[:12])
 
 
 def remember(conn: Connection, rubric: Rubric) -> None:

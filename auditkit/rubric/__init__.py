@@ -1,6 +1,11 @@
 """Rubrics: load and validate YAML rubrics, and score reviews against them."""
 
-from auditkit.rubric.loader import load_rubric_file, load_rubric_text, rubric_from_document
+from auditkit.rubric.loader import (
+    load_rubric_file,
+    load_rubric_text,
+    rubric_from_document,
+    rubric_from_snapshot,
+)
 from auditkit.rubric.model import (
     NOT_APPLICABLE,
     AppliesTo,
@@ -47,5 +52,6 @@ __all__ = [
     "load_rubric_text",
     "rating_problems",
     "rubric_from_document",
+    "rubric_from_snapshot",
     "score_review",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -71,8 +73,13 @@ def load_rubric_file(path: Path) -> Rubric:
     return load_rubric_text(text, source=str(path))
 
 
+@functools.lru_cache(maxsize=256)
 def load_rubric_text(text: str, *, source: str) -> Rubric:
-    """Parse and validate rubric YAML; ``source`` names it in problems."""
+    """Parse and validate rubric YAML; ``source`` names it in problems.
+
+    Memoized by the text and source (a Rubric is frozen): the rubric files are read on every
+    page that shows a rubric, and a changed file has another text, so it is parsed again.
+    """
     loader = _StrictLoader(text)
     loader.duplicates = []
     try:
@@ -91,6 +98,13 @@ def load_rubric_text(text: str, *, source: str) -> Rubric:
 def rubric_from_document(document: Mapping[str, Any], *, source: str = "(stored)") -> Rubric:
     """Validate a rubric given as a JSON document (e.g. a stored snapshot)."""
     return _Validator(source, []).rubric(document)
+
+
+@functools.lru_cache(maxsize=256)
+def rubric_from_snapshot(document: str, *, source: str = "(stored)") -> Rubric:
+    """A rubric from its stored snapshot (canonical JSON text), memoized by that text: a
+    snapshot never changes for its content hash, and reviews read it on every page."""
+    return rubric_from_document(json.loads(document), source=source)
 
 
 class _Validator:

@@ -1,0 +1,297 @@
+"""Single-user p50/p95 of every page in the roles' days of issue 15, beside a bare Flask page
+measured in the same run.
+
+The pages are the ones the browser tests walk: the reviewer's queue, workspace and
+conversation; the compliance officer's findings list, the conversation list filtered by a
+failed policy and both CSV downloads; the coach's agents list, agent page and coaching
+library (and the coaching report PDF, timed on its own: it is a download, not a page); the
+agent's own reviews, one review and its dispute form; the admin's users, holds and
+retention screens; the dashboard and the mentions list.
+
+Set-up (not timed) is ``bench/web.py``'s: generated conversations imported into a fresh
+PostgreSQL schema (or SQLite with ``--database sqlite``), an admin with open assignments
+and submitted reviews; then the default policy pack is run over every conversation (so the
+findings pages have rows) and an ``agent`` user is bound to the agent of a reviewed
+conversation. Each page is requested ``--single`` times in turn, one at a time, through
+waitress on loopback with one signed-in session per role. Timings are printed, never
+asserted; the last line is one JSON object.
+
+    python bench/web_flows.py --conversations 100000             # PostgreSQL, the issue's size
+    python bench/web_flows.py --conversations 2000 --database sqlite
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import requests
+from auditkit.web import create_app
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from auditkit.accounts import users as accounts
+from auditkit.checks.service import run_checks
+from auditkit.ledger.installation import Installation
+from web import DEFAULT_PG_URL, PASSWORD, TOKEN, _percentiles, _serve, _setup, bare_app
+
+TARGET_P95_MS = 300
+AGENT_USER = "bench-agent"
+
+
+def _sign_in(base: str, username: str) -> requests.Session:
+    session = requests.Session()
+    page = session.get(f"{base}/login").text
+    token = TOKEN.search(page).group(1)  # type: ignore[union-attr]
+    session.post(
+        f"{base}/login",
+        data={"username": username, "password": PASSWORD, "csrf_token": token},
+        allow_redirects=False,
+    ).raise_for_status()
+    return session
+
+
+def _facts(installation: Installation) -> dict[str, Any]:
+    """What the page URLs need: an open assignment, a reviewed agent and one of its reviews,
+    a failed policy, a conversation. Read straight from the query tables (a bench, not code)."""
+    with installation.engine.connect() as conn:
+        assignment, key = conn.execute(
+            text(
+                "SELECT id, conversation_key FROM review_assignments WHERE status = 'open' "
+                "ORDER BY id LIMIT 1"
+            )
+        ).one()
+        seq, agent = conn.execute(
+            text(
+                "SELECT seq, agent_id FROM reviews WHERE agent_id IS NOT NULL ORDER BY seq LIMIT 1"
+            )
+        ).one()
+        policy = conn.execute(
+            text(
+                "SELECT policy_id FROM check_results WHERE outcome = 'fail' "
+                "GROUP BY policy_id ORDER BY count(*) DESC LIMIT 1"
+            )
+        ).scalar()
+    return {
+        "assignment": assignment,
+        "key": key,
+        "seq": seq,
+        "agent": agent,
+        "policy": policy or "consent-disclosure",
+    }
+
+
+def pages(facts: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """Page name -> (role's session, path)."""
+    policy, agent = facts["policy"], facts["agent"]
+    return {
+        "queue": ("admin", "/queue"),
+        "workspace": ("admin", f"/reviews/{facts['assignment']}"),
+        "conversation": ("admin", f"/conversations/{facts['key']}"),
+        "findings": ("admin", f"/findings?policy={policy}"),
+        "findings.csv": ("admin", f"/findings?policy={policy}&format=csv"),
+        "conversations.failed": ("admin", f"/conversations?failed_policy={policy}"),
+        "conversations.csv": ("admin", f"/conversations?failed_policy={policy}&format=csv"),
+        "dashboard": ("admin", "/dashboard"),
+        "agents": ("admin", "/agents"),
+        "agent": ("admin", f"/agents/{agent}"),
+        "coaching": ("admin", "/coaching"),
+        "mentions": ("admin", "/mentions"),
+        "admin.users": ("admin", "/admin/users"),
+        "admin.holds": ("admin", "/admin/holds"),
+        "admin.retention": ("admin", "/admin/retention?dry_run=1"),
+        "me": ("agent", "/me"),
+        "me.review": ("agent", f"/me/reviews/{facts['seq']}"),
+        "me.dispute": ("agent", f"/me/reviews/{facts['seq']}/dispute"),
+    }
+
+
+def run(args: argparse.Namespace, installation: Installation) -> dict[str, Any]:
+    """The checks, the agent user, both servers and the single-user passes; the figures."""
+    print("running the default policy pack...", file=sys.stderr)
+    run_checks(installation)
+    facts = _facts(installation)
+    accounts.add_user(
+        installation,
+        username=AGENT_USER,
+        display_name="Bench agent",
+        role="agent",
+        password=PASSWORD,
+        participant_id=facts["agent"],
+    )
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    app = create_app(installation, secret_key=b"b" * 32, secure_cookies=False)
+    bare = bare_app(installation.engine.url.render_as_string(hide_password=False))
+    server, base = _serve(app, 4)
+    bare_server, bare_base = _serve(bare, 4)
+    sessions = {"admin": _sign_in(base, "bench-admin"), "agent": _sign_in(base, AGENT_USER)}
+    bare_session = requests.Session()
+    table = pages(facts)
+    times: dict[str, list[float]] = {"bare": [], **{name: [] for name in table}}
+
+    def get(name: str) -> None:
+        if name == "bare":
+            session, url = bare_session, f"{bare_base}/"
+        else:
+            role, path = table[name]
+            session, url = sessions[role], f"{base}{path}"
+        started = time.perf_counter()
+        response = session.get(url)
+        elapsed = time.perf_counter() - started
+        if response.status_code != 200:
+            raise SystemExit(f"{name} {url}: HTTP {response.status_code}")
+        times[name].append(elapsed)
+
+    for _ in range(2):  # warm-up: caches, connection pools, first live detection
+        for name in times:
+            get(name)
+    times = {name: [] for name in times}
+    for _ in range(args.single):
+        for name in list(times):
+            get(name)
+    report_times = _coaching_reports(sessions["admin"], base, facts["agent"], args.reports)
+    if args.profile:
+        _profile(app, table, args.profile, args.single)
+    server.close()
+    bare_server.close()
+    figures: dict[str, Any] = {"pages": {}, "facts": {k: str(v) for k, v in facts.items()}}
+    for name, samples in times.items():
+        p50, p95 = _percentiles(samples)
+        figures["pages"][name] = {"p50_ms": round(p50, 1), "p95_ms": round(p95, 1)}
+    p50, p95 = _percentiles(report_times)
+    figures["coaching_report_pdf"] = {"p50_ms": round(p50, 1), "p95_ms": round(p95, 1)}
+    return figures
+
+
+def _profile(app: Any, table: dict[str, tuple[str, str]], names: list[str], count: int) -> None:
+    """``count`` requests of each named page through the test client, in this thread, under
+    cProfile; the top functions by cumulative time go to stderr."""
+    import cProfile
+    import pstats
+
+    clients = {}
+    for role, username in (("admin", "bench-admin"), ("agent", AGENT_USER)):
+        client = app.test_client()
+        page = client.get("/login").get_data(as_text=True)
+        token = TOKEN.search(page).group(1)  # type: ignore[union-attr]
+        client.post(
+            "/login", data={"username": username, "password": PASSWORD, "csrf_token": token}
+        )
+        clients[role] = client
+    for name in names:
+        role, path = table[name]
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(count):
+            clients[role].get(path)
+        profiler.disable()
+        print(f"\n=== profile: {name} ({path}) x {count}", file=sys.stderr)
+        stats = pstats.Stats(profiler, stream=sys.stderr).strip_dirs()
+        stats.sort_stats("cumulative").print_stats(30)
+
+
+def _coaching_reports(session: requests.Session, base: str, agent: str, count: int) -> list[float]:
+    """The coach's button: POST /reports/coaching from the agent page's form, ``count`` times."""
+    samples: list[float] = []
+    for _ in range(count):
+        page = session.get(f"{base}/agents/{agent}").text
+        token = TOKEN.search(page).group(1)  # type: ignore[union-attr]
+        started = time.perf_counter()
+        response = session.post(
+            f"{base}/reports/coaching", data={"agent": agent, "csrf_token": token}
+        )
+        samples.append(time.perf_counter() - started)
+        if response.status_code != 200 or not response.content.startswith(b"%PDF"):
+            raise SystemExit(f"coaching report: HTTP {response.status_code}")
+    return samples
+
+
+def _report(args: argparse.Namespace, figures: dict[str, Any]) -> None:
+    rows = figures["pages"]
+    bare_p95 = rows["bare"]["p95_ms"]
+    print(
+        f"\n{args.conversations:,} conversations, {args.database}; "
+        f"{args.single} requests per page, one at a time"
+    )
+    print(f"{'page':22} {'p50 ms':>8} {'p95 ms':>8} {'p95 ÷ bare':>11}")
+    for name, row in rows.items():
+        ratio = row["p95_ms"] / bare_p95 if bare_p95 else 0.0
+        print(f"{name:22} {row['p50_ms']:>8.1f} {row['p95_ms']:>8.1f} {ratio:>11.1f}")
+    pdf = figures["coaching_report_pdf"]
+    print(f"{'coaching report PDF':22} {pdf['p50_ms']:>8.1f} {pdf['p95_ms']:>8.1f}")
+    worst_name = max((n for n in rows if n != "bare"), key=lambda n: rows[n]["p95_ms"])
+    worst = rows[worst_name]["p95_ms"]
+    print(f"worst page p95: {worst_name} {worst:.1f} ms (goal < {TARGET_P95_MS} ms)")
+    print(
+        json.dumps(
+            {
+                "name": "web_flows",
+                "conversations": args.conversations,
+                "database": args.database,
+                "figures": figures,
+                "baseline": rows["bare"],
+                "ratio": round(worst / bare_p95, 1) if bare_p95 else None,
+                "target": {"p95_ms": TARGET_P95_MS},
+                "worst": {"page": worst_name, "p95_ms": worst},
+                "load": os.getloadavg(),
+            }
+        )
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark, print its table and the JSON line."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--conversations", type=int, default=100_000)
+    parser.add_argument("--single", type=int, default=20, help="requests per page")
+    parser.add_argument("--reports", type=int, default=3, help="coaching report PDFs timed")
+    parser.add_argument("--queue", type=int, default=200)
+    parser.add_argument("--reviews", type=int, default=500)
+    parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--profile", nargs="+", metavar="PAGE", help="cProfile these pages (names as printed)"
+    )
+    args = parser.parse_args(argv)
+    if args.queue < 1 or args.queue + args.reviews > args.conversations:
+        parser.error("need 1 <= --queue and --queue + --reviews <= --conversations")
+    schema = f"auditkit_bench_flows_{uuid.uuid4().hex[:8]}"
+    server_url = make_url(os.environ.get("AUDITKIT_BENCH_PG_URL", DEFAULT_PG_URL))
+    random.seed(args.seed)
+    with tempfile.TemporaryDirectory(prefix="auditkit-bench-flows-") as tmp:
+        env = {
+            "AUDITKIT_HOME": str(Path(tmp) / "home"),
+            "AUDITKIT_KEY_PASSPHRASE": "bench-passphrase-not-secret",
+            "AUDITKIT_ACTOR": "bench",
+        }
+        admin_engine = None
+        if args.database == "postgresql":
+            admin_engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+            with admin_engine.connect() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            url = server_url.update_query_dict({"options": f"-csearch_path={schema}"})
+            env["AUDITKIT_DATABASE_URL"] = url.render_as_string(hide_password=False)
+        try:
+            installation, _keys = _setup(args, Path(tmp), env)
+            figures = run(args, installation)
+            installation.engine.dispose()
+            _report(args, figures)
+            return 0
+        finally:
+            if admin_engine is not None:
+                with admin_engine.connect() as conn:
+                    conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+                admin_engine.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
