@@ -46,16 +46,17 @@ def load_timelines(
     keys: Sequence[str],
     *,
     master: MasterKey | None = None,
-    open_sealed: bool = True,
+    open_fields: frozenset[str] | None = None,
 ) -> list[LedgerConversation]:
     """The conversations ``keys`` (in that order) from their compact timelines: one row each,
     no per-record decoding, only the sealed objects that hold more than text opened.
 
     What checks and AutoQA read. Their events and bodies equal those of
-    :func:`load_conversations` (with ``open_sealed`` and the master key), but participants
-    carry no name, e-mail or phone (no evaluator reads them; a timeline never holds them).
-    Without ``open_sealed``, bodies whose record seals more than text keep their sealed object
-    as stored (their text is there). A conversation without a row yet (stored before
+    :func:`load_conversations` (with the master key and ``open_fields`` None), but
+    participants carry no name, e-mail or phone (no evaluator reads them; a timeline never
+    holds them). With ``open_fields``, only records sealing one of those fields are opened;
+    the others keep their sealed object as stored (message and note text is there). A
+    conversation without a row yet (stored before
     timelines existed, until ``auditkit init`` writes it) is built from the log.
     """
     rows = {key: text for key, (_seq, text) in timeline_store.timeline_rows(conn, keys).items()}
@@ -69,7 +70,7 @@ def load_timelines(
         unknown = [key for key in missing if key not in rows]
         if unknown:
             raise NotFound(f"unknown conversation(s): {', '.join(unknown[:5])}")
-    return decode_timelines(rows, keys, data_keys, open_sealed=open_sealed)
+    return decode_timelines(rows, keys, data_keys, open_fields=open_fields)
 
 
 def record_body(conn: Connection, seq: int, *, master: MasterKey | None) -> dict[str, Any]:

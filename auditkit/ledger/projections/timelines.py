@@ -73,8 +73,9 @@ def header_of(record: Record) -> Timeline:
 
 
 def event_of(record: Record) -> list[Any]:
-    """One event record as a timeline holds it: ``[seq, kind, occurred_at, body]`` plus the
-    sealed object when the record seals more than a message's or note's text.
+    """One event record as a timeline holds it: ``[seq, kind, occurred_at, body]``, plus the
+    sealed object and the names of the fields it seals when the record seals more than a
+    message's or note's text.
 
     ``record.body`` is the clear body (as appended, or as read with the current keys);
     ``record.entry`` the stored bytes, decoded only when a hidden field is present.
@@ -89,7 +90,9 @@ def event_of(record: Record) -> list[Any]:
         envelope = stored.get(SEALED)
         if envelope is not None:
             clear = {k: v for k, v in body.items() if k not in hidden and k != SEALED}
-            return [record.seq, record.kind, record.occurred_at, clear, envelope]
+            # The names of the fields it seals (names only): a reader opens only what it reads.
+            names = sorted(name for name in hidden if name in body)
+            return [record.seq, record.kind, record.occurred_at, clear, envelope, names]
     return [record.seq, record.kind, record.occurred_at, dict(body)]
 
 
@@ -177,31 +180,45 @@ class TimelineRebuilder:
 
 
 def decode_timelines(
-    rows: Mapping[str, str], keys: Sequence[str], data_keys: DataKeys | None, *, open_sealed: bool
+    rows: Mapping[str, str],
+    keys: Sequence[str],
+    data_keys: DataKeys | None,
+    *,
+    open_fields: frozenset[str] | None = None,
 ) -> list[LedgerConversation]:
     """The conversations ``keys`` from their timeline texts ``rows``.
 
-    With ``open_sealed`` and the data keys, every sealed object a timeline kept is opened
-    (erased subjects read as erased): the bodies then equal those the log reads with the
-    master key. Without, those bodies carry their sealed object as stored (their hidden
-    fields absent); message and note text is there either way.
+    With the data keys, the sealed objects a timeline kept are opened (erased subjects read
+    as erased): all of them (``open_fields`` None), and the bodies then equal those the log
+    reads with the master key; or only those sealing one of ``open_fields`` (the fields a
+    reader reads). A body left sealed carries its sealed object as stored, its hidden fields
+    absent; message and note text is there either way.
     """
     timelines = [json.loads(rows[key]) for key in keys]
-    if open_sealed and data_keys is not None:
+    if data_keys is not None:
         data_keys.load(
-            event[4]["subject"] for t in timelines for event in t["events"] if len(event) > 4
+            event[4]["subject"]
+            for t in timelines
+            for event in t["events"]
+            if len(event) > 4 and _opens(event, open_fields)
         )
-    return [_conversation(t, data_keys if open_sealed else None) for t in timelines]
+    return [_conversation(t, data_keys, open_fields) for t in timelines]
 
 
-def _conversation(timeline: Timeline, data_keys: DataKeys | None) -> LedgerConversation:
+def _opens(event: list[Any], open_fields: frozenset[str] | None) -> bool:
+    return open_fields is None or not open_fields.isdisjoint(event[5])
+
+
+def _conversation(
+    timeline: Timeline, data_keys: DataKeys | None, open_fields: frozenset[str] | None
+) -> LedgerConversation:
     key = timeline["conversation"]
     events = []
     for event in timeline["events"]:
         seq, kind, at, body = event[0], event[1], event[2], event[3]
         if len(event) > 4:
             sealed = {**body, SEALED: event[4]}
-            if data_keys is not None:
+            if data_keys is not None and _opens(event, open_fields):
                 body = unseal_body(
                     kind,
                     sealed,
