@@ -6,8 +6,8 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cached_property
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 from auditkit.errors import AuditkitError
