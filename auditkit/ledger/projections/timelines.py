@@ -97,12 +97,15 @@ def event_of(record: Record) -> list[Any]:
 
 
 def _has_float(value: Any) -> bool:
-    if isinstance(value, float):
-        return True
-    if isinstance(value, Mapping):
-        return any(_has_float(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(_has_float(v) for v in value)
+    # Strings, flags, integers and None answered inline: a body is mostly those, and this
+    # runs for every event an import appends.
+    items = value.values() if isinstance(value, Mapping) else value
+    for item in items:
+        kind = type(item)
+        if kind is str or kind is int or kind is bool or item is None:
+            continue
+        if kind is float or (isinstance(item, Mapping | list | tuple) and _has_float(item)):
+            return True
     return False
 
 
