@@ -13,15 +13,22 @@ One run, on a fresh SQLite installation with sealing on (not timed: generating, 
 Target (issue 16): >= 1,000 conversations/s for 10,000 conversations on this 2-core machine.
 Timings are printed, never asserted; the last line is one JSON object of the figures.
 
+``--profile FILE`` runs the first AutoQA run in this process under cProfile (``--workers``
+is then 1: a profile cannot see into worker processes), saves ``FILE`` and prints the top
+functions by cumulative and by own time.
+
     python bench/autoqa.py                      # 10,000 conversations
     python bench/autoqa.py --conversations 2000 --workers 1
+    python bench/autoqa.py --conversations 2000 --profile /tmp/autoqa.prof
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
 import sys
 import tempfile
 import time
@@ -46,7 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--conversations", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=None, help="default: the cores (max 4)")
+    parser.add_argument("--profile", type=Path, default=None, help="cProfile the first run")
     args = parser.parse_args(argv)
+    if args.profile:
+        args.workers = 1
     with tempfile.TemporaryDirectory(prefix="auditkit-bench-autoqa-") as tmp:
         env = {
             "AUDITKIT_HOME": str(Path(tmp) / "home"),
@@ -66,8 +76,13 @@ def main(argv: list[str] | None = None) -> int:
             read = sum(1 for _ in iter_conversations(conn, master=installation.master_key()))
         read_seconds = time.perf_counter() - started
 
+        profiler = cProfile.Profile() if args.profile else None
         started = time.perf_counter()
+        if profiler is not None:
+            profiler.enable()
         first = run_autoqa(installation, workers=args.workers)
+        if profiler is not None:
+            profiler.disable()
         first_seconds = time.perf_counter() - started
 
         started = time.perf_counter()
@@ -101,17 +116,26 @@ def main(argv: list[str] | None = None) -> int:
     ):
         print(f"{name:40} {rate:>10,.0f} {seconds:>9.2f}  {rate / read_rate:>11.2f}x  {note}")
     print(f"target: >= {TARGET:,} conversations/s for the first run")
+    if profiler is not None:
+        profiler.dump_stats(args.profile)
+        stats = pstats.Stats(profiler, stream=sys.stderr)
+        stats.sort_stats("cumulative").print_stats(25)
+        stats.sort_stats("tottime").print_stats(15)
     ok = again.recorded == 0 and first.recorded == read
     if not ok:
         print("FAILED: the re-run recorded scores or conversations went missing", file=sys.stderr)
     figures = {
+        "name": "autoqa",
         "conversations": read,
         "events": events,
         "workers": workers,
         "read_per_second": round(read_rate, 1),
         "autoqa_per_second": round(first_rate, 1),
         "autoqa_rerun_per_second": round(again_rate, 1),
+        "baseline": "read conversations only (iter_conversations, unsealed, 1 process)",
         "ratio_to_read": round(first_rate / read_rate, 3),
+        "profiled": profiler is not None,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "target_per_second": TARGET,
         "recorded": first.recorded,
         "rerun_recorded": again.recorded,

@@ -9,15 +9,23 @@ One run, on a fresh SQLite installation (not timed: generating and importing the
 3. the same run again: nothing changed, so nothing is recorded.
 
 The check runs in one process, so conversations/s is per core. Target: >= 5,000/s.
-Timings are printed, never asserted.
+Also shown: reading the same conversations from their compact timelines (issue 19), what
+the check itself reads. Timings are printed, never asserted; the last line is one JSON
+object of the figures. ``--profile FILE`` runs the first check under cProfile, saves
+``FILE`` and prints the top functions by cumulative and by own time.
 
     python bench/checks.py                      # 100k conversations (~2M events)
     python bench/checks.py --conversations 20000
+    python bench/checks.py --conversations 5000 --profile /tmp/checks.prof
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import json
+import os
+import pstats
 import sys
 import tempfile
 import time
@@ -28,8 +36,9 @@ from generate import write_conversations
 from auditkit.checks import load_default_policies
 from auditkit.checks.service import run_checks
 from auditkit.db.engine import read_transaction
+from auditkit.ledger import store as ledger_store
 from auditkit.ledger.installation import Installation, initialise
-from auditkit.ledger.reader import iter_conversations
+from auditkit.ledger.reader import iter_conversations, load_timelines
 from auditkit.settings import load_settings
 from auditkit.sources.ingest import import_files
 
@@ -41,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", type=Path, default=None, help="cProfile the first run")
     args = parser.parse_args(argv)
     default_ids = [
         p.id for p in load_default_policies() if Path(p.source).name.startswith("default-")
@@ -64,7 +74,20 @@ def main(argv: list[str] | None = None) -> int:
         read_seconds = time.perf_counter() - started
 
         started = time.perf_counter()
+        with read_transaction(installation.engine) as conn:
+            timelines, after = 0, None
+            while keys := ledger_store.conversation_keys(conn, after=after, limit=500):
+                timelines += len(load_timelines(conn, keys, master=installation.master_key()))
+                after = keys[-1]
+        timeline_seconds = time.perf_counter() - started
+
+        profiler = cProfile.Profile() if args.profile else None
+        started = time.perf_counter()
+        if profiler is not None:
+            profiler.enable()
         first = run_checks(installation, policy_ids=default_ids)
+        if profiler is not None:
+            profiler.disable()
         first_seconds = time.perf_counter() - started
 
         started = time.perf_counter()
@@ -73,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = [
         ("read conversations only", read / read_seconds, read_seconds, "-"),
+        ("read their timelines only", timelines / timeline_seconds, timeline_seconds, "-"),
         (
             "check, first run (records results)",
             first.conversations / first_seconds,
@@ -93,10 +117,34 @@ def main(argv: list[str] | None = None) -> int:
     for name, rate, seconds, note in rows:
         print(f"{name:38} {rate:>10,.0f} {seconds:>9.2f}  {seconds / read_seconds:>7.2f}x  {note}")
     print(f"target: >= {TARGET:,} conversations/s per core for a full check")
-    if again.recorded != 0 or first.conversations != read:
+    if profiler is not None:
+        profiler.dump_stats(args.profile)
+        stats = pstats.Stats(profiler, stream=sys.stderr)
+        stats.sort_stats("cumulative").print_stats(25)
+        stats.sort_stats("tottime").print_stats(15)
+    ok = again.recorded == 0 and first.conversations == read
+    if not ok:
         print("FAILED: the re-run recorded results or conversations went missing", file=sys.stderr)
-        return 1
-    return 0
+    first_rate = first.conversations / first_seconds
+    figures = {
+        "name": "checks",
+        "conversations": read,
+        "policies": len(default_ids),
+        "profiled": profiler is not None,
+        "read_per_second": round(read / read_seconds, 1),
+        "timelines_per_second": round(timelines / timeline_seconds, 1),
+        "check_per_second": round(first_rate, 1),
+        "check_rerun_per_second": round(again.conversations / again_seconds, 1),
+        "recorded": first.recorded,
+        "rerun_recorded": again.recorded,
+        "baseline": "read conversations only (iter_conversations, unsealed)",
+        "ratio_to_read": round(first_rate / (read / read_seconds), 3),
+        "target_per_second": TARGET,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "ok": ok,
+    }
+    print(json.dumps(figures))
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

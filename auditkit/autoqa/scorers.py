@@ -17,6 +17,7 @@ from auditkit.autoqa.signals import ConversationSignals
 from auditkit.ledger.records import canonical_json
 from auditkit.rubric import NOT_APPLICABLE, Criterion, Rubric, Section, format_score, score_review
 from auditkit.rubric.autoscoring import AutoScorer, ScorerName
+from auditkit.rubric.scoring import ReviewScore
 
 _formatted = lru_cache(maxsize=4096)(format_score)  # few distinct level scores; Decimal is slow
 
@@ -171,8 +172,7 @@ def auto_score(rubric: Rubric, signals: ConversationSignals) -> AutoScore:
             )
         results.append(result)
     rated = {r.criterion: r.level for r in results if r.level is not None}
-    sub = _rated_part(rubric, set(rated))
-    scored = score_review(sub, rated) if sub is not None else None
+    scored = _scored(rubric, tuple(sorted(rated.items())))
     confident = [r.confidence for r in results if r.level is not None]
     return AutoScore(
         rubric=rubric,
@@ -181,6 +181,24 @@ def auto_score(rubric: Rubric, signals: ConversationSignals) -> AutoScore:
         confidence=sum(confident) / len(confident) if confident else 0.0,
         critical_failures=scored.critical_failures if scored is not None else (),
     )
+
+
+# (rubric content hash, rated levels) → the review score over what was rated. Levels are few,
+# so conversations share a handful of combinations: scored once per process, not per
+# conversation (score_review is pure; the key is all it reads).
+_SCORED: dict[tuple[str, tuple[tuple[str, str], ...]], ReviewScore | None] = {}
+_SCORED_MAX = 65536
+
+
+def _scored(rubric: Rubric, rated: tuple[tuple[str, str], ...]) -> ReviewScore | None:
+    key = (rubric.content_hash, rated)
+    if key in _SCORED:
+        return _SCORED[key]
+    sub = _rated_part(rubric, {criterion for criterion, _level in rated})
+    scored = score_review(sub, dict(rated)) if sub is not None else None
+    if len(_SCORED) < _SCORED_MAX:
+        _SCORED[key] = scored
+    return scored
 
 
 def _rated_part(rubric: Rubric, rated: set[str]) -> Rubric | None:

@@ -9,7 +9,6 @@ last seq) or the checks' results it reads. A re-run with nothing changed appends
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -25,11 +24,11 @@ from auditkit.db.engine import read_transaction
 from auditkit.errors import NotFound
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.append import appending
-from auditkit.ledger.conversation import LedgerConversation, conversation_from_records
+from auditkit.ledger.conversation import LedgerConversation
 from auditkit.ledger.installation import Installation
+from auditkit.ledger.reader import load_timelines
 from auditkit.ledger.records import RecordDraft, RecordKind
 from auditkit.ledger.sealing.cipher import MasterKey
-from auditkit.ledger.sealing.data_keys import DataKeys, open_records
 from auditkit.periods import utc_now
 from auditkit.review.rubrics import available_rubrics
 from auditkit.rubric import Rubric, format_score
@@ -138,29 +137,15 @@ def _score_job(
 def autoqa_conversations(
     conn: Connection, keys: Sequence[str], master: MasterKey | None
 ) -> list[LedgerConversation]:
-    """The conversations ``keys`` with only their messages unsealed: all AutoQA reads.
+    """The conversations ``keys`` as AutoQA reads them: from their compact timelines, with no
+    record opened (the signals and the metrics' first response read message text, which a
+    timeline holds, and clear fields only; acts, fields, reasons and comments stay sealed).
 
-    Opening every sealed body was half of reading a conversation; the signals and the
-    metrics' first response read message text only (ids, roles, times, statuses and the
-    other fields they use are clear). The scores equal those of the fully opened
-    conversation (tests/integration/test_autoqa_service.py checks it).
+    Reading every record and opening every sealed body was most of a conversation's cost.
+    The scores equal those of the fully opened conversation read from the log
+    (tests/integration/test_evaluators_fast_path.py checks it on the test data sets).
     """
-    records = ledger_store.conversation_records(conn, keys)
-    missing = [key for key in keys if not records.get(key)]
-    if missing:
-        raise NotFound(f"unknown conversation(s): {', '.join(missing[:5])}")
-    data_keys = DataKeys(conn, master) if master is not None else None
-    found = []
-    for key in keys:
-        decoded = [(seq, kind, json.loads(entry)) for seq, kind, entry in records[key]]
-        opened = {
-            seq: (seq, kind, entry)
-            for seq, kind, entry in open_records(
-                [r for r in decoded if r[1] == RecordKind.MESSAGE], data_keys
-            )
-        }
-        found.append(conversation_from_records([opened.get(r[0], r) for r in decoded]))
-    return found
+    return load_timelines(conn, keys, master=master, open_fields=frozenset())
 
 
 def _record_parts(

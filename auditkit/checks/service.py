@@ -16,12 +16,12 @@ from auditkit.checks import store as check_store
 from auditkit.checks.overlaps import overlap_warnings, rubric_link_warnings
 from auditkit.checks.policy import default_policy_dir
 from auditkit.db.engine import read_transaction
-from auditkit.errors import AuditkitError
+from auditkit.errors import AuditkitError, NotFound
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.append import appending
 from auditkit.ledger.conversation import LedgerConversation
 from auditkit.ledger.installation import Installation
-from auditkit.ledger.reader import load_conversations
+from auditkit.ledger.reader import load_timelines
 from auditkit.ledger.records import RecordDraft, RecordKind, format_time
 from auditkit.periods import utc_now
 from auditkit.pii import store as pii_store
@@ -29,6 +29,10 @@ from auditkit.pii.scan import configured_detector_key
 from auditkit.rubric.model import Rubric
 
 PAGE = 500
+# The sealed fields beyond message and note text that rules read: a message's dialogue acts
+# (confirmation and validation), a note's or an action's fields (handoff notes). Records
+# sealing only others (an assignment's reason, a CSAT comment) are not opened.
+SEALED_FIELDS_READ = frozenset({"acts", "fields"})
 Progress = Callable[[int], None]
 PiiContext = Callable[[Any, LedgerConversation], CheckContext | None]
 
@@ -77,12 +81,15 @@ def select_policies(installation: Installation, policy_ids: Sequence[str] = ()) 
     return [p for p in policies if p.id in set(policy_ids)]
 
 
-def _input_key(conversation: LedgerConversation, context: CheckContext | None) -> str:
+def _input_key(last_seq: int, context: CheckContext | None) -> str:
     if context is None or context.pii is None:
-        return f"{conversation.last_seq}:unscanned"
+        return f"{last_seq}:unscanned"
     found = sorted((seq, sorted(types)) for seq, types in context.pii.items())
     digest = hashlib.sha256(repr(found).encode("utf-8")).hexdigest()[:16]
-    return f"{conversation.last_seq}:{digest}"
+    return f"{last_seq}:{digest}"
+
+
+Stored = dict[tuple[str, str], tuple[str, str, str]]
 
 
 def run_checks(
@@ -98,6 +105,11 @@ def run_checks(
 
     A result is re-recorded when the policy's content hash or the conversation (its last
     seq, or the PII findings the restricted-data rules read) changed since it was recorded.
+    Evaluation is deterministic in those inputs, so a conversation whose every stored result
+    has the current policy hash and input key is not read or evaluated again: its stored
+    outcomes are counted. The others are read from their compact timelines
+    (``load_timelines``), a page at a time, and their changed results appended in one signed
+    batch per page.
     """
     installation.require_schema()
     policies = select_policies(installation, policy_ids)
@@ -110,32 +122,41 @@ def run_checks(
     while True:
         with read_transaction(installation.engine) as conn:
             if conversation_ids:
-                keys, pending_keys = pending_keys[:page], pending_keys[page:]
+                wanted, pending_keys = pending_keys[:page], pending_keys[page:]
+                heads = ledger_store.conversation_last_seqs(conn, keys=wanted)
+                if len(heads) < len(wanted):
+                    known = {key for key, _seq in heads}
+                    missing = [key for key in wanted if key not in known]
+                    raise NotFound(f"unknown conversation(s): {', '.join(missing[:5])}")
             else:
-                keys = ledger_store.conversation_keys(conn, after=after, limit=page)
-            if not keys:
+                heads = ledger_store.conversation_last_seqs(conn, after=after, limit=page)
+            if not heads:
                 break
-            conversations = load_conversations(conn, keys, master=master)
+            keys = [key for key, _seq in heads]
             stored = check_store.input_keys(conn, keys)
             pii = pii_store.entity_types_for(conn, pii_key, keys) if pii_context is None else {}
+            todo = keys
+            if pii_context is None:
+                todo = [
+                    key
+                    for key, last_seq in heads
+                    if not _unchanged(key, last_seq, pii, policies, stored, report)
+                ]
             changed: list[tuple[CheckResult, str]] = []
-            for conversation in conversations:
+            for conversation in load_timelines(
+                conn, todo, master=master, open_fields=SEALED_FIELDS_READ
+            ):
                 if pii_context is not None:
                     context = pii_context(conn, conversation)
                 elif conversation.key in pii:
                     context = CheckContext(pii=pii[conversation.key])
                 else:
                     context = None
-                input_key = _input_key(conversation, context)
+                input_key = _input_key(conversation.last_seq, context)
                 for result in evaluate(policies, conversation, context):
-                    report.evaluated += 1
-                    report.outcomes[result.outcome] += 1
-                    if result.outcome == "fail":
-                        report.failures_by_policy[result.policy_id] += 1
-                    if stored.get((conversation.key, result.policy_id)) == (
-                        result.policy_hash,
-                        input_key,
-                    ):
+                    _count(report, result.policy_id, result.outcome)
+                    kept = stored.get((conversation.key, result.policy_id))
+                    if kept is not None and kept[:2] == (result.policy_hash, input_key):
                         report.unchanged += 1
                     else:
                         changed.append((result, input_key))
@@ -147,6 +168,38 @@ def run_checks(
             progress(len(keys))
         after = keys[-1]
     return report
+
+
+def _unchanged(
+    key: str,
+    last_seq: int,
+    pii: dict[str, Any],
+    policies: Sequence[Policy],
+    stored: Stored,
+    report: CheckRunReport,
+) -> bool:
+    """Whether every policy's stored result of ``key`` has the current inputs (then its
+    outcomes are counted as this run's, and nothing needs reading)."""
+    context = CheckContext(pii=pii[key]) if key in pii else None
+    input_key = _input_key(last_seq, context)
+    kept = [stored.get((key, policy.id)) for policy in policies]
+    if not all(
+        k is not None and k[0] == policy.content_hash and k[1] == input_key
+        for k, policy in zip(kept, policies, strict=True)
+    ):
+        return False
+    for k, policy in zip(kept, policies, strict=True):
+        assert k is not None
+        _count(report, policy.id, k[2])
+        report.unchanged += 1
+    return True
+
+
+def _count(report: CheckRunReport, policy_id: str, outcome: str) -> None:
+    report.evaluated += 1
+    report.outcomes[outcome] += 1
+    if outcome == "fail":
+        report.failures_by_policy[policy_id] += 1
 
 
 def _record(installation: Installation, changed: Sequence[tuple[CheckResult, str]]) -> None:

@@ -15,9 +15,11 @@ CHUNK = 500
 COLUMNS = [c.name for c in check_results.columns]
 
 
-def input_keys(conn: Connection, keys: Sequence[str]) -> dict[tuple[str, str], tuple[str, str]]:
-    """(conversation, policy) → (policy_hash, input_key) of the stored results."""
-    found: dict[tuple[str, str], tuple[str, str]] = {}
+def input_keys(
+    conn: Connection, keys: Sequence[str]
+) -> dict[tuple[str, str], tuple[str, str, str]]:
+    """(conversation, policy) → (policy_hash, input_key, outcome) of the stored results."""
+    found: dict[tuple[str, str], tuple[str, str, str]] = {}
     for start in range(0, len(keys), CHUNK):
         part = list(keys[start : start + CHUNK])
         rows = conn.execute(
@@ -26,10 +28,11 @@ def input_keys(conn: Connection, keys: Sequence[str]) -> dict[tuple[str, str], t
                 check_results.c.policy_id,
                 check_results.c.policy_hash,
                 check_results.c.input_key,
+                check_results.c.outcome,
             ).where(check_results.c.conversation_key.in_(part))
         )
-        for key, policy, policy_hash, input_key in rows.tuples():
-            found[(key, policy)] = (policy_hash, input_key)
+        for key, policy, policy_hash, input_key, outcome in rows.tuples():
+            found[(key, policy)] = (policy_hash, input_key, outcome)
     return found
 
 

@@ -11,6 +11,7 @@ import auditkit.autoqa.projections
 import auditkit.autoqa.tables
 import auditkit.checks.tables
 import auditkit.ledger.projections.registered
+import auditkit.ledger.projections.timelines
 import auditkit.ledger.tables
 import auditkit.metrics.tables
 import auditkit.pii.digests

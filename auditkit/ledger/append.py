@@ -14,6 +14,7 @@ from auditkit.ledger import store as ledger_store
 from auditkit.ledger.checkpoint import Checkpoint, Signer, sign_checkpoint
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.projections.replay import Projection
+from auditkit.ledger.projections.timelines import TimelineBuilder
 from auditkit.ledger.records import (
     CanonicalizationError,
     Record,
@@ -54,6 +55,7 @@ class AppendBatch:
         self.tree = merkle.CompactRange(size, [stored[(n.level, n.index)] for n in peaks])
         self.start_size = size
         self.projection = Projection()
+        self.timelines = TimelineBuilder()
         self._seeded: set[str] = set()
         self._entry_rows: list[tuple[object, ...]] = []
         self._node_rows: list[tuple[int, int, bytes]] = []
@@ -117,6 +119,7 @@ class AppendBatch:
                 entry=entry,
             )
             self.projection.apply(record)
+            self.timelines.apply(record)
             records.append(record)
         if self.data_keys is not None:
             self.data_keys.flush()  # readers in this transaction find every key it created
@@ -189,6 +192,7 @@ class AppendBatch:
             new_events=p.new_events,
             new_messages=p.new_messages,
         )
+        self.timelines.flush(self.conn)
         self._entry_rows, self._node_rows = [], []
         p.new_conversations, p.new_participants, p.new_events, p.new_messages = [], [], [], []
         p.changed_conversations = set()

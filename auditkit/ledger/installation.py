@@ -16,6 +16,7 @@ from auditkit.home import append_private, private_dir
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.checkpoint import Signer, Verifier, parse_verifier_key
 from auditkit.ledger.keyring import create_signer, load_signer, passphrase_problems
+from auditkit.ledger.projections.timelines import backfill_timelines
 from auditkit.ledger.records import format_time
 from auditkit.ledger.sealing import event_digests
 from auditkit.ledger.sealing import store as sealing_store
@@ -187,6 +188,10 @@ def initialise(settings: Settings) -> InitReport:
             existing = ledger_store.signing_key_rows(conn)
         _ensure_master_key(installation)
         _ensure_event_key(installation)
+        # Timelines of conversations stored before they existed (migration 0022) need the
+        # master key to be built, so they are written here rather than by the migration.
+        with write_transaction(installation.engine) as conn:
+            backfill_timelines(conn, installation.master_key())
         created: str | None = None
         if existing:
             installation.signer()  # proves the passphrase opens the active key

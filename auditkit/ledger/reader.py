@@ -10,6 +10,8 @@ from auditkit.db import Connection
 from auditkit.errors import NotFound
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.conversation import LedgerConversation, conversation_from_records
+from auditkit.ledger.projections import timeline_store
+from auditkit.ledger.projections.timelines import decode_timelines, timelines_from_log
 from auditkit.ledger.sealing.cipher import MasterKey
 from auditkit.ledger.sealing.data_keys import DataKeys, open_records, unseal_mapping
 
@@ -37,6 +39,38 @@ def load_conversations(
         )
         for key in keys
     ]
+
+
+def load_timelines(
+    conn: Connection,
+    keys: Sequence[str],
+    *,
+    master: MasterKey | None = None,
+    open_fields: frozenset[str] | None = None,
+) -> list[LedgerConversation]:
+    """The conversations ``keys`` (in that order) from their compact timelines: one row each,
+    no per-record decoding, only the sealed objects that hold more than text opened.
+
+    What checks and AutoQA read. Their events and bodies equal those of
+    :func:`load_conversations` (with the master key and ``open_fields`` None), but
+    participants carry no name, e-mail or phone (no evaluator reads them; a timeline never
+    holds them). With ``open_fields``, only records sealing one of those fields are opened;
+    the others keep their sealed object as stored (message and note text is there). A
+    conversation without a row yet (stored before
+    timelines existed, until ``auditkit init`` writes it) is built from the log.
+    """
+    rows = {key: text for key, (_seq, text) in timeline_store.timeline_rows(conn, keys).items()}
+    data_keys = DataKeys(conn, master) if master is not None else None
+    missing = [key for key in keys if key not in rows]
+    if missing:
+        rows.update(
+            (row["conversation_key"], row["timeline"])
+            for row in timelines_from_log(conn, missing, data_keys)
+        )
+        unknown = [key for key in missing if key not in rows]
+        if unknown:
+            raise NotFound(f"unknown conversation(s): {', '.join(unknown[:5])}")
+    return decode_timelines(rows, keys, data_keys, open_fields=open_fields)
 
 
 def record_body(conn: Connection, seq: int, *, master: MasterKey | None) -> dict[str, Any]:

@@ -194,12 +194,24 @@ def _stdlib_is_canonical(value: Any) -> bool:
             # differ when a key holds a character beyond the BMP.
             if type(key) is not str or (not key.isascii() and max(key) > "\uffff"):
                 return False
-            if type(item) is not str and not _stdlib_is_canonical(item):
+            if not _item_is_canonical(item):
                 return False
         return True
     if kind is list or kind is tuple:
-        return all(_stdlib_is_canonical(item) for item in value)
+        return all(_item_is_canonical(item) for item in value)
     return False
+
+
+def _item_is_canonical(item: Any) -> bool:
+    # The common leaves answered here, without a call per string, flag or small integer
+    # (a large body, like an AutoQA record's, holds hundreds of them).
+    kind = type(item)
+    if kind is str or item is None or kind is bool:
+        return True
+    if kind is int:
+        fits: bool = -_SAFE_INT < item < _SAFE_INT
+        return fits
+    return _stdlib_is_canonical(item)
 
 
 def encode_entry(

@@ -446,3 +446,26 @@ def entry_bytes_in_range(conn: Connection, start: int, stop: int) -> dict[int, b
         )
     )
     return {int(seq): bytes(entry) for seq, entry in rows.tuples().all()}
+
+
+def conversation_last_seqs(
+    conn: Connection,
+    *,
+    keys: Sequence[str] | None = None,
+    after: str | None = None,
+    limit: int = 1000,
+) -> list[tuple[str, int]]:
+    """(conversation key, last event seq) in key order: of ``keys`` (those known), or a page
+    of every conversation after ``after`` (keyset pagination)."""
+    query = select(conversations.c.conversation_key, conversations.c.last_seq)
+    if keys is not None:
+        found: dict[str, int] = {}
+        for start in range(0, len(keys), CHUNK):
+            part = list(keys[start : start + CHUNK])
+            rows = conn.execute(query.where(conversations.c.conversation_key.in_(part)))
+            found.update((key, int(seq)) for key, seq in rows.tuples())
+        return [(key, found[key]) for key in keys if key in found]
+    query = query.order_by(conversations.c.conversation_key)
+    if after is not None:
+        query = query.where(conversations.c.conversation_key > after)
+    return [(key, int(seq)) for key, seq in conn.execute(query.limit(limit)).tuples()]

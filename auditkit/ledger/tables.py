@@ -140,6 +140,21 @@ messages = Table(
 )
 Index("ix_messages_conversation_key", messages.c.conversation_key, messages.c.seq)
 
+# One compact row per conversation: what the whole-conversation evaluators (checks, AutoQA)
+# read instead of decoding and unsealing every record (auditkit.ledger.projections.timelines).
+conversation_timelines = Table(
+    "conversation_timelines",
+    metadata,
+    Column(
+        "conversation_key",
+        String(200),
+        ForeignKey("conversations.conversation_key"),
+        primary_key=True,
+    ),
+    Column("last_seq", BigInteger, nullable=False),
+    Column("timeline", Text, nullable=False),
+)
+
 PROJECTION_TABLES = ("conversations", "participants", "conversation_events", "messages")
 
 # --- sealing: per-subject data keys ----------------------------------------

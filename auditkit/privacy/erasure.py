@@ -205,6 +205,7 @@ def _erase_one(
 # Tables whose overwritten bytes must leave the database files (PostgreSQL VACUUMs them).
 SCRUBBED_TABLES = (
     "messages",
+    "conversation_timelines",
     "participants",
     "subject_keys",
     "review_comments",

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 from auditkit.errors import AuditkitError
@@ -185,7 +186,7 @@ class Rubric:
         """RFC 8785 canonical JSON of :meth:`document`: what the content hash covers."""
         return canonical_json(self.document())
 
-    @property
+    @cached_property  # the rubric is immutable; AutoQA asks once per conversation
     def content_hash(self) -> str:
         """Hex SHA-256 of the canonical document: the rubric's identity in every review."""
         return hashlib.sha256(self.canonical_bytes()).hexdigest()

@@ -101,12 +101,12 @@ def test_reimport_into_an_installation_keyed_the_old_way_appends_nothing(
     old = _event_keys(installation)
     assert old and all(key.startswith("sha256:") for _, key in old)
     # The installation as it was before this upgrade: no event-digest key, no table for its
-    # fingerprint, the schema one revision back (0023, the revision before 0024). The upgrade's `auditkit init` creates both.
+    # fingerprint, the schema one revision back (0022, the revision before 0024). The upgrade's `auditkit init` creates both.
     settings = installation.settings
     settings.event_key_path.unlink()
     with installation.engine.begin() as conn:
         conn.execute(text("DROP TABLE installation_keys"))
-        conn.execute(text("UPDATE alembic_version SET version_num = '0023'"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0022'"))
     installation.engine.dispose()
     run("init")
     assert settings.event_key_path.is_file()
