@@ -20,6 +20,7 @@ from auditkit.ledger.reader import load_conversations
 from auditkit.metrics.refresh import conversation_metrics
 from auditkit.sources.chatwoot.export import parse_webhook
 from auditkit.sources.ingest import import_files
+from auditkit.sources.revisions import GroupState
 from auditkit.sources.webhooks import delivery_drafts
 from tests.integration.chatwoot.support import (
     DATA,
@@ -185,7 +186,8 @@ def _record_with_the_old_key_scheme(installation: Installation, name: str) -> st
         events.append(event)
     old = replace(delivery, conversation=replace(delivery.conversation, events=tuple(events)))
     with appending(installation) as batch:
-        batch.append(delivery_drafts(batch, old, source=SOURCE))
+        state = GroupState.load(batch, [old], installation.event_digest_key())
+        batch.append(delivery_drafts(batch, old, source=SOURCE, state=state))
     return f"id:{old_id}"
 
 
