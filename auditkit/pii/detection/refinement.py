@@ -14,7 +14,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from auditkit.pii.entities import EntityType
 from auditkit.pii.findings import Finding
-from auditkit.pii.recognizers.lexicon import NOT_NAMES
+from auditkit.pii.recognizers.vocabulary import NOT_NAMES
 
 NER_RECOGNIZER = "SpacyRecognizer"
 PARTICIPANT_RECOGNIZER = "ParticipantRecognizer"
