@@ -56,6 +56,7 @@ _CUED = re.compile(
 )
 _WORD = re.compile(r"[^\W\d_](?:[\w'’-]*[^\W\d_])?")
 _INITIAL = re.compile(r"[A-Z]\.?")
+_INITIAL_WORD = re.compile(r"[A-Z]")
 _SENTENCE_END = re.compile(r"(?:[.!?:;\n>]|^)\s*$")
 
 
@@ -154,8 +155,8 @@ class NameLexiconRecognizer(LocalRecognizer):
         words = _words(text)
         spans: list[tuple[int, int, float, str]] = []
         runs: list[list[_Word]] = []
-        for word in words:
-            if runs and _joined(text, runs[-1][-1], word) and len(runs[-1]) < 4:
+        for word in words:  # maximal runs of words joined by spaces; names are cut out below
+            if runs and _joined(text, runs[-1][-1], word):
                 runs[-1].append(word)
             else:
                 runs.append([word])
@@ -175,10 +176,16 @@ class NameLexiconRecognizer(LocalRecognizer):
             if word is not None and word.capitalised and not word.ordinary:
                 piece.append(word)
                 continue
+            if word is not None and piece and _INITIAL_WORD.fullmatch(word.text):
+                piece.append(word)  # a middle initial: "Ravil G Yefimov"
+                continue
+            while piece and _INITIAL_WORD.fullmatch(piece[-1].text):
+                piece.pop()
             # "Aunt Bertha Inc", "Treaty on European Union": an organisation, not a person.
             named_org = word is not None and word.key in ORGANISATION_WORDS
             if piece and not named_org and not any(w.key in ORGANISATION_WORDS for w in piece):
-                found.extend(self._judge(text, piece, first, last))
+                for at in range(0, len(piece), 4):
+                    found.extend(self._judge(text, piece[at : at + 4], first, last))
             piece = []
         return found
 
@@ -204,12 +211,26 @@ class NameLexiconRecognizer(LocalRecognizer):
     def _lower(
         self, run: list[_Word], first: frozenset[str], last: frozenset[str]
     ) -> list[tuple[int, int, float, str]]:
-        lower = [w for w in run if w.text == w.key]
-        if len(lower) != len(run) or not 2 <= len(run) <= 3:
-            return []
-        if run[0].key in first and run[-1].key in last and not any(w.ordinary for w in run):
-            return [(run[0].start, run[-1].end, LOWER_SCORE, "lower-case name")]
-        return []
+        found: list[tuple[int, int, float, str]] = []
+        at = 0
+        while at < len(run):  # windows of 2-3 lower-case words: given name (initial) surname
+            for size in (3, 2):
+                window = run[at : at + size]
+                middle = window[1:-1]
+                if (
+                    len(window) == size
+                    and all(w.text and w.text == w.key for w in window)
+                    and window[0].key in first
+                    and window[-1].key in last
+                    and not window[0].ordinary
+                    and not window[-1].ordinary
+                    and all(len(w.text) == 1 or not w.ordinary for w in middle)
+                ):
+                    found.append((window[0].start, window[-1].end, LOWER_SCORE, "lower-case name"))
+                    at += size - 1
+                    break
+            at += 1
+        return found
 
     def _lists(
         self,
