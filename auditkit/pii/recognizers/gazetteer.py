@@ -104,6 +104,17 @@ def places() -> frozenset[str]:
     return frozenset(names) | frozenset(_folded(name) for name in names)
 
 
+def known_place(name: str) -> bool:
+    """Whether ``name`` (any case, spaces normalised) is a place the gazetteer knows."""
+    key = " ".join(name.split()).lower().replace("’", "'")
+    return key in places() or _folded(key) in places()
+
+
+def place_cue_before(text: str, start: int) -> bool:
+    """Whether a place word ("in", "from", "moved to" …) ends right before ``start``."""
+    return _CUE.search(text[:start]) is not None
+
+
 def _folded(name: str) -> str:
     decomposed = unicodedata.normalize("NFKD", name)
     return "".join(char for char in decomposed if not unicodedata.combining(char))
