@@ -80,7 +80,7 @@ def _ner_inside_address(span: Finding, others: Sequence[Finding], _: str) -> boo
     return span.recognizer in GUESSING_RECOGNIZERS | {GAZETTEER_RECOGNIZER} and any(
         other.entity_type == EntityType.STREET_ADDRESS
         and other.recognizer not in GUESSING_RECOGNIZERS
-        and (span.inside(other) or (span.entity_type == EntityType.PERSON and span.overlaps(other)))
+        and span.inside(other)
         for other in others
     )
 
