@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from presidio_analyzer import AnalyzerEngine
-from presidio_analyzer.nlp_engine import NlpEngine
+from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
 
 from auditkit.ledger.conversation import LedgerParticipant
 from auditkit.pii.detection.config import (
@@ -16,7 +16,13 @@ from auditkit.pii.detection.config import (
     DetectorMode,
     RecognizerSet,
 )
-from auditkit.pii.detection.nlp import DEFAULT_BATCH_SIZE, BatchedSpacyNlpEngine, TokenizerNlpEngine
+from auditkit.pii.detection.nlp import (
+    DEFAULT_BATCH_SIZE,
+    BatchedSpacyNlpEngine,
+    LazyLemmaArtifacts,
+    LemmasNeeded,
+    TokenizerNlpEngine,
+)
 from auditkit.pii.detection.offline import install_offline_tldextract, load_spacy_model
 from auditkit.pii.detection.prefilter import CandidateFilter
 from auditkit.pii.detection.refinement import refine
@@ -150,29 +156,41 @@ class Detector:
             candidates = [
                 self._candidates.candidates(text, artifacts) for text, artifacts in analysed
             ]
+            # Lemmas are read only when a recognizer with context words found something:
+            # analyse with lemmas deferred, then tag and lemmatize the documents that
+            # asked for them in one batch and analyse those again (same findings).
             complete = getattr(self.nlp_engine, "complete", None)
-            if complete is not None:
-                complete(
-                    [a for (_, a), c in zip(analysed, candidates, strict=True) if c.needs_lemmas]
-                )
+            pending: list[tuple[str, NlpArtifacts, frozenset[str]]] = []
             for (text, artifacts), candidate in zip(analysed, candidates, strict=True):
                 asked = (
                     candidate.entities if self._asked is None else candidate.entities & self._asked
                 )
-                found: list[Finding] = []
-                if asked:
-                    results = self.analyzer.analyze(
-                        text=text,
-                        language=LANGUAGE,
-                        entities=sorted(asked),
-                        nlp_artifacts=artifacts,
-                    )
-                    found = sorted(finding_from_result(result) for result in results)
-                    if self._refine:
-                        found = refine(found, text)
-                known[text] = tuple(found)
+                if complete is not None and isinstance(artifacts, LazyLemmaArtifacts):
+                    artifacts.deferred = True
+                try:
+                    known[text] = self._findings(text, artifacts, asked)
+                except LemmasNeeded:
+                    pending.append((text, artifacts, asked))
+                    continue
                 self._remember(text, known[text])
+            if pending and complete is not None:
+                complete([artifacts for _, artifacts, _ in pending])
+                for text, artifacts, asked in pending:
+                    known[text] = self._findings(text, artifacts, asked)
+                    self._remember(text, known[text])
         return known
+
+    def _findings(
+        self, text: str, artifacts: NlpArtifacts, asked: frozenset[str]
+    ) -> tuple[Finding, ...]:
+        """The findings of the asked types in one analysed text (none asked: none found)."""
+        if not asked:
+            return ()
+        results = self.analyzer.analyze(
+            text=text, language=LANGUAGE, entities=sorted(asked), nlp_artifacts=artifacts
+        )
+        found = sorted(finding_from_result(result) for result in results)
+        return tuple(refine(found, text) if self._refine else found)
 
     def _remember(self, text: str, findings: tuple[Finding, ...]) -> None:
         if self.cache_size <= 0:

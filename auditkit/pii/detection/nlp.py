@@ -53,8 +53,19 @@ def _no_tuples(as_tuples: bool) -> None:
         raise ValueError("as_tuples is not supported: pass plain texts")
 
 
+class LemmasNeeded(Exception):
+    """Raised when a deferred document's lemmas are read: complete it (batched) and redo."""
+
+
 class LazyLemmaArtifacts(NlpArtifacts):
-    """NLP artifacts that tag and lemmatize their document the first time lemmas are read."""
+    """NLP artifacts that tag and lemmatize their document the first time lemmas are read.
+
+    While ``deferred`` is set, reading the lemmas raises :class:`LemmasNeeded` instead, so
+    the caller can tag and lemmatize every document that needs it in one batch and run
+    the analysis of those documents again (most documents never need their lemmas).
+    """
+
+    deferred = False
 
     def __init__(
         self,
@@ -82,6 +93,8 @@ class LazyLemmaArtifacts(NlpArtifacts):
     def lemmas(self) -> list[str]:
         """Each token's lemma, computed on first use."""
         if self._lemmas is None:
+            if self.deferred:
+                raise LemmasNeeded
             self.tokens = self._annotate(self.tokens)
             self._lemmas = [token.lemma_ for token in self.tokens]
         return self._lemmas
@@ -177,7 +190,10 @@ class BatchedSpacyNlpEngine(SpacyNlpEngine):
 
     def complete(self, artifacts: Iterable[NlpArtifacts]) -> None:
         """Tag and lemmatize the documents of ``artifacts`` now, in one batch."""
-        docs = [item.tokens for item in artifacts if isinstance(item, LazyLemmaArtifacts)]
+        lazy = [item for item in artifacts if isinstance(item, LazyLemmaArtifacts)]
+        for item in lazy:
+            item.deferred = False
+        docs = [item.tokens for item in lazy]
         if docs:
             self._run_stages(docs, 2)
 

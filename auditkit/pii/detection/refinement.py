@@ -14,12 +14,16 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from auditkit.pii.entities import EntityType
 from auditkit.pii.findings import Finding
-from auditkit.pii.recognizers.lexicon import NOT_NAMES
+from auditkit.pii.recognizers.gazetteer import known_place, place_cue_before
+from auditkit.pii.recognizers.places import COUNTRIES
+from auditkit.pii.recognizers.vocabulary import NOT_NAMES
 
 NER_RECOGNIZER = "SpacyRecognizer"
 PARTICIPANT_RECOGNIZER = "ParticipantRecognizer"
 COUNTRY_RECOGNIZER = "CountryRecognizer"
 LEXICON_RECOGNIZER = "NameLexiconRecognizer"
+GAZETTEER_RECOGNIZER = "PlaceGazetteerRecognizer"
+CUED_PLACE_SCORE = 0.6
 GUESSING_RECOGNIZERS = frozenset({NER_RECOGNIZER, LEXICON_RECOGNIZER})
 """Recognizers that guess a name from its look (the model, the lexicon), not from a cue."""
 _NER_TYPES = frozenset({EntityType.PERSON, EntityType.NRP, EntityType.LOCATION})
@@ -73,11 +77,79 @@ def _url_inside_email(span: Finding, others: Sequence[Finding], _: str) -> bool:
 
 
 def _ner_inside_address(span: Finding, others: Sequence[Finding], _: str) -> bool:
-    return span.recognizer in GUESSING_RECOGNIZERS and any(
+    return span.recognizer in GUESSING_RECOGNIZERS | {GAZETTEER_RECOGNIZER} and any(
         other.entity_type == EntityType.STREET_ADDRESS
         and other.recognizer not in GUESSING_RECOGNIZERS
         and span.inside(other)
         for other in others
+    )
+
+
+_COUNTRY_NAMES = frozenset(COUNTRIES)
+
+
+def _model_place_that_is_a_name(span: Finding, others: Sequence[Finding], text: str) -> bool:
+    return (
+        span.recognizer == NER_RECOGNIZER
+        and span.entity_type == EntityType.LOCATION
+        and any(
+            other.recognizer == LEXICON_RECOGNIZER
+            and other.entity_type == EntityType.PERSON
+            and other.score > WEAK_GUESS_SCORE
+            and span.overlaps(other)
+            for other in others
+        )
+        and not _place_by_context(span, text)
+    )
+
+
+def _place_by_context(span: Finding, text: str) -> bool:
+    """A country, or a known place of two words or more, or after a place word."""
+    value = text[span.start : span.end]
+    if value in _COUNTRY_NAMES:
+        return True
+    return known_place(value) and (len(value.split()) > 1 or place_cue_before(text, span.start))
+
+
+_IDENTIFIER_TEXT = frozenset(
+    {EntityType.EMAIL_ADDRESS, EntityType.IBAN_CODE, EntityType.URL, EntityType.IP_ADDRESS}
+)
+
+
+def _guess_inside_identifier(span: Finding, others: Sequence[Finding], _: str) -> bool:
+    return (
+        span.recognizer in GUESSING_RECOGNIZERS
+        and span.entity_type in _NER_TYPES
+        and any(
+            other.entity_type in _IDENTIFIER_TEXT
+            and other.start <= span.start
+            and span.end <= other.end
+            for other in others
+        )
+    )
+
+
+def _name_guess_over_a_known_place(span: Finding, others: Sequence[Finding], text: str) -> bool:
+    if span.entity_type != EntityType.PERSON or span.recognizer not in GUESSING_RECOGNIZERS:
+        return False
+    for other in others:
+        if other.entity_type != EntityType.LOCATION or not span.overlaps(other):
+            continue
+        if _place_by_context(other, text):
+            return True
+    return False
+
+
+def _uncued_place_that_is_a_name(span: Finding, others: Sequence[Finding], _: str) -> bool:
+    return (
+        span.recognizer == GAZETTEER_RECOGNIZER
+        and span.score < CUED_PLACE_SCORE
+        and any(
+            other.entity_type == EntityType.PERSON
+            and other.recognizer != GAZETTEER_RECOGNIZER
+            and span.overlaps(other)
+            for other in others
+        )
     )
 
 
@@ -225,6 +297,26 @@ DROP_RULES: tuple[DropRule, ...] = (
         "weak name over a place",
         'the model reads "Amsterdam", "Estonia" as a place; a lexicon guess from a surname alone yields',
         _weak_name_over_a_place,
+    ),
+    DropRule(
+        "model place that is a name",
+        'the lexicon knows "Rebecca", "Magnus" as given names, and no gazetteer knows them as places',
+        _model_place_that_is_a_name,
+    ),
+    DropRule(
+        "guess inside an identifier",
+        'spaCy reads an IBAN or an e-mail ("GB02RVXB…", "SamiraVasilyeva@…") as a place or a name',
+        _guess_inside_identifier,
+    ),
+    DropRule(
+        "name guess over a known place",
+        '"Los Angeles", "grew up in Monroe": a known town of two words, or after a place word, is the place',
+        _name_guess_over_a_known_place,
+    ),
+    DropRule(
+        "uncued place that is a name",
+        'a town name without a place word that the model or a cue reads as a name ("Tómas had …")',
+        _uncued_place_that_is_a_name,
     ),
     DropRule(
         "street name",

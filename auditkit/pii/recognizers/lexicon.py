@@ -37,6 +37,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from auditkit.pii.entities import EntityType
 from auditkit.pii.recognizers.base import LANGUAGE
 from auditkit.pii.recognizers.places import COUNTRIES
+from auditkit.pii.recognizers.vocabulary import NOT_NAMES, ORGANISATION_WORDS
 
 RUN_SCORE = 0.6
 FIRST_NAME_SCORE = 0.5
@@ -45,269 +46,7 @@ LOWER_SCORE = 0.5
 FOREIGN_SCORE = 0.5
 LIST_SCORE = 0.5
 
-NOT_NAMES = frozenset(
-    [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "today",
-        "tomorrow",
-        "yesterday",
-        "street",
-        "st",
-        "road",
-        "rd",
-        "avenue",
-        "ave",
-        "lane",
-        "ln",
-        "drive",
-        "dr",
-        "court",
-        "ct",
-        "place",
-        "way",
-        "close",
-        "park",
-        "hall",
-        "gardens",
-        "square",
-        "terrace",
-        "crescent",
-        "grove",
-        "row",
-        "hill",
-        "view",
-        "house",
-        "north",
-        "south",
-        "east",
-        "west",
-        "disputes",
-        "dispute",
-        "handoff",
-        "cards",
-        "card",
-        "discipline",
-        "fraud",
-        "refund",
-        "refunds",
-        "billing",
-        "payments",
-        "payment",
-        "support",
-        "team",
-        "queue",
-        "agent",
-        "bot",
-        "assistant",
-        "customer",
-        "service",
-        "services",
-        "account",
-        "accounts",
-        "bank",
-        "banking",
-        "manager",
-        "supervisor",
-        "specialist",
-        "escalation",
-        "escalations",
-        "returns",
-        "orders",
-        "order",
-        "delivery",
-        "shipping",
-        "complaints",
-        "retention",
-        "loans",
-        "mortgages",
-        "savings",
-        "claims",
-        "premium",
-        "gold",
-        "silver",
-        "platinum",
-        "visa",
-        "mastercard",
-        "amex",
-        "paypal",
-        "apple",
-        "google",
-        "amazon",
-        "christmas",
-        "easter",
-        "god",
-        "lord",
-        "hello",
-        "thanks",
-        "dear",
-        "regards",
-        "cheers",
-        "best",
-        "kind",
-        "yes",
-        "ok",
-        "okay",
-        "mr",
-        "mrs",
-        "ms",
-        "miss",
-        "dr",
-        "sir",
-        "madam",
-        "apt",
-        "apartment",
-        "suite",
-        "unit",
-        "flat",
-        "box",
-        "floor",
-        "room",
-        "po",
-        "ceo",
-        "cfo",
-        "cto",
-        "president",
-        "director",
-        "founder",
-        "chairman",
-        "note",
-        "notes",
-        "update",
-        "reason",
-        "summary",
-        "subject",
-        "re",
-        "fyi",
-        "ps",
-        "action",
-        "status",
-        "result",
-        "question",
-        "answer",
-        "user",
-        "system",
-        "internal",
-        "external",
-        "transfer",
-        "verified",
-        "pending",
-        "closed",
-        "open",
-        "new",
-        "urgent",
-    ]
-) | frozenset(
-    # Contact and form labels ("Address:", "Mobile:"), and greetings and thanks in other
-    # languages ("Danke, Jürgen", "Olá Inês").
-    [
-        "address",
-        "mobile",
-        "desk",
-        "fax",
-        "phone",
-        "telephone",
-        "email",
-        "website",
-        "office",
-        "name",
-        "number",
-        "date",
-        "time",
-        "tel",
-        "cell",
-        "home",
-        "work",
-        "hola",
-        "hallo",
-        "olá",
-        "ola",
-        "bonjour",
-        "salut",
-        "ciao",
-        "danke",
-        "merci",
-        "gracias",
-        "obrigado",
-        "obrigada",
-        "grazie",
-        "bom",
-        "dia",
-        "buenos",
-        "buenas",
-        "guten",
-        "tag",
-        "morgen",
-        "adiós",
-        "adeus",
-        "tschüss",
-    ]
-)
-"""Words that are capitalised in chat without being anybody's name."""
-
 _COUNTRIES = frozenset(COUNTRIES)
-ORGANISATION_WORDS = frozenset(
-    [
-        "inc",
-        "ltd",
-        "llc",
-        "plc",
-        "corp",
-        "corporation",
-        "company",
-        "group",
-        "union",
-        "european",
-        "national",
-        "international",
-        "university",
-        "college",
-        "school",
-        "schools",
-        "foundation",
-        "institute",
-        "association",
-        "society",
-        "council",
-        "committee",
-        "ministry",
-        "government",
-        "tv",
-        "radio",
-        "news",
-        "records",
-        "studios",
-        "partners",
-        "holdings",
-        "bank",
-        "insurance",
-        "technologies",
-        "systems",
-        "solutions",
-        "services",
-        "lines",
-        "airlines",
-        "electronics",
-    ]
-)
-"""Words that make the capitalised run they end or sit in an organisation's name."""
 _BRAND = re.compile(r"[a-z]{3,}[A-Z]")
 CUED_SCORE = 0.45
 _CUED = re.compile(
@@ -317,6 +56,7 @@ _CUED = re.compile(
 )
 _WORD = re.compile(r"[^\W\d_](?:[\w'’-]*[^\W\d_])?")
 _INITIAL = re.compile(r"[A-Z]\.?")
+_INITIAL_WORD = re.compile(r"[A-Z]")
 _SENTENCE_END = re.compile(r"(?:[.!?:;\n>]|^)\s*$")
 
 
@@ -415,8 +155,8 @@ class NameLexiconRecognizer(LocalRecognizer):
         words = _words(text)
         spans: list[tuple[int, int, float, str]] = []
         runs: list[list[_Word]] = []
-        for word in words:
-            if runs and _joined(text, runs[-1][-1], word) and len(runs[-1]) < 4:
+        for word in words:  # maximal runs of words joined by spaces; names are cut out below
+            if runs and _joined(text, runs[-1][-1], word):
                 runs[-1].append(word)
             else:
                 runs.append([word])
@@ -436,10 +176,16 @@ class NameLexiconRecognizer(LocalRecognizer):
             if word is not None and word.capitalised and not word.ordinary:
                 piece.append(word)
                 continue
+            if word is not None and piece and _INITIAL_WORD.fullmatch(word.text):
+                piece.append(word)  # a middle initial: "Ravil G Yefimov"
+                continue
+            while piece and _INITIAL_WORD.fullmatch(piece[-1].text):
+                piece.pop()
             # "Aunt Bertha Inc", "Treaty on European Union": an organisation, not a person.
             named_org = word is not None and word.key in ORGANISATION_WORDS
             if piece and not named_org and not any(w.key in ORGANISATION_WORDS for w in piece):
-                found.extend(self._judge(text, piece, first, last))
+                for at in range(0, len(piece), 4):
+                    found.extend(self._judge(text, piece[at : at + 4], first, last))
             piece = []
         return found
 
@@ -465,12 +211,26 @@ class NameLexiconRecognizer(LocalRecognizer):
     def _lower(
         self, run: list[_Word], first: frozenset[str], last: frozenset[str]
     ) -> list[tuple[int, int, float, str]]:
-        lower = [w for w in run if w.text == w.key]
-        if len(lower) != len(run) or not 2 <= len(run) <= 3:
-            return []
-        if run[0].key in first and run[-1].key in last and not any(w.ordinary for w in run):
-            return [(run[0].start, run[-1].end, LOWER_SCORE, "lower-case name")]
-        return []
+        found: list[tuple[int, int, float, str]] = []
+        at = 0
+        while at < len(run):  # windows of 2-3 lower-case words: given name (initial) surname
+            for size in (3, 2):
+                window = run[at : at + size]
+                middle = window[1:-1]
+                if (
+                    len(window) == size
+                    and all(w.text and w.text == w.key for w in window)
+                    and window[0].key in first
+                    and window[-1].key in last
+                    and not window[0].ordinary
+                    and not window[-1].ordinary
+                    and all(len(w.text) == 1 or not w.ordinary for w in middle)
+                ):
+                    found.append((window[0].start, window[-1].end, LOWER_SCORE, "lower-case name"))
+                    at += size - 1
+                    break
+            at += 1
+        return found
 
     def _lists(
         self,
