@@ -92,6 +92,20 @@ def record_body(conn: Connection, seq: int, *, master: MasterKey | None) -> dict
     )
 
 
+def iter_timelines(conn: Connection, *, page: int = PAGE) -> Iterator[LedgerConversation]:
+    """Every conversation from its compact timeline, in key order, a page at a time, with
+    no key opened (sealed bodies stay sealed): for readers of the clear fields only
+    (statuses, channels, intents, the customer's id), one row per conversation instead of
+    decoding every record."""
+    after: str | None = None
+    while True:
+        keys = ledger_store.conversation_keys(conn, after=after, limit=page)
+        if not keys:
+            return
+        yield from load_timelines(conn, keys)
+        after = keys[-1]
+
+
 def iter_conversations(
     conn: Connection, *, page: int = PAGE, master: MasterKey | None = None
 ) -> Iterator[LedgerConversation]:
