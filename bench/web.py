@@ -39,8 +39,9 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from datetime import timedelta
 from multiprocessing import get_context
 from pathlib import Path
@@ -260,6 +261,36 @@ def _setup(
     return installation, keys
 
 
+@contextmanager
+def bench_installation(
+    args: argparse.Namespace, name: str
+) -> Iterator[tuple[Installation, list[str]]]:
+    """A fresh installation (a new PostgreSQL schema, or SQLite with ``--database sqlite``)
+    set up by :func:`_setup`, and its queued keys; the schema is dropped afterwards."""
+    schema = f"auditkit_bench_{name}_{uuid.uuid4().hex[:8]}"
+    server_url = make_url(os.environ.get("AUDITKIT_BENCH_PG_URL", DEFAULT_PG_URL))
+    with tempfile.TemporaryDirectory(prefix=f"auditkit-bench-{name}-") as tmp:
+        env = {
+            "AUDITKIT_HOME": str(Path(tmp) / "home"),
+            "AUDITKIT_KEY_PASSPHRASE": "bench-passphrase-not-secret",
+            "AUDITKIT_ACTOR": "bench",
+        }
+        admin_engine = None
+        if args.database == "postgresql":
+            admin_engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+            with admin_engine.connect() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            url = server_url.update_query_dict({"options": f"-csearch_path={schema}"})
+            env["AUDITKIT_DATABASE_URL"] = url.render_as_string(hide_password=False)
+        try:
+            yield _setup(args, Path(tmp), env)
+        finally:
+            if admin_engine is not None:
+                with admin_engine.connect() as conn:
+                    conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+                admin_engine.dispose()
+
+
 def run(args: argparse.Namespace, installation: Installation, keys: list[str]) -> dict[str, Any]:
     """Both servers, the single-user pass, then the concurrent pass; the figures."""
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
@@ -361,32 +392,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.queue < 1 or args.queue + args.reviews > args.conversations:
         parser.error("need 1 <= --queue and --queue + --reviews <= --conversations")
-    schema = f"auditkit_bench_web_{uuid.uuid4().hex[:8]}"
-    server_url = make_url(os.environ.get("AUDITKIT_BENCH_PG_URL", DEFAULT_PG_URL))
-    with tempfile.TemporaryDirectory(prefix="auditkit-bench-web-") as tmp:
-        env = {
-            "AUDITKIT_HOME": str(Path(tmp) / "home"),
-            "AUDITKIT_KEY_PASSPHRASE": "bench-passphrase-not-secret",
-            "AUDITKIT_ACTOR": "bench",
-        }
-        admin_engine = None
-        if args.database == "postgresql":
-            admin_engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
-            with admin_engine.connect() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-            url = server_url.update_query_dict({"options": f"-csearch_path={schema}"})
-            env["AUDITKIT_DATABASE_URL"] = url.render_as_string(hide_password=False)
-        try:
-            installation, keys = _setup(args, Path(tmp), env)
-            figures = run(args, installation, keys)
-            installation.engine.dispose()
-            _report(args, figures)
-            return 0
-        finally:
-            if admin_engine is not None:
-                with admin_engine.connect() as conn:
-                    conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-                admin_engine.dispose()
+    with bench_installation(args, "web") as (installation, keys):
+        figures = run(args, installation, keys)
+        installation.engine.dispose()
+    _report(args, figures)
+    return 0
 
 
 if __name__ == "__main__":

@@ -28,21 +28,17 @@ import logging
 import os
 import random
 import sys
-import tempfile
 import time
-import uuid
-from pathlib import Path
 from typing import Any
 
 import requests
 from auditkit.web import create_app
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from auditkit.accounts import users as accounts
 from auditkit.checks.service import run_checks
 from auditkit.ledger.installation import Installation
-from web import DEFAULT_PG_URL, PASSWORD, TOKEN, _percentiles, _serve, _setup, bare_app
+from web import PASSWORD, TOKEN, _percentiles, _serve, bare_app, bench_installation
 
 TARGET_P95_MS = 300
 AGENT_USER = "bench-agent"
@@ -264,33 +260,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.queue < 1 or args.queue + args.reviews > args.conversations:
         parser.error("need 1 <= --queue and --queue + --reviews <= --conversations")
-    schema = f"auditkit_bench_flows_{uuid.uuid4().hex[:8]}"
-    server_url = make_url(os.environ.get("AUDITKIT_BENCH_PG_URL", DEFAULT_PG_URL))
     random.seed(args.seed)
-    with tempfile.TemporaryDirectory(prefix="auditkit-bench-flows-") as tmp:
-        env = {
-            "AUDITKIT_HOME": str(Path(tmp) / "home"),
-            "AUDITKIT_KEY_PASSPHRASE": "bench-passphrase-not-secret",
-            "AUDITKIT_ACTOR": "bench",
-        }
-        admin_engine = None
-        if args.database == "postgresql":
-            admin_engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
-            with admin_engine.connect() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-            url = server_url.update_query_dict({"options": f"-csearch_path={schema}"})
-            env["AUDITKIT_DATABASE_URL"] = url.render_as_string(hide_password=False)
-        try:
-            installation, _keys = _setup(args, Path(tmp), env)
-            figures = run(args, installation)
-            installation.engine.dispose()
-            _report(args, figures)
-            return 0
-        finally:
-            if admin_engine is not None:
-                with admin_engine.connect() as conn:
-                    conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-                admin_engine.dispose()
+    with bench_installation(args, "flows") as (installation, _keys):
+        figures = run(args, installation)
+        installation.engine.dispose()
+    _report(args, figures)
+    return 0
 
 
 if __name__ == "__main__":

@@ -97,23 +97,21 @@ def iter_timelines(conn: Connection, *, page: int = PAGE) -> Iterator[LedgerConv
     no key opened (sealed bodies stay sealed): for readers of the clear fields only
     (statuses, channels, intents, the customer's id), one row per conversation instead of
     decoding every record."""
-    after: str | None = None
-    while True:
-        keys = ledger_store.conversation_keys(conn, after=after, limit=page)
-        if not keys:
-            return
+    for keys in _key_pages(conn, page):
         yield from load_timelines(conn, keys)
-        after = keys[-1]
 
 
 def iter_conversations(
     conn: Connection, *, page: int = PAGE, master: MasterKey | None = None
 ) -> Iterator[LedgerConversation]:
     """Every conversation, in key order, read a page at a time."""
-    after: str | None = None
-    while True:
-        keys = ledger_store.conversation_keys(conn, after=after, limit=page)
-        if not keys:
-            return
+    for keys in _key_pages(conn, page):
         yield from load_conversations(conn, keys, master=master)
+
+
+def _key_pages(conn: Connection, page: int) -> Iterator[list[str]]:
+    """Every conversation key, in key order, ``page`` at a time."""
+    after: str | None = None
+    while keys := ledger_store.conversation_keys(conn, after=after, limit=page):
+        yield keys
         after = keys[-1]
