@@ -1,14 +1,21 @@
 """``auditkit erasure request|approve|reject|list|carry-out`` and ``auditkit erase``: four-eyes
 erasure from the command line, the same records as the web's ``/admin/erasure``. Each
 command acts as a compliance officer's account, ``--as USERNAME`` (default
-``AUDITKIT_ACTOR``, then ``$USER``); a request is approved by a different account."""
+``AUDITKIT_ACTOR``, then ``$USER``), signed in with that account's password
+(``AUDITKIT_PASSWORD_FILE``, ``AUDITKIT_PASSWORD`` or a hidden prompt); a request is approved
+by a different account."""
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 import click
 
-from auditkit.accounts.users import User, active_user
+from auditkit.accounts.users import User, active_user, authenticate
 from auditkit.cli.options import clear_errors, context_installation
+from auditkit.errors import AccessDenied, LoginRefused
 from auditkit.quality import erasure_requests as requests
 from auditkit.quality.erasure_requests import ErasureRequest
 
@@ -18,9 +25,52 @@ AS_HELP = (
 )
 
 
+PASSWORD_FILE_VARIABLE = "AUDITKIT_PASSWORD_FILE"  # noqa: S105 (a variable name)
+PASSWORD_VARIABLE = "AUDITKIT_PASSWORD"  # noqa: S105 (a variable name)
+
+
+def _password(username: str) -> str:
+    """The acting account's password: a file, the environment, or a hidden prompt when a
+    person is at the terminal; refused otherwise (never a step done unauthenticated)."""
+    if os.environ.get(PASSWORD_FILE_VARIABLE):
+        path = Path(os.environ[PASSWORD_FILE_VARIABLE]).expanduser()
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise click.ClickException(
+                f"{PASSWORD_FILE_VARIABLE}: cannot read {path}: {exc}"
+            ) from exc
+        if not lines or not lines[0]:
+            raise click.ClickException(f"{PASSWORD_FILE_VARIABLE}: {path} is empty")
+        return lines[0]
+    if os.environ.get(PASSWORD_VARIABLE):
+        return os.environ[PASSWORD_VARIABLE]
+    if sys.stdin.isatty():
+        return str(click.prompt(f"Password for {username}", hide_input=True))
+    raise click.ClickException(
+        f"erasure steps act as an auditkit account and need its password: {username!r} "
+        f"has none here (set {PASSWORD_FILE_VARIABLE} to a file holding it, or run in a "
+        "terminal to be asked)"
+    )
+
+
 def _actor(ctx: click.Context, username: str | None) -> User:
+    """The account the step is done as, signed in with its password (throttled like the
+    web's sign-in): four-eyes on the command line is two people's passwords, not two
+    names anyone could type."""
     installation = context_installation(ctx)
-    return active_user(installation, username or installation.settings.actor)
+    name = username or installation.settings.actor
+    with clear_errors():
+        active_user(installation, name)  # a clear "no user" / "disabled" first
+        try:
+            return authenticate(
+                installation, username=name, password=_password(name), remote_addr="cli"
+            )
+        except LoginRefused as exc:
+            raise AccessDenied(
+                f"{name}: wrong password; nothing was recorded (the password is the "
+                "account's web sign-in password)"
+            ) from exc
 
 
 def _line(found: ErasureRequest) -> str:

@@ -126,6 +126,17 @@ def test_erase_hold_and_retention_from_the_command_line(run: Cli) -> None:
     run.env = {**run.env, "AUDITKIT_NEW_USER_PASSWORD": "correct-horse-battery"}
     for officer in ("cora", "dora"):
         run("users", "add", officer, "--role", "compliance_officer")
+    # Each step signs in as its officer: no password, or a wrong one, records nothing.
+    unsigned = run("erasure", "request", "--subject", "cust-maria-gonzalez", "--reason",
+                   "GDPR art. 17 request DSAR-0042", "--as", "cora", ok=False)  # fmt: skip
+    assert unsigned.exit_code == 1 and "need its password" in unsigned.output
+    run.env = {**run.env, "AUDITKIT_PASSWORD": "not-coras-password"}
+    wrong = run("erasure", "request", "--subject", "cust-maria-gonzalez", "--reason",
+                "GDPR art. 17 request DSAR-0042", "--as", "cora", ok=False)  # fmt: skip
+    assert wrong.exit_code == 1 and "cora: wrong password; nothing was recorded" in wrong.output
+    assert run("erasure", "list", "--as", "cora", ok=False).exit_code == 1
+    run.env = {**run.env, "AUDITKIT_PASSWORD": "correct-horse-battery"}
+    assert run("erasure", "list", "--as", "cora").output.strip() == "no erasure requests"
     # Direct erasure is refused since four-eyes: it names the way through.
     direct = run("erase", "--subject", "cust-maria-gonzalez", "--reason", "request", ok=False)
     assert direct.exit_code == 1 and "needs an approved request (four-eyes)" in direct.output

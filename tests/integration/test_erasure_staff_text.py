@@ -72,6 +72,7 @@ def sealed(tmp_path: Path) -> Iterator[tuple[Installation, dict[str, str]]]:
         "AUDITKIT_KEY_PASSPHRASE": PASSPHRASE,
         "AUDITKIT_ACTOR": "tester",
         "AUDITKIT_SEALING": "on",
+        "AUDITKIT_PASSWORD": PASSWORD,  # the officers' (the erasure steps sign in)
     }
     initialise(load_settings(env))
     installation = Installation.open(load_settings(env))
