@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -9,7 +10,11 @@ from typing import Any
 from auditkit.db import Connection
 from auditkit.errors import NotFound
 from auditkit.ledger import store as ledger_store
-from auditkit.ledger.conversation import LedgerConversation, conversation_from_records
+from auditkit.ledger.conversation import (
+    LedgerConversation,
+    conversation_from_records,
+    participants_of,
+)
 from auditkit.ledger.projections import timeline_store
 from auditkit.ledger.projections.timelines import decode_timelines, timelines_from_log
 from auditkit.ledger.sealing.cipher import MasterKey
@@ -47,6 +52,7 @@ def load_timelines(
     *,
     master: MasterKey | None = None,
     open_fields: frozenset[str] | None = None,
+    with_people: bool = False,
 ) -> list[LedgerConversation]:
     """The conversations ``keys`` (in that order) from their compact timelines: one row each,
     no per-record decoding, only the sealed objects that hold more than text opened.
@@ -58,6 +64,11 @@ def load_timelines(
     the others keep their sealed object as stored (message and note text is there). A
     conversation without a row yet (stored before
     timelines existed, until ``auditkit init`` writes it) is built from the log.
+
+    ``with_people``: participants as :func:`load_conversations` gives them (names, e-mails,
+    phones, opened with the master key), read from each conversation's ``conversation.opened``
+    record: one more query for the page, its keys unwrapped with the events' in one batch.
+    What a screen that masks text with the floor (customers' names and phones) needs.
     """
     rows = {key: text for key, (_seq, text) in timeline_store.timeline_rows(conn, keys).items()}
     data_keys = DataKeys(conn, master) if master is not None else None
@@ -70,7 +81,22 @@ def load_timelines(
         unknown = [key for key in missing if key not in rows]
         if unknown:
             raise NotFound(f"unknown conversation(s): {', '.join(unknown[:5])}")
-    return decode_timelines(rows, keys, data_keys, open_fields=open_fields)
+    found = decode_timelines(rows, keys, data_keys, open_fields=open_fields)
+    if not with_people:
+        return found
+    opened = {
+        entry.seq: json.loads(entry.entry)
+        for entry in ledger_store.entries_by_seq(conn, [c.opened_seq for c in found])
+    }
+    bodies = {
+        seq: entry["body"]
+        for seq, _kind, entry in open_records(
+            [(seq, entry["kind"], entry) for seq, entry in opened.items()], data_keys
+        )
+    }
+    return [
+        dataclasses.replace(c, participants=participants_of(bodies[c.opened_seq])) for c in found
+    ]
 
 
 def record_body(conn: Connection, seq: int, *, master: MasterKey | None) -> dict[str, Any]:
