@@ -18,7 +18,7 @@ from auditkit.db.engine import read_transaction
 from auditkit.errors import InputRefused
 from auditkit.ledger.conversation import LedgerConversation
 from auditkit.ledger.installation import Installation
-from auditkit.ledger.reader import load_timelines
+from auditkit.ledger.reader import load_excerpts
 from auditkit.ledger.records import TEXT_KINDS, format_time, parse_time
 from auditkit.paging import bounded, page_count
 from auditkit.periods import day_bounds
@@ -33,7 +33,7 @@ PER_PAGE = 50
 STREAM_ROWS = 100  # CSV rows per streamed piece
 MAX_PER_PAGE = 500
 LOAD_CHUNK = 200
-EVIDENCE_FIELDS = frozenset({"text"})  # the sealed field an evidence excerpt shows
+EVIDENCE_FIELDS = frozenset({"text"})  # the one sealed field an excerpt shows
 SEVERITY_ORDER = {s.value: i for i, s in enumerate(reversed(list(Severity)))}
 OUTCOME_ORDER = {"fail": 0, "pass": 1, "not_applicable": 2}
 OUTCOMES = ("fail", "pass", "not_applicable", "all")
@@ -266,17 +266,16 @@ def _with_evidence(
     conn: Connection, installation: Installation, rows: Sequence[Mapping[str, object]]
 ) -> Iterator[PolicyResult]:
     """The rows' results with their evidence, a page of conversations at a time: each page's
-    compact timelines (message text is clear there; only sealed records holding more text
-    are opened) and their participants, with one data-key query for the page."""
+    messages and notes (for the message numbers and the scan's findings), the other evidence
+    records and the participants, opened with one data-key query for the page."""
     master = installation.master_key()
     for start in range(0, len(rows), LOAD_CHUNK):
         part = rows[start : start + LOAD_CHUNK]
         keys = sorted({str(r["conversation_key"]) for r in part})
+        seqs = {int(seq) for r in part for seq in json.loads(str(r["evidence"]))}
         loaded = {
             c.key: c
-            for c in load_timelines(
-                conn, keys, master=master, open_fields=EVIDENCE_FIELDS, with_people=True
-            )
+            for c in load_excerpts(conn, keys, seqs, master=master, open_fields=EVIDENCE_FIELDS)
         }
         redactor = scan_redactor(conn, installation, loaded.values())
         yield from (_result(r, loaded.get(str(r["conversation_key"])), redactor) for r in part)

@@ -14,7 +14,7 @@ from auditkit.db import Connection
 from auditkit.db.engine import read_transaction
 from auditkit.errors import InputRefused
 from auditkit.ledger.installation import Installation
-from auditkit.ledger.reader import load_conversations
+from auditkit.ledger.reader import load_excerpts
 from auditkit.ledger.records import TEXT_KINDS
 from auditkit.paging import bounded, page_count
 from auditkit.pii.masking import scan_redactor
@@ -251,7 +251,9 @@ def _text_matches(
     master = installation.master_key()
     pending = [k for k in candidates if k not in matched]
     for start in range(0, len(pending), CHECK_CHUNK):
-        loaded = load_conversations(conn, pending[start : start + CHECK_CHUNK], master=master)
+        # Messages and notes as the messages table holds them (no record decoded), with the
+        # participants the floor masks (names, phones) from the opened records.
+        loaded = load_excerpts(conn, pending[start : start + CHECK_CHUNK], (), master=master)
         redactor = scan_redactor(conn, installation, loaded)
         for conversation in loaded:
             people = tuple(conversation.participants.values())

@@ -177,16 +177,23 @@ def test_sampling_draws_from_conversations_that_failed_chosen_policies(
     assert "2 of 2 eligible conversations assigned" in text(ada.get("/queue/manage"))
 
 
-def test_evidence_from_timelines_equals_evidence_from_whole_conversations(checked: World) -> None:
-    """The downloads cut their excerpts from the compact timelines and the opened records'
-    participants; the same results read from whole unsealed conversations say the same."""
+@pytest.mark.parametrize("erased", [False, True])
+def test_evidence_from_excerpts_equals_evidence_from_whole_conversations(
+    checked: World, erased: bool
+) -> None:
+    """The downloads cut their excerpts from the messages table, the evidence records and the
+    opened records' participants; the same results read from whole unsealed conversations
+    say the same (an erased customer's too)."""
     from auditkit.db.engine import read_transaction
     from auditkit.ledger.reader import load_conversations
     from auditkit.pii.masking import scan_redactor
+    from auditkit.privacy.erasure import erase_subject
     from auditkit.review import findings as service
     from auditkit.review import search_store
 
     installation = checked.installation
+    if erased:
+        erase_subject(installation, "cust-maria-gonzalez", reason="asked")
     query = service.findings_query(installation, {"outcome": "all"})
     streamed = list(service.iter_findings(installation, query))
     with read_transaction(installation.engine) as conn:
