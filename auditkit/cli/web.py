@@ -4,6 +4,7 @@ main group with ``cli.add_command(serve)``, ``cli.add_command(users)``, ``cli.ad
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -67,6 +68,11 @@ def serve(
         config={"AUDITKIT_LOG_PREFIX": prefix},
     )
     click.echo(f"auditkit review app on http://{host}:{port}/ (waitress, {threads} threads)")
+    # Everything loaded so far (the app, Presidio, spaCy: ~140k objects) lives as long as the
+    # process. Frozen, it is no longer traversed by each full collection, which otherwise
+    # falls inside some request (70-200 ms measured: bench/README.md, issue 15).
+    gc.collect()
+    gc.freeze()
     waitress.serve(
         app,
         host=host,
