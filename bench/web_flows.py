@@ -33,6 +33,7 @@ import time
 from typing import Any
 
 import requests
+from auditkit.reports import preload as preload_reports
 from auditkit.web import create_app
 from sqlalchemy import text
 
@@ -128,6 +129,7 @@ def run(args: argparse.Namespace, installation: Installation) -> dict[str, Any]:
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     app = create_app(installation, secret_key=b"b" * 32, secure_cookies=False)
     bare = bare_app(installation.engine.url.render_as_string(hide_password=False))
+    preload_reports()  # as ``auditkit serve`` does
     if not args.no_freeze:
         # As ``auditkit serve`` does before serving: what is loaded by now (and the set-up's
         # leftovers, which a server would not hold) is not traversed by each full collection.
