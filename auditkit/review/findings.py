@@ -32,7 +32,7 @@ from auditkit.rubric import Rubric
 PER_PAGE = 50
 STREAM_ROWS = 100  # CSV rows per streamed piece
 MAX_PER_PAGE = 500
-LOAD_CHUNK = 200
+LOAD_CHUNK = 200  # conversations read at a time for their results' evidence
 EVIDENCE_FIELDS = frozenset({"text"})  # the one sealed field an excerpt shows
 SEVERITY_ORDER = {s.value: i for i, s in enumerate(reversed(list(Severity)))}
 OUTCOME_ORDER = {"fail": 0, "pass": 1, "not_applicable": 2}
@@ -269,8 +269,7 @@ def _with_evidence(
     messages and notes (for the message numbers and the scan's findings), the other evidence
     records and the participants, opened with one data-key query for the page."""
     master = installation.master_key()
-    for start in range(0, len(rows), LOAD_CHUNK):
-        part = rows[start : start + LOAD_CHUNK]
+    for part in _conversation_pages(rows, LOAD_CHUNK):
         keys = sorted({str(r["conversation_key"]) for r in part})
         seqs = {int(seq) for r in part for seq in json.loads(str(r["evidence"]))}
         loaded = {
@@ -279,6 +278,22 @@ def _with_evidence(
         }
         redactor = scan_redactor(conn, installation, loaded.values())
         yield from (_result(r, loaded.get(str(r["conversation_key"])), redactor) for r in part)
+
+
+def _conversation_pages(
+    rows: Sequence[Mapping[str, object]], size: int
+) -> Iterator[Sequence[Mapping[str, object]]]:
+    """The rows in runs holding at most ``size`` conversations each (a conversation's rows
+    are contiguous in the list's order, so none is read twice)."""
+    start, seen = 0, set[str]()
+    for index, row in enumerate(rows):
+        key = str(row["conversation_key"])
+        if key not in seen and len(seen) == size:
+            yield rows[start:index]
+            start, seen = index, set()
+        seen.add(key)
+    if start < len(rows):
+        yield rows[start:]
 
 
 # --- the findings list ---------------------------------------------------------------------
