@@ -118,3 +118,18 @@ def _admin(installation: Installation) -> User:
     return users.authenticate(
         installation, username="ada", password="pw-123456789ab", remote_addr="test"
     )
+
+
+def test_counts_follow_a_rerun_after_an_erasure(installation: Installation) -> None:
+    from auditkit.privacy.erasure import erase_subject
+
+    import_files(installation, [DEMO])
+    run_checks(installation)
+    erase_subject(installation, "cust-maria-gonzalez", reason="customer asked")
+    run_checks(installation)  # erased text may change what the checks find
+    assert _counts(installation) == _from_results(installation)
+    admin = _admin(installation)
+    listed = search.all_conversations(
+        installation, admin, search.conversation_search(installation, {"failed_policy": "any"})
+    )
+    assert {r.key: r.failed_policies for r in listed} == _from_results(installation)
