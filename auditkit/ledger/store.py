@@ -341,9 +341,8 @@ def message_rows(conn: Connection, keys: Sequence[str]) -> list[tuple[str, int, 
             .where(messages.c.conversation_key.in_(part))
             .order_by(messages.c.conversation_key, messages.c.seq)
         )
-        found.extend(
-            (k, int(seq), kind, at, text) for k, seq, kind, at, text in conn.execute(query)
-        )
+        rows = conn.execute(query).tuples().all()  # one fetch, not one per row
+        found.extend((k, int(seq), kind, at, text) for k, seq, kind, at, text in rows)
     return found
 
 
