@@ -6,6 +6,7 @@ only lays it out, so it is handed to them as their ``renderer``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -19,7 +20,10 @@ from auditkit.reporting.packs import CoachingPack
 from auditkit.reporting.transcripts import BundleTranscript
 
 
+@functools.cache
 def _environment() -> Environment:
+    """The one template environment: templates are compiled once per process, not per report
+    (compiling them was ~40 ms of each coaching report; Jinja renders from threads safely)."""
     env = Environment(
         loader=PackageLoader("auditkit.reports", "templates"),
         autoescape=select_autoescape(["html"]),
@@ -114,6 +118,12 @@ def trend_svg(points: Sequence[TrendPoint], *, width: int = 640, height: int = 2
 def render_html(template: str, **context: Any) -> str:
     """Render one of the report templates."""
     return _environment().get_template(template).render(**context)
+
+
+def preload() -> None:
+    """Import WeasyPrint now (a server before serving): the first PDF then does not pay its
+    import, which took longer than the layout (bench/README.md, issue 15)."""
+    import weasyprint  # noqa: F401
 
 
 def html_to_pdf(html: str) -> bytes:

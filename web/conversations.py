@@ -17,7 +17,7 @@ from auditkit.review import workspace as workspaces
 
 from .base.context import installation, user
 from .base.errors import status_for
-from .base.pages import download, page_number, page_size
+from .base.pages import download_stream, page_number, page_size
 from .base.security import requires
 
 bp = Blueprint("conversations", __name__)
@@ -45,8 +45,8 @@ def reveal_param() -> int | None:
 def index() -> str | Response:
     """Conversations filtered, searched (id or redacted text) and sorted; ``?format=csv``."""
     if request.args.get("format") == "csv":
-        csv = autoqa_listing.conversations_csv(installation(), user(), request.args)
-        return download(csv, "conversations.csv", "text/csv")
+        pieces = autoqa_listing.conversations_csv(installation(), user(), request.args)
+        return download_stream(pieces, "conversations.csv", "text/csv")
     listed = autoqa_listing.conversation_list(
         installation(),
         user(),

@@ -9,7 +9,7 @@ from auditkit.accounts.users import Permission
 from auditkit.review import findings as findings_service
 
 from .base.context import installation, user
-from .base.pages import download, page_number, page_size
+from .base.pages import download_stream, page_number, page_size
 from .base.security import requires
 
 bp = Blueprint("findings", __name__)
@@ -22,10 +22,14 @@ def index() -> str | Response:
     query = findings_service.findings_query(installation(), request.args)
     wanted = request.args.get("format", "html")
     if wanted in ("csv", "json"):
-        rows = findings_service.all_findings(installation(), query)
+        rows = findings_service.iter_findings(installation(), query)
         if wanted == "csv":
-            return download(findings_service.findings_csv(rows), "findings.csv", "text/csv")
-        return download(findings_service.findings_json(rows), "findings.json", "application/json")
+            return download_stream(
+                findings_service.findings_csv_chunks(rows), "findings.csv", "text/csv"
+            )
+        return download_stream(
+            findings_service.findings_json_chunks(rows), "findings.json", "application/json"
+        )
     found = findings_service.findings_page(
         installation(),
         user(),

@@ -9,7 +9,7 @@ AutoQA filters, hands the list a select of conversation keys (``ConversationCond
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -132,11 +132,14 @@ def conversation_list(
     )
 
 
-def conversations_csv(installation: Installation, user: User, values: Mapping[str, str]) -> str:
-    """Every conversation matching ``values`` (AutoQA filters too) as the list's CSV."""
+def conversations_csv(
+    installation: Installation, user: User, values: Mapping[str, str]
+) -> Iterator[str]:
+    """Every conversation matching ``values`` (AutoQA filters too) as the list's CSV, a piece
+    at a time. The filters are checked (and refused) here, before the first piece."""
     search, _wanted = conversation_search(installation, user, values)
-    return review_search.conversations_csv(
-        review_search.all_conversations(installation, user, search)
+    return review_search.conversations_csv_chunks(
+        review_search.iter_conversations(installation, user, search)
     )
 
 

@@ -253,3 +253,6 @@ def _record(installation: Installation, changed: Sequence[tuple[CheckResult, str
                 for (result, input_key), record in zip(changed, records, strict=True)
             ],
         )
+        check_store.recount_failures(
+            batch.conn, sorted({result.conversation_key for result, _ in changed})
+        )

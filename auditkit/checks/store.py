@@ -1,15 +1,15 @@
-"""Rows of the check_results query table."""
+"""Rows of the check_results query table and the failure counts kept beside it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from auditkit.checks.tables import check_results
+from auditkit.checks.tables import check_failure_counts, check_results
 
 CHUNK = 500
 COLUMNS = [c.name for c in check_results.columns]
@@ -49,3 +49,18 @@ def replace_results(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         },
     )
     conn.execute(upsert, list(rows))
+
+
+def recount_failures(conn: Connection, keys: Sequence[str]) -> None:
+    """Rewrite the failure counts of ``keys`` from their stored results (after
+    :func:`replace_results`, in its transaction): a row per conversation failing anything."""
+    table = check_failure_counts
+    for start in range(0, len(keys), CHUNK):
+        part = list(dict.fromkeys(keys[start : start + CHUNK]))
+        conn.execute(delete(table).where(table.c.conversation_key.in_(part)))
+        counted = (
+            select(check_results.c.conversation_key, func.count())
+            .where(check_results.c.conversation_key.in_(part), check_results.c.outcome == "fail")
+            .group_by(check_results.c.conversation_key)
+        )
+        conn.execute(insert(table).from_select(["conversation_key", "failed"], counted))

@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
+    ForeignKey,
     Index,
+    Integer,
     String,
     Table,
     Text,
@@ -33,3 +35,20 @@ check_results = Table(
     Column("evaluated_at", String(32), nullable=False),
 )
 Index("ix_check_results_outcome", check_results.c.outcome, check_results.c.policy_id)
+
+# --- how many policies each conversation fails now: kept by the checks' recording ----------
+# One row per conversation with at least one failed latest result (none: it fails nothing),
+# rewritten from ``check_results`` in the transaction that records new results. The list of
+# conversations shows, filters and sorts by it without a count per row (migration 0025).
+check_failure_counts = Table(
+    "check_failure_counts",
+    metadata,
+    Column(
+        "conversation_key",
+        String(200),
+        ForeignKey("conversations.conversation_key"),
+        primary_key=True,
+    ),
+    Column("failed", Integer, nullable=False),
+)
+Index("ix_check_failure_counts_failed", check_failure_counts.c.failed)

@@ -4,6 +4,7 @@ main group with ``cli.add_command(serve)``, ``cli.add_command(users)``, ``cli.ad
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -51,6 +52,7 @@ def serve(
     """Run the review web app with waitress (on the installation's database)."""
     import waitress
 
+    from auditkit.reports import preload as preload_reports
     from auditkit.web import create_app
 
     installation = context_installation(ctx)
@@ -67,6 +69,12 @@ def serve(
         config={"AUDITKIT_LOG_PREFIX": prefix},
     )
     click.echo(f"auditkit review app on http://{host}:{port}/ (waitress, {threads} threads)")
+    preload_reports()  # the first coaching report PDF would import WeasyPrint
+    # Everything loaded so far (the app, Presidio, spaCy: ~140k objects) lives as long as the
+    # process. Frozen, it is no longer traversed by each full collection, which otherwise
+    # falls inside some request (70-200 ms measured: bench/README.md, issue 15).
+    gc.collect()
+    gc.freeze()
     waitress.serve(
         app,
         host=host,

@@ -84,6 +84,22 @@ class LedgerConversation:
         return person.role if person else None
 
 
+def participants_of(opened_body: Mapping[str, Any]) -> dict[str, LedgerParticipant]:
+    """The participants a ``conversation.opened`` body names (with names, e-mails and phones
+    when the body is opened), by id."""
+    return {
+        p["id"]: LedgerParticipant(
+            id=p["id"],
+            role=p["role"],
+            name=p.get("name"),
+            team=p.get("team"),
+            email=p.get("email"),
+            phone=p.get("phone"),
+        )
+        for p in opened_body["participants"]
+    }
+
+
 def conversation_from_records(
     records: Sequence[tuple[int, str, Mapping[str, Any]]],
 ) -> LedgerConversation:
@@ -95,17 +111,7 @@ def conversation_from_records(
     if kind != RecordKind.CONVERSATION_OPENED:
         raise ValueError(f"seq {seq}: a conversation starts with conversation.opened, not {kind}")
     body = opened["body"]
-    participants = {
-        p["id"]: LedgerParticipant(
-            id=p["id"],
-            role=p["role"],
-            name=p.get("name"),
-            team=p.get("team"),
-            email=p.get("email"),
-            phone=p.get("phone"),
-        )
-        for p in body["participants"]
-    }
+    participants = participants_of(body)
     events = tuple(
         LedgerEvent(seq=s, kind=k, at=_parse_time(entry["occurred_at"]), body=entry["body"])
         for s, k, entry in records[1:]

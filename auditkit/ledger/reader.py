@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from auditkit.db import Connection
 from auditkit.errors import NotFound
 from auditkit.ledger import store as ledger_store
-from auditkit.ledger.conversation import LedgerConversation, conversation_from_records
+from auditkit.ledger.conversation import (
+    LedgerConversation,
+    LedgerEvent,
+    conversation_from_records,
+    participants_of,
+)
 from auditkit.ledger.projections import timeline_store
+from auditkit.ledger.projections.replay import EVENT_KINDS
 from auditkit.ledger.projections.timelines import decode_timelines, timelines_from_log
-from auditkit.ledger.sealing.cipher import MasterKey
+from auditkit.ledger.records import RecordKind, parse_time
+from auditkit.ledger.sealing.cipher import PERSONAL_FIELDS, MasterKey
 from auditkit.ledger.sealing.data_keys import DataKeys, open_records, unseal_mapping
 
 PAGE = 500
@@ -71,6 +78,84 @@ def load_timelines(
         if unknown:
             raise NotFound(f"unknown conversation(s): {', '.join(unknown[:5])}")
     return decode_timelines(rows, keys, data_keys, open_fields=open_fields)
+
+
+def load_excerpts(
+    conn: Connection,
+    keys: Sequence[str],
+    seqs: Iterable[int],
+    *,
+    master: MasterKey | None,
+    open_fields: frozenset[str] | None = None,
+) -> list[LedgerConversation]:
+    """The conversations ``keys`` (in that order) holding only their messages and notes and
+    the other event records ``seqs``: what showing a few events (evidence) with their message
+    numbers and masking needs, without decoding every record.
+
+    Messages and notes come from the ``messages`` table (clear there, as the log reads now)
+    with ``text`` as their only body field; the records ``seqs`` that are not messages are
+    read from the log and opened like :func:`load_conversations`' (erased content reads as
+    erased), as are the participants (names, e-mails, phones) from each ``conversation.opened``
+    record: one data-key query for all of them. With ``open_fields``, a record among ``seqs``
+    is opened only when its kind can seal one of those fields; the others keep their sealed
+    object as stored (their clear fields are there).
+    """
+    opened_seqs = {
+        row["conversation_key"]: int(row["opened_seq"])
+        for row in ledger_store.conversation_rows(conn, keys)
+    }
+    missing = [key for key in keys if key not in opened_seqs]
+    if missing:
+        raise NotFound(f"unknown conversation(s): {', '.join(missing[:5])}")
+    texts: dict[str, list[LedgerEvent]] = {key: [] for key in keys}
+    for key, seq, kind, at, text in ledger_store.message_rows(conn, keys):
+        texts[key].append(LedgerEvent(seq=seq, kind=kind, at=parse_time(at), body={"text": text}))
+    shown = {event.seq for events in texts.values() for event in events}
+    wanted = sorted({*opened_seqs.values(), *(seq for seq in seqs if seq not in shown)})
+    data_keys = DataKeys(conn, master) if master is not None else None
+    entries = ledger_store.entries_by_seq(conn, wanted)
+    decoded = [(e.seq, e.kind, json.loads(e.entry)) for e in entries]
+
+    def opens(kind: str) -> bool:
+        return (
+            open_fields is None
+            or kind == RecordKind.CONVERSATION_OPENED
+            or not open_fields.isdisjoint(PERSONAL_FIELDS.get(kind, ()))
+        )
+
+    records = [
+        *open_records([r for r in decoded if opens(r[1])], data_keys),
+        *(r for r in decoded if not opens(r[1])),
+    ]
+    opened: dict[int, dict[str, Any]] = {}
+    others: dict[str, list[LedgerEvent]] = {key: [] for key in keys}
+    for seq, kind, entry in records:
+        if kind == RecordKind.CONVERSATION_OPENED:
+            opened[seq] = entry["body"]
+        elif kind in EVENT_KINDS and entry.get("conversation") in others:
+            others[entry["conversation"]].append(
+                LedgerEvent(
+                    seq=seq, kind=kind, at=parse_time(entry["occurred_at"]), body=entry["body"]
+                )
+            )
+    found = []
+    for key in keys:
+        body = opened[opened_seqs[key]]
+        found.append(
+            LedgerConversation(
+                key=key,
+                channel=body["channel"],
+                customer=body["customer"],
+                participants=participants_of(body),
+                events=tuple(sorted([*texts[key], *others[key]], key=lambda e: e.seq)),
+                intents=tuple(body.get("intents") or ()),
+                tags=tuple(body.get("tags") or ()),
+                segment=body.get("segment"),
+                opened_seq=opened_seqs[key],
+                source=body.get("source"),
+            )
+        )
+    return found
 
 
 def record_body(conn: Connection, seq: int, *, master: MasterKey | None) -> dict[str, Any]:

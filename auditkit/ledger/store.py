@@ -324,6 +324,28 @@ def conversation_rows(conn: Connection, keys: Sequence[str]) -> list[dict[str, A
     return found
 
 
+def message_rows(conn: Connection, keys: Sequence[str]) -> list[tuple[str, int, str, str, str]]:
+    """(conversation, seq, kind, time, text) of every message and note of ``keys``, in seq
+    order within each conversation (the ``messages`` table: text as the log reads now)."""
+    found: list[tuple[str, int, str, str, str]] = []
+    for start in range(0, len(keys), CHUNK):
+        part = list(keys[start : start + CHUNK])
+        query = (
+            select(
+                messages.c.conversation_key,
+                messages.c.seq,
+                messages.c.kind,
+                messages.c.at,
+                messages.c.text,
+            )
+            .where(messages.c.conversation_key.in_(part))
+            .order_by(messages.c.conversation_key, messages.c.seq)
+        )
+        rows = conn.execute(query).tuples().all()  # one fetch, not one per row
+        found.extend((k, int(seq), kind, at, text) for k, seq, kind, at, text in rows)
+    return found
+
+
 def participant_rows(conn: Connection, keys: Sequence[str]) -> list[dict[str, Any]]:
     """Stored participant rows of the conversations ``keys``."""
     found: list[dict[str, Any]] = []

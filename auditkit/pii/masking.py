@@ -40,6 +40,7 @@ imports (``make demo`` does).
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import unicodedata
@@ -113,7 +114,7 @@ class InterimRedactor:
 
     def redact(self, text: str, *, participants: Iterable[LedgerParticipant]) -> Redacted:
         """Mask e-mails, declared phones, customers' names and digit runs of four or more."""
-        people = list(participants)
+        people = tuple(participants)
         found: list[tuple[int, str]] = []
 
         def mask(pattern: re.Pattern[str], label: str, value: str) -> str:
@@ -124,8 +125,7 @@ class InterimRedactor:
             return pattern.sub(replace, value)
 
         text = mask(EMAIL, "EMAIL", text)
-        tails = {re.sub(r"\D", "", p.phone)[-7:] for p in people if p.phone}
-        tails = {tail for tail in tails if len(tail) == 7}
+        tails, names_pattern = _declared(people)
         if tails:
 
             def phone(match: re.Match[str]) -> str:
@@ -136,17 +136,8 @@ class InterimRedactor:
                 return match.group()
 
             text = PHONE_LIKE.sub(phone, text)
-        names: set[str] = set()
-        for person in people:
-            if person.role in NAMED_ROLES and person.name:
-                for candidate in [person.name, *re.split(r"[\s,.'-]+", person.name)]:
-                    candidate = candidate.strip()
-                    if len(candidate) >= 2:
-                        names.update({candidate, _fold(candidate)})
-        if names:
-            alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-            pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
-            text = mask(pattern, "NAME", text)
+        if names_pattern is not None:
+            text = mask(names_pattern, "NAME", text)
 
         def number(match: re.Match[str]) -> str:
             value = match.group()
@@ -169,6 +160,28 @@ class InterimRedactor:
         text = mask(POSTCODE, "STREET_ADDRESS", text)
         text = DIGIT_RUN.sub(number, text)
         return Redacted(text=text, markers=tuple(label for _position, label in found))
+
+
+@functools.lru_cache(maxsize=4096)
+def _declared(
+    people: tuple[LedgerParticipant, ...],
+) -> tuple[frozenset[str], re.Pattern[str] | None]:
+    """The declared phones' last seven digits and the customers' names as one pattern, for
+    one conversation's participants: built once per participants, not once per text (a
+    list's text search redacts every message of thousands of conversations)."""
+    tails = {re.sub(r"\D", "", p.phone)[-7:] for p in people if p.phone}
+    names: set[str] = set()
+    for person in people:
+        if person.role in NAMED_ROLES and person.name:
+            for candidate in [person.name, *re.split(r"[\s,.'-]+", person.name)]:
+                candidate = candidate.strip()
+                if len(candidate) >= 2:
+                    names.update({candidate, _fold(candidate)})
+    pattern = None
+    if names:
+        alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+    return frozenset(tail for tail in tails if len(tail) == 7), pattern
 
 
 def default_redactor() -> Redactor:

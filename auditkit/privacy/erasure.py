@@ -5,15 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from auditkit.db.engine import read_transaction, scrub_free_space
 from auditkit.errors import NotFound
 from auditkit.ledger.append import AppendBatch, appending
-from auditkit.ledger.conversation import LedgerConversation
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.projections.registry import ErasedSubject, registered_staff_text_erasers
-from auditkit.ledger.reader import iter_timelines, load_conversations
+from auditkit.ledger.reader import load_conversations
 from auditkit.ledger.records import RecordDraft, RecordKind, format_time
 from auditkit.ledger.sealing import store as sealing_store
 from auditkit.ledger.sealing.cipher import (
@@ -30,9 +29,10 @@ from auditkit.privacy.holds import Hold as Hold  # re-exported: holds were defin
 from auditkit.privacy.holds import add_hold as add_hold
 from auditkit.privacy.holds import list_holds as list_holds
 from auditkit.privacy.holds import remove_hold as remove_hold
+from auditkit.privacy.retention import closed_at as closed_at  # re-exported: defined here before
+from auditkit.privacy.retention import subjects_due
 from auditkit.privacy.subjects import ErasureRefused as ErasureRefused
 from auditkit.privacy.subjects import clear_in_log, identifiers_of, names_of, safe_references
-from auditkit.settings import RetentionRule
 
 
 @dataclass(frozen=True)
@@ -236,25 +236,6 @@ class RetentionReport:
     kept: int = 0
 
 
-def closed_at(conversation: LedgerConversation) -> datetime | None:
-    """When the conversation last closed (resolved and not reopened since), else None."""
-    closed: datetime | None = None
-    for event in conversation.events:
-        if event.kind == RecordKind.STATUS:
-            status = event.body.get("status")
-            if status == "resolved":
-                closed = event.at
-            elif status in ("reopened", "opened"):
-                closed = None
-    return closed
-
-
-def retention_days(rules: Sequence[RetentionRule], conversation: LedgerConversation) -> int | None:
-    """Days to keep a conversation's personal content; the longest matching rule wins."""
-    matching = [r.days for r in rules if r.matches(conversation.channel, conversation.intents)]
-    return max(matching) if matching else None
-
-
 def apply_retention(
     installation: Installation, *, dry_run: bool, now: datetime | None = None
 ) -> RetentionReport:
@@ -268,35 +249,26 @@ def apply_retention(
     now = now or utc_now()
     report = RetentionReport(dry_run=dry_run)
     rules = installation.settings.retention
-    expired: dict[str, bool] = {}
+    due = subjects_due(installation, rules, now)
     with read_transaction(installation.engine) as conn:
-        erased = sealing_store.erased_subjects(conn)
-        # Only statuses, channels and intents are read here: they are never sealed, so the
-        # compact timelines serve (a dry run on the web reads every conversation).
-        for conversation in iter_timelines(conn):
-            subject = conversation.customer
-            if subject in erased:
-                continue
-            days = retention_days(rules, conversation)
-            closed = closed_at(conversation)
-            due = days is not None and closed is not None and closed + timedelta(days=days) <= now
-            expired[subject] = expired.get(subject, True) and due
         held = {h["subject"] for h in privacy_store.active_holds(conn) if h["subject"] is not None}
         held_conversations = {
             h["conversation_key"]
             for h in privacy_store.active_holds(conn)
             if h["conversation_key"] is not None
         }
-        for subject, is_due in sorted(expired.items()):
-            if not is_due:
+        for subject in due:
+            if not subject.due:
                 report.kept += 1
                 continue
-            if subject in held or held_conversations & set(
-                sealing_store.conversations_of_subject(conn, subject)
+            if subject.subject in held or (
+                held_conversations
+                and held_conversations
+                & set(sealing_store.conversations_of_subject(conn, subject.subject))
             ):
-                report.held.append(subject)
+                report.held.append(subject.subject)
             else:
-                report.erased.append(subject)
+                report.erased.append(subject.subject)
     if not dry_run and report.erased:
         erase_subjects(installation, report.erased, reason="retention period expired")
     return report

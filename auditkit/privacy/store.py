@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, or_, select, update
+from sqlalchemy import Connection, func, or_, select, update
 
-from auditkit.privacy.tables import erasure_requests, legal_holds
+from auditkit.ledger.projections.derived_store import (
+    replace_conversation_rows,
+    stale_conversation_keys,
+)
+from auditkit.ledger.tables import subject_keys
+from auditkit.privacy.tables import erasure_requests, legal_holds, retention_facts
 
 CHUNK = 500
 
@@ -201,3 +207,49 @@ def subject_hold_seqs(conn: Connection, subject: str) -> list[int]:
         )
     )
     return sorted(int(seq) for row in rows.tuples() for seq in row if seq is not None)
+
+
+# --- retention facts -------------------------------------------------------------------------
+
+
+def stale_retention_keys(conn: Connection, *, limit: int) -> list[str]:
+    """Conversations whose retention facts are missing or older than their last event."""
+    return stale_conversation_keys(conn, retention_facts, limit=limit)
+
+
+def replace_retention_facts(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Store the retention facts of some conversations, replacing what was there."""
+    replace_conversation_rows(conn, retention_facts, rows)
+
+
+@dataclass(frozen=True)
+class RetentionGroup:
+    """A subject's conversations on one channel with the same intents: how many are still
+    open (never closed, or reopened) and the latest closing of the others."""
+
+    subject: str
+    channel: str
+    intents: str  # JSON list
+    open: int
+    latest_closed: str | None
+
+
+def retention_groups(conn: Connection) -> list[RetentionGroup]:
+    """Every group of the retention facts of subjects not erased (one grouped query)."""
+    table = retention_facts
+    erased = select(subject_keys.c.subject).where(subject_keys.c.erased_at.is_not(None))
+    query = (
+        select(
+            table.c.customer,
+            table.c.channel,
+            table.c.intents,
+            (func.count() - func.count(table.c.closed_at)).label("open"),
+            func.max(table.c.closed_at),
+        )
+        .where(table.c.customer.not_in(erased))
+        .group_by(table.c.customer, table.c.channel, table.c.intents)
+    )
+    return [
+        RetentionGroup(subject, channel, intents, int(still_open), latest)
+        for subject, channel, intents, still_open, latest in conn.execute(query).tuples()
+    ]

@@ -1,11 +1,13 @@
 """Tables of privacy: legal holds and erasure requests (operational state; every hold and
-every step of a request is also a record)."""
+every step of a request is also a record), and what the retention rules read of each
+conversation (a cache of its records, refreshed by seq watermark)."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
     Column,
+    ForeignKey,
     Index,
     Integer,
     String,
@@ -56,3 +58,24 @@ erasure_requests = Table(
 )
 Index("ix_erasure_requests_subject", erasure_requests.c.subject)
 Index("ix_erasure_requests_status", erasure_requests.c.status)
+
+# What a retention run reads of each conversation: its customer (the data subject), channel
+# and intents (the rules' inputs) and when it last closed (resolved and not reopened since;
+# NULL while open). Derived from the compact timelines, refreshed by seq watermark when a
+# run needs it (migration 0025): the run groups it by subject in one query.
+retention_facts = Table(
+    "retention_facts",
+    metadata,
+    Column(
+        "conversation_key",
+        String(200),
+        ForeignKey("conversations.conversation_key"),
+        primary_key=True,
+    ),
+    Column("last_seq", BigInteger, nullable=False),
+    Column("customer", String(200), nullable=False),
+    Column("channel", String(100), nullable=False),
+    Column("intents", Text, nullable=False),  # JSON list, as the conversation was opened
+    Column("closed_at", String(32), nullable=True),
+)
+Index("ix_retention_facts_customer", retention_facts.c.customer)

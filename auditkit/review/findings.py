@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,7 +18,7 @@ from auditkit.db.engine import read_transaction
 from auditkit.errors import InputRefused
 from auditkit.ledger.conversation import LedgerConversation
 from auditkit.ledger.installation import Installation
-from auditkit.ledger.reader import load_conversations
+from auditkit.ledger.reader import load_excerpts
 from auditkit.ledger.records import TEXT_KINDS, format_time, parse_time
 from auditkit.paging import bounded, page_count
 from auditkit.periods import day_bounds
@@ -30,8 +30,10 @@ from auditkit.review.search_store import Scope
 from auditkit.rubric import Rubric
 
 PER_PAGE = 50
+STREAM_ROWS = 100  # CSV rows per streamed piece
 MAX_PER_PAGE = 500
-LOAD_CHUNK = 200
+LOAD_CHUNK = 200  # conversations read at a time for their results' evidence
+EVIDENCE_FIELDS = frozenset({"text"})  # the one sealed field an excerpt shows
 SEVERITY_ORDER = {s.value: i for i, s in enumerate(reversed(list(Severity)))}
 OUTCOME_ORDER = {"fail": 0, "pass": 1, "not_applicable": 2}
 OUTCOMES = ("fail", "pass", "not_applicable", "all")
@@ -262,16 +264,36 @@ def conversation_results(
 
 def _with_evidence(
     conn: Connection, installation: Installation, rows: Sequence[Mapping[str, object]]
-) -> list[PolicyResult]:
-    found: list[PolicyResult] = []
+) -> Iterator[PolicyResult]:
+    """The rows' results with their evidence, a page of conversations at a time: each page's
+    messages and notes (for the message numbers and the scan's findings), the other evidence
+    records and the participants, opened with one data-key query for the page."""
     master = installation.master_key()
-    for start in range(0, len(rows), LOAD_CHUNK):
-        part = rows[start : start + LOAD_CHUNK]
+    for part in _conversation_pages(rows, LOAD_CHUNK):
         keys = sorted({str(r["conversation_key"]) for r in part})
-        loaded = {c.key: c for c in load_conversations(conn, keys, master=master)}
+        seqs = {int(seq) for r in part for seq in json.loads(str(r["evidence"]))}
+        loaded = {
+            c.key: c
+            for c in load_excerpts(conn, keys, seqs, master=master, open_fields=EVIDENCE_FIELDS)
+        }
         redactor = scan_redactor(conn, installation, loaded.values())
-        found.extend(_result(r, loaded.get(str(r["conversation_key"])), redactor) for r in part)
-    return found
+        yield from (_result(r, loaded.get(str(r["conversation_key"])), redactor) for r in part)
+
+
+def _conversation_pages(
+    rows: Sequence[Mapping[str, object]], size: int
+) -> Iterator[Sequence[Mapping[str, object]]]:
+    """The rows in runs holding at most ``size`` conversations each (a conversation's rows
+    are contiguous in the list's order, so none is read twice)."""
+    start, seen = 0, set[str]()
+    for index, row in enumerate(rows):
+        key = str(row["conversation_key"])
+        if key not in seen and len(seen) == size:
+            yield rows[start:index]
+            start, seen = index, set()
+        seen.add(key)
+    if start < len(rows):
+        yield rows[start:]
 
 
 # --- the findings list ---------------------------------------------------------------------
@@ -416,7 +438,7 @@ def findings_page(
         rows = search_store.result_rows(
             conn, query.scope, **filters, offset=(page - 1) * per_page, limit=per_page
         )
-        results = _with_evidence(conn, installation, rows)
+        results = list(_with_evidence(conn, installation, rows))
     return FindingsPage(
         query=query, results=tuple(results), total=total, page=page, per_page=per_page
     )
@@ -425,7 +447,15 @@ def findings_page(
 def all_findings(
     installation: Installation, query: FindingsQuery, *, limit: int | None = None
 ) -> list[PolicyResult]:
-    """Every result matching ``query`` (the downloads and ``auditkit findings``)."""
+    """Every result matching ``query`` (``auditkit findings``)."""
+    return list(iter_findings(installation, query, limit=limit))
+
+
+def iter_findings(
+    installation: Installation, query: FindingsQuery, *, limit: int | None = None
+) -> Iterator[PolicyResult]:
+    """Every result matching ``query``, a page of conversations at a time, in one read
+    transaction held while iterating (the streamed downloads)."""
     with read_transaction(installation.engine) as conn:
         rows = search_store.result_rows(
             conn,
@@ -436,7 +466,7 @@ def all_findings(
             offset=0,
             limit=limit,
         )
-        return _with_evidence(conn, installation, rows)
+        yield from _with_evidence(conn, installation, rows)
 
 
 def finding_row(result: PolicyResult) -> dict[str, object]:
@@ -468,19 +498,39 @@ def spreadsheet_safe(value: object) -> object:
 
 def findings_csv(results: Iterable[PolicyResult]) -> str:
     """The results as CSV (evidence as ``seq kind: text`` lines in one cell)."""
+    return "".join(findings_csv_chunks(results))
+
+
+def findings_csv_chunks(results: Iterable[PolicyResult]) -> Iterator[str]:
+    """:func:`findings_csv` a piece at a time: the header, then a few rows per piece."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
     writer.writeheader()
-    for result in results:
+    for count, result in enumerate(results, 1):
         row = finding_row(result)
         row["evidence"] = "\n".join(f"seq {e.seq} {e.kind}: {e.text}" for e in result.evidence)
         writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
-    return out.getvalue()
+        if count % STREAM_ROWS == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
 
 
 def findings_json(results: Iterable[PolicyResult]) -> str:
     """The results as a JSON array."""
-    return json.dumps([finding_row(r) for r in results], ensure_ascii=False, indent=1) + "\n"
+    return "".join(findings_json_chunks(results))
+
+
+def findings_json_chunks(results: Iterable[PolicyResult]) -> Iterator[str]:
+    """:func:`findings_json` a result at a time: the same text as ``json.dumps`` of the whole
+    list with ``indent=1`` (each item indented one level)."""
+    first = True
+    for result in results:
+        item = json.dumps(finding_row(result), ensure_ascii=False, indent=1)
+        yield ("[\n " if first else ",\n ") + item.replace("\n", "\n ")
+        first = False
+    yield "[]\n" if first else "\n]\n"
 
 
 @dataclass(frozen=True)

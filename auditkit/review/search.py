@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
 from auditkit.accounts.users import Permission, User
@@ -14,7 +14,7 @@ from auditkit.db import Connection
 from auditkit.db.engine import read_transaction
 from auditkit.errors import InputRefused
 from auditkit.ledger.installation import Installation
-from auditkit.ledger.reader import load_conversations
+from auditkit.ledger.reader import load_excerpts
 from auditkit.ledger.records import TEXT_KINDS
 from auditkit.paging import bounded, page_count
 from auditkit.pii.masking import scan_redactor
@@ -34,6 +34,7 @@ from auditkit.review.search_store import SORTS, ConversationConditions, Scope
 
 TEXT_CANDIDATES = 5000  # conversations whose stored text holds the words, checked redacted
 CHECK_CHUNK = 200
+CSV_PIECE_ROWS = 500  # rows per streamed piece of the CSV
 FILTER_NAMES = (
     "q",
     "agent",
@@ -250,7 +251,9 @@ def _text_matches(
     master = installation.master_key()
     pending = [k for k in candidates if k not in matched]
     for start in range(0, len(pending), CHECK_CHUNK):
-        loaded = load_conversations(conn, pending[start : start + CHECK_CHUNK], master=master)
+        # Messages and notes as the messages table holds them (no record decoded), with the
+        # participants the floor masks (names, phones) from the opened records.
+        loaded = load_excerpts(conn, pending[start : start + CHECK_CHUNK], (), master=master)
         redactor = scan_redactor(conn, installation, loaded)
         for conversation in loaded:
             people = tuple(conversation.participants.values())
@@ -329,22 +332,41 @@ def search_conversations(
 def all_conversations(
     installation: Installation, user: User, search: ConversationSearch
 ) -> list[ConversationRow]:
-    """Every conversation matching ``search``, in its order (the CSV download)."""
+    """Every conversation matching ``search``, in its order."""
+    return list(iter_conversations(installation, user, search))
+
+
+def iter_conversations(
+    installation: Installation, user: User, search: ConversationSearch
+) -> Iterator[ConversationRow]:
+    """Every conversation matching ``search``, in its order, read as iterated (the streamed
+    CSV download). A refusal (a text search in too many conversations) is raised here, before
+    the first row: the conditions are settled first, the rows read afterwards."""
     user.require(Permission.CONVERSATION_READ)
     with read_transaction(installation.engine) as conn:
         conditions = _conditions(conn, installation, search)
-        rows = search_store.conversation_rows(
-            conn, search.scope, conditions, sort=search.sort, offset=0, limit=None
-        )
-    return [_row(r) for r in rows]
+    return _rows(installation, search, conditions)
 
 
-def conversations_csv(rows: list[ConversationRow]) -> str:
+def _rows(
+    installation: Installation, search: ConversationSearch, conditions: ConversationConditions
+) -> Iterator[ConversationRow]:
+    with read_transaction(installation.engine) as conn:
+        rows = search_store.iter_conversation_rows(conn, search.scope, conditions, sort=search.sort)
+        yield from (_row(r) for r in rows)
+
+
+def conversations_csv(rows: Iterable[ConversationRow]) -> str:
     """The list as CSV: one row per conversation (CSAT and score 0-100)."""
+    return "".join(conversations_csv_chunks(rows))
+
+
+def conversations_csv_chunks(rows: Iterable[ConversationRow]) -> Iterator[str]:
+    """:func:`conversations_csv` a piece at a time: the header, then a page of rows each."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
-    for r in rows:
+    for count, r in enumerate(rows, 1):
         values: dict[str, object] = {
             "conversation": r.key,
             "channel": r.channel,
@@ -360,7 +382,11 @@ def conversations_csv(rows: list[ConversationRow]) -> str:
             "last_event_at": r.last_event_at or "",
         }
         writer.writerow({k: spreadsheet_safe(v) for k, v in values.items()})
-    return out.getvalue()
+        if count % CSV_PIECE_ROWS == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
 
 
 def search_choices(installation: Installation) -> SearchChoices:

@@ -7,14 +7,14 @@ builds those conditions; each list adds its own, counts, sorts and pages in SQL.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, or_, select, update
 from sqlalchemy.sql import ColumnElement, Select
 
-from auditkit.checks.tables import check_results
+from auditkit.checks.tables import check_failure_counts, check_results
 from auditkit.ledger.sealing.cipher import ERASED
 from auditkit.ledger.tables import conversations, messages, participants, subject_keys
 from auditkit.metrics.tables import conversation_metrics
@@ -31,6 +31,7 @@ from auditkit.review.tables import (
 Row = dict[str, Any]
 STAFF = ("agent", "supervisor")
 CHUNK = 500
+STREAM_ROWS = 500
 
 
 @dataclass(frozen=True)
@@ -123,13 +124,8 @@ def _latest_score() -> Any:
 
 def _conversation_query(scope: Scope, more: ConversationConditions) -> Select[Any]:
     key = conversations.c.conversation_key
-    failed = (
-        select(func.count())
-        .select_from(check_results)
-        .where(and_(check_results.c.conversation_key == key, check_results.c.outcome == "fail"))
-        .correlate(conversations)
-        .scalar_subquery()
-    )
+    # Kept by the checks' recording (no row: fails nothing), not counted per row.
+    failed = func.coalesce(check_failure_counts.c.failed, 0)
     query = (
         select(
             key,
@@ -148,6 +144,7 @@ def _conversation_query(scope: Scope, more: ConversationConditions) -> Select[An
         .select_from(conversations)
         .outerjoin(conversation_facts, conversation_facts.c.conversation_key == key)
         .outerjoin(conversation_metrics, conversation_metrics.c.conversation_key == key)
+        .outerjoin(check_failure_counts, check_failure_counts.c.conversation_key == key)
     )
     where = _scope(scope, key)
     if more.keys is not None:
@@ -171,10 +168,12 @@ def _conversation_query(scope: Scope, more: ConversationConditions) -> Select[An
             where.append(score >= more.score_min)
         if more.score_max is not None:
             where.append(score <= more.score_max)
-    if more.failed_policy:
-        failing = select(check_results.c.conversation_key).where(check_results.c.outcome == "fail")
-        if more.failed_policy != "*":
-            failing = failing.where(check_results.c.policy_id == more.failed_policy)
+    if more.failed_policy == "*":
+        where.append(check_failure_counts.c.failed > 0)
+    elif more.failed_policy:
+        failing = select(check_results.c.conversation_key).where(
+            and_(check_results.c.outcome == "fail", check_results.c.policy_id == more.failed_policy)
+        )
         where.append(key.in_(failing))
     if more.restricted_detector:
         where.append(
@@ -234,6 +233,20 @@ def conversation_rows(
     if limit is not None:
         query = query.offset(offset).limit(limit)
     return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def iter_conversation_rows(
+    conn: Connection, scope: Scope, more: ConversationConditions, *, sort: str
+) -> Iterator[Row]:
+    """Every conversation matching, in ``sort`` order: one query whose rows are fetched
+    ``STREAM_ROWS`` at a time (a server-side cursor on PostgreSQL), for a streamed download."""
+    inner = _conversation_query(scope, more).subquery()
+    column, descending = SORTS[sort]
+    ordered = inner.c[column].desc() if descending else inner.c[column].asc()
+    query = select(inner).order_by(inner.c[column].is_(None), ordered, inner.c.conversation_key)
+    result = conn.execution_options(yield_per=STREAM_ROWS).execute(query)
+    for part in result.partitions():
+        yield from (dict(row._mapping) for row in part)
 
 
 def count_conversations(conn: Connection, scope: Scope, more: ConversationConditions) -> int:

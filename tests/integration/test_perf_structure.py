@@ -117,3 +117,21 @@ def test_a_page_of_texts_is_detected_in_one_batch_with_the_same_result() -> None
     assert shown[:4] == expected[:4]
     assert "secret" in shown[4].text  # stored findings (none) win over live detection
     assert "[" in shown[1].text and "secret" not in shown[1].text
+
+
+def test_the_findings_download_asks_for_data_keys_once_per_page_of_conversations(
+    installation: Installation, tmp_path: Path
+) -> None:
+    from auditkit.checks.service import run_checks
+    from auditkit.review import findings
+
+    conversations = [make_conversation(f"c-{i}") for i in range(30)]
+    import_files(installation, [write_jsonl(tmp_path / "many.jsonl", conversations)])
+    run_checks(installation)
+    query = findings.findings_query(installation, {"outcome": "all"})
+    with statements(installation) as seen:
+        results = list(findings.iter_findings(installation, query))
+    assert {r.conversation_key for r in results} == {f"c-{i}" for i in range(30)}
+    key_queries = [s for s in seen if "subject_keys" in s]
+    assert len(key_queries) == 1  # one page of conversations: one query for all their keys
+    assert not any("FROM log_entries" in s and "conversation_key IN" in s for s in seen)

@@ -175,3 +175,54 @@ def test_sampling_draws_from_conversations_that_failed_chosen_policies(
         "nb-2024-10502",
     }
     assert "2 of 2 eligible conversations assigned" in text(ada.get("/queue/manage"))
+
+
+@pytest.mark.parametrize("erased", [False, True])
+def test_evidence_from_excerpts_equals_evidence_from_whole_conversations(
+    checked: World, erased: bool
+) -> None:
+    """The downloads cut their excerpts from the messages table, the evidence records and the
+    opened records' participants; the same results read from whole unsealed conversations
+    say the same (an erased customer's too)."""
+    from auditkit.db.engine import read_transaction
+    from auditkit.ledger.reader import load_conversations
+    from auditkit.pii.masking import scan_redactor
+    from auditkit.privacy.erasure import erase_subject
+    from auditkit.review import findings as service
+    from auditkit.review import search_store
+
+    installation = checked.installation
+    if erased:
+        erase_subject(installation, "cust-maria-gonzalez", reason="asked")
+    query = service.findings_query(installation, {"outcome": "all"})
+    streamed = list(service.iter_findings(installation, query))
+    with read_transaction(installation.engine) as conn:
+        rows = search_store.result_rows(
+            conn, query.scope, policy=None, severity=None, outcome=None, offset=0, limit=None
+        )
+        keys = sorted({str(r["conversation_key"]) for r in rows})
+        whole = {c.key: c for c in load_conversations(conn, keys, master=installation.master_key())}
+        redactor = scan_redactor(conn, installation, whole.values())
+        expected = [service._result(r, whole[str(r["conversation_key"])], redactor) for r in rows]
+    assert streamed == expected
+    shown = [e.text for r in streamed for e in r.evidence]
+    assert any("[NAME]" in t for t in shown)  # customers' names masked: participants were read
+    assert any(e.number for r in streamed for e in r.evidence)  # message numbers kept
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_streamed_json_is_the_same_text_as_one_dump(checked: World, count: int) -> None:
+    from auditkit.review import findings as service
+
+    query = service.findings_query(checked.installation, {"outcome": "all"})
+    results = service.all_findings(checked.installation, query, limit=count or 1)[:count]
+    dumped = json.dumps([service.finding_row(r) for r in results], ensure_ascii=False, indent=1)
+    assert "".join(service.findings_json_chunks(results)) == dumped + "\n"
+
+
+def test_downloads_are_streamed(web: Callable[[str | None], Web], checked: World) -> None:
+    response = web("cora").client.get("/findings?outcome=all&format=csv", buffered=False)
+    assert response.status_code == 200
+    assert "Content-Length" not in response.headers  # sent as read, not built whole first
+    body = response.get_data(as_text=True)
+    assert body.startswith("conversation,channel,") and body.count("\n") > 10

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Flask, Response, url_for
+from flask import Flask, Response, stream_with_context, url_for
 from werkzeug.datastructures import MultiDict
 
 from auditkit.errors import InputRefused
@@ -42,6 +42,15 @@ def list_url(endpoint: str, shown: Mapping[str, str], **changes: object) -> str:
 def download(body: str, filename: str, mimetype: str) -> Response:
     """A text download named ``filename``."""
     response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def download_stream(pieces: Iterable[str], filename: str, mimetype: str) -> Response:
+    """A text download named ``filename``, sent as ``pieces`` come (the first bytes leave
+    before the last rows are read). Check the request before: once streaming has begun, a
+    refusal can no longer change the status."""
+    response = Response(stream_with_context(iter(pieces)), mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

@@ -1,0 +1,99 @@
+"""What the retention rules read of each conversation, kept in ``retention_facts``: its
+customer (the data subject), channel, intents and when it last closed. Refreshed by seq
+watermark from the compact timelines (statuses, channels and intents are clear there: no key
+is opened) when a retention run needs it, so a run reads one row per subject, channel and
+intents, grouped in SQL, instead of decoding a timeline per conversation."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from auditkit.db import operational_transaction
+from auditkit.db.engine import read_transaction
+from auditkit.ledger.conversation import LedgerConversation
+from auditkit.ledger.installation import Installation
+from auditkit.ledger.reader import load_timelines
+from auditkit.ledger.records import RecordKind, format_time, parse_time
+from auditkit.privacy import store as privacy_store
+from auditkit.settings import RetentionRule
+
+FACTS_PAGE = 500
+
+
+def closed_at(conversation: LedgerConversation) -> datetime | None:
+    """When the conversation last closed (resolved and not reopened since), else None."""
+    closed: datetime | None = None
+    for event in conversation.events:
+        if event.kind == RecordKind.STATUS:
+            status = event.body.get("status")
+            if status == "resolved":
+                closed = event.at
+            elif status in ("reopened", "opened"):
+                closed = None
+    return closed
+
+
+def rule_days(rules: Sequence[RetentionRule], channel: str, intents: tuple[str, ...]) -> int | None:
+    """Days to keep personal content on this channel with these intents; the longest
+    matching rule wins (None: no rule applies, kept)."""
+    matching = [r.days for r in rules if r.matches(channel, intents)]
+    return max(matching) if matching else None
+
+
+def facts_of(conversation: LedgerConversation) -> dict[str, object]:
+    """The ``retention_facts`` row of one conversation."""
+    closed = closed_at(conversation)
+    return {
+        "conversation_key": conversation.key,
+        "last_seq": conversation.last_seq,
+        "customer": conversation.customer,
+        "channel": conversation.channel,
+        "intents": json.dumps(list(conversation.intents)),
+        "closed_at": None if closed is None else format_time(closed),
+    }
+
+
+def refresh_retention_facts(installation: Installation) -> int:
+    """Bring ``retention_facts`` up to date with the log; returns how many were recomputed."""
+    done = 0
+    while True:
+        with read_transaction(installation.engine) as conn:
+            keys = privacy_store.stale_retention_keys(conn, limit=FACTS_PAGE)
+            if not keys:
+                return done
+            rows = [facts_of(c) for c in load_timelines(conn, keys)]
+        with operational_transaction(installation.engine) as conn:
+            privacy_store.replace_retention_facts(conn, rows)
+        done += len(rows)
+
+
+@dataclass(frozen=True)
+class SubjectRetention:
+    """Whether every conversation of one data subject has passed its retention period."""
+
+    subject: str
+    due: bool
+
+
+def subjects_due(
+    installation: Installation, rules: Sequence[RetentionRule], now: datetime
+) -> list[SubjectRetention]:
+    """Each subject not erased, in subject order, and whether all of their conversations are
+    past retention: closed, a rule applies, and the latest closing plus its days is past.
+    One query grouped by subject, channel and intents (the facts refreshed first)."""
+    refresh_retention_facts(installation)
+    due: dict[str, bool] = {}
+    with read_transaction(installation.engine) as conn:
+        for group in privacy_store.retention_groups(conn):
+            days = rule_days(rules, group.channel, tuple(json.loads(group.intents)))
+            ok = (
+                days is not None
+                and group.open == 0
+                and group.latest_closed is not None
+                and parse_time(group.latest_closed) + timedelta(days=days) <= now
+            )
+            due[group.subject] = due.get(group.subject, True) and ok
+    return [SubjectRetention(subject, is_due) for subject, is_due in sorted(due.items())]
