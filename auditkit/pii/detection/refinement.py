@@ -23,6 +23,7 @@ PARTICIPANT_RECOGNIZER = "ParticipantRecognizer"
 COUNTRY_RECOGNIZER = "CountryRecognizer"
 LEXICON_RECOGNIZER = "NameLexiconRecognizer"
 GAZETTEER_RECOGNIZER = "PlaceGazetteerRecognizer"
+CUED_PLACE_RECOGNIZER = "CuedPlaceRecognizer"
 CUED_PLACE_SCORE = 0.6
 GUESSING_RECOGNIZERS = frozenset({NER_RECOGNIZER, LEXICON_RECOGNIZER})
 """Recognizers that guess a name from its look (the model, the lexicon), not from a cue."""
@@ -138,6 +139,16 @@ def _name_guess_over_a_known_place(span: Finding, others: Sequence[Finding], tex
         if _place_by_context(other, text):
             return True
     return False
+
+
+def _model_name_over_a_cued_place(span: Finding, others: Sequence[Finding], _: str) -> bool:
+    return (
+        span.entity_type == EntityType.PERSON
+        and span.recognizer == NER_RECOGNIZER
+        and any(
+            other.recognizer == CUED_PLACE_RECOGNIZER and span.overlaps(other) for other in others
+        )
+    )
 
 
 def _uncued_place_that_is_a_name(span: Finding, others: Sequence[Finding], _: str) -> bool:
@@ -312,6 +323,11 @@ DROP_RULES: tuple[DropRule, ...] = (
         "name guess over a known place",
         '"Los Angeles", "grew up in Monroe": a known town of two words, or after a place word, is the place',
         _name_guess_over_a_known_place,
+    ),
+    DropRule(
+        "model name over a cued place",
+        '"we moved here from Deanwell": after a strong place word, an unknown word is a place',
+        _model_name_over_a_cued_place,
     ),
     DropRule(
         "uncued place that is a name",

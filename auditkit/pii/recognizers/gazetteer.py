@@ -270,3 +270,77 @@ class PlaceGazetteerRecognizer(LocalRecognizer):
                 RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
             },
         )
+
+
+UNKNOWN_PLACE_SCORE = 0.55
+_STRONG_CUE = re.compile(
+    r"\b(?:(?:moved|move|moving|returned|return|flew|fly|flying|drove|travel(?:l?ed|l?ing)?"
+    r"|relocated?|relocating|headed|heading|coming|came|went|going|trip|holiday|vacation)"
+    r"(?:\s+(?:here|there|back|over|home))?\s+(?:to|from)|originally\s+from|grew\s+up\s+in"
+    r"|born\s+in|live[sd]?\s+in|living\s+in|based\s+in|visit(?:ed|ing)?|where\s*:)[ \t]+"
+    r"(?P<value>(?:[A-Z]|[À-ÖØ-Þ])[^\W\d_][\w'’-]*(?:[ \t]+(?:[A-Z]|[À-ÖØ-Þ])[^\W\d_][\w'’-]*){0,2})",
+    re.IGNORECASE,
+)
+
+
+class CuedPlaceRecognizer(LocalRecognizer):
+    """A place no gazetteer knows, after a strong place cue ("we moved here from Deanwell").
+
+    The cues are the ones that take a place and hardly ever a person ("moved to", "grew
+    up in", "originally from", "Where:"); the value is one to three capitalised words, none
+    a stop word, support word, organisation word or country word, the first no given name
+    or surname the lexicon knows ("moved here from Anna's" stays a name). A model ``PERSON``
+    over it yields (``refinement``).
+    """
+
+    def __init__(self) -> None:
+        self.recognizer_name = "CuedPlaceRecognizer"
+        super().__init__(
+            supported_entities=[EntityType.LOCATION],
+            supported_language=LANGUAGE,
+            name=self.recognizer_name,
+        )
+
+    def load(self) -> None:
+        """Nothing to load (the lexicon loads with the name recognizer)."""
+
+    def analyze(
+        self, text: str, entities: Any, nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
+        """Every capitalised run after a strong place cue that passes the checks above."""
+        if entities and EntityType.LOCATION not in entities:
+            return []
+        first, last = lexicon()
+        results = []
+        for match in _STRONG_CUE.finditer(text):
+            start = match.start("value")
+            words = []
+            for word in _WORD.finditer(match.group("value")):
+                key = word.group().lower()
+                if key in STOP_WORDS or key in NOT_NAMES or key in ORGANISATION_WORDS:
+                    break
+                words.append(word)
+            name = re.sub(r"['’]s$", "", words[0].group().lower()) if words else ""
+            if not words or name in first or name in last:
+                continue
+            if any(w.group().lower() in COUNTRY_WORDS for w in words):
+                continue
+            end = start + words[-1].end()
+            results.append(
+                RecognizerResult(
+                    entity_type=EntityType.LOCATION,
+                    start=start,
+                    end=end,
+                    score=UNKNOWN_PLACE_SCORE,
+                    analysis_explanation=AnalysisExplanation(
+                        recognizer=self.recognizer_name,
+                        original_score=UNKNOWN_PLACE_SCORE,
+                        pattern_name="cued place",
+                    ),
+                    recognition_metadata={
+                        RecognizerResult.RECOGNIZER_NAME_KEY: self.recognizer_name,
+                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                    },
+                )
+            )
+        return results
