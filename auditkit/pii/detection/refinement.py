@@ -15,6 +15,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from auditkit.pii.entities import EntityType
 from auditkit.pii.findings import Finding
 from auditkit.pii.recognizers.gazetteer import known_place, place_cue_before
+from auditkit.pii.recognizers.lexicon import lexicon
 from auditkit.pii.recognizers.places import COUNTRIES
 from auditkit.pii.recognizers.vocabulary import NOT_NAMES
 
@@ -211,6 +212,31 @@ def _weak_name_over_a_place(span: Finding, others: Sequence[Finding], _: str) ->
     )
 
 
+_FIRM = re.compile(
+    r"(?:^|\n|>|\b(?:at|from|for|of|with|by)\s)[ \t]*"
+    r"(?P<a>[A-Z][a-z]+(?:-[A-Z][a-z]+)?),[ \t]+(?P<b>[A-Z][a-z]+(?:-[A-Z][a-z]+)?)[ \t]+(?:and|&)[ \t]+"
+    r"(?P<c>[A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b(?![ \t]*,)",
+    re.IGNORECASE,
+)
+
+
+def _surname_firm(span: Finding, _: Sequence[Finding], text: str) -> bool:
+    """ "at Jones, Mitchell and Williams", "Owens, Duran and Oneal" on its own line: three
+    surnames joined without an Oxford comma, after "at"/"from"/"for" … or at a line's start,
+    are a firm's name (the organisation, not three people)."""
+    if span.entity_type not in _NER_TYPES or span.recognizer not in GUESSING_RECOGNIZERS:
+        return False
+    first, last = lexicon()
+    for match in _FIRM.finditer(text):
+        members = [match.span(group) for group in ("a", "b", "c")]
+        if not any(start <= span.start and span.end <= end for start, end in members):
+            continue
+        keys = [match.group(group).lower() for group in ("a", "b", "c")]
+        if all(key in last for key in keys) and sum(key in first for key in keys) <= 1:
+            return True
+    return False
+
+
 def _phone_inside_ip(span: Finding, others: Sequence[Finding], _: str) -> bool:
     return span.entity_type == EntityType.PHONE_NUMBER and any(
         other.entity_type == EntityType.IP_ADDRESS and span.overlaps(other) for other in others
@@ -340,6 +366,11 @@ DROP_RULES: tuple[DropRule, ...] = (
         _street_name,
     ),
     DropRule(
+        "surname firm",
+        'three surnames after "at", "from" … or alone on a line are a firm ("at Jones, Mitchell and Williams")',
+        _surname_firm,
+    ),
+    DropRule(
         "phone inside ip address",
         'an IP address ("192.168.10.21") passes for a phone number; it is an IP',
         _phone_inside_ip,
@@ -362,10 +393,42 @@ DROP_RULES: tuple[DropRule, ...] = (
 )
 
 
+_TOWN_GAP = re.compile(r"[ \t]*(?:,[ \t]*|\n[\s>]*)")
+_TOWN_END = re.compile(r"[ \t]*(?:,|\n|$|\d|[A-Z]{2}\b)")
+
+
+def _town_after_address(span: Finding, others: Sequence[Finding], text: str) -> bool:
+    """A guessed name right after a street address, then a comma, line end or postcode:
+    the address's town ("… Apt. 608\nDusino San Michele, AT 31295", "Prospect St, Dehylov,")."""
+    if span.entity_type != EntityType.PERSON or span.recognizer not in GUESSING_RECOGNIZERS:
+        return False
+    if not _TOWN_END.match(text, span.end):
+        return False
+    return any(
+        other.entity_type == EntityType.STREET_ADDRESS
+        and other.recognizer not in GUESSING_RECOGNIZERS
+        and other.end <= span.start
+        and _TOWN_GAP.fullmatch(text, other.end, span.start) is not None
+        for other in others
+    )
+
+
+def retype(findings: Sequence[Finding], text: str) -> list[Finding]:
+    """Findings whose type the rest of the text settles: a town after a street address is
+    part of the address (``STREET_ADDRESS``), not a person, so it stays masked as one."""
+    return [
+        Finding(f.start, f.end, EntityType.STREET_ADDRESS, f.score, f.recognizer)
+        if _town_after_address(f, findings, text)
+        else f
+        for f in findings
+    ]
+
+
 def refine(
     findings: Sequence[Finding], text: str, rules: Sequence[DropRule] = DROP_RULES
 ) -> list[Finding]:
-    """The findings no rule drops, in their order."""
+    """The findings no rule drops, in their order (after :func:`retype`)."""
+    findings = retype(findings, text)
     return [
         finding
         for finding in findings

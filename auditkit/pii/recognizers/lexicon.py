@@ -43,6 +43,7 @@ from auditkit.pii.recognizers.vocabulary import NOT_NAMES, ORGANISATION_WORDS
 RUN_SCORE = 0.6
 FIRST_NAME_SCORE = 0.5
 SURNAME_SCORE = 0.45
+ENDING_SCORE = 0.5
 LOWER_SCORE = 0.5
 FOREIGN_SCORE = 0.5
 LIST_SCORE = 0.5
@@ -266,7 +267,11 @@ class NameLexiconRecognizer(LocalRecognizer):
         word = piece[0]
         if word.key in first:
             return [(start, end, FIRST_NAME_SCORE, "given name")]
-        if (word.key in last or _surname_shaped(word)) and not _sentence_start(text, word):
+        if _sentence_start(text, word):
+            return []
+        if _surname_shaped(word):  # "Petrussen", "Kovalenko": no town the gazetteer knows
+            return [(start, end, ENDING_SCORE, "surname ending")]
+        if word.key in last:
             return [(start, end, SURNAME_SCORE, "surname")]
         return []
 
@@ -305,7 +310,8 @@ class NameLexiconRecognizer(LocalRecognizer):
         """Members of "A, B and C" (or "A and B") when one member is a name already; in
         lower case ("silvana, adam, chad and caleb") when two members are known given names."""
         found: list[tuple[int, int, float, str]] = []
-        named = {(s, e) for s, e, _, _ in spans}
+        named = {(s, e) for s, e, score, _ in spans if score >= LIST_SCORE}
+        known = {(s, e) for s, e, _, _ in spans}
         for members, joined in _list_members(text, words):
             if len(members) < (2 if joined else 3):
                 continue  # "Danke, Jürgen" is a greeting, "Kónya, Becker and Vasquez" a list
@@ -313,7 +319,7 @@ class NameLexiconRecognizer(LocalRecognizer):
                 continue
             if all(m.capitalised for m in members):
                 if not any(
-                    (m.start, m.end) in named
+                    (m.start, m.end) in known
                     or m.key in first
                     or m.key in last
                     or _surname_shaped(m)
