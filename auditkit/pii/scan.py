@@ -167,6 +167,7 @@ def scan_messages(
     installation.require_schema()
     config = config or detector_config(installation)
     key = detector_key(config)
+    config_hash = config.config_hash()  # hashing reads files (~6 ms): once per scan
     master = installation.master_key()
     report = ScanReport(detector_key=key)
     workers = workers or max(1, min(os.cpu_count() or 1, 4))
@@ -199,7 +200,7 @@ def scan_messages(
                 for c, events in todo
             ]
             detected = analyses.detect(jobs)
-            _record(installation, config, key, todo, detected, previous, report)
+            _record(installation, config_hash, key, todo, detected, previous, report)
             if progress is not None:
                 progress(report.messages, total)
     finally:
@@ -210,7 +211,7 @@ def scan_messages(
 
 def _record(
     installation: Installation,
-    config: DetectorConfig,
+    config_hash: str,
     key: str,
     todo: Sequence[tuple[LedgerConversation, Sequence[Any]]],
     detected: Sequence[list[list[Finding]]],
@@ -247,7 +248,7 @@ def _record(
                         occurred_at=utc_now(),
                         body={
                             "detector_version": DETECTOR_VERSION,
-                            "config_hash": config.config_hash(),
+                            "config_hash": config_hash,
                             "messages": [
                                 {"seq": seq, "findings": [f.as_dict() for f in findings]}
                                 for seq, findings in new.items()

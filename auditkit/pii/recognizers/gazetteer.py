@@ -116,6 +116,8 @@ def place_cue_before(text: str, start: int) -> bool:
 
 
 def _folded(name: str) -> str:
+    if name.isascii():
+        return name  # nothing to decompose (most names: the fast path at load)
     decomposed = unicodedata.normalize("NFKD", name)
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
