@@ -27,6 +27,8 @@ GAZETTEER_RECOGNIZER = "PlaceGazetteerRecognizer"
 CUED_PLACE_RECOGNIZER = "CuedPlaceRecognizer"
 CUED_PLACE_SCORE = 0.6
 GUESSING_RECOGNIZERS = frozenset({NER_RECOGNIZER, LEXICON_RECOGNIZER})
+GUESSING_PLACES = frozenset({NER_RECOGNIZER, GAZETTEER_RECOGNIZER})
+"""Recognizers whose place or group a name found elsewhere in the text may overrule."""
 """Recognizers that guess a name from its look (the model, the lexicon), not from a cue."""
 _NER_TYPES = frozenset({EntityType.PERSON, EntityType.NRP, EntityType.LOCATION})
 
@@ -429,8 +431,54 @@ def refine(
 ) -> list[Finding]:
     """The findings no rule drops, in their order (after :func:`retype`)."""
     findings = retype(findings, text)
-    return [
+    kept = [
         finding
         for finding in findings
         if not any(rule.applies(finding, findings, text) for rule in rules)
     ]
+    return propagate_names(kept, text)
+
+
+SAME_NAME_RECOGNIZER = "SameNameInText"
+SAME_NAME_SCORE = 0.5
+_NAME_WORD = re.compile(r"[^\W\d_](?:[\w'’-]*[^\W\d_])?")
+
+
+def propagate_names(findings: Sequence[Finding], text: str) -> list[Finding]:
+    """A word of a name found once is that name wherever else it stands in the text.
+
+    "Magnus spent a year … as the assistant to Magnus Poulsen": the model reads the first
+    "Magnus" as a place, the second as part of a name. Every other whole-word occurrence
+    (same spelling, three letters or more, no stop or support word) of a word of a
+    ``PERSON`` finding becomes ``PERSON``: a guessed place or group there is retyped, and
+    an occurrence nothing covers is added. Findings of other kinds (an address, an e-mail)
+    keep their place.
+    """
+    people = [f for f in findings if f.entity_type == EntityType.PERSON]
+    if not people:
+        return list(findings)
+    words = {
+        match.group()
+        for f in people
+        for match in _NAME_WORD.finditer(text, f.start, f.end)
+        if len(match.group()) >= 3
+        and match.group().lower() not in STOP_WORDS
+        and match.group().lower() not in NOT_NAMES
+    }
+    if not words:
+        return list(findings)
+    out = list(findings)
+    for match in _NAME_WORD.finditer(text):
+        if match.group() not in words:
+            continue
+        start, end = match.span()
+        covering = [f for f in out if f.start < end and start < f.end]
+        if any(f.entity_type == EntityType.PERSON for f in covering):
+            continue
+        if covering and not all(
+            f.entity_type in _NER_TYPES and f.recognizer in GUESSING_PLACES for f in covering
+        ):
+            continue
+        out = [f for f in out if f not in covering]
+        out.append(Finding(start, end, EntityType.PERSON, SAME_NAME_SCORE, SAME_NAME_RECOGNIZER))
+    return sorted(out)

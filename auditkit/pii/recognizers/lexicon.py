@@ -164,9 +164,10 @@ _SURNAME_ENDINGS = re.compile(
 Japanese (romanised) naming, on the folded word ("Šušulić" → "susulic")."""
 
 
-def _surname_shaped(word: _Word) -> bool:
-    """A capitalised word of six letters or more that ends like a non-English surname."""
-    if len(word.text) < 6 or not word.capitalised:
+def _surname_shaped(word: _Word, *, lower: bool = False) -> bool:
+    """A capitalised word (any case with ``lower``) of six letters or more that ends like a
+    non-English surname."""
+    if len(word.text) < 6 or not (word.capitalised or lower):
         return False
     folded = "".join(
         c for c in unicodedata.normalize("NFKD", word.key) if not unicodedata.combining(c)
@@ -287,8 +288,13 @@ class NameLexiconRecognizer(LocalRecognizer):
                 if (
                     len(window) == size
                     and all(w.text and w.text == w.key for w in window)
-                    and window[0].key in first
-                    and window[-1].key in last
+                    and (
+                        (window[0].key in first and window[-1].key in last)
+                        or (
+                            (window[0].key in first or not window[0].key.isascii())
+                            and _surname_shaped(window[-1], lower=True)
+                        )
+                    )
                     and not window[0].ordinary
                     and not window[-1].ordinary
                     and all(len(w.text) == 1 or not w.ordinary for w in middle)

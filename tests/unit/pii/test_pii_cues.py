@@ -103,3 +103,23 @@ def test_three_surnames_after_at_are_a_firm_but_founders_are_people(detector: De
     assert not [v for kind, v in firm if kind in {"PERSON", "LOCATION"}], firm
     people = found(detector, "Our founders: Hawkins, Richardson and Barnett.")
     assert {"Hawkins", "Richardson", "Barnett"} <= {v for kind, v in people if kind == "PERSON"}
+
+
+def test_a_name_found_once_is_that_name_elsewhere_in_the_text(detector: Detector) -> None:
+    text = "Magnus spent a year as the assistant to Magnus Poulsen."
+    kinds = found(detector, text)
+    assert ("PERSON", "Magnus") in kinds and not [v for k, v in kinds if k == "LOCATION"], kinds
+    # An address keeps its place: the street named after the person stays the address.
+    text = "Magnus Poulsen lives at 12 Magnus Street, Leeds"
+    assert any(k == "STREET_ADDRESS" and "Magnus Street" in v for k, v in found(detector, text))
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("follow up with monika žilková in a couple of months", "monika žilková"),
+        ("it was guðgeir bergsveinsson who called", "guðgeir bergsveinsson"),
+    ],
+)
+def test_lower_case_names_with_a_surname_ending(detector: Detector, text: str, name: str) -> None:
+    assert ("PERSON", name) in found(detector, text), found(detector, text)
