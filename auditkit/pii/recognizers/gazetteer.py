@@ -28,11 +28,11 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from auditkit.pii.entities import EntityType
-from auditkit.pii.recognizers.base import LANGUAGE
+from auditkit.pii.recognizers.base import TextRecognizer, text_result
 from auditkit.pii.recognizers.lexicon import lexicon
 from auditkit.pii.recognizers.places import COUNTRY_WORDS
 from auditkit.pii.recognizers.vocabulary import NOT_NAMES, ORGANISATION_WORDS
@@ -137,16 +137,10 @@ class _Word:
         return self.text[0].isupper()
 
 
-class PlaceGazetteerRecognizer(LocalRecognizer):
+class PlaceGazetteerRecognizer(TextRecognizer):
     """Finds known towns and cities as ``LOCATION``; see the module docstring."""
 
-    def __init__(self) -> None:
-        self.recognizer_name = "PlaceGazetteerRecognizer"
-        super().__init__(
-            supported_entities=[EntityType.LOCATION],
-            supported_language=LANGUAGE,
-            name=self.recognizer_name,
-        )
+    ENTITY = EntityType.LOCATION
 
     def load(self) -> None:
         """Read the gazetteer once per process."""
@@ -259,19 +253,7 @@ class PlaceGazetteerRecognizer(LocalRecognizer):
         return len(span) == 1 and (span[0].key in first or span[0].key in last)
 
     def _result(self, start: int, end: int, score: float) -> RecognizerResult:
-        return RecognizerResult(
-            entity_type=EntityType.LOCATION,
-            start=start,
-            end=end,
-            score=score,
-            analysis_explanation=AnalysisExplanation(
-                recognizer=self.recognizer_name, original_score=score, pattern_name="place"
-            ),
-            recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: self.recognizer_name,
-                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-            },
-        )
+        return text_result(self, EntityType.LOCATION, start, end, score, "place")
 
 
 UNKNOWN_PLACE_SCORE = 0.55
@@ -285,7 +267,7 @@ _STRONG_CUE = re.compile(
 )
 
 
-class CuedPlaceRecognizer(LocalRecognizer):
+class CuedPlaceRecognizer(TextRecognizer):
     """A place no gazetteer knows, after a strong place cue ("we moved here from Deanwell").
 
     The cues are the ones that take a place and hardly ever a person ("moved to", "grew
@@ -295,16 +277,7 @@ class CuedPlaceRecognizer(LocalRecognizer):
     over it yields (``refinement``).
     """
 
-    def __init__(self) -> None:
-        self.recognizer_name = "CuedPlaceRecognizer"
-        super().__init__(
-            supported_entities=[EntityType.LOCATION],
-            supported_language=LANGUAGE,
-            name=self.recognizer_name,
-        )
-
-    def load(self) -> None:
-        """Nothing to load (the lexicon loads with the name recognizer)."""
+    ENTITY = EntityType.LOCATION
 
     def analyze(
         self, text: str, entities: Any, nlp_artifacts: Any = None
@@ -329,20 +302,8 @@ class CuedPlaceRecognizer(LocalRecognizer):
                 continue
             end = start + words[-1].end()
             results.append(
-                RecognizerResult(
-                    entity_type=EntityType.LOCATION,
-                    start=start,
-                    end=end,
-                    score=UNKNOWN_PLACE_SCORE,
-                    analysis_explanation=AnalysisExplanation(
-                        recognizer=self.recognizer_name,
-                        original_score=UNKNOWN_PLACE_SCORE,
-                        pattern_name="cued place",
-                    ),
-                    recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.recognizer_name,
-                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                    },
+                text_result(
+                    self, EntityType.LOCATION, start, end, UNKNOWN_PLACE_SCORE, "cued place"
                 )
             )
         return results

@@ -32,11 +32,11 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from auditkit.pii.entities import EntityType
-from auditkit.pii.recognizers.base import LANGUAGE
+from auditkit.pii.recognizers.base import TextRecognizer, text_result
 from auditkit.pii.recognizers.places import COUNTRIES
 from auditkit.pii.recognizers.vocabulary import NOT_NAMES, ORGANISATION_WORDS
 
@@ -190,16 +190,10 @@ def _sentence_start(text: str, word: _Word) -> bool:
     return bool(_SENTENCE_END.search(text[: word.start]))
 
 
-class NameLexiconRecognizer(LocalRecognizer):
+class NameLexiconRecognizer(TextRecognizer):
     """Finds names by the given names and surnames it knows; see the module docstring."""
 
-    def __init__(self) -> None:
-        self.recognizer_name = "NameLexiconRecognizer"
-        super().__init__(
-            supported_entities=[EntityType.PERSON],
-            supported_language=LANGUAGE,
-            name=self.recognizer_name,
-        )
+    ENTITY = EntityType.PERSON
 
     def load(self) -> None:
         """Read the lexicon once per process."""
@@ -360,16 +354,4 @@ class NameLexiconRecognizer(LocalRecognizer):
         return found
 
     def _result(self, start: int, end: int, score: float, why: str) -> RecognizerResult:
-        return RecognizerResult(
-            entity_type=EntityType.PERSON,
-            start=start,
-            end=end,
-            score=score,
-            analysis_explanation=AnalysisExplanation(
-                recognizer=self.recognizer_name, original_score=score, pattern_name=why
-            ),
-            recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: self.recognizer_name,
-                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-            },
-        )
+        return text_result(self, EntityType.PERSON, start, end, score, why)

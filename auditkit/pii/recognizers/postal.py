@@ -21,11 +21,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from presidio_analyzer import AnalysisExplanation, RecognizerResult
+from presidio_analyzer import RecognizerResult
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from auditkit.pii.entities import EntityType
-from auditkit.pii.recognizers.base import GroupPattern, GroupPatternRecognizer, pattern
+from auditkit.pii.recognizers.base import (
+    GroupPattern,
+    GroupPatternRecognizer,
+    pattern,
+    text_result,
+)
 
 BLOCK_SCORE = 0.6
 US_STATES = [
@@ -261,18 +266,6 @@ class PostalAddressRecognizer(GroupPatternRecognizer):
         return found
 
     def _block(self, start: int, end: int) -> RecognizerResult:
-        return RecognizerResult(
-            entity_type=EntityType.STREET_ADDRESS,
-            start=start,
-            end=end,
-            score=BLOCK_SCORE,
-            analysis_explanation=AnalysisExplanation(
-                recognizer=self.recognizer_name,
-                original_score=BLOCK_SCORE,
-                pattern_name="address block",
-            ),
-            recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: self.recognizer_name,
-                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-            },
+        return text_result(
+            self, EntityType.STREET_ADDRESS, start, end, BLOCK_SCORE, "address block"
         )
