@@ -258,13 +258,15 @@ class PlaceGazetteerRecognizer(TextRecognizer):
 
 UNKNOWN_PLACE_SCORE = 0.55
 _STRONG_CUE = re.compile(
-    r"\b(?:(?:moved|move|moving|returned|return|flew|fly|flying|drove|travel(?:l?ed|l?ing)?"
+    r"\b(?i:(?:moved|move|moving|returned|return|flew|fly|flying|drove|travel(?:l?ed|l?ing)?"
     r"|relocated?|relocating|headed|heading|coming|came|went|going|trip|holiday|vacation)"
     r"(?:\s+(?:here|there|back|over|home))?\s+(?:to|from)|originally\s+from|grew\s+up\s+in"
     r"|born\s+in|live[sd]?\s+in|living\s+in|based\s+in|visit(?:ed|ing)?|where\s*:)[ \t]+"
-    r"(?P<value>(?:[A-Z]|[À-ÖØ-Þ])[^\W\d_][\w'’-]*(?:[ \t]+(?:[A-Z]|[À-ÖØ-Þ])[^\W\d_][\w'’-]*){0,2})",
-    re.IGNORECASE,
+    r"(?P<value>(?:[A-Z]|[À-ÖØ-Þ])[^\W\d_][\w'’-]*(?:[ \t]+(?:[A-Z]|[À-ÖØ-Þ])[^\W\d_][\w'’-]*){0,2})"
+    r"(?![\w'’-]|[ \t]*\d|:/|[.@][^\W\d_])"
 )
+"""A strong place word (any case), then one to three capitalised words: not followed by a
+house number ("moved to Nassaustraat 123" is the street), a URL or an e-mail."""
 
 
 class CuedPlaceRecognizer(TextRecognizer):

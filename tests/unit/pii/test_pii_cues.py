@@ -84,9 +84,17 @@ def test_an_unknown_place_after_a_strong_place_word(
     assert not [v for kind, v in kinds if kind == "PERSON"]  # the model's PERSON yields
 
 
-def test_a_name_after_a_place_word_stays_a_name(detector: Detector) -> None:
-    kinds = found(detector, "I moved to Anna's flat last year")
-    assert not [v for kind, v in kinds if kind == "LOCATION"], kinds
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I moved to Anna's flat last year",  # a known name
+        "Visit https://example.org/help or email support@example.org.",  # lower case, a URL
+        "I moved to Nassaustraat 123 last year.",  # a street: the address recognizers' own
+    ],
+)
+def test_a_strong_place_word_takes_no_name_url_or_street(detector: Detector, text: str) -> None:
+    kinds = [(f.recognizer, text[f.start : f.end]) for f in detector.detect(text, ())]
+    assert not [v for r, v in kinds if r == "CuedPlaceRecognizer"], kinds
 
 
 def test_a_town_after_a_street_address_is_part_of_the_address(detector: Detector) -> None:
