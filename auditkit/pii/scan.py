@@ -8,6 +8,7 @@ offsets, scores, recognizers: never the values) and kept in query tables.
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -91,10 +92,67 @@ def _init_worker(config: DetectorConfig) -> None:
     _worker_detector = build_detector(config)
 
 
-def _detect_job(job: tuple[tuple[LedgerParticipant, ...], list[str]]) -> list[list[Finding]]:
+def _analyze_job(texts: list[str]) -> list[tuple[Finding, ...]]:
     assert _worker_detector is not None
-    participants, texts = job
-    return _worker_detector.detect_batch(texts, participants)
+    return _worker_detector.analyze(texts)
+
+
+MergeJob = tuple[tuple[LedgerParticipant, ...], list[str], dict[str, tuple[Finding, ...]]]
+
+
+def _merge_job(job: MergeJob) -> list[list[Finding]]:
+    assert _worker_detector is not None
+    participants, texts, known = job
+    return _worker_detector.merge(texts, known, participants)
+
+
+SEEN = 20000
+"""Distinct texts whose analysis a scan keeps across pages (canned replies, greetings)."""
+
+
+class _Analyses:
+    """Each distinct text analysed once per scan: the page's new texts are split across the
+    workers in large batches (spaCy's ``pipe`` is faster on hundreds of texts than on one
+    conversation's dozen), then merged per conversation with its participants."""
+
+    def __init__(self, pool: ProcessPoolExecutor | None, local: Detector | None, workers: int):
+        self.pool, self.local, self.workers = pool, local, workers
+        self.seen: OrderedDict[str, tuple[Finding, ...]] = OrderedDict()
+
+    def detect(
+        self, jobs: Sequence[tuple[tuple[LedgerParticipant, ...], list[str]]]
+    ) -> list[list[list[Finding]]]:
+        """Every conversation's findings, as ``Detector.detect_batch`` gives them."""
+        new = list(dict.fromkeys(t for _, texts in jobs for t in texts if t not in self.seen))
+        size = max(32, -(-len(new) // (2 * self.workers)))
+        chunks = [new[at : at + size] for at in range(0, len(new), size)]
+        if self.pool is not None:
+            analysed = list(self.pool.map(_analyze_job, chunks))
+        else:
+            assert self.local is not None
+            analysed = [self.local.analyze(chunk) for chunk in chunks]
+        page: dict[str, tuple[Finding, ...]] = {}
+        for chunk, results in zip(chunks, analysed, strict=True):
+            page.update(zip(chunk, results, strict=True))
+        for _, texts in jobs:
+            for text in texts:
+                if text not in page:
+                    page[text] = self.seen[text]
+                    self.seen.move_to_end(text)
+        merge_jobs: list[MergeJob] = [
+            (people, texts, {t: page[t] for t in texts}) for people, texts in jobs
+        ]
+        if self.pool is not None:
+            detected = list(self.pool.map(_merge_job, merge_jobs, chunksize=16))
+        else:
+            assert self.local is not None
+            detected = [
+                self.local.merge(texts, known, people) for people, texts, known in merge_jobs
+            ]
+        self.seen.update(page)
+        while len(self.seen) > SEEN:
+            self.seen.popitem(last=False)
+        return detected
 
 
 def scan_messages(
@@ -109,6 +167,7 @@ def scan_messages(
     installation.require_schema()
     config = config or detector_config(installation)
     key = detector_key(config)
+    config_hash = config.config_hash()  # hashing reads files (~6 ms): once per scan
     master = installation.master_key()
     report = ScanReport(detector_key=key)
     workers = workers or max(1, min(os.cpu_count() or 1, 4))
@@ -122,6 +181,7 @@ def scan_messages(
         if local is None
         else None
     )
+    analyses = _Analyses(pool, local, workers)
     try:
         while True:
             with read_transaction(installation.engine) as conn:
@@ -139,12 +199,8 @@ def scan_messages(
                 (tuple(c.participants.values()), [str(e.body.get("text", "")) for e in events])
                 for c, events in todo
             ]
-            if pool is not None:
-                detected = list(pool.map(_detect_job, jobs, chunksize=8))
-            else:
-                assert local is not None
-                detected = [local.detect_batch(texts, people) for people, texts in jobs]
-            _record(installation, config, key, todo, detected, previous, report)
+            detected = analyses.detect(jobs)
+            _record(installation, config_hash, key, todo, detected, previous, report)
             if progress is not None:
                 progress(report.messages, total)
     finally:
@@ -155,7 +211,7 @@ def scan_messages(
 
 def _record(
     installation: Installation,
-    config: DetectorConfig,
+    config_hash: str,
     key: str,
     todo: Sequence[tuple[LedgerConversation, Sequence[Any]]],
     detected: Sequence[list[list[Finding]]],
@@ -192,7 +248,7 @@ def _record(
                         occurred_at=utc_now(),
                         body={
                             "detector_version": DETECTOR_VERSION,
-                            "config_hash": config.config_hash(),
+                            "config_hash": config_hash,
                             "messages": [
                                 {"seq": seq, "findings": [f.as_dict() for f in findings]}
                                 for seq, findings in new.items()

@@ -113,3 +113,40 @@ def test_scan_command(run: Cli) -> None:
     run("import", str(DATA / "demo" / "conversations.jsonl"))
     assert "findings" in run("scan", "--workers", "1").output
     assert "nothing to scan" in run("scan").output
+
+
+def test_a_scan_analyses_each_distinct_text_once_and_finds_what_detect_batch_finds(
+    installation: Installation,
+) -> None:
+    """Texts repeated across conversations and pages are analysed once; every
+    conversation's findings are still those of ``detect_batch`` with its participants."""
+    from auditkit.ledger.conversation import LedgerParticipant
+    from auditkit.pii import DetectorConfig, build_detector
+    from auditkit.pii.scan import _Analyses
+
+    detector = build_detector(DetectorConfig())
+    calls: list[list[str]] = []
+    analyze = detector.analyze
+
+    def counting(texts: list[str]):  # type: ignore[no-untyped-def]
+        calls.append(list(texts))
+        return analyze(texts)
+
+    detector.analyze = counting  # type: ignore[method-assign]
+    ana = LedgerParticipant("c1", "customer", "Ana Dias", None, "ana@example.org")
+    bo = LedgerParticipant("c2", "customer", "Bo Lind", None, None, "+44 7700 900123")
+    macro = "Thanks for waiting, Ana Dias, your card is blocked."
+    page_one = [
+        ((ana,), [macro, "my email is ana@example.org"]),
+        ((bo,), [macro, "call me on +44 7700 900123, Bo Lind here"]),
+    ]
+    page_two = [((bo,), [macro, "Bo Lind, 22 Larch Road, Leeds LS6 2JU"])]
+    analyses = _Analyses(None, detector, workers=1)
+    got = analyses.detect(page_one) + analyses.detect(page_two)
+    analysed = [text for call in calls for text in call]
+    assert sorted(analysed) == sorted(set(analysed)) and analysed.count(macro) == 1
+    fresh = build_detector(DetectorConfig(), cache_size=0)
+    expected = [fresh.detect_batch(texts, people) for people, texts in page_one + page_two]
+    assert got == expected
+    # The customer's name is masked in the macro of her conversation only.
+    assert any(f.entity_type == "PERSON" for f in got[0][0])

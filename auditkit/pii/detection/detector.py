@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from presidio_analyzer import AnalyzerEngine
@@ -111,7 +111,26 @@ class Detector:
         are found wherever they appear. Give one conversation's messages per call. The
         stock recognizer set ignores them: it is Presidio's defaults and nothing else.
         """
+        return self.merge(texts, self._analyze_texts(texts), participants)
+
+    def analyze(self, texts: Sequence[str]) -> list[tuple[Finding, ...]]:
+        """Each text's findings before the participants are added (what :meth:`merge` takes).
+
+        This is the costly part (the model, the recognizers); it depends on the text alone,
+        so a scan analyses each distinct text once and merges it into every conversation
+        it appears in.
+        """
         known = self._analyze_texts(texts)
+        return [known[text] for text in texts]
+
+    def merge(
+        self,
+        texts: Sequence[str],
+        known: Mapping[str, Sequence[Finding]],
+        participants: Sequence[LedgerParticipant] | None = None,
+    ) -> list[list[Finding]]:
+        """The findings of ``texts`` from their :meth:`analyze` results (``known``, by text)
+        and one conversation's ``participants``: what :meth:`detect_batch` returns."""
         if not participants or self.config.recognizers == RecognizerSet.STOCK:
             return [list(known[text]) for text in texts]
         people = tuple(participants)

@@ -9,7 +9,8 @@ condition for it to return any result:
   ``GroupPatternRecognizer``) finds nothing unless one of its own compiled regexes
   matches somewhere in the text;
 * Presidio's ``PhoneRecognizer`` finds nothing unless libphonenumber's candidate
-  pattern matches (the matcher only looks at those candidates);
+  pattern matches (the matcher only looks at those candidates) and the text has a run
+  of four digits joined by the matcher's punctuation (no valid number has fewer);
 * the spaCy recognizer finds nothing beyond the entity labels already in the NLP
   artifacts.
 
@@ -42,6 +43,44 @@ def _phone_candidates() -> Any:
     from phonenumbers import phonenumbermatcher
 
     return getattr(phonenumbermatcher, "_PATTERN", None)
+
+
+def min_phone_digits() -> int:
+    """The fewest digits any valid phone number has: the shortest national number of any
+    region in libphonenumber's metadata (4). A number written with its country code has
+    more; parsing only removes digits (national prefixes, carrier codes), and the rules
+    that prefix a region's digits ("1 784" + 7 digits) start from five or more."""
+    from phonenumbers import PhoneMetadata
+    from phonenumbers.phonenumberutil import COUNTRY_CODES_FOR_NON_GEO_REGIONS, SUPPORTED_REGIONS
+
+    lengths = [
+        length
+        for metadata in [
+            *(PhoneMetadata.metadata_for_region(region) for region in SUPPORTED_REGIONS),
+            *(
+                PhoneMetadata.metadata_for_nongeo_region(code)
+                for code in COUNTRY_CODES_FOR_NON_GEO_REGIONS
+            ),
+        ]
+        if metadata is not None and metadata.general_desc is not None
+        for length in metadata.general_desc.possible_length
+    ]
+    return min(lengths)
+
+
+def _phone_digit_run() -> Any:
+    """Digits joined only by the matcher's own punctuation, ``min_phone_digits()`` of them.
+
+    libphonenumber's matcher takes a candidate of digit blocks joined by at most four of
+    its punctuation characters (``_PUNCTUATION``), drops its extension, and keeps it only
+    if it parses to a valid number, so a text without such a run yields no match.
+    """
+    from phonenumbers import phonenumbermatcher
+
+    joiner = getattr(phonenumbermatcher, "_PUNCTUATION", None)
+    if not isinstance(joiner, str):
+        return None
+    return regex.compile(rf"\d(?:{joiner}\d){{{min_phone_digits() - 1}}}", regex.IGNORECASE)
 
 
 def _always(types: frozenset[str]) -> Probe:
@@ -82,14 +121,18 @@ def _spacy_probe(recognizer: SpacyRecognizer) -> Probe:
     return probe
 
 
+_DIGIT_RUN = _phone_digit_run()
+
+
 def _phone_probe(recognizer: PhoneRecognizer) -> Probe:
     candidate = _phone_candidates()
+    digits = _DIGIT_RUN
     types = frozenset(recognizer.supported_entities)
-    if candidate is None:
+    if candidate is None or digits is None:
         return _always(types)
 
     def probe(text: str, _artifacts: Any) -> frozenset[str]:
-        return types if candidate.search(text) else frozenset()
+        return types if digits.search(text) and candidate.search(text) else frozenset()
 
     return probe
 

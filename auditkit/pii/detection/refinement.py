@@ -15,6 +15,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from auditkit.pii.entities import EntityType
 from auditkit.pii.findings import Finding
 from auditkit.pii.recognizers.gazetteer import known_place, place_cue_before
+from auditkit.pii.recognizers.lexicon import lexicon
 from auditkit.pii.recognizers.places import COUNTRIES
 from auditkit.pii.recognizers.vocabulary import NOT_NAMES
 
@@ -23,8 +24,11 @@ PARTICIPANT_RECOGNIZER = "ParticipantRecognizer"
 COUNTRY_RECOGNIZER = "CountryRecognizer"
 LEXICON_RECOGNIZER = "NameLexiconRecognizer"
 GAZETTEER_RECOGNIZER = "PlaceGazetteerRecognizer"
+CUED_PLACE_RECOGNIZER = "CuedPlaceRecognizer"
 CUED_PLACE_SCORE = 0.6
 GUESSING_RECOGNIZERS = frozenset({NER_RECOGNIZER, LEXICON_RECOGNIZER})
+GUESSING_PLACES = frozenset({NER_RECOGNIZER, GAZETTEER_RECOGNIZER})
+"""Recognizers whose place or group a name found elsewhere in the text may overrule."""
 """Recognizers that guess a name from its look (the model, the lexicon), not from a cue."""
 _NER_TYPES = frozenset({EntityType.PERSON, EntityType.NRP, EntityType.LOCATION})
 
@@ -140,6 +144,16 @@ def _name_guess_over_a_known_place(span: Finding, others: Sequence[Finding], tex
     return False
 
 
+def _model_name_over_a_cued_place(span: Finding, others: Sequence[Finding], _: str) -> bool:
+    return (
+        span.entity_type == EntityType.PERSON
+        and span.recognizer == NER_RECOGNIZER
+        and any(
+            other.recognizer == CUED_PLACE_RECOGNIZER and span.overlaps(other) for other in others
+        )
+    )
+
+
 def _uncued_place_that_is_a_name(span: Finding, others: Sequence[Finding], _: str) -> bool:
     return (
         span.recognizer == GAZETTEER_RECOGNIZER
@@ -198,6 +212,31 @@ def _weak_name_over_a_place(span: Finding, others: Sequence[Finding], _: str) ->
             for other in others
         )
     )
+
+
+_FIRM = re.compile(
+    r"(?:^|\n|>|\b(?:at|from|for|of|with|by)\s)[ \t]*"
+    r"(?P<a>[A-Z][a-z]+(?:-[A-Z][a-z]+)?),[ \t]+(?P<b>[A-Z][a-z]+(?:-[A-Z][a-z]+)?)[ \t]+(?:and|&)[ \t]+"
+    r"(?P<c>[A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b(?![ \t]*,)",
+    re.IGNORECASE,
+)
+
+
+def _surname_firm(span: Finding, _: Sequence[Finding], text: str) -> bool:
+    """ "at Jones, Mitchell and Williams", "Owens, Duran and Oneal" on its own line: three
+    surnames joined without an Oxford comma, after "at"/"from"/"for" … or at a line's start,
+    are a firm's name (the organisation, not three people)."""
+    if span.entity_type not in _NER_TYPES or span.recognizer not in GUESSING_RECOGNIZERS:
+        return False
+    first, last = lexicon()
+    for match in _FIRM.finditer(text):
+        members = [match.span(group) for group in ("a", "b", "c")]
+        if not any(start <= span.start and span.end <= end for start, end in members):
+            continue
+        keys = [match.group(group).lower() for group in ("a", "b", "c")]
+        if all(key in last for key in keys) and sum(key in first for key in keys) <= 1:
+            return True
+    return False
 
 
 def _phone_inside_ip(span: Finding, others: Sequence[Finding], _: str) -> bool:
@@ -314,6 +353,11 @@ DROP_RULES: tuple[DropRule, ...] = (
         _name_guess_over_a_known_place,
     ),
     DropRule(
+        "model name over a cued place",
+        '"we moved here from Deanwell": after a strong place word, an unknown word is a place',
+        _model_name_over_a_cued_place,
+    ),
+    DropRule(
         "uncued place that is a name",
         'a town name without a place word that the model or a cue reads as a name ("Tómas had …")',
         _uncued_place_that_is_a_name,
@@ -322,6 +366,11 @@ DROP_RULES: tuple[DropRule, ...] = (
         "street name",
         'a name before "Turnpike", "Road" … is a street ("Waechter Turnpike"), found as an address',
         _street_name,
+    ),
+    DropRule(
+        "surname firm",
+        'three surnames after "at", "from" … or alone on a line are a firm ("at Jones, Mitchell and Williams")',
+        _surname_firm,
     ),
     DropRule(
         "phone inside ip address",
@@ -346,12 +395,90 @@ DROP_RULES: tuple[DropRule, ...] = (
 )
 
 
+_TOWN_GAP = re.compile(r"[ \t]*(?:,[ \t]*|\n[\s>]*)")
+_TOWN_END = re.compile(r"[ \t]*(?:,|\n|$|\d|[A-Z]{2}\b)")
+
+
+def _town_after_address(span: Finding, others: Sequence[Finding], text: str) -> bool:
+    """A guessed name right after a street address, then a comma, line end or postcode:
+    the address's town ("… Apt. 608\nDusino San Michele, AT 31295", "Prospect St, Dehylov,")."""
+    if span.entity_type != EntityType.PERSON or span.recognizer not in GUESSING_RECOGNIZERS:
+        return False
+    if not _TOWN_END.match(text, span.end):
+        return False
+    return any(
+        other.entity_type == EntityType.STREET_ADDRESS
+        and other.recognizer not in GUESSING_RECOGNIZERS
+        and other.end <= span.start
+        and _TOWN_GAP.fullmatch(text, other.end, span.start) is not None
+        for other in others
+    )
+
+
+def retype(findings: Sequence[Finding], text: str) -> list[Finding]:
+    """Findings whose type the rest of the text settles: a town after a street address is
+    part of the address (``STREET_ADDRESS``), not a person, so it stays masked as one."""
+    return [
+        Finding(f.start, f.end, EntityType.STREET_ADDRESS, f.score, f.recognizer)
+        if _town_after_address(f, findings, text)
+        else f
+        for f in findings
+    ]
+
+
 def refine(
     findings: Sequence[Finding], text: str, rules: Sequence[DropRule] = DROP_RULES
 ) -> list[Finding]:
-    """The findings no rule drops, in their order."""
-    return [
+    """The findings no rule drops, in their order (after :func:`retype`)."""
+    findings = retype(findings, text)
+    kept = [
         finding
         for finding in findings
         if not any(rule.applies(finding, findings, text) for rule in rules)
     ]
+    return propagate_names(kept, text)
+
+
+SAME_NAME_RECOGNIZER = "SameNameInText"
+SAME_NAME_SCORE = 0.5
+_NAME_WORD = re.compile(r"[^\W\d_](?:[\w'’-]*[^\W\d_])?")
+
+
+def propagate_names(findings: Sequence[Finding], text: str) -> list[Finding]:
+    """A word of a name found once is that name wherever else it stands in the text.
+
+    "Magnus spent a year … as the assistant to Magnus Poulsen": the model reads the first
+    "Magnus" as a place, the second as part of a name. Every other whole-word occurrence
+    (same spelling, three letters or more, no stop or support word) of a word of a
+    ``PERSON`` finding becomes ``PERSON``: a guessed place or group there is retyped, and
+    an occurrence nothing covers is added. Findings of other kinds (an address, an e-mail)
+    keep their place.
+    """
+    people = [f for f in findings if f.entity_type == EntityType.PERSON]
+    if not people:
+        return list(findings)
+    words = {
+        match.group()
+        for f in people
+        for match in _NAME_WORD.finditer(text, f.start, f.end)
+        if len(match.group()) >= 3
+        and match.group().lower() not in STOP_WORDS
+        and match.group().lower() not in NOT_NAMES
+    }
+    if not words:
+        return list(findings)
+    out = list(findings)
+    for match in _NAME_WORD.finditer(text):
+        if match.group() not in words:
+            continue
+        start, end = match.span()
+        covering = [f for f in out if f.start < end and start < f.end]
+        if any(f.entity_type == EntityType.PERSON for f in covering):
+            continue
+        if covering and not all(
+            f.entity_type in _NER_TYPES and f.recognizer in GUESSING_PLACES for f in covering
+        ):
+            continue
+        out = [f for f in out if f not in covering]
+        out.append(Finding(start, end, EntityType.PERSON, SAME_NAME_SCORE, SAME_NAME_RECOGNIZER))
+    return sorted(out)

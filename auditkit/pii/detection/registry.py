@@ -26,7 +26,7 @@ from auditkit.pii.recognizers import (
 )
 from auditkit.pii.recognizers.base import LANGUAGE
 from auditkit.pii.recognizers.dates import CalendarDateRecognizer
-from auditkit.pii.recognizers.gazetteer import PlaceGazetteerRecognizer
+from auditkit.pii.recognizers.gazetteer import CuedPlaceRecognizer, PlaceGazetteerRecognizer
 
 
 def stock_ner_configuration() -> NerModelConfiguration:
@@ -71,6 +71,7 @@ def build_registry(config: DetectorConfig, nlp_engine: NlpEngine) -> RecognizerR
         if config.mode == DetectorMode.SPACY:
             registry.add_recognizer(CountryRecognizer())
             registry.add_recognizer(PlaceGazetteerRecognizer())
+            registry.add_recognizer(CuedPlaceRecognizer())
         for recognizer in number_recognizers(load_number_patterns(config.number_patterns_path)):
             registry.add_recognizer(recognizer)
     return registry

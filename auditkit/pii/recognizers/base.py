@@ -105,3 +105,47 @@ class GroupPatternRecognizer(LocalRecognizer):
                 RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
             },
         )
+
+
+class TextRecognizer(LocalRecognizer):
+    """A recognizer that reads the text itself (no patterns): one entity type (``ENTITY``),
+    named after its class; ``load`` reads its data, if any, once per process."""
+
+    ENTITY: ClassVar[str]
+
+    def __init__(self) -> None:
+        self.recognizer_name = type(self).__name__
+        super().__init__(
+            supported_entities=[self.ENTITY],
+            supported_language=LANGUAGE,
+            name=self.recognizer_name,
+        )
+
+    def load(self) -> None:
+        """Nothing to load unless a subclass says otherwise."""
+
+
+def text_result(
+    recognizer: LocalRecognizer,
+    entity_type: str,
+    start: int,
+    end: int,
+    score: float,
+    why: str,
+) -> RecognizerResult:
+    """A result of one of auditkit's recognizers that read the text themselves (no
+    pattern to report): its name, score and rule (``why``) as Presidio records them."""
+    name = str(getattr(recognizer, "recognizer_name", None) or vars(recognizer)["name"])
+    return RecognizerResult(
+        entity_type=entity_type,
+        start=start,
+        end=end,
+        score=score,
+        analysis_explanation=AnalysisExplanation(
+            recognizer=name, original_score=score, pattern_name=why
+        ),
+        recognition_metadata={
+            RecognizerResult.RECOGNIZER_NAME_KEY: name,
+            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer.id,
+        },
+    )

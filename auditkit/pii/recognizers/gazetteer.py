@@ -28,11 +28,11 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from auditkit.pii.entities import EntityType
-from auditkit.pii.recognizers.base import LANGUAGE
+from auditkit.pii.recognizers.base import TextRecognizer, text_result
 from auditkit.pii.recognizers.lexicon import lexicon
 from auditkit.pii.recognizers.places import COUNTRY_WORDS
 from auditkit.pii.recognizers.vocabulary import NOT_NAMES, ORGANISATION_WORDS
@@ -116,6 +116,8 @@ def place_cue_before(text: str, start: int) -> bool:
 
 
 def _folded(name: str) -> str:
+    if name.isascii():
+        return name  # nothing to decompose (most names: the fast path at load)
     decomposed = unicodedata.normalize("NFKD", name)
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
@@ -135,16 +137,10 @@ class _Word:
         return self.text[0].isupper()
 
 
-class PlaceGazetteerRecognizer(LocalRecognizer):
+class PlaceGazetteerRecognizer(TextRecognizer):
     """Finds known towns and cities as ``LOCATION``; see the module docstring."""
 
-    def __init__(self) -> None:
-        self.recognizer_name = "PlaceGazetteerRecognizer"
-        super().__init__(
-            supported_entities=[EntityType.LOCATION],
-            supported_language=LANGUAGE,
-            name=self.recognizer_name,
-        )
+    ENTITY = EntityType.LOCATION
 
     def load(self) -> None:
         """Read the gazetteer once per process."""
@@ -257,16 +253,59 @@ class PlaceGazetteerRecognizer(LocalRecognizer):
         return len(span) == 1 and (span[0].key in first or span[0].key in last)
 
     def _result(self, start: int, end: int, score: float) -> RecognizerResult:
-        return RecognizerResult(
-            entity_type=EntityType.LOCATION,
-            start=start,
-            end=end,
-            score=score,
-            analysis_explanation=AnalysisExplanation(
-                recognizer=self.recognizer_name, original_score=score, pattern_name="place"
-            ),
-            recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: self.recognizer_name,
-                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-            },
-        )
+        return text_result(self, EntityType.LOCATION, start, end, score, "place")
+
+
+UNKNOWN_PLACE_SCORE = 0.55
+_STRONG_CUE = re.compile(
+    r"\b(?i:(?:moved|move|moving|returned|return|flew|fly|flying|drove|travel(?:l?ed|l?ing)?"
+    r"|relocated?|relocating|headed|heading|coming|came|went|going|trip|holiday|vacation)"
+    r"(?:\s+(?:here|there|back|over|home))?\s+(?:to|from)|originally\s+from|grew\s+up\s+in"
+    r"|born\s+in|live[sd]?\s+in|living\s+in|based\s+in|visit(?:ed|ing)?|where\s*:)[ \t]+"
+    r"(?P<value>(?:[A-Z]|[À-ÖØ-Þ])[^\W\d_][\w'’-]*(?:[ \t]+(?:[A-Z]|[À-ÖØ-Þ])[^\W\d_][\w'’-]*){0,2})"
+    r"(?![\w'’-]|[ \t]*\d|:/|[.@][^\W\d_])"
+)
+"""A strong place word (any case), then one to three capitalised words: not followed by a
+house number ("moved to Nassaustraat 123" is the street), a URL or an e-mail."""
+
+
+class CuedPlaceRecognizer(TextRecognizer):
+    """A place no gazetteer knows, after a strong place cue ("we moved here from Deanwell").
+
+    The cues are the ones that take a place and hardly ever a person ("moved to", "grew
+    up in", "originally from", "Where:"); the value is one to three capitalised words, none
+    a stop word, support word, organisation word or country word, the first no given name
+    or surname the lexicon knows ("moved here from Anna's" stays a name). A model ``PERSON``
+    over it yields (``refinement``).
+    """
+
+    ENTITY = EntityType.LOCATION
+
+    def analyze(
+        self, text: str, entities: Any, nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
+        """Every capitalised run after a strong place cue that passes the checks above."""
+        if entities and EntityType.LOCATION not in entities:
+            return []
+        first, last = lexicon()
+        results = []
+        for match in _STRONG_CUE.finditer(text):
+            start = match.start("value")
+            words = []
+            for word in _WORD.finditer(match.group("value")):
+                key = word.group().lower()
+                if key in STOP_WORDS or key in NOT_NAMES or key in ORGANISATION_WORDS:
+                    break
+                words.append(word)
+            name = re.sub(r"['’]s$", "", words[0].group().lower()) if words else ""
+            if not words or name in first or name in last:
+                continue
+            if any(w.group().lower() in COUNTRY_WORDS for w in words):
+                continue
+            end = start + words[-1].end()
+            results.append(
+                text_result(
+                    self, EntityType.LOCATION, start, end, UNKNOWN_PLACE_SCORE, "cued place"
+                )
+            )
+        return results

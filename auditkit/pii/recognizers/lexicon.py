@@ -26,22 +26,24 @@ from __future__ import annotations
 
 import gzip
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from auditkit.pii.entities import EntityType
-from auditkit.pii.recognizers.base import LANGUAGE
+from auditkit.pii.recognizers.base import TextRecognizer, text_result
 from auditkit.pii.recognizers.places import COUNTRIES
 from auditkit.pii.recognizers.vocabulary import NOT_NAMES, ORGANISATION_WORDS
 
 RUN_SCORE = 0.6
 FIRST_NAME_SCORE = 0.5
 SURNAME_SCORE = 0.45
+ENDING_SCORE = 0.5
 LOWER_SCORE = 0.5
 FOREIGN_SCORE = 0.5
 LIST_SCORE = 0.5
@@ -120,6 +122,64 @@ def _words(text: str) -> list[_Word]:
     return words
 
 
+_LIST_GAP = re.compile(r"[ \t]*,[ \t]*")
+_AND_GAP = re.compile(r",?[ \t]+")
+
+
+def _list_members(text: str, words: list[_Word]) -> list[tuple[list[_Word], bool]]:
+    """Every run of words joined by commas, "and" or "&": (members, whether "and"/"&" joins)."""
+    out: list[tuple[list[_Word], bool]] = []
+    index = 0
+    while index < len(words):
+        members = [words[index]]
+        joined = False
+        cursor = index
+        while cursor + 1 < len(words):
+            gap = text[words[cursor].end : words[cursor + 1].start]
+            if words[cursor + 1].key == "and" and not joined and cursor + 2 < len(words):
+                after = text[words[cursor + 1].end : words[cursor + 2].start]
+                if _AND_GAP.fullmatch(gap) and re.fullmatch(r"[ \t]+", after):
+                    cursor += 2
+                    members.append(words[cursor])
+                    joined = True
+                    continue
+                break
+            if not joined and (_LIST_GAP.fullmatch(gap) or re.fullmatch(r",?[ \t]+&[ \t]+", gap)):
+                joined = joined or "&" in gap
+                cursor += 1
+                members.append(words[cursor])
+                continue
+            break
+        out.append((members, joined))
+        index = cursor + 1
+    return out
+
+
+_SURNAME_ENDINGS = re.compile(
+    r"(?:ovich|evich|ovic|evic|sson|dottir|sen|ski|ska|sky|skaya|skiy|wicz|czyk"
+    r"|ova|eva|ov|ev|escu|eanu|oglu|yan|enko|shvili|adze|poulos|opoulou|akis|moto|mura"
+    r"|yama|hara|kawa|gawa|shita|saki|zaki|guchi)$"
+)
+"""Endings of surnames in Slavic, Nordic, Romanian, Turkish, Armenian, Georgian, Greek and
+Japanese (romanised) naming, on the folded word ("Šušulić" → "susulic")."""
+
+
+def _surname_shaped(word: _Word, *, lower: bool = False) -> bool:
+    """A capitalised word (any case with ``lower``) of six letters or more that ends like a
+    non-English surname."""
+    if len(word.text) < 6 or not (word.capitalised or lower):
+        return False
+    folded = "".join(
+        c for c in unicodedata.normalize("NFKD", word.key) if not unicodedata.combining(c)
+    )
+    folded = folded.replace("ð", "d").replace("þ", "th")
+    if not (word.key.endswith("ić") or _SURNAME_ENDINGS.search(folded)):
+        return False
+    from auditkit.pii.recognizers.gazetteer import known_place  # it imports this module
+
+    return not known_place(word.text)
+
+
 def _joined(text: str, left: _Word, right: _Word) -> bool:
     """Whether two words are neighbours in one name (a space, or an initial between)."""
     gap = text[left.end : right.start]
@@ -130,16 +190,10 @@ def _sentence_start(text: str, word: _Word) -> bool:
     return bool(_SENTENCE_END.search(text[: word.start]))
 
 
-class NameLexiconRecognizer(LocalRecognizer):
+class NameLexiconRecognizer(TextRecognizer):
     """Finds names by the given names and surnames it knows; see the module docstring."""
 
-    def __init__(self) -> None:
-        self.recognizer_name = "NameLexiconRecognizer"
-        super().__init__(
-            supported_entities=[EntityType.PERSON],
-            supported_language=LANGUAGE,
-            name=self.recognizer_name,
-        )
+    ENTITY = EntityType.PERSON
 
     def load(self) -> None:
         """Read the lexicon once per process."""
@@ -196,7 +250,11 @@ class NameLexiconRecognizer(LocalRecognizer):
         if text[start:end] in _COUNTRIES:
             return []  # "France", "Jordan" alone: the place (a cue still finds "Jordan is …")
         if len(piece) > 1:
-            if any(w.key in first for w in piece) or piece[-1].key in last:
+            if (
+                any(w.key in first for w in piece)
+                or piece[-1].key in last
+                or _surname_shaped(piece[-1])
+            ):
                 return [(start, end, RUN_SCORE, "name run")]
             if any(not w.text.isascii() for w in piece) and len(piece) <= 3:
                 return [(start, end, FOREIGN_SCORE, "foreign name run")]
@@ -204,7 +262,11 @@ class NameLexiconRecognizer(LocalRecognizer):
         word = piece[0]
         if word.key in first:
             return [(start, end, FIRST_NAME_SCORE, "given name")]
-        if word.key in last and not _sentence_start(text, word):
+        if _sentence_start(text, word):
+            return []
+        if _surname_shaped(word):  # "Petrussen", "Kovalenko": no town the gazetteer knows
+            return [(start, end, ENDING_SCORE, "surname ending")]
+        if word.key in last:
             return [(start, end, SURNAME_SCORE, "surname")]
         return []
 
@@ -220,8 +282,13 @@ class NameLexiconRecognizer(LocalRecognizer):
                 if (
                     len(window) == size
                     and all(w.text and w.text == w.key for w in window)
-                    and window[0].key in first
-                    and window[-1].key in last
+                    and (
+                        (window[0].key in first and window[-1].key in last)
+                        or (
+                            (window[0].key in first or not window[0].key.isascii())
+                            and _surname_shaped(window[-1], lower=True)
+                        )
+                    )
                     and not window[0].ordinary
                     and not window[-1].ordinary
                     and all(len(w.text) == 1 or not w.ordinary for w in middle)
@@ -240,26 +307,29 @@ class NameLexiconRecognizer(LocalRecognizer):
         first: frozenset[str],
         last: frozenset[str],
     ) -> list[tuple[int, int, float, str]]:
-        """Members of "A, B and C" when one member is a name already."""
+        """Members of "A, B and C" (or "A and B") when one member is a name already; in
+        lower case ("silvana, adam, chad and caleb") when two members are known given names."""
         found: list[tuple[int, int, float, str]] = []
-        named = {(s, e) for s, e, _, _ in spans}
-        index = 0
-        while index < len(words):
-            members = [words[index]]
-            cursor = index
-            while cursor + 1 < len(words) and re.fullmatch(
-                r"\s*(?:,|,?\s+and|,?\s+&)\s+", text[words[cursor].end : words[cursor + 1].start]
-            ):
-                cursor += 1
-                members.append(words[cursor])
-            index = cursor + 1
-            joined = re.search(r"\band\b|&", text[members[0].end : members[-1].start])
+        named = {(s, e) for s, e, score, _ in spans if score >= LIST_SCORE}
+        known = {(s, e) for s, e, _, _ in spans}
+        for members, joined in _list_members(text, words):
             if len(members) < (2 if joined else 3):
                 continue  # "Danke, Jürgen" is a greeting, "Kónya, Becker and Vasquez" a list
-            if not all(m.capitalised and not m.ordinary for m in members):
+            if any(m.ordinary for m in members):
                 continue
-            if not any(
-                (m.start, m.end) in named or m.key in first or m.key in last for m in members
+            if all(m.capitalised for m in members):
+                if not any(
+                    (m.start, m.end) in known
+                    or m.key in first
+                    or m.key in last
+                    or _surname_shaped(m)
+                    for m in members
+                ):
+                    continue
+            elif not (
+                all(m.text == m.key for m in members)
+                and len(members) >= 3
+                and sum(m.key in first for m in members) >= 2
             ):
                 continue
             found.extend(
@@ -284,16 +354,4 @@ class NameLexiconRecognizer(LocalRecognizer):
         return found
 
     def _result(self, start: int, end: int, score: float, why: str) -> RecognizerResult:
-        return RecognizerResult(
-            entity_type=EntityType.PERSON,
-            start=start,
-            end=end,
-            score=score,
-            analysis_explanation=AnalysisExplanation(
-                recognizer=self.recognizer_name, original_score=score, pattern_name=why
-            ),
-            recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: self.recognizer_name,
-                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-            },
-        )
+        return text_result(self, EntityType.PERSON, start, end, score, why)

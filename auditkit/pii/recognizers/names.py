@@ -8,6 +8,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from auditkit.pii.entities import EntityType
 from auditkit.pii.recognizers.base import GroupPattern, GroupPatternRecognizer, pattern
+from auditkit.pii.recognizers.vocabulary import NOT_NAMES
 
 # Name words: letters (any script), inner apostrophes and hyphens; capitalised when the
 # cue is weak, any case after an explicit "my name is".
@@ -65,6 +66,69 @@ GREETING_NOT_NAMES = frozenset(
 )
 
 
+INTERJECTIONS = frozenset(
+    {
+        "sure",
+        "ok",
+        "okay",
+        "yes",
+        "yeah",
+        "yep",
+        "no",
+        "nope",
+        "sorry",
+        "well",
+        "hello",
+        "hi",
+        "hey",
+        "thanks",
+        "great",
+        "actually",
+        "anyway",
+        "perfect",
+        "cool",
+        "alright",
+        "right",
+        "now",
+        "please",
+        "also",
+        "fine",
+        "hmm",
+        "oh",
+        "um",
+        "listen",
+        "look",
+        "wait",
+        "again",
+        "otherwise",
+        "finally",
+        "lastly",
+        "first",
+        "second",
+        "then",
+        "however",
+        "meanwhile",
+        "excellent",
+        "wonderful",
+        "awesome",
+        "brilliant",
+        "lovely",
+        "understood",
+        "noted",
+        "agent",
+        "bot",
+        "customer",
+        "support",
+        "sir",
+        "madam",
+        "guys",
+        "folks",
+        "everyone",
+    }
+)
+"""Words that open a sentence with a comma and are no one's name ("Sure, can I …")."""
+
+
 class PersonContextRecognizer(GroupPatternRecognizer):
     """Finds a person's name from the words that introduce it, where the NER model may miss it."""
 
@@ -103,6 +167,42 @@ class PersonContextRecognizer(GroupPatternRecognizer):
             flags=0,
         ),
         pattern(
+            "relation",
+            EntityType.PERSON,
+            r"(?i:\b(?:my|our|his|her|their)\s+(?:son|daughter|kid|child|baby|wife|husband|partner"
+            r"|spouse|mother|mom|mum|father|dad|brother|sister|friend|boss|colleague|grandmother"
+            r"|grandma|grandfather|grandpa|aunt|uncle|cousin|nephew|niece|fianc[eé]e?|girlfriend"
+            r"|boyfriend|neighbou?r|flatmate|roommate|landlord|landlady|tenant|carer|caregiver)"
+            r"(?:'s)?,?)\s+(?P<value>" + _CAP_NAME + r")",
+            0.6,
+            flags=0,
+        ),
+        pattern(
+            "named",
+            EntityType.PERSON,
+            r"(?i:\b(?:named|called)(?:\s+(?:him|her|them|me|it))?)\s+(?P<value>"
+            + _CAP_NAME
+            + r")",
+            0.6,
+            flags=0,
+        ),
+        pattern(
+            "spoke with",
+            EntityType.PERSON,
+            r"(?i:\b(?:spoke|speak|speaking|talked|talk|talking|chatted|follow(?:ed)?\s+up)\s+"
+            r"(?:to|with))\s+(?P<value>" + _CAP_NAME + r")",
+            0.6,
+            flags=0,
+        ),
+        pattern(
+            "vocative",
+            EntityType.PERSON,
+            r"(?:^|(?<=[.!?\n]\s)|(?<=\n))[ \t]*(?P<value>" + _CAP_WORD + r"),[ \t]+"
+            r"(?=(?i:(?:can|could|would|will|please|do|did|are|have)\s+(?:i|you|we|he|she|they)\b))",
+            0.5,
+            flags=0,
+        ),
+        pattern(
             "greeting",
             EntityType.PERSON,
             r"(?i:\b(?:hi|hello|hey|dear|thanks|thank\s+you|bye|goodbye|welcome"
@@ -122,6 +222,10 @@ class PersonContextRecognizer(GroupPatternRecognizer):
         first = re.split(r"\s+", value)[0].lower()
         if first in STOP_WORDS or first in GREETING_NOT_NAMES:
             return False
+        if pattern.name in {"relation", "named", "spoke with", "vocative"} and (
+            first in NOT_NAMES or first in INTERJECTIONS or first.endswith("ly")
+        ):
+            return False  # "Sure, can I …", "spoke to Support", "my son Really …"
         if pattern.name == "greeting" and len(value) < 3:
             return False
         return not (

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 
 from auditkit.pii.entities import EntityType
-from auditkit.pii.recognizers.base import LANGUAGE
+from auditkit.pii.recognizers.base import TextRecognizer, text_result
 
 COUNTRY_SCORE = 0.6
 
@@ -48,19 +48,10 @@ _COUNTRY = re.compile(
 )
 
 
-class CountryRecognizer(LocalRecognizer):
+class CountryRecognizer(TextRecognizer):
     """Finds country names as ``LOCATION`` (capitalised, whole words)."""
 
-    def __init__(self) -> None:
-        self.recognizer_name = "CountryRecognizer"
-        super().__init__(
-            supported_entities=[EntityType.LOCATION],
-            supported_language=LANGUAGE,
-            name=self.recognizer_name,
-        )
-
-    def load(self) -> None:
-        """Nothing to load."""
+    ENTITY = EntityType.LOCATION
 
     def analyze(
         self, text: str, entities: Any, nlp_artifacts: Any = None
@@ -69,20 +60,8 @@ class CountryRecognizer(LocalRecognizer):
         if entities and EntityType.LOCATION not in entities:
             return []
         return [
-            RecognizerResult(
-                entity_type=EntityType.LOCATION,
-                start=match.start(),
-                end=match.end(),
-                score=COUNTRY_SCORE,
-                analysis_explanation=AnalysisExplanation(
-                    recognizer=self.recognizer_name,
-                    original_score=COUNTRY_SCORE,
-                    pattern_name="country",
-                ),
-                recognition_metadata={
-                    RecognizerResult.RECOGNIZER_NAME_KEY: self.recognizer_name,
-                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                },
+            text_result(
+                self, EntityType.LOCATION, match.start(), match.end(), COUNTRY_SCORE, "country"
             )
             for match in _COUNTRY.finditer(text)
         ]

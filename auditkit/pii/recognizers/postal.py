@@ -21,10 +21,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from presidio_analyzer import AnalysisExplanation, RecognizerResult
+from presidio_analyzer import RecognizerResult
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from auditkit.pii.entities import EntityType
-from auditkit.pii.recognizers.base import GroupPattern, GroupPatternRecognizer, pattern
+from auditkit.pii.recognizers.base import (
+    GroupPattern,
+    GroupPatternRecognizer,
+    pattern,
+    text_result,
+)
 
 BLOCK_SCORE = 0.6
 US_STATES = [
@@ -90,6 +96,28 @@ _MONTHS = (
     r"|june|july|august|september|october|november|december|mon|tue|wed|thu|fri|sat|sun"
     r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 )
+_STREET_TYPES = (
+    r"(?:Street|St\.?|Road|Rd\.?|Avenue|Ave\.?|Lane|Ln\.?|Drive|Dr\.?|Boulevard|Blvd\.?"
+    r"|Court|Ct\.?|Place|Pl\.?|Crescent|Terrace|Parkway|Pkwy\.?|Highway|Hwy\.?|Turnpike"
+    r"|Pike|Trail|Mews|Alley|Plaza|Loop|Circle|Cir\.?|Square|Sq\.?|Way)"
+)
+"""Words that end a street's name (capitalised, after the name)."""
+_SUFFIXES = (
+    r"(?:Alley|Bend|Bluffs?|Branch|Bridge|Brooks?|Burgs?|Bypass|Camp|Canyon|Cape|Causeway"
+    r"|Centers?|Circles?|Cliffs?|Club|Commons?|Corners?|Course|Courts|Coves?|Creek|Crest"
+    r"|Crossing|Crossroad|Curve|Dale|Dam|Divide|Drives|Estates?|Expressway|Extensions?|Falls"
+    r"|Ferry|Fields|Flats?|Fords|Forest|Forges?|Forks?|Fort|Freeway|Gardens|Gateway|Glens?"
+    r"|Greens|Groves?|Harbors?|Haven|Heights|Hills|Hollow|Inlet|Island|Islands|Isle|Junctions?"
+    r"|Keys?|Knolls?|Lakes?|Landing|Lights?|Loaf|Locks?|Lodge|Manors?|Meadows?|Mill|Mills"
+    r"|Mission|Motorway|Mount|Mountains?|Neck|Orchard|Oval|Overpass|Parks|Passage|Pass|Path"
+    r"|Pines|Plains?|Points?|Ports?|Prairie|Radial|Ramp|Ranch|Rapids?|Rest|Ridges?|Route"
+    r"|Shoals?|Shores?|Skyway|Springs?|Spurs?|Squares|Station|Stravenue|Stream|Streets"
+    r"|Summit|Terrace|Throughway|Trace|Track|Trafficway|Tunnel|Underpass|Valleys?"
+    r"|Viaduct|Views?|Villages?|Ville|Vista|Walks?|Ways|Wells?)"
+)
+"""Street suffixes of the USPS list (Publication 28, C1) that are no common street word
+above ("Union" is left out: "the Treaty on European Union"); only after "on", "at",
+"along" … do they make a street ("on Marina Fort")."""
 _LINE_PREFIX = re.compile(r"^[\s>?*•|-]*")
 _STREET_LINE = re.compile(
     r"^(?:\d{1,6}[a-z]?\s+(?:\d{1,5}[a-z]?\s+)?[^\W\d_]|(?:PSC|CMR|USNS|USNV|USS|USCGC)\s)"
@@ -128,9 +156,9 @@ class PostalAddressRecognizer(GroupPatternRecognizer):
         pattern(
             "military address",
             EntityType.STREET_ADDRESS,
-            r"\b(?:(?:PSC|CMR|Unit)\s+\d{3,5},?\s+Box\s+\d{2,5}|(?:USNS|USNV|USS|USCGC)\s+"
+            r"\b(?:(?i:(?:PSC|CMR|Unit)\s+\d{3,5},?\s+Box\s+\d{2,5})|(?:USNS|USNV|USS|USCGC)\s+"
             + _CAP
-            + r")(?:\s*\n?\s*(?:APO|FPO|DPO)\s+A[AEP]\s+\d{5})?",
+            + r")(?:\s*\n?\s*(?i:(?:APO|FPO|DPO)\s+A[AEP])\s+\d{5})?",
             0.6,
             flags=0,
         ),
@@ -144,15 +172,30 @@ class PostalAddressRecognizer(GroupPatternRecognizer):
         pattern(
             "street word first",
             EntityType.STREET_ADDRESS,
-            r"(?<!\w)(?:ul\.|rua|via|calle|rue|avenida|viale|piazza|largo|travessa|avenue)\s+"
+            r"(?<!\w)(?:ul\.|rua|rúa|via|calle|rue|avenida|viale|piazza|largo|travessa|avenue)\s+"
             r"(?:(?:de|du|des|la|le|di|del|da|do|dos)\s+)?(?:[^\W\d_][\w'’.-]*\s+){1,3}\d{1,4}[a-z]?\b",
             0.6,
         ),
         pattern(
             "street corner",
             EntityType.STREET_ADDRESS,
-            r"\bthe\s+corner\s+of\s+[^\n,.?!]{2,60}?\s+and\s+[^\W\d_][^\n,?!]{1,40}?(?=\s*(?:[.,?!]|$|\n))",
+            r"\bthe\s+corner\s+of\s+(?:[^\n,.?!]|\.(?=[ \t]+(?:and|&)\b)){2,60}?\s+(?:and|&)\s+[^\W\d_][^\n,?!]{1,40}?(?=\s*(?:[.,?!]|$|\n))",
             0.65,
+        ),
+        pattern(
+            "named street",
+            EntityType.STREET_ADDRESS,
+            rf"\b(?i:on|at|along|off|near|onto|into|down|up|from|to|in|of|via)[ \t]+(?:the[ \t]+)?"
+            rf"(?P<value>{_CAP}(?:[ \t]+{_CAP}){{0,2}}[ \t]+{_STREET_TYPES})(?![\w'’-])",
+            0.55,
+            flags=0,
+        ),
+        pattern(
+            "named street (suffix)",
+            EntityType.STREET_ADDRESS,
+            rf"\b(?i:on|at|along|off|near|onto)[ \t]+(?P<value>{_CAP}(?:[ \t]+{_CAP})?[ \t]+{_SUFFIXES})(?![\w'’-])",
+            0.5,
+            flags=0,
         ),
     )
 
@@ -160,7 +203,10 @@ class PostalAddressRecognizer(GroupPatternRecognizer):
         super().__init__(name="PostalAddressRecognizer")
 
     def accept(self, value: str, pattern: GroupPattern, text: str, start: int) -> bool:
-        """Refuse "order ID 12345"-like state codes and years read as streets."""
+        """Refuse "order ID 12345"-like state codes, "the Same Way", and years read as streets."""
+        if pattern.name.startswith("named street"):
+            words = value.split()
+            return not any(w.lower() in STOP_WORDS for w in words[:-1])
         if pattern.name == "state and ZIP":
             return value[:2] not in {"ID", "IN", "OR", "OK", "ME"} or bool(
                 re.search(r"[A-Za-z]\s*\n?\s*,?\s*$", text[max(0, start - 20) : start])
@@ -220,18 +266,6 @@ class PostalAddressRecognizer(GroupPatternRecognizer):
         return found
 
     def _block(self, start: int, end: int) -> RecognizerResult:
-        return RecognizerResult(
-            entity_type=EntityType.STREET_ADDRESS,
-            start=start,
-            end=end,
-            score=BLOCK_SCORE,
-            analysis_explanation=AnalysisExplanation(
-                recognizer=self.recognizer_name,
-                original_score=BLOCK_SCORE,
-                pattern_name="address block",
-            ),
-            recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: self.recognizer_name,
-                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-            },
+        return text_result(
+            self, EntityType.STREET_ADDRESS, start, end, BLOCK_SCORE, "address block"
         )

@@ -36,11 +36,12 @@ def _sets(bench: ModuleType, part: str) -> dict[str, list]:
     }
 
 
-HELD_OUT_RECALL_FLOOR = 0.85
-HELD_OUT_F1_FLOOR = 0.82
-"""Floors on the held-out part (before issue 17: recall 0.626, F1 0.715; now 0.866, 0.836)."""
-HELD_OUT_PERSON_FLOOR = 0.88
-"""Names: 0.900 before the place gazetteer, 0.892 with it (places now yield names to towns)."""
+HELD_OUT_RECALL_FLOOR = 0.87
+HELD_OUT_F1_FLOOR = 0.835
+"""Floors on the held-out part (before issue 17: recall 0.626, F1 0.715; second pass 0.866,
+0.836; third pass 0.883, 0.847)."""
+HELD_OUT_PERSON_FLOOR = 0.90
+"""Names: 0.892 after the second pass, 0.913 after the third (lists, endings, cues)."""
 
 
 @pytest.mark.slow
@@ -60,7 +61,7 @@ def test_held_out_accuracy_is_above_its_floor_and_beats_stock() -> None:
     assert ours.f1 >= stock.f1 + 0.15
     assert together["auditkit"].by_type["PERSON"].recall >= HELD_OUT_PERSON_FLOOR
     assert together["auditkit"].by_type["CREDIT_CARD"].recall >= 0.90
-    assert together["auditkit"].by_type["LOCATION"].recall >= 0.72
+    assert together["auditkit"].by_type["LOCATION"].recall >= 0.78  # third pass: 0.80
     assert together["auditkit"].by_type["ADDRESS"].recall >= 0.85
 
 
