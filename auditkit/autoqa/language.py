@@ -194,6 +194,13 @@ def sentiment(text: str) -> float:
     return float(_vader().polarity_scores(text)["compound"])
 
 
+def load_models() -> None:
+    """Load VADER's lexicon and the word list now (each process loads them once, on first
+    use; a parent that loads them before forking its workers saves each worker the read)."""
+    _vader()
+    _known_words()
+
+
 # --- spelling and grammar --------------------------------------------------------------------
 
 # Words of support conversations that the general English frequency list lacks.
