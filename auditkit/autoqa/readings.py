@@ -28,16 +28,17 @@ class StaffText:
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self.lowered = language.hint_text(text)  # for the patterns' hints
 
     @cached_property
     def phrases(self) -> tuple[bool, bool, bool, bool]:
         """(apology, empathy, next steps, time scale) found in the text."""
-        text = self.text
+        text, lowered = self.text, self.lowered
         return (
-            language.APOLOGY.search(text) is not None,
-            language.EMPATHY.search(text) is not None,
-            language.NEXT_STEPS.search(text) is not None,
-            language.TIMESCALE.search(text) is not None,
+            language.phrase_in(language.APOLOGY, text, lowered),
+            language.phrase_in(language.EMPATHY, text, lowered),
+            language.phrase_in(language.NEXT_STEPS, text, lowered),
+            language.phrase_in(language.TIMESCALE, text, lowered),
         )
 
     @cached_property
@@ -60,9 +61,14 @@ class StaffText:
         """(it checks the outcome, that check is an "anything else?"), from what it asks or
         offers: its questions and its sentences that offer more help ("sorry I couldn't be
         of more help" asks nothing)."""
-        asked = self.questions + [
-            s for s in language.sentences(self.text) if language.OFFER.search(s)
-        ]
+        if not language.hinted(language.CONFIRMATION_ASK, self.lowered):
+            return False, False  # no asked or offered sentence of it can check the outcome
+        offers = (
+            [s for s in language.sentences(self.text) if language.OFFER.search(s)]
+            if language.hinted(language.OFFER, self.lowered)
+            else []
+        )
+        asked = self.questions + offers
         if not any(language.CONFIRMATION_ASK.search(s) for s in asked):
             return False, False
         anything_else = any(language.ANYTHING_ELSE.search(s) for s in asked) or any(
@@ -117,11 +123,13 @@ class CustomerText:
         """The slots whose value it gives (a slot that always holds a digit only when the
         text has one)."""
         text = self.text
+        lowered = language.hint_text(text)
         digits = language.DIGIT.search(text) is not None
         return frozenset(
             slot
             for slot, (_ask, shown) in language.SLOTS.items()
-            if (digits or slot not in language.DIGIT_SLOTS) and shown.search(text)
+            if (digits or slot not in language.DIGIT_SLOTS)
+            and language.phrase_in(shown, text, lowered)
         )
 
     @cached_property
