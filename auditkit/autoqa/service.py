@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -73,7 +74,10 @@ class _Job:
     keys: tuple[str, ...]
     inputs: Mapping[str, str]  # conversation → input key
     stale: Mapping[str, tuple[str, ...]]  # conversation → rubric hashes to score
-    policies: Mapping[str, Policies]
+    # conversation → policy → (outcome, evidence seqs): what the signals read of the checks'
+    # results (not their hashes, which only the input key reads: a job is pickled to its
+    # worker, and the hashes were most of its bytes).
+    policies: Mapping[str, Mapping[str, tuple[str, tuple[int, ...]]]]
 
 
 @dataclass(frozen=True)
@@ -129,8 +133,8 @@ def _score_job(
             skipped += 1
             continue
         policies = {
-            pid: PolicyOutcome(outcome, tuple(seqs))
-            for pid, (outcome, _h, seqs) in job.policies.get(conversation.key, {}).items()
+            pid: PolicyOutcome(outcome, seqs)
+            for pid, (outcome, seqs) in job.policies.get(conversation.key, {}).items()
         }
         signals = compute_signals(conversation, policies)
         for rubric in wanted:
@@ -280,7 +284,14 @@ def _jobs(
                 keys=part,
                 inputs={k: inputs[k] for k in part},
                 stale={k: stale[k] for k in part},
-                policies={k: policies[k] for k in part if k in policies},
+                policies={
+                    k: {
+                        sys.intern(pid): (outcome, tuple(seqs))
+                        for pid, (outcome, _h, seqs) in policies[k].items()
+                    }
+                    for k in part
+                    if k in policies
+                },
             )
 
 

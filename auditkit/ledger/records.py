@@ -196,36 +196,32 @@ def canonical_json(value: Any) -> bytes:
 
 
 def _stdlib_is_canonical(value: Any) -> bool:
-    kind = type(value)
-    if kind is str or value is None or kind is bool:
-        return True
-    if kind is int:
-        fits: bool = -_SAFE_INT < value < _SAFE_INT
-        return fits
-    if kind is dict:
-        for key, item in value.items():
-            # Python sorts keys by code point, RFC 8785 by UTF-16 unit: they only
-            # differ when a key holds a character beyond the BMP.
-            if type(key) is not str or (not key.isascii() and max(key) > "\uffff"):
+    # One loop over a stack rather than a call per container (a large body, like an AutoQA
+    # record's, holds hundreds of values): the same answer, in half the time.
+    stack = [value]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    while stack:
+        item = pop()
+        kind = type(item)
+        if kind is str or item is None or kind is bool:
+            continue
+        if kind is int:
+            if not -_SAFE_INT < item < _SAFE_INT:
                 return False
-            if not _item_is_canonical(item):
-                return False
-        return True
-    if kind is list or kind is tuple:
-        return all(_item_is_canonical(item) for item in value)
-    return False
-
-
-def _item_is_canonical(item: Any) -> bool:
-    # The common leaves answered here, without a call per string, flag or small integer
-    # (a large body, like an AutoQA record's, holds hundreds of them).
-    kind = type(item)
-    if kind is str or item is None or kind is bool:
-        return True
-    if kind is int:
-        fits: bool = -_SAFE_INT < item < _SAFE_INT
-        return fits
-    return _stdlib_is_canonical(item)
+        elif kind is dict:
+            for key, inner in item.items():
+                # Python sorts keys by code point, RFC 8785 by UTF-16 unit: they only
+                # differ when a key holds a character beyond the BMP.
+                if type(key) is not str or (not key.isascii() and max(key, default="") > "\uffff"):
+                    return False
+                kind = type(inner)
+                if kind is not str and kind is not bool and inner is not None:
+                    push(inner)
+        elif kind is list or kind is tuple:
+            extend(item)
+        else:
+            return False
+    return True
 
 
 def encode_entry(
