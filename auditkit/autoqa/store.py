@@ -150,9 +150,16 @@ def human_ratings(conn: Connection, rubric_hash: str) -> list[tuple[str, str, st
     return [(k, who, c, r) for k, who, c, r in conn.execute(query).tuples()]
 
 
-def human_review_scores(conn: Connection, rubric_hash: str) -> list[tuple[float | None, str]]:
+def human_review_scores(
+    conn: Connection,
+    rubric_hash: str,
+    *,
+    agent_id: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> list[tuple[float | None, str]]:
     """(score, submitted at) of the latest version of every human review against
-    ``rubric_hash``."""
+    ``rubric_hash`` (of one agent, submitted in ``[since, until)``, when given)."""
     newer = reviews.alias("newer")
     latest = ~(
         select(newer.c.seq)
@@ -162,7 +169,45 @@ def human_review_scores(conn: Connection, rubric_hash: str) -> list[tuple[float 
     query = select(reviews.c.score, reviews.c.submitted_at).where(
         reviews.c.rubric_hash == rubric_hash, latest
     )
+    if agent_id is not None:
+        query = query.where(reviews.c.agent_id == agent_id)
+    if since:
+        query = query.where(reviews.c.submitted_at >= since)
+    if until:
+        query = query.where(reviews.c.submitted_at < until)
     return [(score, at) for score, at in conn.execute(query).tuples()]
+
+
+def agent_scored(
+    conn: Connection,
+    rubric_hash: str,
+    agent_id: str,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+) -> list[tuple[str, str | None]]:
+    """(conversation, last event time) of the conversations auto-scored against
+    ``rubric_hash`` whose primary agent (as the review app records it) is ``agent_id``, last
+    event in ``[since, until)`` when given, oldest first."""
+    query = (
+        select(autoqa_scores.c.conversation_key, conversation_facts.c.last_event_at)
+        .select_from(
+            autoqa_scores.join(
+                conversation_facts,
+                conversation_facts.c.conversation_key == autoqa_scores.c.conversation_key,
+            )
+        )
+        .where(
+            autoqa_scores.c.rubric_hash == rubric_hash,
+            conversation_facts.c.primary_agent == agent_id,
+        )
+        .order_by(conversation_facts.c.last_event_at, autoqa_scores.c.conversation_key)
+    )
+    if since:
+        query = query.where(conversation_facts.c.last_event_at >= since)
+    if until:
+        query = query.where(conversation_facts.c.last_event_at < until)
+    return [(key, at) for key, at in conn.execute(query).tuples()]
 
 
 def scored_facts(conn: Connection, rubric_hash: str) -> dict[str, tuple[str | None, str | None]]:
