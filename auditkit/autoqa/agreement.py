@@ -367,14 +367,14 @@ def _agent_autoqa(
     for _section, criterion in rubric.criteria():
         if criterion.autoqa is None:
             continue
-        values = [scores[key].get(criterion.id) for key, _at in conversations if key in scores]
+        means = [scores[key].get(criterion.id) for key, _at in conversations if key in scores]
         criteria.append(
             AgentCriterion(
                 criterion=criterion.id,
                 label=criterion.label,
                 trusted=criterion.id in trusted,
-                mean=_mean(values),
-                scored=sum(1 for v in values if v is not None),
+                mean=_mean(means),
+                scored=sum(1 for v in means if v is not None),
             )
         )
     values = [value for _at, value in per_conversation]
