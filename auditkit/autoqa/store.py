@@ -92,7 +92,15 @@ def _upsert(
         index_elements=[table.c[k] for k in keys],
         set_={c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys},
     )
-    conn.execute(upsert, [dict(row) for row in rows])
+    # Compiled once, the rows handed to the driver as they are: SQLAlchemy's processing of
+    # each parameter row was most of an AutoQA page's append (these columns need no bind
+    # processing on SQLite or PostgreSQL: strings, integers, floats, flags).
+    compiled = upsert.compile(dialect=conn.dialect)
+    if compiled.positional:
+        order = list(compiled.positiontup or ())
+        conn.exec_driver_sql(compiled.string, [tuple(row[name] for name in order) for row in rows])
+    else:
+        conn.exec_driver_sql(compiled.string, [dict(row) for row in rows])
 
 
 def replace_scores(
