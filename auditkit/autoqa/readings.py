@@ -49,7 +49,7 @@ class StaffText:
     @cached_property
     def closing(self) -> bool:
         """It closes politely (read for the last two staff messages only)."""
-        return language.CLOSING.search(self.text) is not None
+        return language.phrase_in(language.CLOSING, self.text, self.lowered)
 
     @cached_property
     def questions(self) -> list[str]:
@@ -91,7 +91,12 @@ class StaffText:
         )
         if not asked:
             return ()
-        return tuple(slot for slot, (ask, _shown) in language.SLOTS.items() if ask.search(asked))
+        lowered = language.hint_text(asked)
+        return tuple(
+            slot
+            for slot, (ask, _shown) in language.SLOTS.items()
+            if language.phrase_in(ask, asked, lowered)
+        )
 
     @cached_property
     def language(self) -> language.LanguageCheck:

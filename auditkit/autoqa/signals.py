@@ -274,6 +274,8 @@ def _confirmation(messages: Sequence[_Message]) -> Signal:
 
 def _repeated(messages: Sequence[_Message], per_message: dict[int, dict[str, Any]]) -> Signal:
     """Staff asking for what the customer had already given (an e-mail, an order number...)."""
+    if not any(m.staff is not None and m.staff.slots_asked for m in messages):
+        return Signal(0)  # nobody asks for a slot: what the customer gave need not be read
     given: dict[str, int] = {}
     evidence: list[int] = []
     count = 0
