@@ -19,8 +19,9 @@ from functools import cached_property, lru_cache
 from auditkit.autoqa import language
 from auditkit.metrics.measures import is_acknowledgement
 
-CACHED_TEXTS = 65536
-"""Distinct texts kept per role and process (a few hundred bytes of findings each)."""
+CACHED_TEXTS = 16384
+"""Distinct texts kept per role and process (the least recently used go first): like the
+language check's and VADER's own caches, a few kilobytes each at most, so tens of MB."""
 
 
 class StaffText:
