@@ -6,7 +6,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy import Connection, Float, and_, cast, func, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql import ColumnElement, Select
@@ -274,32 +275,44 @@ def erase_flag_notes(conn: Connection, subject: ErasedSubject, erased: str) -> N
         )
 
 
+SignalCondition = tuple[str, str, float, bool]
+"""(signal name, ``"<="`` or ``">="``, bound, a missing value counts as 0) on a stored score."""
+
+
+def _signal_value(conn: Connection, name: str) -> ColumnElement[Any]:
+    """The stored ``signals.<name>.value`` of a score row as a number (NULL when missing),
+    read by the database's own JSON functions: the column is JSON text."""
+    if conn.dialect.name == "postgresql":
+        document = cast(autoqa_scores.c.signals, JSONB)
+        return cast(document["signals"][name]["value"].astext, Float)
+    path = f'$.signals."{name}".value'
+    return cast(func.json_extract(autoqa_scores.c.signals, path), Float)
+
+
 def spotlight_rows(
     conn: Connection,
     rubric_hash: str,
     *,
     score_min: float | None = None,
     score_max: float | None = None,
-    with_signals: bool = False,
-) -> list[tuple[str, float | None, float, str | None]]:
-    """(conversation, score, confidence, signals JSON or None) of every automatic score against
-    ``rubric_hash`` in the score range: one query on the (rubric hash, score) index."""
-    columns = [
-        autoqa_scores.c.conversation_key,
-        autoqa_scores.c.score,
-        autoqa_scores.c.confidence,
-    ]
-    if with_signals:
-        columns.append(autoqa_scores.c.signals)
-    query = select(*columns).where(autoqa_scores.c.rubric_hash == rubric_hash)
+    conditions: Sequence[SignalCondition] = (),
+) -> list[tuple[str, float | None, float]]:
+    """(conversation, score, confidence) of every automatic score against ``rubric_hash`` in
+    the score range whose stored signals meet every condition: one query on the (rubric hash,
+    score) index, the signals read in SQL rather than parsed row by row."""
+    query = select(
+        autoqa_scores.c.conversation_key, autoqa_scores.c.score, autoqa_scores.c.confidence
+    ).where(autoqa_scores.c.rubric_hash == rubric_hash)
     if score_min is not None:
         query = query.where(autoqa_scores.c.score >= score_min)
     if score_max is not None:
         query = query.where(autoqa_scores.c.score <= score_max)
-    return [
-        (row[0], row[1], float(row[2]), row[3] if with_signals else None)
-        for row in conn.execute(query).tuples()
-    ]
+    for name, op, bound, missing_is_zero in conditions:
+        value = _signal_value(conn, name)
+        if missing_is_zero:
+            value = func.coalesce(value, 0.0)
+        query = query.where(value <= bound if op == "<=" else value >= bound)
+    return [(row[0], row[1], float(row[2])) for row in conn.execute(query).tuples()]
 
 
 def scored_keys(score_min: float | None = None, score_max: float | None = None) -> Select[Any]:
