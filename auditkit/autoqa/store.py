@@ -115,14 +115,20 @@ def replace_scores(
 
 
 def score_rows(
-    conn: Connection, *, keys: Sequence[str] | None = None, rubric_hash: str | None = None
+    conn: Connection,
+    *,
+    keys: Sequence[str] | None = None,
+    rubric_hash: str | None = None,
+    conditions: Sequence[SignalCondition] = (),
 ) -> list[dict[str, Any]]:
-    """Stored automatic scores (all, or of ``keys``), in conversation order."""
+    """Stored automatic scores (all, or of ``keys``; those whose signals meet every condition,
+    checked by the database), in conversation order."""
     query = select(autoqa_scores).order_by(
         autoqa_scores.c.conversation_key, autoqa_scores.c.rubric_id
     )
     if rubric_hash is not None:
         query = query.where(autoqa_scores.c.rubric_hash == rubric_hash)
+    query = _meeting(conn, query, conditions)
     return _rows_of(conn, query, autoqa_scores.c.conversation_key, keys)
 
 
@@ -307,12 +313,20 @@ def spotlight_rows(
         query = query.where(autoqa_scores.c.score >= score_min)
     if score_max is not None:
         query = query.where(autoqa_scores.c.score <= score_max)
+    query = _meeting(conn, query, conditions)
+    return [(row[0], row[1], float(row[2])) for row in conn.execute(query).tuples()]
+
+
+def _meeting(
+    conn: Connection, query: Select[Any], conditions: Sequence[SignalCondition]
+) -> Select[Any]:
+    """``query`` restricted to the score rows whose stored signals meet every condition."""
     for name, op, bound, missing_is_zero in conditions:
         value = _signal_value(conn, name)
         if missing_is_zero:
             value = func.coalesce(value, 0.0)
         query = query.where(value <= bound if op == "<=" else value >= bound)
-    return [(row[0], row[1], float(row[2])) for row in conn.execute(query).tuples()]
+    return query
 
 
 def scored_keys(score_min: float | None = None, score_max: float | None = None) -> Select[Any]:

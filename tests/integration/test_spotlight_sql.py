@@ -1,7 +1,8 @@
-"""Spotlight's signal filters run in the database (the stored signals JSON read by SQLite's
-and PostgreSQL's JSON functions): they draw exactly the conversations the reference test in
-Python (``signals_hold``) accepts, for every combination of signals, on the shared data sets
-and generated conversations."""
+"""Spotlight's and the coaching candidates' signal filters run in the database (the stored
+signals JSON read by SQLite's and PostgreSQL's JSON functions): spotlight draws exactly the
+conversations the reference test in Python (``signals_hold``) accepts, for every combination
+of signals, and the candidates' conditions keep every score whose evidence shows (the Python
+test still decides), on the shared data sets and generated conversations."""
 
 from __future__ import annotations
 
@@ -9,22 +10,48 @@ import itertools
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
+from auditkit.autoqa import store as autoqa_store
+from auditkit.autoqa.coaching import Evidence, evidence_conditions, evidence_seqs
 from auditkit.autoqa.service import autoqa_rubrics, run_autoqa
 from auditkit.autoqa.spotlight import AutoqaFocus, AutoqaSignal, signals_hold, spotlight_of
 from auditkit.checks.service import run_checks
+from auditkit.db.engine import read_transaction
 from auditkit.ledger.installation import Installation
 from auditkit.sources.ingest import import_files
 from tests.integration.test_evaluators_fast_path import DATA_SETS, _generated
 
 
-def test_signal_filters_in_sql_draw_what_the_python_test_accepts(
-    installation: Installation, tmp_path: Path
-) -> None:
+@pytest.fixture
+def scored(installation: Installation, tmp_path: Path) -> Installation:
     import_files(installation, [*DATA_SETS, _generated(tmp_path / "generated.jsonl", 120)])
     run_checks(installation)
     run_autoqa(installation, workers=1)
+    return installation
+
+
+def test_candidate_conditions_keep_every_score_whose_evidence_shows(
+    scored: Installation,
+) -> None:
+    with read_transaction(scored.engine) as conn:
+        every = autoqa_store.score_rows(conn)
+        for wanted in Evidence:
+            shows = {
+                (r["conversation_key"], r["rubric_hash"])
+                for r in every
+                if evidence_seqs(json.loads(r["signals"])["signals"], wanted)
+            }
+            kept = autoqa_store.score_rows(conn, conditions=evidence_conditions(wanted))
+            assert shows, wanted  # the data sets show each kind of evidence somewhere
+            assert shows <= {(r["conversation_key"], r["rubric_hash"]) for r in kept}, wanted
+            if evidence_conditions(wanted):
+                assert len(kept) < len(every), wanted  # the database did the filtering
+
+
+def test_signal_filters_in_sql_draw_what_the_python_test_accepts(scored: Installation) -> None:
+    installation = scored
     (rubric,) = [r for r in autoqa_rubrics(installation) if r.id == "messaging-quality"]
     with installation.engine.connect() as conn:
         stored = {
