@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from auditkit.accounts.users import Permission
+from auditkit.autoqa import agreement as autoqa_agreement
 from auditkit.review import history as review_history
 from auditkit.review import listing
 
@@ -27,7 +28,7 @@ def index() -> str:
 @bp.get("/<path:agent_id>")
 @requires(Permission.AGENT_SCORES_READ)
 def show(agent_id: str) -> str:
-    """One agent's reviews and per-criterion means."""
+    """One agent's reviews and per-criterion means, with AutoQA's beside them."""
     since, until, period = period_from_args(request.args)
     history = review_history.agent_history(
         installation(), user(), agent_id, since=since, until=until
@@ -38,6 +39,14 @@ def show(agent_id: str) -> str:
         examples = review_history.coaching_examples(
             installation(), user(), agent=agent_id, limit=5
         ).examples
+    autoqa = autoqa_agreement.agent_autoqa(
+        installation(), user(), agent_id, since=since, until=until
+    )
     return render_template(
-        "agent.html", history=history, period=period, trends=trends, examples=examples
+        "agent.html",
+        history=history,
+        period=period,
+        trends=trends,
+        examples=examples,
+        autoqa=autoqa,
     )

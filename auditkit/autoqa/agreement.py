@@ -209,7 +209,7 @@ def _rubric_agreement(
                 alpha=alpha,
                 low=low,
                 high=high,
-                trusted=alpha is not None and alpha >= threshold,
+                trusted=is_trusted(alpha, threshold),
                 flags=flags.get(criterion.id, 0),
                 auto_mean=_mean(
                     auto_scores[key].get(criterion.id) for key in auto_levels.get(criterion.id, {})
@@ -232,10 +232,6 @@ def _rubric_agreement(
             by_agent[agent].append(value)
         if at:
             auto_weeks[week_of(at)].append(value)
-    human_weeks: dict[str, list[float | None]] = defaultdict(list)
-    for score, submitted_at in human_scores:
-        human_weeks[week_of(submitted_at)].append(score)
-    weeks = sorted(set(auto_weeks) | set(human_weeks))[-WEEKS:]
     return RubricAgreement(
         rubric_id=rubric.id,
         rubric_version=rubric.version,
@@ -250,16 +246,168 @@ def _rubric_agreement(
             (agent, iqs(values), sum(1 for v in values if v is not None))
             for agent, values in sorted(by_agent.items())
         ),
-        by_week=tuple(
-            WeekIqs(
-                key=week,
-                value=_float(iqs(auto_weeks.get(week, []))),
-                count=sum(1 for v in auto_weeks.get(week, []) if v is not None),
-                human=_float(iqs(human_weeks.get(week, []))),
-                human_count=sum(1 for v in human_weeks.get(week, []) if v is not None),
+        by_week=_weeks(auto_weeks, human_scores),
+    )
+
+
+def is_trusted(alpha: float | None, threshold: float) -> bool:
+    """Whether a criterion with agreement ``alpha`` counts in AutoQA IQS."""
+    return alpha is not None and alpha >= threshold
+
+
+@dataclass(frozen=True)
+class AgentCriterion:
+    """One criterion's automatic mean over an agent's conversations."""
+
+    criterion: str
+    label: str
+    trusted: bool  # counted in AutoQA IQS (its agreement is high enough installation-wide)
+    mean: float | None  # mean automatic score (0-100)
+    scored: int  # conversations whose automatic level of it has a score
+
+
+@dataclass(frozen=True)
+class AgentAutoqa:
+    """AutoQA on one agent's conversations against one rubric: AutoQA IQS over the trusted
+    criteria, each criterion's automatic mean, and AutoQA IQS by week beside the agent's
+    human IQS by week (their reviews against the same rubric)."""
+
+    rubric_id: str
+    rubric_version: int
+    min_alpha: float
+    iqs: Fraction | None
+    conversations: int  # the agent's auto-scored conversations in the period
+    scored: int  # of them, with a score over the trusted criteria
+    criteria: tuple[AgentCriterion, ...]
+    by_week: tuple[WeekIqs, ...] = ()  # oldest first, at most WEEKS
+
+
+def agent_autoqa(
+    installation: Installation,
+    user: User,
+    agent_id: str,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+) -> list[AgentAutoqa]:
+    """AutoQA per auto-scored rubric on the conversations whose primary agent is ``agent_id``
+    and whose last event is in ``[since, until)``: what the agent page shows beside the human
+    scores. Which criteria are trusted is the dashboard's rule, over every conversation the
+    reviewers rated (agreement is the scorer's, not the agent's)."""
+    user.require(Permission.AGENT_SCORES_READ)
+    installation.require_schema()
+    threshold = installation.settings.autoqa_min_alpha
+    found = []
+    with read_transaction(installation.engine) as conn:
+        for rubric in autoqa_rubrics(installation):
+            content_hash = rubric.content_hash
+            human = autoqa_store.human_ratings(conn, content_hash)
+            rated = autoqa_store.criteria_rows(
+                conn, keys=sorted({key for key, *_rest in human}), rubric_hash=content_hash
             )
-            for week in weeks
-        ),
+            trusted = _trusted(rubric, threshold, human, rated)
+            conversations = autoqa_store.agent_scored(
+                conn, content_hash, agent_id, since=since, until=until
+            )
+            rows = autoqa_store.criteria_rows(
+                conn, keys=[key for key, _at in conversations], rubric_hash=content_hash
+            )
+            reviews = autoqa_store.human_review_scores(
+                conn, content_hash, agent_id=agent_id, since=since, until=until
+            )
+            found.append(_agent_autoqa(rubric, threshold, trusted, conversations, rows, reviews))
+    return found
+
+
+def _trusted(
+    rubric: Rubric,
+    threshold: float,
+    human: Sequence[tuple[str, str, str, str]],
+    rated: Sequence[dict[str, object]],
+) -> set[str]:
+    levels: dict[str, dict[str, str | None]] = defaultdict(dict)
+    for row in rated:
+        level = row["level"]
+        levels[str(row["criterion_id"])][str(row["conversation_key"])] = (
+            None if level is None else str(level)
+        )
+    by_criterion: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for key, reviewer, cid, rating in human:
+        by_criterion[cid].append((key, reviewer, rating))
+    trusted = set()
+    for _section, criterion in rubric.criteria():
+        if criterion.autoqa is None:
+            continue
+        pairs = pair_units(levels.get(criterion.id, {}), by_criterion.get(criterion.id, []))
+        alpha, _low, _high = alpha_with_interval(pairs, criterion.scale.levels, resamples=0)
+        if is_trusted(alpha, threshold):
+            trusted.add(criterion.id)
+    return trusted
+
+
+def _agent_autoqa(
+    rubric: Rubric,
+    threshold: float,
+    trusted: set[str],
+    conversations: Sequence[tuple[str, str | None]],
+    rows: Sequence[dict[str, object]],
+    reviews: Sequence[tuple[float | None, str]],
+) -> AgentAutoqa:
+    scores: dict[str, dict[str, float | None]] = defaultdict(dict)
+    for row in rows:
+        scores[str(row["conversation_key"])][str(row["criterion_id"])] = row["score"]  # type: ignore[assignment]
+    per_conversation = [
+        (at, _trusted_score(rubric, scores.get(key, {}), trusted)) for key, at in conversations
+    ]
+    auto_weeks: dict[str, list[Fraction | None]] = defaultdict(list)
+    for at, value in per_conversation:
+        if at:
+            auto_weeks[week_of(at)].append(value)
+    criteria = []
+    for _section, criterion in rubric.criteria():
+        if criterion.autoqa is None:
+            continue
+        means = [scores[key].get(criterion.id) for key, _at in conversations if key in scores]
+        criteria.append(
+            AgentCriterion(
+                criterion=criterion.id,
+                label=criterion.label,
+                trusted=criterion.id in trusted,
+                mean=_mean(means),
+                scored=sum(1 for v in means if v is not None),
+            )
+        )
+    values = [value for _at, value in per_conversation]
+    return AgentAutoqa(
+        rubric_id=rubric.id,
+        rubric_version=rubric.version,
+        min_alpha=threshold,
+        iqs=iqs(values),
+        conversations=len(conversations),
+        scored=sum(1 for v in values if v is not None),
+        criteria=tuple(criteria),
+        by_week=_weeks(auto_weeks, reviews),
+    )
+
+
+def _weeks(
+    auto_weeks: dict[str, list[Fraction | None]], reviews: Sequence[tuple[float | None, str]]
+) -> tuple[WeekIqs, ...]:
+    """AutoQA IQS by week (of each conversation's last event) beside human IQS by week (of
+    each review's submission), the latest WEEKS weeks, oldest first."""
+    human_weeks: dict[str, list[float | None]] = defaultdict(list)
+    for score, submitted_at in reviews:
+        human_weeks[week_of(submitted_at)].append(score)
+    weeks = sorted(set(auto_weeks) | set(human_weeks))[-WEEKS:]
+    return tuple(
+        WeekIqs(
+            key=week,
+            value=_float(iqs(auto_weeks.get(week, []))),
+            count=sum(1 for v in auto_weeks.get(week, []) if v is not None),
+            human=_float(iqs(human_weeks.get(week, []))),
+            human_count=sum(1 for v in human_weeks.get(week, []) if v is not None),
+        )
+        for week in weeks
     )
 
 

@@ -87,6 +87,22 @@ def evidence_seqs(signals: Mapping[str, Any], wanted: Evidence) -> tuple[int, ..
     return seqs if value >= 1 else ()
 
 
+def evidence_conditions(wanted: Evidence) -> list[autoqa_store.SignalCondition]:
+    """What the database can check of ``wanted`` on the stored signals, so that only rows that
+    may show it are read and parsed: necessary conditions of :func:`evidence_seqs`, which
+    still decides (a confirmation is a flag, not a number, so it is left to it)."""
+    if wanted == Evidence.APOLOGY_WITHOUT_FIX:
+        return [("apologies", ">=", 1, True), ("next_steps", "<=", 0, True)]
+    if wanted == Evidence.NEGATIVE_SWING:
+        return [("sentiment_change", "<=", NEGATIVE_SWING_AT_MOST, False)]
+    counted = {
+        Evidence.UNANSWERED_QUESTION: "unanswered_questions",
+        Evidence.EMPATHY: "empathy",
+        Evidence.REPEATED_QUESTION: "repeated_questions",
+    }
+    return [(counted[wanted], ">=", 1, True)] if wanted in counted else []
+
+
 @dataclass(frozen=True)
 class EvidenceMessage:
     """One evidence message, redacted."""
@@ -138,7 +154,7 @@ def candidate_examples(
     limit = max(1, min(limit, MAX_CANDIDATES))
     with read_transaction(installation.engine) as conn:
         rows = sorted(
-            autoqa_store.score_rows(conn),
+            autoqa_store.score_rows(conn, conditions=evidence_conditions(wanted)),
             key=lambda r: (r["conversation_key"], r["rubric_id"] != DEFAULT_RUBRIC_ID),
         )
         agents = autoqa_store.keys_of_agent(conn, agent) if agent else None

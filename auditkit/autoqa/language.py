@@ -138,8 +138,9 @@ SLOTS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
 
 
 DIGIT = re.compile(r"\d")
-DIGIT_SLOTS = frozenset({"order number", "account number", "phone"})
-"""Slots whose value always holds a digit: a message without one cannot give them."""
+DIGIT_SLOTS = frozenset({"order number", "account number", "phone", "zip code"})
+"""Slots whose value always holds a digit (every alternative of their pattern has ``\\d``):
+a message without one cannot give them."""
 
 
 def sentences(text: str) -> list[str]:
@@ -157,11 +158,84 @@ INDIRECT_QUESTION = re.compile(
 def questions(text: str) -> list[str]:
     """The sentences of ``text`` that ask something: ending in ``?``, opening like a question,
     or asking indirectly ("I want to know when they expire")."""
+    indirect = hinted(INDIRECT_QUESTION, hint_text(text))
     return [
         s
         for s in sentences(text)
-        if s.endswith("?") or QUESTION_START.match(s) or INDIRECT_QUESTION.search(s)
+        if s.endswith("?")
+        or QUESTION_START.match(s)
+        or (indirect and INDIRECT_QUESTION.search(s) is not None)
     ]
+
+
+# --- hints: words without which a phrase pattern cannot match ---------------------------------
+
+# Every match of the pattern holds one of its hints, lower-cased: each alternative of the
+# pattern has one as a literal part (read the pattern beside its hints). A character that
+# IGNORECASE matches to a hint's character lower-cases to it, but for three (_UNFOLDED), so a
+# lower-cased text without those and without any hint cannot match and is not searched.
+# tests/unit/autoqa/test_phrase_hints.py checks _UNFOLDED over all of Unicode, and each hint
+# list against examples of every alternative and a corpus of real messages.
+HINTS: dict[re.Pattern[str], tuple[str, ...]] = {
+    APOLOGY: ("sorry", "apolog", "my bad", "regret"),
+    EMPATHY: (
+        "understand", "i can see", "i can imagine", "that must ", "that sounds ",
+        "that can be ", "frustrating", "i hear you", "i know how", "for your patience",
+        "for bearing with", "be happy to help", "be glad to help", "no worries", "i appreciate",
+    ),
+    NEXT_STEPS: (
+        "you'll ", "you will ", "we'll ", "we will ", "i'll ", "i will ", "i have ",
+        " number", " id", " #", "next step", "follow", "should ", "will be ", "they'll ",
+        "they will ",
+    ),
+    TIMESCALE: ("minute", "hour", "day", "week", "hr", "tomorrow", "the end of"),
+    OFFER: ("if you ", "feel free", "let me know", "let us know"),
+    CONFIRMATION_ASK: (
+        "solve", "fix", "help", "work", "answer", "sorted", "clear", " else", "any other ",
+        "assistance", "anything ", "is everything ", "is it ", "is that ",
+    ),
+    INDIRECT_QUESTION: ("to know", "wondering ", "you tell me"),
+    CLOSING: (
+        "thing else", "have a ", "enjoy a ", "thank", "take care", "bye", "could help",
+        "feel free to ", "happy to ", "take it easy", "anytime", "any time",
+    ),
+    SLOTS["email"][0]: ("mail",),
+    SLOTS["order number"][0]: ("order ",),
+    SLOTS["account number"][0]: ("account ",),
+    SLOTS["phone"][0]: ("phone", "mobile", "cell"),
+    SLOTS["name"][0]: ("name",),
+    SLOTS["card"][0]: ("card",),
+    SLOTS["zip code"][0]: ("zip", "post"),
+    SLOTS["email"][1]: ("@",),
+    SLOTS["account number"][1]: ("account",),
+    SLOTS["name"][1]: ("my name is ", "this is ", "i am ", "i'm "),
+    SLOTS["card"][1]: ("credit card", "debit card"),
+}  # fmt: skip
+
+
+_UNFOLDED = ("\u0130", "\u0131", "\u017f")
+"""İ, ı and ſ: IGNORECASE matches them to i and s, but ``str.lower`` does not make them so."""
+
+
+def hint_text(text: str) -> str | None:
+    """``text`` lower-cased (what :func:`hinted` reads), or None when it holds one of the
+    characters whose lower case is not the letter IGNORECASE matches them to."""
+    if not text.isascii() and any(char in text for char in _UNFOLDED):
+        return None
+    return text.lower()
+
+
+def hinted(pattern: re.Pattern[str], lowered: str | None) -> bool:
+    """False when ``pattern`` cannot match the text ``lowered`` is of (none of its hints is
+    in it); True when it may (also for a pattern without hints, or text that is not ASCII)."""
+    hints = HINTS.get(pattern)
+    return lowered is None or hints is None or any(hint in lowered for hint in hints)
+
+
+def phrase_in(pattern: re.Pattern[str], text: str, lowered: str | None) -> bool:
+    """``pattern.search(text) is not None``, without the search when the hints rule it out
+    (``lowered`` is :func:`hint_text` of ``text``)."""
+    return hinted(pattern, lowered) and pattern.search(text) is not None
 
 
 def content_words(text: str) -> set[str]:
@@ -194,6 +268,13 @@ def sentiment(text: str) -> float:
     return float(_vader().polarity_scores(text)["compound"])
 
 
+def load_models() -> None:
+    """Load VADER's lexicon and the word list now (each process loads them once, on first
+    use; a parent that loads them before forking its workers saves each worker the read)."""
+    _vader()
+    _known_words()
+
+
 # --- spelling and grammar --------------------------------------------------------------------
 
 # Words of support conversations that the general English frequency list lacks.
@@ -220,6 +301,7 @@ _A_AN = re.compile(r"\b(a|an) ([A-Za-z]+)", re.IGNORECASE)
 _DOUBLED = re.compile(r"\b([A-Za-z]+) \1\b", re.IGNORECASE)
 _LOWER_I = re.compile(r"(?:^|\s)i(?:\s|'m|'ll|'ve|'d|$)")
 _NO_SPACE = re.compile(r"[a-z][,;][A-Za-z]|[a-z]{2}[.!?][A-Z][a-z]")
+_PUNCTUATION_THEN_LETTER = re.compile(r"[,;.!?][A-Za-z]")
 _MODAL_OF = re.compile(r"\b(?:could|should|would|must|might) of\b", re.IGNORECASE)
 _REPEATED_MARK = re.compile(r"[!?]{2,}")
 _VOWEL_SOUND_EXCEPTIONS = ("hour", "honest", "honou", "heir")
@@ -238,9 +320,11 @@ class LanguageCheck:
     syllables: int
 
 
-def grammar_errors(text: str) -> list[str]:
-    """The grammar rules ``text`` breaks (docs/autoqa.md): one name per occurrence."""
+def grammar_errors(text: str, split: list[str] | None = None) -> list[str]:
+    """The grammar rules ``text`` breaks (docs/autoqa.md): one name per occurrence.
+    ``split`` is ``sentences(text)`` when the caller has it."""
     found: list[str] = []
+    lowered = hint_text(text)
     for article, word in _A_AN.findall(text):
         lower = word.lower()
         vowel = lower[0] in "aeiou"
@@ -256,10 +340,12 @@ def grammar_errors(text: str) -> list[str]:
         if word.lower() not in DOUBLE_OK:
             found.append("doubled word")
     found += ["lower-case i"] * len(_LOWER_I.findall(text))
-    found += ["missing space after punctuation"] * len(_NO_SPACE.findall(text))
-    found += ["could/should/would of"] * len(_MODAL_OF.findall(text))
+    if _PUNCTUATION_THEN_LETTER.search(text):  # what both of its alternatives need
+        found += ["missing space after punctuation"] * len(_NO_SPACE.findall(text))
+    if lowered is None or " of" in lowered:
+        found += ["could/should/would of"] * len(_MODAL_OF.findall(text))
     found += ["repeated ! or ?"] * len(_REPEATED_MARK.findall(text))
-    for sentence in sentences(text):
+    for sentence in sentences(text) if split is None else split:
         first = sentence.lstrip("\"'(“‘-* ")
         if first[:1].islower() and not first.startswith(("http", "www", "e.g", "i.e")):
             found.append("sentence starts in lower case")  # once a message: a habit, not a slip
@@ -291,7 +377,11 @@ def check_language(text: str) -> LanguageCheck:
     products, upper-case ones abbreviations, and links, e-mails and anything with a digit
     are left out. A word is misspelt when the packaged English list does not know it.
     """
-    plain = _WITHOUT_LINKS.sub(" ", text)
+    # Only a text with an "@", a link or a digit has anything to take out (the pattern's
+    # every alternative needs one): the substitution is most of the check's time otherwise.
+    linked = "@" in text or "http" in text or "www." in text or DIGIT.search(text)
+    plain = _WITHOUT_LINKS.sub(" ", text) if linked else text
+    split = sentences(text)
     words = WORD.findall(plain)
     known = _known_words()
     candidates = [
@@ -303,8 +393,8 @@ def check_language(text: str) -> LanguageCheck:
     return LanguageCheck(
         words=len(words),
         spelling=spelling,
-        grammar=tuple(grammar_errors(text)),
-        sentences=max(1, len(sentences(plain))) if words else 0,
+        grammar=tuple(grammar_errors(text, split)),
+        sentences=max(1, len(split if plain is text else sentences(plain))) if words else 0,
         syllables=sum(syllables(w) for w in words),
     )
 

@@ -28,8 +28,20 @@ def _number(value: Any) -> float | None:
 
 def score_projection(record: Record) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The ``autoqa_scores`` row and the ``autoqa_criteria`` rows of an ``autoqa`` record."""
-    body = record.body
-    key, rubric_hash = record.conversation, body["rubric_hash"]
+    score, criteria = score_rows(record.conversation, record.body)
+    score["record_seq"] = record.seq
+    score["scored_at"] = record.recorded_at
+    return score, criteria
+
+
+def score_rows(
+    key: str | None, body: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The rows of an ``autoqa`` record of conversation ``key`` with ``body``, but for the
+    score row's ``record_seq`` and ``scored_at``: what the worker that computed the body
+    builds, so the appending process only adds those two (:func:`score_projection`, which
+    ``verify`` rebuilds the tables with, calls this too)."""
+    rubric_hash = body["rubric_hash"]
     score = {
         "conversation_key": key,
         "rubric_hash": rubric_hash,
@@ -43,8 +55,6 @@ def score_projection(record: Record) -> tuple[dict[str, Any], list[dict[str, Any
         "signals": json.dumps(
             {part: body[part] for part in ("signals", "messages", "policies")}, sort_keys=True
         ),
-        "record_seq": record.seq,
-        "scored_at": record.recorded_at,
     }
     criteria = [
         {

@@ -17,9 +17,11 @@ from auditkit.autoqa.signals import ConversationSignals
 from auditkit.ledger.records import canonical_json
 from auditkit.rubric import NOT_APPLICABLE, Criterion, Rubric, Section, format_score, score_review
 from auditkit.rubric.autoscoring import AutoScorer, ScorerName
+from auditkit.rubric.model import Scale
 from auditkit.rubric.scoring import ReviewScore
 
 _formatted = lru_cache(maxsize=4096)(format_score)  # few distinct level scores; Decimal is slow
+_normalised = lru_cache(maxsize=256)(Scale.normalise)  # (scale, level) → its Fraction: few
 
 SIGNALS_VERSION = "1"
 """Raise when a signal is computed differently: every conversation is then scored again."""
@@ -168,7 +170,7 @@ def auto_score(rubric: Rubric, signals: ConversationSignals) -> AutoScore:
                 result.confidence,
                 result.evidence,
                 result.reason,
-                criterion.scale.normalise(result.level),
+                _normalised(criterion.scale, result.level),
             )
         results.append(result)
     rated = {r.criterion: r.level for r in results if r.level is not None}

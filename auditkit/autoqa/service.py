@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
+from auditkit.autoqa import language
 from auditkit.autoqa import store as autoqa_store
-from auditkit.autoqa.projections import score_projection
+from auditkit.autoqa.projections import score_rows
 from auditkit.autoqa.scorers import AutoScore, auto_score, is_auto_scored, scorer_version
 from auditkit.autoqa.signals import PolicyOutcome, compute_signals
 from auditkit.db import Connection
@@ -27,7 +30,7 @@ from auditkit.ledger.append import appending
 from auditkit.ledger.conversation import LedgerConversation
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.reader import load_timelines
-from auditkit.ledger.records import RecordDraft, RecordKind
+from auditkit.ledger.records import EncodedDraft, RecordDraft, RecordKind, encode_body
 from auditkit.ledger.sealing.cipher import MasterKey
 from auditkit.periods import utc_now
 from auditkit.review.rubrics import available_rubrics
@@ -38,6 +41,7 @@ PAGE = 500  # conversations read per page, and appended per signed batch
 JOB = 100  # conversations a worker scores per job
 IN_PROCESS_BELOW = 400  # fewer conversations than this are scored without a pool
 Progress = Callable[[int, int], None]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # a draft's time, unused: the body is all encoded
 Policies = dict[str, tuple[str, str, list[int]]]
 
 
@@ -70,13 +74,29 @@ class _Job:
     keys: tuple[str, ...]
     inputs: Mapping[str, str]  # conversation → input key
     stale: Mapping[str, tuple[str, ...]]  # conversation → rubric hashes to score
-    policies: Mapping[str, Policies]
+    # conversation → policy → (outcome, evidence seqs): what the signals read of the checks'
+    # results (not their hashes, which only the input key reads: a job is pickled to its
+    # worker, and the hashes were most of its bytes).
+    policies: Mapping[str, Mapping[str, tuple[str, tuple[int, ...]]]]
 
 
 @dataclass(frozen=True)
 class _Scored:
+    """One ``autoqa`` record as a worker hands it to the appending process: the body's
+    canonical JSON and the table rows it projects to (all but the record's seq and time),
+    so the appending process neither encodes the body nor builds its rows."""
+
     key: str
-    body: dict[str, Any]
+    body_json: bytes
+    score: dict[str, Any]
+    criteria: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, key: str, body: dict[str, Any]) -> _Scored:
+        """The record of conversation ``key`` with ``body``, encoded (refused if it cannot be)."""
+        draft = RecordDraft(kind=RecordKind.AUTOQA, conversation=key, occurred_at=_EPOCH, body=body)
+        score, criteria = score_rows(key, body)
+        return cls(key, encode_body(draft), score, criteria)
 
 
 # One installation and the rubrics per worker process, opened once by the pool initializer.
@@ -113,24 +133,22 @@ def _score_job(
             skipped += 1
             continue
         policies = {
-            pid: PolicyOutcome(outcome, tuple(seqs))
-            for pid, (outcome, _h, seqs) in job.policies.get(conversation.key, {}).items()
+            pid: PolicyOutcome(outcome, seqs)
+            for pid, (outcome, seqs) in job.policies.get(conversation.key, {}).items()
         }
         signals = compute_signals(conversation, policies)
         for rubric in wanted:
             result = auto_score(rubric, signals)
             content_hash, version = identity[id(rubric)]
-            scored.append(
-                _record_parts(
-                    conversation.key,
-                    conversation.last_seq,
-                    job.inputs[conversation.key],
-                    result,
-                    signals.document(),
-                    content_hash=content_hash,
-                    version=version,
-                )
+            body = record_body(
+                conversation.last_seq,
+                job.inputs[conversation.key],
+                result,
+                signals.document(),
+                content_hash=content_hash,
+                version=version,
             )
+            scored.append(_Scored.of(conversation.key, body))
     return scored, skipped
 
 
@@ -148,8 +166,7 @@ def autoqa_conversations(
     return load_timelines(conn, keys, master=master, open_fields=frozenset())
 
 
-def _record_parts(
-    key: str,
+def record_body(
     last_seq: int,
     input_key: str,
     result: AutoScore,
@@ -157,9 +174,10 @@ def _record_parts(
     *,
     content_hash: str,
     version: str,
-) -> _Scored:
+) -> dict[str, Any]:
+    """The body of the ``autoqa`` record of one conversation's automatic score."""
     rubric = result.rubric
-    body = {
+    return {
         "rubric_id": rubric.id,
         "rubric_version": rubric.version,
         "rubric_hash": content_hash,
@@ -172,7 +190,6 @@ def _record_parts(
         "criteria": {c.criterion: c.document() for c in result.criteria},
         **signals,
     }
-    return _Scored(key, body)
 
 
 def run_autoqa(
@@ -212,6 +229,7 @@ def run_autoqa(
         )
         _record_all(installation, results, report, progress, total, page)
         return report
+    language.load_models()  # once here: forked workers share them instead of each reading them
     with ProcessPoolExecutor(
         max_workers=count, initializer=_init_worker, initargs=(installation.settings, rubrics)
     ) as pool:
@@ -266,7 +284,14 @@ def _jobs(
                 keys=part,
                 inputs={k: inputs[k] for k in part},
                 stale={k: stale[k] for k in part},
-                policies={k: policies[k] for k in part if k in policies},
+                policies={
+                    k: {
+                        sys.intern(pid): (outcome, tuple(seqs))
+                        for pid, (outcome, _h, seqs) in policies[k].items()
+                    }
+                    for k in part
+                    if k in policies
+                },
             )
 
 
@@ -299,15 +324,15 @@ def _record_all(
 def _append(installation: Installation, scored: Sequence[_Scored]) -> None:
     now = utc_now()
     with appending(installation) as batch:
-        records = batch.append(
-            [
-                RecordDraft(
-                    kind=RecordKind.AUTOQA, conversation=s.key, occurred_at=now, body=s.body
-                )
-                for s in scored
-            ]
+        seqs = batch.append_encoded(
+            [EncodedDraft(RecordKind.AUTOQA, s.key, now, s.body_json) for s in scored]
         )
-        rows = [score_projection(record) for record in records]
+        at = batch.recorded_at
         autoqa_store.replace_scores(
-            batch.conn, [score for score, _c in rows], [c for _s, found in rows for c in found]
+            batch.conn,
+            [
+                {**s.score, "record_seq": seq, "scored_at": at}
+                for s, seq in zip(scored, seqs, strict=True)
+            ],
+            [row for s in scored for row in s.criteria],
         )

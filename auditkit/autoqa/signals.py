@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from auditkit.autoqa import language
+from auditkit.autoqa.readings import CustomerText, StaffText, customer_text, staff_text
 from auditkit.ledger.conversation import (
     HUMAN_STAFF_ROLES,
     STAFF_ROLES,
@@ -19,7 +19,7 @@ from auditkit.ledger.conversation import (
     ParticipantRole,
 )
 from auditkit.ledger.records import RecordKind
-from auditkit.metrics.measures import compute_metrics, is_acknowledgement
+from auditkit.metrics.measures import first_meaningful_response_seconds
 
 Value = float | int | bool | None
 REPEAT_OVERLAP = 0.6  # share of the content words two questions must share to be one
@@ -85,22 +85,27 @@ class _Message:
     event: LedgerEvent
     role: str
     text: str
-
-    @cached_property
-    def questions(self) -> list[str]:
-        """The message's questions (read by three signals, split once)."""
-        return language.questions(self.text)
+    staff: StaffText | None = None  # the text's findings, for a staff message
+    customer: CustomerText | None = None  # ... for a customer message
 
 
 def _messages(conversation: LedgerConversation) -> list[_Message]:
     found = []
+    roles = {key: person.role for key, person in conversation.participants.items()}
     for event in conversation.events:
         if event.kind != RecordKind.MESSAGE:
             continue
-        role = conversation.role_of(event.body.get("author")) or ""
-        text = event.body.get("text")
+        body = event.body
+        author = body.get("author")
+        role = (roles.get(author) if author is not None else None) or ""
+        text = body.get("text")
         if isinstance(text, str) and text.strip() and text != "[erased]":
-            found.append(_Message(event.seq, event, role, text))
+            message = _Message(event.seq, event, role, text)
+            if role in STAFF_ROLES:
+                message.staff = staff_text(text)
+            elif role == ParticipantRole.CUSTOMER:
+                message.customer = customer_text(text)
+            found.append(message)
     return found
 
 
@@ -109,9 +114,9 @@ def compute_signals(
 ) -> ConversationSignals:
     """Every signal of ``conversation``; ``policies`` are the checks' stored results."""
     messages = _messages(conversation)
-    customer = [m for m in messages if m.role == ParticipantRole.CUSTOMER]
-    staff = [m for m in messages if m.role in STAFF_ROLES]
-    human = [m for m in messages if m.role in HUMAN_STAFF_ROLES]
+    customer = [m for m in messages if m.customer is not None]
+    staff = [m for m in messages if m.staff is not None]
+    human = [m for m in staff if m.role in HUMAN_STAFF_ROLES]
     per_message: dict[int, dict[str, Any]] = {}
     signals: dict[str, Signal] = {}
 
@@ -120,7 +125,7 @@ def compute_signals(
     # Only those are scored (VADER is most of a conversation's cost); each keeps its score.
     ends = max(1, min(ENDS, len(customer) // 2))
     first, last = customer[:ends], customer[-ends:]
-    scores = {m.seq: language.sentiment(m.text) for m in first + last}
+    scores = {m.seq: _customer(m).sentiment for m in first + last}
     for seq, score in scores.items():
         per_message.setdefault(seq, {})["sentiment"] = decimal_text(score)
     if customer:
@@ -136,20 +141,17 @@ def compute_signals(
             signals[name] = Signal(None)
 
     # Greeting, closing, apology, empathy, next steps.
-    greeting = [m.seq for m in staff[:ENDS] if language.GREETING.search(m.text)]
-    closing = [m.seq for m in staff[-ENDS:] if language.CLOSING.search(m.text)]
+    greeting = [m.seq for m in staff[:ENDS] if _staff(m).greeting]
+    closing = [m.seq for m in staff[-ENDS:] if _staff(m).closing]
     signals["greeting"] = Signal(bool(greeting), tuple(greeting[:1]))
     signals["closing"] = Signal(bool(closing), tuple(closing[-1:]))
-    for name, pattern in (
-        ("apologies", language.APOLOGY),
-        ("empathy", language.EMPATHY),
-        ("next_steps", language.NEXT_STEPS),
-    ):
-        seqs = [m.seq for m in staff if pattern.search(m.text)]
+    found_phrases = [(m.seq, _staff(m).phrases) for m in staff]
+    for position, name in enumerate(("apologies", "empathy", "next_steps")):
+        seqs = [seq for seq, phrases in found_phrases if phrases[position]]
         for seq in seqs:
             per_message.setdefault(seq, {})[name] = True
         signals[name] = Signal(len(seqs), tuple(seqs))
-    timescale = [m.seq for m in staff if language.TIMESCALE.search(m.text)]
+    timescale = [seq for seq, phrases in found_phrases if phrases[3]]
     signals["timescale"] = Signal(bool(timescale), tuple(timescale))
 
     # Questions, answers, repeats; confirmation of the resolution.
@@ -167,7 +169,7 @@ def compute_signals(
     words = spelling = grammar = sentence_count = syllable_count = 0
     erroneous: list[int] = []
     for m in human:
-        check = language.check_language(m.text)
+        check = _staff(m).language
         words += check.words
         spelling += len(check.spelling)
         grammar += len(check.grammar)
@@ -197,7 +199,7 @@ def compute_signals(
 
     # Silences.
     # The value is the metrics' own (docs/metrics.md); the seqs show where it was measured.
-    measured = compute_metrics(conversation).first_meaningful_response_seconds
+    measured = first_meaningful_response_seconds(conversation)
     signals["first_response_seconds"] = Signal(measured, _first_response(messages).seqs)
     signals["longest_agent_gap_seconds"] = _longest_gap(messages)
 
@@ -210,6 +212,16 @@ def compute_signals(
     return ConversationSignals(signals=signals, messages=per_message, policies=given)
 
 
+def _staff(message: _Message) -> StaffText:
+    assert message.staff is not None
+    return message.staff
+
+
+def _customer(message: _Message) -> CustomerText:
+    assert message.customer is not None
+    return message.customer
+
+
 def _unanswered(messages: Sequence[_Message]) -> tuple[list[int], list[int]]:
     """Customer messages that ask something, and those of them nobody answered.
 
@@ -217,19 +229,19 @@ def _unanswered(messages: Sequence[_Message]) -> tuple[list[int], list[int]]:
     reply) follows it, or when the customer asks it again later (most of its content words
     come back in a later question): the first asking went unanswered.
     """
-    asked: list[tuple[int, set[str], int]] = []
+    asked: list[tuple[int, frozenset[str], int]] = []
     for index, m in enumerate(messages):
-        if m.role == ParticipantRole.CUSTOMER:
-            found = m.questions
-            if found:
-                asked.append((m.seq, language.content_words(" ".join(found)), index))
+        if m.customer is not None:
+            words = m.customer.question_words
+            if words is not None:
+                asked.append((m.seq, words, index))
     # replied_after[i]: a staff message with substance comes after message i (one pass back).
     replied_after = [False] * len(messages)
     seen = False
     for index in range(len(messages) - 1, -1, -1):
         replied_after[index] = seen
         m = messages[index]
-        seen = seen or (m.role in STAFF_ROLES and not is_acknowledgement(m.text))
+        seen = seen or (m.staff is not None and not m.staff.acknowledgement)
     unanswered: list[int] = []
     for position, (seq, words, index) in enumerate(asked):
         replied = replied_after[index]
@@ -246,48 +258,37 @@ def _confirmation(messages: Sequence[_Message]) -> Signal:
     """A staff check ("does that solve it?", "anything else?") the customer's next message
     confirms ("yes, thanks"; to "anything else?", also "no, that's all")."""
     for index, m in enumerate(messages):
-        if m.role not in STAFF_ROLES:
+        if m.staff is None:
             continue
-        # Only what is asked or offered counts ("sorry I couldn't be of more help" is not).
-        asked = m.questions + [s for s in language.sentences(m.text) if language.OFFER.search(s)]
-        if not any(language.CONFIRMATION_ASK.search(s) for s in asked):
+        checks, anything_else = m.staff.outcome_check
+        if not checks:
             continue
-        reply = next((r for r in messages[index + 1 :] if r.role == ParticipantRole.CUSTOMER), None)
-        if (
-            reply is None
-            or language.NOT_RESOLVED.search(reply.text)
-            or language.NEW_REQUEST.search(reply.text)  # "yes, I'd like to ...": a new need
-        ):
+        reply = next((r for r in messages[index + 1 :] if r.customer is not None), None)
+        if reply is None:
             continue
-        anything_else = any(language.ANYTHING_ELSE.search(s) for s in asked) or any(
-            "any" in s.lower() and ("more" in s.lower() or "further" in s.lower()) for s in asked
-        )
-        if language.AFFIRM.search(reply.text) or (
-            anything_else and language.NOTHING_ELSE.search(reply.text)
-        ):
+        affirms, nothing_else = _customer(reply).reply
+        if affirms or (anything_else and nothing_else):
             return Signal(True, (m.seq, reply.seq))
     return Signal(False)
 
 
 def _repeated(messages: Sequence[_Message], per_message: dict[int, dict[str, Any]]) -> Signal:
     """Staff asking for what the customer had already given (an e-mail, an order number...)."""
+    if not any(m.staff is not None and m.staff.slots_asked for m in messages):
+        return Signal(0)  # nobody asks for a slot: what the customer gave need not be read
     given: dict[str, int] = {}
     evidence: list[int] = []
     count = 0
     for m in messages:
-        if m.role == ParticipantRole.CUSTOMER:
-            digits = language.DIGIT.search(m.text) is not None
-            for slot, (_ask, shown) in language.SLOTS.items():
-                if slot in given or (slot in language.DIGIT_SLOTS and not digits):
-                    continue
-                if shown.search(m.text):
-                    given[slot] = m.seq
-        elif m.role in STAFF_ROLES:
-            asked = " ".join(m.questions) or (
-                m.text if "please" in m.text.lower() and "provide" in m.text.lower() else ""
-            )
-            for slot, (ask, _shown) in language.SLOTS.items():
-                if slot in given and asked and ask.search(asked):
+        if m.customer is not None:
+            shown = m.customer.slots_shown
+            if shown:
+                for slot in language.SLOTS:
+                    if slot in shown and slot not in given:
+                        given[slot] = m.seq
+        elif m.staff is not None and given:
+            for slot in m.staff.slots_asked:
+                if slot in given:
                     count += 1
                     evidence += [given[slot], m.seq]
                     per_message.setdefault(m.seq, {}).setdefault("asked_again", []).append(slot)
@@ -304,7 +305,7 @@ def _first_response(messages: Sequence[_Message]) -> Signal:
             m.role in HUMAN_STAFF_ROLES
             and m.event.at >= first.event.at
             and m.seq > first.seq
-            and not is_acknowledgement(m.text)
+            and not _staff(m).acknowledgement
         ):
             return Signal((m.event.at - first.event.at).total_seconds(), (first.seq, m.seq))
     return Signal(None, (first.seq,))

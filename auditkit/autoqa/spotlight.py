@@ -9,7 +9,6 @@ confidence as the priority) and hands the request on to ``review.queue.sample_an
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -157,6 +156,24 @@ def signals_hold(document: Mapping[str, Any], focus: AutoqaFocus) -> bool:
     return True
 
 
+def signal_conditions(focus: AutoqaFocus) -> list[autoqa_store.SignalCondition]:
+    """The chosen signals as conditions the database checks on the stored scores: the same
+    test as :func:`signals_hold` (tests/integration/test_spotlight_sql.py compares them)."""
+    conditions: list[autoqa_store.SignalCondition] = []
+    for wanted in sorted(focus.signals):
+        if wanted == AutoqaSignal.NEGATIVE_SWING:
+            conditions.append(("sentiment_change", "<=", NEGATIVE_SWING_AT_MOST, False))
+        elif wanted == AutoqaSignal.UNANSWERED_QUESTION:
+            conditions.append(("unanswered_questions", ">=", 1, True))
+        elif wanted == AutoqaSignal.LONG_SILENCE:
+            conditions.append(
+                ("longest_agent_gap_seconds", ">=", focus.silence_minutes * 60, False)
+            )
+        else:
+            conditions.append(("policy_failures", ">=", 1, True))
+    return conditions
+
+
 def spotlight_of(installation: Installation, rubric_hash: str, focus: AutoqaFocus) -> Spotlight:
     """The conversations whose automatic score against ``rubric_hash`` meets ``focus``, with
     their confidence as the priority (one read of the rubric's scores)."""
@@ -173,13 +190,9 @@ def spotlight_of(installation: Installation, rubric_hash: str, focus: AutoqaFocu
             rubric_hash,
             score_min=focus.score_min,
             score_max=focus.score_max,
-            with_signals=bool(focus.signals),
+            conditions=signal_conditions(focus),
         )
-    priority = {
-        key: confidence
-        for key, _score, confidence, signals in rows
-        if signals is None or signals_hold(json.loads(signals), focus)
-    }
+    priority = {key: confidence for key, _score, confidence in rows}
     return Spotlight(keys=frozenset(priority), rule=focus.document(), priority=priority)
 
 

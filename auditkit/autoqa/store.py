@@ -6,7 +6,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy import Connection, Float, and_, cast, func, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql import ColumnElement, Select
@@ -92,7 +93,15 @@ def _upsert(
         index_elements=[table.c[k] for k in keys],
         set_={c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys},
     )
-    conn.execute(upsert, [dict(row) for row in rows])
+    # Compiled once, the rows handed to the driver as they are: SQLAlchemy's processing of
+    # each parameter row was most of an AutoQA page's append (these columns need no bind
+    # processing on SQLite or PostgreSQL: strings, integers, floats, flags).
+    compiled = upsert.compile(dialect=conn.dialect)
+    if compiled.positional:
+        order = list(compiled.positiontup or ())
+        conn.exec_driver_sql(compiled.string, [tuple(row[name] for name in order) for row in rows])
+    else:
+        conn.exec_driver_sql(compiled.string, [dict(row) for row in rows])
 
 
 def replace_scores(
@@ -106,14 +115,20 @@ def replace_scores(
 
 
 def score_rows(
-    conn: Connection, *, keys: Sequence[str] | None = None, rubric_hash: str | None = None
+    conn: Connection,
+    *,
+    keys: Sequence[str] | None = None,
+    rubric_hash: str | None = None,
+    conditions: Sequence[SignalCondition] = (),
 ) -> list[dict[str, Any]]:
-    """Stored automatic scores (all, or of ``keys``), in conversation order."""
+    """Stored automatic scores (all, or of ``keys``; those whose signals meet every condition,
+    checked by the database), in conversation order."""
     query = select(autoqa_scores).order_by(
         autoqa_scores.c.conversation_key, autoqa_scores.c.rubric_id
     )
     if rubric_hash is not None:
         query = query.where(autoqa_scores.c.rubric_hash == rubric_hash)
+    query = _meeting(conn, query, conditions)
     return _rows_of(conn, query, autoqa_scores.c.conversation_key, keys)
 
 
@@ -150,9 +165,16 @@ def human_ratings(conn: Connection, rubric_hash: str) -> list[tuple[str, str, st
     return [(k, who, c, r) for k, who, c, r in conn.execute(query).tuples()]
 
 
-def human_review_scores(conn: Connection, rubric_hash: str) -> list[tuple[float | None, str]]:
+def human_review_scores(
+    conn: Connection,
+    rubric_hash: str,
+    *,
+    agent_id: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> list[tuple[float | None, str]]:
     """(score, submitted at) of the latest version of every human review against
-    ``rubric_hash``."""
+    ``rubric_hash`` (of one agent, submitted in ``[since, until)``, when given)."""
     newer = reviews.alias("newer")
     latest = ~(
         select(newer.c.seq)
@@ -162,7 +184,45 @@ def human_review_scores(conn: Connection, rubric_hash: str) -> list[tuple[float 
     query = select(reviews.c.score, reviews.c.submitted_at).where(
         reviews.c.rubric_hash == rubric_hash, latest
     )
+    if agent_id is not None:
+        query = query.where(reviews.c.agent_id == agent_id)
+    if since:
+        query = query.where(reviews.c.submitted_at >= since)
+    if until:
+        query = query.where(reviews.c.submitted_at < until)
     return [(score, at) for score, at in conn.execute(query).tuples()]
+
+
+def agent_scored(
+    conn: Connection,
+    rubric_hash: str,
+    agent_id: str,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+) -> list[tuple[str, str | None]]:
+    """(conversation, last event time) of the conversations auto-scored against
+    ``rubric_hash`` whose primary agent (as the review app records it) is ``agent_id``, last
+    event in ``[since, until)`` when given, oldest first."""
+    query = (
+        select(autoqa_scores.c.conversation_key, conversation_facts.c.last_event_at)
+        .select_from(
+            autoqa_scores.join(
+                conversation_facts,
+                conversation_facts.c.conversation_key == autoqa_scores.c.conversation_key,
+            )
+        )
+        .where(
+            autoqa_scores.c.rubric_hash == rubric_hash,
+            conversation_facts.c.primary_agent == agent_id,
+        )
+        .order_by(conversation_facts.c.last_event_at, autoqa_scores.c.conversation_key)
+    )
+    if since:
+        query = query.where(conversation_facts.c.last_event_at >= since)
+    if until:
+        query = query.where(conversation_facts.c.last_event_at < until)
+    return [(key, at) for key, at in conn.execute(query).tuples()]
 
 
 def scored_facts(conn: Connection, rubric_hash: str) -> dict[str, tuple[str | None, str | None]]:
@@ -221,32 +281,52 @@ def erase_flag_notes(conn: Connection, subject: ErasedSubject, erased: str) -> N
         )
 
 
+SignalCondition = tuple[str, str, float, bool]
+"""(signal name, ``"<="`` or ``">="``, bound, a missing value counts as 0) on a stored score."""
+
+
+def _signal_value(conn: Connection, name: str) -> ColumnElement[Any]:
+    """The stored ``signals.<name>.value`` of a score row as a number (NULL when missing),
+    read by the database's own JSON functions: the column is JSON text."""
+    if conn.dialect.name == "postgresql":
+        document = cast(autoqa_scores.c.signals, JSONB)
+        return cast(document["signals"][name]["value"].astext, Float)
+    path = f'$.signals."{name}".value'
+    return cast(func.json_extract(autoqa_scores.c.signals, path), Float)
+
+
 def spotlight_rows(
     conn: Connection,
     rubric_hash: str,
     *,
     score_min: float | None = None,
     score_max: float | None = None,
-    with_signals: bool = False,
-) -> list[tuple[str, float | None, float, str | None]]:
-    """(conversation, score, confidence, signals JSON or None) of every automatic score against
-    ``rubric_hash`` in the score range: one query on the (rubric hash, score) index."""
-    columns = [
-        autoqa_scores.c.conversation_key,
-        autoqa_scores.c.score,
-        autoqa_scores.c.confidence,
-    ]
-    if with_signals:
-        columns.append(autoqa_scores.c.signals)
-    query = select(*columns).where(autoqa_scores.c.rubric_hash == rubric_hash)
+    conditions: Sequence[SignalCondition] = (),
+) -> list[tuple[str, float | None, float]]:
+    """(conversation, score, confidence) of every automatic score against ``rubric_hash`` in
+    the score range whose stored signals meet every condition: one query on the (rubric hash,
+    score) index, the signals read in SQL rather than parsed row by row."""
+    query = select(
+        autoqa_scores.c.conversation_key, autoqa_scores.c.score, autoqa_scores.c.confidence
+    ).where(autoqa_scores.c.rubric_hash == rubric_hash)
     if score_min is not None:
         query = query.where(autoqa_scores.c.score >= score_min)
     if score_max is not None:
         query = query.where(autoqa_scores.c.score <= score_max)
-    return [
-        (row[0], row[1], float(row[2]), row[3] if with_signals else None)
-        for row in conn.execute(query).tuples()
-    ]
+    query = _meeting(conn, query, conditions)
+    return [(row[0], row[1], float(row[2])) for row in conn.execute(query).tuples()]
+
+
+def _meeting(
+    conn: Connection, query: Select[Any], conditions: Sequence[SignalCondition]
+) -> Select[Any]:
+    """``query`` restricted to the score rows whose stored signals meet every condition."""
+    for name, op, bound, missing_is_zero in conditions:
+        value = _signal_value(conn, name)
+        if missing_is_zero:
+            value = func.coalesce(value, 0.0)
+        query = query.where(value <= bound if op == "<=" else value >= bound)
+    return query
 
 
 def scored_keys(score_min: float | None = None, score_max: float | None = None) -> Select[Any]:

@@ -13,10 +13,11 @@ from auditkit.ledger import merkle
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.checkpoint import Checkpoint, Signer, sign_checkpoint
 from auditkit.ledger.installation import Installation
-from auditkit.ledger.projections.replay import Projection
+from auditkit.ledger.projections.replay import EVENT_KINDS, Projection
 from auditkit.ledger.projections.timelines import TimelineBuilder
 from auditkit.ledger.records import (
     CanonicalizationError,
+    EncodedDraft,
     Record,
     RecordDraft,
     RecordKind,
@@ -24,8 +25,15 @@ from auditkit.ledger.records import (
     canonical_problem,
     encode_entry,
     format_time,
+    splice_entry,
 )
-from auditkit.ledger.sealing.cipher import ERASED, SUBJECT_KEYED, seal_parts, split_personal
+from auditkit.ledger.sealing.cipher import (
+    ERASED,
+    PERSONAL_FIELDS,
+    SUBJECT_KEYED,
+    seal_parts,
+    split_personal,
+)
 from auditkit.ledger.sealing.data_keys import DataKeys
 from auditkit.ledger.tlog.published import after_checkpoint
 from auditkit.periods import utc_now
@@ -125,6 +133,42 @@ class AppendBatch:
             self.data_keys.flush()  # readers in this transaction find every key it created
         return records
 
+    def append_encoded(self, drafts: Sequence[EncodedDraft]) -> list[int]:
+        """Append records whose bodies arrive encoded (:class:`EncodedDraft`); their seqs.
+
+        The leaf bytes are those :meth:`append` would store: the envelope is spliced around
+        each body (``records.splice_entry``), nothing is encoded again. Only kinds with
+        nothing to seal and no ledger projection (an ``autoqa`` record): any other kind is
+        refused before anything of the call is appended, since it needs :meth:`append`.
+        """
+        refused = sorted({str(d.kind) for d in drafts if not _encodable(d.kind)})
+        if refused:
+            raise ValueError(
+                f"{', '.join(refused)} records seal personal fields or feed the ledger's "
+                "projections: append them with AppendBatch.append"
+            )
+        seqs: list[int] = []
+        for draft in drafts:
+            seq = self.tree.size
+            occurred_at = format_time(draft.occurred_at)
+            entry = splice_entry(seq, draft, self.recorded_at, occurred_at)
+            leaf = merkle.leaf_hash(entry)
+            for node, digest in self.tree.append(leaf):
+                self._node_rows.append((node.level, node.index, digest))
+            self._entry_rows.append(
+                (
+                    seq,
+                    str(draft.kind),
+                    draft.conversation,
+                    self.recorded_at,
+                    occurred_at,
+                    entry,
+                    leaf,
+                )
+            )
+            seqs.append(seq)
+        return seqs
+
     def _subjects(self, drafts: Sequence[RecordDraft]) -> list[str]:
         known = self.projection.conversations
         return [
@@ -218,6 +262,16 @@ class AppendBatch:
             ),
         )
         return SignedHead(tree_size=self.tree.size, root_hash=root, note=note)
+
+
+def _encodable(kind: RecordKind) -> bool:
+    """Whether a record of ``kind`` may be appended encoded: nothing of it is sealed and no
+    ledger projection (conversations, participants, events, timelines) reads its body."""
+    return (
+        str(kind) not in PERSONAL_FIELDS
+        and kind not in EVENT_KINDS
+        and kind not in (RecordKind.CONVERSATION_OPENED, RecordKind.PARTICIPANT_ADDED)
+    )
 
 
 @contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from auditkit.ledger.conversation import HUMAN_STAFF_ROLES, LedgerConversation, LedgerEvent
 from auditkit.ledger.records import RecordKind
@@ -47,6 +48,7 @@ class ConversationMetrics:
     last_event_at: datetime | None
 
 
+@lru_cache(maxsize=16384)  # pure, and holding replies are canned: the same text recurs
 def is_acknowledgement(text: str) -> bool:
     """True when ``text`` is a canned holding reply with no substance (docs/metrics.md)."""
     return bool(_ACKNOWLEDGEMENT.match(" ".join(text.split())))
@@ -68,18 +70,30 @@ def staff_replies(conversation: LedgerConversation) -> list[LedgerEvent]:
     return replies
 
 
+def first_meaningful_response_seconds(conversation: LedgerConversation) -> float | None:
+    """Seconds from the customer's first message to the first of :func:`staff_replies` that
+    is not an acknowledgement; None when there is no such reply (docs/metrics.md)."""
+    role = conversation.role_of
+    first_customer: datetime | None = None
+    for event in conversation.events:
+        if event.kind != RecordKind.MESSAGE:
+            continue
+        author_role = role(event.body.get("author"))
+        if author_role == "customer":
+            if first_customer is None:
+                first_customer = event.at
+        elif (
+            first_customer is not None
+            and author_role in HUMAN_STAFF_ROLES
+            and not is_acknowledgement(str(event.body.get("text", "")))
+        ):
+            return (event.at - first_customer).total_seconds()
+    return None
+
+
 def compute_metrics(conversation: LedgerConversation) -> ConversationMetrics:
     """Every metric of ``conversation``, from its event records alone."""
     role = conversation.role_of
-    first_customer: datetime | None = None
-    first_response = next(
-        (
-            event.at
-            for event in staff_replies(conversation)
-            if not is_acknowledgement(str(event.body.get("text", "")))
-        ),
-        None,
-    )
     started_sessions = 0
     reopens = transfers = escalations = 0
     resolved_at: datetime | None = None
@@ -89,10 +103,7 @@ def compute_metrics(conversation: LedgerConversation) -> ConversationMetrics:
     for event in conversation.events:
         body = event.body
         if event.kind == RecordKind.MESSAGE:
-            author_role = role(body.get("author"))
-            if author_role == "customer" and first_customer is None:
-                first_customer = event.at
-            elif author_role in HUMAN_STAFF_ROLES:
+            if role(body.get("author")) in HUMAN_STAFF_ROLES:
                 human_spoke = True
         elif event.kind == RecordKind.STATUS:
             status = body.get("status")
@@ -123,11 +134,7 @@ def compute_metrics(conversation: LedgerConversation) -> ConversationMetrics:
         conversation_key=conversation.key,
         last_seq=conversation.last_seq,
         channel=conversation.channel,
-        first_meaningful_response_seconds=(
-            (first_response - first_customer).total_seconds()
-            if first_response is not None and first_customer is not None
-            else None
-        ),
+        first_meaningful_response_seconds=first_meaningful_response_seconds(conversation),
         resolution_seconds=(
             (resolved_at - first).total_seconds()
             if resolved and resolved_at is not None and first is not None

@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from auditkit.autoqa import store as autoqa_store
 from auditkit.autoqa.scorers import auto_score, scorer_version
-from auditkit.autoqa.service import _record_parts, autoqa_rubrics, input_key, run_autoqa
+from auditkit.autoqa.service import autoqa_rubrics, input_key, record_body, run_autoqa
 from auditkit.autoqa.signals import PolicyOutcome, compute_signals
 from auditkit.checks import evaluate
 from auditkit.checks.service import SEALED_FIELDS_READ, run_checks, select_policies
@@ -160,15 +160,14 @@ def test_autoqa_records_from_timelines_equal_the_reference_scoring(loaded: Insta
         signals = compute_signals(
             conversation, {p: PolicyOutcome(o, tuple(s)) for p, (o, _h, s) in found.items()}
         )
-        expected[conversation.key] = _record_parts(
-            conversation.key,
+        expected[conversation.key] = record_body(
             conversation.last_seq,
             input_key(conversation.last_seq, found),
             auto_score(rubric, signals),
             signals.document(),
             content_hash=rubric.content_hash,
             version=scorer_version(rubric),
-        ).body
+        )
     assert report.recorded == len(stored) == len(expected) > 100
     assert stored == expected
     assert run_autoqa(loaded, workers=1).recorded == 0

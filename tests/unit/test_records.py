@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -11,11 +12,15 @@ from hypothesis import strategies as st
 
 from auditkit.errors import TamperDetected
 from auditkit.ledger.records import (
+    EncodedDraft,
     RecordDraft,
     RecordKind,
+    RecordRefused,
     canonical_json,
     decode_entry,
+    encode_body,
     encode_entry,
+    splice_entry,
 )
 
 json_values = st.recursive(
@@ -77,3 +82,38 @@ def test_entry_round_trips_and_never_holds_a_newline() -> None:
 def test_non_canonical_or_malformed_entries_are_refused(entry: bytes) -> None:
     with pytest.raises(TamperDetected):
         decode_entry(entry)
+
+
+@given(
+    st.dictionaries(st.text(), json_values, max_size=5),
+    st.one_of(st.none(), st.text(min_size=1)),
+    st.integers(min_value=0, max_value=2**53 - 1),
+)
+def test_a_spliced_entry_equals_the_encoded_one(
+    body: dict[str, object], conversation: str | None, seq: int
+) -> None:
+    """The appending process splices the envelope around a body encoded elsewhere (AutoQA's
+    workers): the bytes must be those of encoding the whole record, or the refusal the same."""
+    moment = datetime(2025, 1, 6, 9, 30, 1, 5, tzinfo=UTC)
+    draft = RecordDraft(
+        kind=RecordKind.AUTOQA, conversation=conversation, occurred_at=moment, body=body
+    )
+    try:
+        expected = encode_entry(seq, draft, "2025-01-06T10:00:00.000000Z")
+    except rfc8785.CanonicalizationError:
+        with pytest.raises(RecordRefused):
+            encode_body(draft)
+        return
+    encoded = EncodedDraft(RecordKind.AUTOQA, conversation, moment, encode_body(draft))
+    assert splice_entry(seq, encoded, "2025-01-06T10:00:00.000000Z") == expected
+    assert json.loads(expected)["seq"] == seq
+
+
+def test_a_body_that_is_not_an_encoded_object_is_not_spliced() -> None:
+    moment = datetime(2025, 1, 6, tzinfo=UTC)
+    for body_json in (b"[1]", b'{"a":\n1}', b""):
+        with pytest.raises(ValueError, match="canonical JSON of an object"):
+            splice_entry(3, EncodedDraft(RecordKind.AUTOQA, "c-1", moment, body_json), "x")
+    draft = RecordDraft(RecordKind.AUTOQA, "c-1", moment, {"score": float("nan")})
+    with pytest.raises(RecordRefused, match=r"body\.score"):
+        encode_body(draft)
