@@ -38,7 +38,15 @@ from sqlalchemy import text
 from auditkit.accounts import users as accounts
 from auditkit.checks.service import run_checks
 from auditkit.ledger.installation import Installation
-from web import PASSWORD, TOKEN, _percentiles, _serve, bare_app, bench_installation
+from web import (
+    PASSWORD,
+    TOKEN,
+    _percentiles,
+    _serve,
+    add_keep_option,
+    bare_app,
+    bench_installation,
+)
 
 TARGET_P95_MS = 300
 AGENT_USER = "bench-agent"
@@ -113,17 +121,28 @@ def pages(facts: dict[str, Any]) -> dict[str, tuple[str, str]]:
 
 def run(args: argparse.Namespace, installation: Installation) -> dict[str, Any]:
     """The checks, the agent user, both servers and the single-user passes; the figures."""
-    print("running the default policy pack...", file=sys.stderr)
-    run_checks(installation)
+    with installation.engine.connect() as conn:
+        checked = conn.execute(text("SELECT 1 FROM check_results LIMIT 1")).first() is not None
+        has_agent = conn.execute(
+            text("SELECT 1 FROM users WHERE username = :name"), {"name": AGENT_USER}
+        ).first()
+    if checked:  # a kept installation (--keep): the pack ran on its first run
+        print("the policy pack has run on this installation: not run again", file=sys.stderr)
+    else:
+        print("running the default policy pack...", file=sys.stderr)
+        started = time.perf_counter()
+        run_checks(installation)
+        print(f"checks: {time.perf_counter() - started:.1f} s", file=sys.stderr)
     facts = _facts(installation)
-    accounts.add_user(
-        installation,
-        username=AGENT_USER,
-        display_name="Bench agent",
-        role="agent",
-        password=PASSWORD,
-        participant_id=facts["agent"],
-    )
+    if has_agent is None:
+        accounts.add_user(
+            installation,
+            username=AGENT_USER,
+            display_name="Bench agent",
+            role="agent",
+            password=PASSWORD,
+            participant_id=facts["agent"],
+        )
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     app = create_app(installation, secret_key=b"b" * 32, secure_cookies=False)
     bare = bare_app(installation.engine.url.render_as_string(hide_password=False))
@@ -257,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile", nargs="+", metavar="PAGE", help="cProfile these pages (names as printed)"
     )
+    add_keep_option(parser)
     args = parser.parse_args(argv)
     if args.queue < 1 or args.queue + args.reviews > args.conversations:
         parser.error("need 1 <= --queue and --queue + --reviews <= --conversations")
