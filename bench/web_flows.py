@@ -150,7 +150,7 @@ def run(args: argparse.Namespace, installation: Installation) -> dict[str, Any]:
     bare_server, bare_base = _serve(bare, 4)
     sessions = {"admin": _sign_in(base, "bench-admin"), "agent": _sign_in(base, AGENT_USER)}
     bare_session = requests.Session()
-    table = pages(facts)
+    table = {name: page for name, page in pages(facts).items() if name not in args.skip}
     times: dict[str, list[float]] = {"bare": [], **{name: [] for name in table}}
 
     def get(name: str) -> None:
@@ -275,6 +275,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--profile", nargs="+", metavar="PAGE", help="cProfile these pages (names as printed)"
+    )
+    parser.add_argument(
+        "--skip",
+        nargs="+",
+        default=[],
+        metavar="PAGE",
+        help="leave these pages out (names as printed)",
     )
     add_keep_option(parser)
     args = parser.parse_args(argv)
