@@ -256,9 +256,90 @@ def _setup(
     initialise(load_settings(env))
     installation = Installation.open(load_settings(env))
     import_files(installation, [data])
+    data.unlink()
     print("assigning and submitting reviews...", file=sys.stderr)
     keys = _prepare(installation, queue=args.queue, reviews=args.reviews)
     return installation, keys
+
+
+def _env(home: Path, database_url: str | None) -> dict[str, str]:
+    env = {
+        "AUDITKIT_HOME": str(home),
+        "AUDITKIT_KEY_PASSPHRASE": "bench-passphrase-not-secret",
+        "AUDITKIT_ACTOR": "bench",
+    }
+    if database_url is not None:
+        env["AUDITKIT_DATABASE_URL"] = database_url
+    return env
+
+
+def _schema_url(server_url: Any, schema: str) -> str:
+    url = server_url.update_query_dict({"options": f"-csearch_path={schema}"})
+    return str(url.render_as_string(hide_password=False))
+
+
+MANIFEST = "bench-installation.json"
+SET_UP = ("conversations", "seed", "database", "queue", "reviews")
+
+
+def kept_schema(keep: Path) -> str:
+    """The PostgreSQL schema of the installation kept in ``keep``: named after the folder."""
+    return "auditkit_kept_" + re.sub(r"[^a-z0-9]+", "_", keep.resolve().name.lower()).strip("_")
+
+
+@contextmanager
+def kept_installation(args: argparse.Namespace) -> Iterator[tuple[Installation, list[str]]]:
+    """The installation kept in ``args.keep`` (its home there, its PostgreSQL schema named by
+    :func:`kept_schema`): built by :func:`_setup` on the first run and never dropped, reused
+    as it is by every later run with the same set-up options. ``bench-installation.json`` in
+    the folder is written only once the set-up has finished, so a half-built installation is
+    refused rather than measured."""
+    keep: Path = args.keep.resolve()
+    manifest_path = keep / MANIFEST
+    server_url = make_url(os.environ.get("AUDITKIT_BENCH_PG_URL", DEFAULT_PG_URL))
+    wanted = {name: getattr(args, name) for name in SET_UP}
+    if manifest_path.exists():
+        manifest = json.loads(manifest_path.read_text())
+        differing = {k: (manifest.get(k), v) for k, v in wanted.items() if manifest.get(k) != v}
+        if differing:
+            raise SystemExit(
+                f"{manifest_path}: kept installation was set up with other options "
+                f"(kept, asked): {differing}; pass the same options or another --keep folder"
+            )
+        print(f"reusing the installation kept in {keep}", file=sys.stderr)
+        env = _env(keep / "home", manifest.get("database_url"))
+        initialise(load_settings(env))  # idempotent: migrates a kept schema to today's head
+        installation = Installation.open(load_settings(env))
+        admin = accounts.active_user(installation, "bench-admin")
+        keys = [item.conversation_key for item in review_queue.my_queue(installation, admin)]
+        yield installation, keys
+        return
+    if keep.exists() and any(keep.iterdir()):
+        raise SystemExit(
+            f"{keep} is not empty and has no {MANIFEST} (a set-up that did not finish?); "
+            f"remove it (and schema {kept_schema(keep)}) or pass another --keep folder"
+        )
+    keep.mkdir(parents=True, exist_ok=True)
+    database_url = None
+    schema = kept_schema(keep)
+    if args.database == "postgresql":
+        admin_engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+        with admin_engine.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))  # fails if it is left from a run
+        admin_engine.dispose()
+        database_url = _schema_url(server_url, schema)
+    started = time.perf_counter()
+    installation, keys = _setup(args, keep, _env(keep / "home", database_url))
+    manifest = {
+        **wanted,
+        "schema": schema if database_url else None,
+        "database_url": database_url,
+        "set_up_seconds": round(time.perf_counter() - started, 1),
+        "set_up_at": utc_now().isoformat(),
+    }
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
+    print(f"kept in {keep}: set up in {manifest['set_up_seconds']} s", file=sys.stderr)
+    yield installation, keys
 
 
 @contextmanager
@@ -266,29 +347,43 @@ def bench_installation(
     args: argparse.Namespace, name: str
 ) -> Iterator[tuple[Installation, list[str]]]:
     """A fresh installation (a new PostgreSQL schema, or SQLite with ``--database sqlite``)
-    set up by :func:`_setup`, and its queued keys; the schema is dropped afterwards."""
+    set up by :func:`_setup`, and its queued keys; the schema is dropped afterwards. With
+    ``--keep DIR``, the installation kept there instead (:func:`kept_installation`)."""
+    if getattr(args, "keep", None) is not None:
+        with kept_installation(args) as kept:
+            yield kept
+        return
     schema = f"auditkit_bench_{name}_{uuid.uuid4().hex[:8]}"
     server_url = make_url(os.environ.get("AUDITKIT_BENCH_PG_URL", DEFAULT_PG_URL))
     with tempfile.TemporaryDirectory(prefix=f"auditkit-bench-{name}-") as tmp:
-        env = {
-            "AUDITKIT_HOME": str(Path(tmp) / "home"),
-            "AUDITKIT_KEY_PASSPHRASE": "bench-passphrase-not-secret",
-            "AUDITKIT_ACTOR": "bench",
-        }
         admin_engine = None
+        database_url = None
         if args.database == "postgresql":
             admin_engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
             with admin_engine.connect() as conn:
                 conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-            url = server_url.update_query_dict({"options": f"-csearch_path={schema}"})
-            env["AUDITKIT_DATABASE_URL"] = url.render_as_string(hide_password=False)
+            database_url = _schema_url(server_url, schema)
         try:
-            yield _setup(args, Path(tmp), env)
+            yield _setup(args, Path(tmp), _env(Path(tmp) / "home", database_url))
         finally:
             if admin_engine is not None:
                 with admin_engine.connect() as conn:
                     conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
                 admin_engine.dispose()
+
+
+def add_keep_option(parser: argparse.ArgumentParser) -> None:
+    """``--keep DIR``: build the installation once in DIR and reuse it on later runs."""
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help=(
+            "keep the installation: its home in DIR, its PostgreSQL schema auditkit_kept_<DIR "
+            "name>; built on the first run, reused (not rebuilt, not dropped) by later runs "
+            "of web.py and web_flows.py with the same set-up options"
+        ),
+    )
 
 
 def run(args: argparse.Namespace, installation: Installation, keys: list[str]) -> dict[str, Any]:
@@ -389,6 +484,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", metavar="FILE", help="cProfile auditkit's pages to FILE")
+    add_keep_option(parser)
     args = parser.parse_args(argv)
     if args.queue < 1 or args.queue + args.reviews > args.conversations:
         parser.error("need 1 <= --queue and --queue + --reviews <= --conversations")

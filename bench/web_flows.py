@@ -40,7 +40,15 @@ from sqlalchemy import text
 from auditkit.accounts import users as accounts
 from auditkit.checks.service import run_checks
 from auditkit.ledger.installation import Installation
-from web import PASSWORD, TOKEN, _percentiles, _serve, bare_app, bench_installation
+from web import (
+    PASSWORD,
+    TOKEN,
+    _percentiles,
+    _serve,
+    add_keep_option,
+    bare_app,
+    bench_installation,
+)
 
 TARGET_P95_MS = 300
 AGENT_USER = "bench-agent"
@@ -115,17 +123,28 @@ def pages(facts: dict[str, Any]) -> dict[str, tuple[str, str]]:
 
 def run(args: argparse.Namespace, installation: Installation) -> dict[str, Any]:
     """The checks, the agent user, both servers and the single-user passes; the figures."""
-    print("running the default policy pack...", file=sys.stderr)
-    run_checks(installation)
+    with installation.engine.connect() as conn:
+        checked = conn.execute(text("SELECT 1 FROM check_results LIMIT 1")).first() is not None
+        has_agent = conn.execute(
+            text("SELECT 1 FROM users WHERE username = :name"), {"name": AGENT_USER}
+        ).first()
+    if checked:  # a kept installation (--keep): the pack ran on its first run
+        print("the policy pack has run on this installation: not run again", file=sys.stderr)
+    else:
+        print("running the default policy pack...", file=sys.stderr)
+        started = time.perf_counter()
+        run_checks(installation)
+        print(f"checks: {time.perf_counter() - started:.1f} s", file=sys.stderr)
     facts = _facts(installation)
-    accounts.add_user(
-        installation,
-        username=AGENT_USER,
-        display_name="Bench agent",
-        role="agent",
-        password=PASSWORD,
-        participant_id=facts["agent"],
-    )
+    if has_agent is None:
+        accounts.add_user(
+            installation,
+            username=AGENT_USER,
+            display_name="Bench agent",
+            role="agent",
+            password=PASSWORD,
+            participant_id=facts["agent"],
+        )
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     app = create_app(installation, secret_key=b"b" * 32, secure_cookies=False)
     bare = bare_app(installation.engine.url.render_as_string(hide_password=False))
@@ -139,7 +158,7 @@ def run(args: argparse.Namespace, installation: Installation) -> dict[str, Any]:
     bare_server, bare_base = _serve(bare, 4)
     sessions = {"admin": _sign_in(base, "bench-admin"), "agent": _sign_in(base, AGENT_USER)}
     bare_session = requests.Session()
-    table = pages(facts)
+    table = {name: page for name, page in pages(facts).items() if name not in args.skip}
     times: dict[str, list[float]] = {"bare": [], **{name: [] for name in table}}
     # CPU seconds of this process (server threads and client) per request: requests go one at
     # a time, so it is the page's own work, whatever else loads the machine.
@@ -280,6 +299,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-freeze", action="store_true", help="serve without gc.freeze() (as before issue 15)"
     )
+    parser.add_argument(
+        "--skip",
+        nargs="+",
+        default=[],
+        metavar="PAGE",
+        help="leave these pages out (names as printed)",
+    )
+    add_keep_option(parser)
     args = parser.parse_args(argv)
     if args.queue < 1 or args.queue + args.reviews > args.conversations:
         parser.error("need 1 <= --queue and --queue + --reviews <= --conversations")

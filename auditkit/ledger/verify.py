@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -191,6 +192,21 @@ class _UpperNodes:
         return new
 
 
+def _read_chunk(
+    conn: Connection, start: int, *, full: bool
+) -> tuple[list[tuple[Any, ...]], list[list[bytes]]]:
+    """The records of the chunk at ``start`` and the stored nodes of its complete subtrees,
+    level by level (level 1 first): every read the chunk's check needs but the upper nodes."""
+    rows = ledger_store.entry_rows(conn, start, start + CHUNK, full=full)
+    stored: list[list[bytes]] = []
+    count, level = len(rows), 0
+    while count >= 2:
+        count, level = count // 2, level + 1
+        first = start >> level
+        stored.append(ledger_store.node_level_range(conn, level, first, first + count))
+    return rows, stored
+
+
 def _check_tree(
     conn: Connection,
     roots: dict[int, bytes],
@@ -202,49 +218,52 @@ def _check_tree(
     """Recompute leaves and nodes chunk by chunk and compare them with what is stored.
 
     Each aligned chunk of 2^14 leaves is hashed level by level with list comprehensions
-    and compared with the stored nodes of that range in one read per level, which is
-    several times faster than feeding leaves one by one through a compact range.
+    and compared with its stored nodes, read with one query per level. The next chunk's
+    records and nodes are read by a second thread on the same connection (and snapshot)
+    while this one hashes: the driver waits on the database without the GIL, so the reads
+    and the hashing overlap. The connection is never used by both threads at once: the
+    read is joined before anything else here touches it.
     """
     upper = _UpperNodes()
     size = 0
     signed_size = 0  # records below this are covered by a verified signed root
-    try:
-        while True:
-            rows = ledger_store.entry_rows(conn, size, size + CHUNK, full=rebuilt is not None)
-            if not rows:
-                break
-            seqs = [row[0] for row in rows]
-            if seqs[-1] != size + len(rows) - 1 or seqs[0] != size:
-                missing = next(size + n for n, seq in enumerate(seqs) if seq != size + n)
-                raise TamperDetected(seq=missing, reason="record missing: the seq is not stored")
-            leaves = [merkle.leaf_hash(row[1]) for row in rows]
-            if leaves != [row[2] for row in rows]:
-                bad = next(n for n, row in enumerate(rows) if leaves[n] != row[2])
-                raise TamperDetected(seq=size + bad, reason="stored bytes do not match leaf hash")
-            if rebuilt is not None:
-                _check_records(rows, rebuilt, keys)
-            levels = _check_chunk_levels(conn, size, leaves, report)
-            if len(rows) == CHUNK:
-                upper_nodes = upper.add_chunk_root(levels[CHUNK_LEVEL][0])
-                report.nodes_checked += _compare_nodes(conn, upper_nodes[1:])
-            for end in sorted(k for k in roots if size < k <= size + len(rows)):
-                if _root_at(end, size, levels, upper.computed) != roots[end]:
-                    raise TamperDetected(
-                        seq=signed_size,
-                        reason=(
-                            f"a record in seq {signed_size}..{end - 1} was altered: the root "
-                            f"of the first {end} records differs from its signed checkpoint"
-                        ),
-                    )
-                signed_size = end
-            size += len(rows)
-            if progress is not None:
-                progress(len(rows))
-            if len(rows) < CHUNK:
-                break
-    except TamperDetected as exc:
-        report.problems.append(Problem(exc.seq, exc.reason))
-        return
+    full = rebuilt is not None
+    with ThreadPoolExecutor(1, thread_name_prefix="verify-read") as reader:
+        ahead: Future[tuple[list[tuple[Any, ...]], list[list[bytes]]]] | None = None
+        try:
+            rows, stored = _read_chunk(conn, size, full=full)
+            while rows:
+                if len(rows) == CHUNK:
+                    ahead = reader.submit(_read_chunk, conn, size + CHUNK, full=full)
+                try:
+                    levels = _hash_chunk(size, rows)
+                finally:
+                    following = ahead.result() if ahead is not None else ([], [])
+                    ahead = None
+                if rebuilt is not None:  # after the join: unsealing reads data keys
+                    _check_records(rows, rebuilt, keys)
+                report.nodes_checked += _compare_levels(size, levels, stored)
+                if len(rows) == CHUNK:
+                    upper_nodes = upper.add_chunk_root(levels[CHUNK_LEVEL][0])
+                    report.nodes_checked += _compare_nodes(conn, upper_nodes[1:])
+                for end in sorted(k for k in roots if size < k <= size + len(rows)):
+                    if _root_at(end, size, levels, upper.computed) != roots[end]:
+                        raise TamperDetected(
+                            seq=signed_size,
+                            reason=(
+                                f"a record in seq {signed_size}..{end - 1} was altered: the "
+                                f"root of the first {end} records differs from its signed "
+                                "checkpoint"
+                            ),
+                        )
+                    signed_size = end
+                size += len(rows)
+                if progress is not None:
+                    progress(len(rows))
+                rows, stored = following
+        except TamperDetected as exc:
+            report.problems.append(Problem(exc.seq, exc.reason))
+            return
     report.tree_size = size
     if ledger_store.tree_size(conn) != size:
         report.problems.append(
@@ -301,31 +320,40 @@ def _check_records(rows: Sequence[Sequence[Any]], rebuilt: Rebuilt, keys: DataKe
         rebuilt.apply(record)
 
 
-def _check_chunk_levels(
-    conn: Connection, start: int, leaves: list[bytes], report: VerifyReport
-) -> list[list[bytes]]:
-    """Hash a chunk's complete subtrees level by level; compare each level with storage."""
+def _hash_chunk(start: int, rows: Sequence[Sequence[Any]]) -> list[list[bytes]]:
+    """Check a chunk's seqs and leaf hashes and hash its complete subtrees level by level."""
+    seqs = [row[0] for row in rows]
+    if seqs[-1] != start + len(rows) - 1 or seqs[0] != start:
+        missing = next(start + n for n, seq in enumerate(seqs) if seq != start + n)
+        raise TamperDetected(seq=missing, reason="record missing: the seq is not stored")
+    leaves = [merkle.leaf_hash(row[1]) for row in rows]
+    if leaves != [row[2] for row in rows]:
+        bad = next(n for n, row in enumerate(rows) if leaves[n] != row[2])
+        raise TamperDetected(seq=start + bad, reason="stored bytes do not match leaf hash")
     levels = [leaves]
     current = leaves
-    level = 0
+    node = merkle.node_hash
     while len(current) >= 2:
-        level += 1
-        node = merkle.node_hash
         current = [node(current[i], current[i + 1]) for i in range(0, len(current) - 1, 2)]
-        first = start >> level
-        stored = ledger_store.node_level_range(conn, level, first, first + len(current))
-        if stored != current:
+        levels.append(current)
+    return levels
+
+
+def _compare_levels(start: int, levels: list[list[bytes]], stored: list[list[bytes]]) -> int:
+    """Compare each computed level with the stored nodes (``stored[level - 1]``); the count."""
+    for level in range(1, len(levels)):
+        current, have = levels[level], stored[level - 1]
+        if have != current:
+            first = start >> level
             bad = next(
-                (n for n in range(len(current)) if n >= len(stored) or stored[n] != current[n]),
+                (n for n in range(len(current)) if n >= len(have) or have[n] != current[n]),
                 len(current),
             )
             raise TamperDetected(
                 seq=(first + bad) << level,
                 reason=f"stored Merkle node (level {level}, index {first + bad}) is wrong or missing",
             )
-        report.nodes_checked += len(current)
-        levels.append(current)
-    return levels
+    return sum(len(level) for level in levels[1:])
 
 
 def _root_at(

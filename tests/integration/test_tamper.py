@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, text
 
 from auditkit.db.guards import drop_guards, install_guards
+from auditkit.ledger import verify
 from auditkit.ledger.checkpoint import Checkpoint, Signer, sign_checkpoint
 from auditkit.ledger.installation import Installation, initialise
 from auditkit.ledger.records import format_time
@@ -167,6 +168,57 @@ def test_verify_reports_the_first_bad_seq_and_why(
     assert reason in first.reason
     if seq is not None:
         assert first.seq == seq
+
+
+@pytest.mark.parametrize(
+    ("change", "seq", "reason"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_verify_reads_the_next_chunk_ahead_and_still_finds_the_first_bad_seq(
+    installation: Installation,
+    monkeypatch: pytest.MonkeyPatch,
+    change: Callable[[Connection], None],
+    seq: int | None,
+    reason: str,
+) -> None:
+    """With chunks of 4 leaves, verify reads chunk k+1 in its second thread while chunk k
+    is hashed (seq 7 is in the second chunk): a clean log checks every leaf and node, and
+    each forgery is still reported at the first bad seq."""
+    monkeypatch.setattr(verify, "CHUNK_LEVEL", 2)
+    monkeypatch.setattr(verify, "CHUNK", 4)
+    import_files(installation, [DATA / "abcd" / "abcd_sample.json"])
+    clean = verify_ledger(installation)
+    with installation.engine.connect() as conn:
+        records = conn.execute(text("SELECT count(*) FROM log_entries")).scalar_one()
+        nodes = conn.execute(text("SELECT count(*) FROM merkle_nodes")).scalar_one()
+    assert clean.ok, clean.problems
+    assert records > 12  # several chunks
+    assert (clean.tree_size, clean.nodes_checked) == (records, nodes)
+    _behind_the_back(installation, change)
+    report = verify_ledger(installation)
+    assert not report.ok
+    assert reason in report.problems[0].reason
+    if seq is not None:
+        assert report.problems[0].seq == seq
+
+
+def test_a_forged_node_in_a_later_chunk_is_caught(
+    installation: Installation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(verify, "CHUNK_LEVEL", 2)
+    monkeypatch.setattr(verify, "CHUNK", 4)
+    import_files(installation, [DATA / "abcd" / "abcd_sample.json"])
+
+    def forge(conn: Connection) -> None:
+        conn.execute(
+            text("UPDATE merkle_nodes SET hash = :h WHERE level = 1 AND idx = 5"),
+            {"h": b"\x01" * 32},
+        )
+
+    _behind_the_back(installation, forge)
+    report = verify_ledger(installation, check_projections=False)
+    assert [(p.seq, p.reason) for p in report.problems[:1]] == [
+        (10, "stored Merkle node (level 1, index 5) is wrong or missing")
+    ]
 
 
 def test_a_dropped_trigger_is_reported(installation: Installation) -> None:
