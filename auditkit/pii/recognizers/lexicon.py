@@ -5,7 +5,7 @@ sentence ("Scott is …"), in lower case ("eva kleist lives at …"), in a list
 ("Kónya, Becker and Vasquez") or in a non-English spelling. This recognizer reads the
 text itself (no model), with ``auditkit/pii/data/names.txt.gz``: the US Census 1990
 given names and surnames less the words that are ordinary English in support chat
-(built by ``bench/pii_name_lexicon.py``; see ``docs/pii.md``).
+(built by ``bench/builders/pii_name_lexicon.py``; see ``docs/pii.md``).
 
 It reports ``PERSON`` for:
 

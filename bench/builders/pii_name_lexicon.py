@@ -10,7 +10,7 @@ half of its occurrences across the customer utterances of BANKING77, NatCS and S
 labelled sets). The output is sorted, one ``kind<TAB>name`` per line (``first``/``last``),
 lower case, gzip-compressed with a fixed mtime so the same inputs write the same bytes.
 
-    python bench/pii_name_lexicon.py /tmp/names-0.3.0/names
+    python bench/builders/pii_name_lexicon.py /tmp/names-0.3.0/names
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT.parent / "shared" / "data"
 OUT = ROOT / "auditkit" / "pii" / "data" / "names.txt.gz"
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
