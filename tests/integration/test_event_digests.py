@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from alembic import command
+from sqlalchemy import inspect, text
 
+from auditkit.db.engine import alembic_config
 from auditkit.errors import NotInitialised
 from auditkit.ledger.installation import Installation, initialise
 from auditkit.ledger.sealing.cipher import SealingError
@@ -101,12 +103,15 @@ def test_reimport_into_an_installation_keyed_the_old_way_appends_nothing(
     old = _event_keys(installation)
     assert old and all(key.startswith("sha256:") for _, key in old)
     # The installation as it was before this upgrade: no event-digest key, no table for its
-    # fingerprint, the schema one revision back (0022, the revision before 0024). The upgrade's `auditkit init` creates both.
+    # fingerprint: the schema migrated back to the revision before 0024 (Alembic's own
+    # downgrade, so later revisions go too). The upgrade's `auditkit init` creates both.
     settings = installation.settings
     settings.event_key_path.unlink()
+    config = alembic_config(installation.engine)
     with installation.engine.begin() as conn:
-        conn.execute(text("DROP TABLE installation_keys"))
-        conn.execute(text("UPDATE alembic_version SET version_num = '0022'"))
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0022")
+        assert not inspect(conn).has_table("installation_keys")
     installation.engine.dispose()
     run("init")
     assert settings.event_key_path.is_file()
