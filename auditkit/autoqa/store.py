@@ -77,8 +77,24 @@ def policy_results(
             check_results.c.policy_hash,
             check_results.c.evidence,
         ).where(check_results.c.conversation_key.in_(part))
-        for key, policy, outcome, policy_hash, evidence in conn.execute(query).tuples():
-            found.setdefault(key, {})[policy] = (outcome, policy_hash, json.loads(evidence))
+        for key, policy, outcome, policy_hash, evidence in conn.execute(query).tuples().all():
+            found.setdefault(key, {})[policy] = (outcome, policy_hash, _seq_list(evidence))
+    return found
+
+
+def _seq_list(text: str) -> list[int]:
+    """The JSON list of seqs the checks store (``json.dumps`` of ints), read without a JSON
+    decoder call per row (planning a run reads one per conversation and policy); what is
+    not a flat list of integers goes to ``json.loads``, which answers (or refuses) it."""
+    if text.startswith("[") and text.endswith("]"):
+        inner = text[1:-1]
+        if not inner.strip():
+            return []
+        try:
+            return [int(part) for part in inner.split(",")]
+        except ValueError:
+            pass
+    found: list[int] = json.loads(text)
     return found
 
 

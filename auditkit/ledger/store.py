@@ -432,6 +432,11 @@ def conversation_records(
     return found
 
 
+def conversation_count(conn: Connection) -> int:
+    """How many conversations the log holds."""
+    return int(conn.execute(select(func.count()).select_from(conversations)).scalar() or 0)
+
+
 def conversation_keys(
     conn: Connection, *, after: str | None = None, limit: int = 1000
 ) -> list[str]:
