@@ -102,21 +102,7 @@ class AppendBatch:
             except CanonicalizationError as error:
                 # Refused whole: the transaction this batch belongs to rolls back.
                 raise RecordRefused(draft, canonical_problem(draft.body) or str(error)) from None
-            leaf = merkle.leaf_hash(entry)
-            for node, digest in self.tree.append(leaf):
-                self._node_rows.append((node.level, node.index, digest))
-            # In ledger_store.ENTRY_COLUMNS order.
-            self._entry_rows.append(
-                (
-                    seq,
-                    str(draft.kind),
-                    draft.conversation,
-                    self.recorded_at,
-                    occurred_at,
-                    entry,
-                    leaf,
-                )
-            )
+            self._store_leaf(seq, draft.kind, draft.conversation, occurred_at, entry)
             record = Record(
                 seq=seq,
                 kind=str(draft.kind),
@@ -152,22 +138,21 @@ class AppendBatch:
             seq = self.tree.size
             occurred_at = format_time(draft.occurred_at)
             entry = splice_entry(seq, draft, self.recorded_at, occurred_at)
-            leaf = merkle.leaf_hash(entry)
-            for node, digest in self.tree.append(leaf):
-                self._node_rows.append((node.level, node.index, digest))
-            self._entry_rows.append(
-                (
-                    seq,
-                    str(draft.kind),
-                    draft.conversation,
-                    self.recorded_at,
-                    occurred_at,
-                    entry,
-                    leaf,
-                )
-            )
+            self._store_leaf(seq, draft.kind, draft.conversation, occurred_at, entry)
             seqs.append(seq)
         return seqs
+
+    def _store_leaf(
+        self, seq: int, kind: RecordKind, conversation: str | None, occurred_at: str, entry: bytes
+    ) -> None:
+        """Fold ``entry``'s leaf into the tree and queue its log and node rows."""
+        leaf = merkle.leaf_hash(entry)
+        for node, digest in self.tree.append(leaf):
+            self._node_rows.append((node.level, node.index, digest))
+        # In ledger_store.ENTRY_COLUMNS order.
+        self._entry_rows.append(
+            (seq, str(kind), conversation, self.recorded_at, occurred_at, entry, leaf)
+        )
 
     def _subjects(self, drafts: Sequence[RecordDraft]) -> list[str]:
         known = self.projection.conversations

@@ -224,6 +224,25 @@ def _stdlib_is_canonical(value: Any) -> bool:
     return True
 
 
+def _envelope(
+    seq: int,
+    draft: RecordDraft | EncodedDraft,
+    recorded_at: str,
+    occurred_at: str | None,
+    body: Any,
+) -> dict[str, Any]:
+    """A leaf's fields around ``body`` (the draft's body, or a placeholder to splice)."""
+    return {
+        "v": ENTRY_VERSION,
+        "seq": seq,
+        "kind": str(draft.kind),
+        "conversation": draft.conversation,
+        "recorded_at": recorded_at,
+        "occurred_at": occurred_at or format_time(draft.occurred_at),
+        "body": body,
+    }
+
+
 def encode_entry(
     seq: int, draft: RecordDraft, recorded_at: str, occurred_at: str | None = None
 ) -> bytes:
@@ -231,15 +250,7 @@ def encode_entry(
 
     ``occurred_at`` may be passed when the caller has already formatted the draft's time.
     """
-    envelope: dict[str, Any] = {
-        "v": ENTRY_VERSION,
-        "seq": seq,
-        "kind": str(draft.kind),
-        "conversation": draft.conversation,
-        "recorded_at": recorded_at,
-        "occurred_at": occurred_at or format_time(draft.occurred_at),
-        "body": dict(draft.body),
-    }
+    envelope = _envelope(seq, draft, recorded_at, occurred_at, dict(draft.body))
     # The envelope's own fields are strings and a small int; only the body needs checking.
     if -_SAFE_INT < seq < _SAFE_INT and _stdlib_is_canonical(envelope["body"]):
         try:
@@ -277,16 +288,7 @@ def splice_entry(
         raise ValueError("an encoded body must be the canonical JSON of an object")
     if not -_SAFE_INT < seq < _SAFE_INT:
         raise ValueError(f"seq {seq} is outside canonical JSON's integers")
-    envelope = {
-        "v": ENTRY_VERSION,
-        "seq": seq,
-        "kind": str(draft.kind),
-        "conversation": draft.conversation,
-        "recorded_at": recorded_at,
-        "occurred_at": occurred_at or format_time(draft.occurred_at),
-        "body": 0,
-    }
-    rest = canonical_json(envelope)
+    rest = canonical_json(_envelope(seq, draft, recorded_at, occurred_at, 0))
     assert rest.startswith(_BODY_PLACEHOLDER.encode())
     return b'{"body":' + body + rest[len(_BODY_PLACEHOLDER) - 1 :]
 
