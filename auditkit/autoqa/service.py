@@ -228,15 +228,17 @@ def run_autoqa(
     # the rest (planning every page first left both workers idle ~10% of a 10k run).
     planned = _jobs(installation, rubrics, conversation_ids, page, report)
     head: list[_Job] = []
+    queued = 0
     for job in planned:
         head.append(job)
-        if sum(len(j.keys) for j in head) >= IN_PROCESS_BELOW:
+        queued += len(job.keys)
+        if queued >= IN_PROCESS_BELOW:
             break
     if not head:
         return report
     jobs = itertools.chain(head, planned)
     count = workers or max(1, min(os.cpu_count() or 1, 4))
-    if count == 1 or sum(len(j.keys) for j in head) < IN_PROCESS_BELOW:
+    if count == 1 or queued < IN_PROCESS_BELOW:  # planning ran out before the threshold
         results: Iterator[tuple[list[_Scored], int]] = (
             _score_job(installation, rubrics, job) for job in jobs
         )

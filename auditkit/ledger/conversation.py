@@ -110,23 +110,29 @@ def conversation_from_records(
     seq, kind, opened = records[0]
     if kind != RecordKind.CONVERSATION_OPENED:
         raise ValueError(f"seq {seq}: a conversation starts with conversation.opened, not {kind}")
-    body = opened["body"]
-    participants = participants_of(body)
     events = tuple(
         LedgerEvent(seq=s, kind=k, at=_parse_time(entry["occurred_at"]), body=entry["body"])
         for s, k, entry in records[1:]
         if k in EVENT_KINDS
     )
+    return conversation_from_opened(opened["conversation"], seq, opened["body"], events)
+
+
+def conversation_from_opened(
+    key: str, opened_seq: int, body: Mapping[str, Any], events: tuple[LedgerEvent, ...]
+) -> LedgerConversation:
+    """The conversation ``key`` its ``conversation.opened`` body (record ``opened_seq``)
+    describes, holding ``events``."""
     return LedgerConversation(
-        key=opened["conversation"],
+        key=key,
         channel=body["channel"],
         customer=body["customer"],
-        participants=participants,
+        participants=participants_of(body),
         events=events,
         intents=tuple(body.get("intents") or ()),
         tags=tuple(body.get("tags") or ()),
         segment=body.get("segment"),
-        opened_seq=seq,
+        opened_seq=opened_seq,
         source=body.get("source"),
     )
 

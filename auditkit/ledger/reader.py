@@ -12,8 +12,8 @@ from auditkit.ledger import store as ledger_store
 from auditkit.ledger.conversation import (
     LedgerConversation,
     LedgerEvent,
+    conversation_from_opened,
     conversation_from_records,
-    participants_of,
 )
 from auditkit.ledger.projections import timeline_store
 from auditkit.ledger.projections.replay import EVENT_KINDS
@@ -138,24 +138,15 @@ def load_excerpts(
                     seq=seq, kind=kind, at=parse_time(entry["occurred_at"]), body=entry["body"]
                 )
             )
-    found = []
-    for key in keys:
-        body = opened[opened_seqs[key]]
-        found.append(
-            LedgerConversation(
-                key=key,
-                channel=body["channel"],
-                customer=body["customer"],
-                participants=participants_of(body),
-                events=tuple(sorted([*texts[key], *others[key]], key=lambda e: e.seq)),
-                intents=tuple(body.get("intents") or ()),
-                tags=tuple(body.get("tags") or ()),
-                segment=body.get("segment"),
-                opened_seq=opened_seqs[key],
-                source=body.get("source"),
-            )
+    return [
+        conversation_from_opened(
+            key,
+            opened_seqs[key],
+            opened[opened_seqs[key]],
+            tuple(sorted([*texts[key], *others[key]], key=lambda e: e.seq)),
         )
-    return found
+        for key in keys
+    ]
 
 
 def record_body(conn: Connection, seq: int, *, master: MasterKey | None) -> dict[str, Any]:

@@ -251,11 +251,10 @@ def apply_retention(
     rules = installation.settings.retention
     due = subjects_due(installation, rules, now)
     with read_transaction(installation.engine) as conn:
-        held = {h["subject"] for h in privacy_store.active_holds(conn) if h["subject"] is not None}
+        holds = privacy_store.active_holds(conn)
+        held = {h["subject"] for h in holds if h["subject"] is not None}
         held_conversations = {
-            h["conversation_key"]
-            for h in privacy_store.active_holds(conn)
-            if h["conversation_key"] is not None
+            h["conversation_key"] for h in holds if h["conversation_key"] is not None
         }
         for subject in due:
             if not subject.due:
