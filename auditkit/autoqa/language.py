@@ -262,7 +262,6 @@ def _vader() -> Any:
     return SentimentIntensityAnalyzer()
 
 
-@lru_cache(maxsize=16384)  # pure: the same text (a "thanks", a macro) scores the same
 def sentiment(text: str) -> float:
     """VADER's compound sentiment of ``text``, -1 (most negative) to 1 (most positive)."""
     return float(_vader().polarity_scores(text)["compound"])
@@ -369,7 +368,6 @@ def syllables(word: str) -> int:
 _WITHOUT_LINKS = re.compile(r"\S+@\S+|https?://\S+|www\.\S+|\S*\d\S*")
 
 
-@lru_cache(maxsize=16384)  # pure, and staff macros repeat word for word
 def check_language(text: str) -> LanguageCheck:
     """Spelling and grammar of one staff message, with the counts readability needs.
 

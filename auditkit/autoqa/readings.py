@@ -20,8 +20,9 @@ from auditkit.autoqa import language
 from auditkit.metrics.measures import is_acknowledgement
 
 CACHED_TEXTS = 16384
-"""Distinct texts kept per role and process (the least recently used go first): like the
-language check's and VADER's own caches, a few kilobytes each at most, so tens of MB."""
+"""Distinct texts kept per role and process (the least recently used go first), a few
+kilobytes each at most, so tens of MB. This is the one per-text cache: ``language``'s
+``check_language`` and ``sentiment`` are plain functions, read through it."""
 
 
 class StaffText:

@@ -193,7 +193,7 @@ def test_the_language_check_and_questions_are_those_of_the_plain_searches(
     """The checks that skip a search by a hint (links, "of", punctuation, indirect questions)
     give what the unskipped searches give."""
     for text in corpus[:4000]:
-        check = language.check_language.__wrapped__(text)
+        check = language.check_language(text)
         plain = language._WITHOUT_LINKS.sub(" ", text)
         words = language.WORD.findall(plain)
         assert check.words == len(words)
