@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from fractions import Fraction
@@ -21,7 +21,7 @@ from auditkit.autoqa.service import autoqa_rubrics
 from auditkit.db.engine import read_transaction
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.records import parse_time
-from auditkit.rubric import NOT_APPLICABLE, Rubric, format_score, iqs
+from auditkit.rubric import NOT_APPLICABLE, Criterion, Rubric, format_score, iqs
 from auditkit.rubric.agreement import Measurement, krippendorff_alpha
 
 BOOTSTRAP = 400  # resamples of the pairs for the interval
@@ -185,21 +185,14 @@ def _rubric_agreement(
     resamples: int,
     facts: dict[str, tuple[str | None, str | None]] | None = None,
 ) -> RubricAgreement:
-    auto_levels: dict[str, dict[str, str | None]] = defaultdict(dict)
+    auto_levels = _auto_levels(criteria)
     auto_scores: dict[str, dict[str, float | None]] = defaultdict(dict)
     for row in criteria:
-        cid, key = str(row["criterion_id"]), str(row["conversation_key"])
-        auto_levels[cid][key] = None if row["level"] is None else str(row["level"])
-        auto_scores[key][cid] = row["score"]  # type: ignore[assignment]
-    by_criterion: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
-    for key, reviewer, cid, rating in human:
-        by_criterion[cid].append((key, reviewer, rating))
+        auto_scores[str(row["conversation_key"])][str(row["criterion_id"])] = row["score"]  # type: ignore[assignment]
     results = []
-    for _section, criterion in rubric.criteria():
-        if criterion.autoqa is None:
-            continue
-        pairs = pair_units(auto_levels.get(criterion.id, {}), by_criterion.get(criterion.id, []))
-        alpha, low, high = alpha_with_interval(pairs, criterion.scale.levels, resamples=resamples)
+    for criterion, pairs, (alpha, low, high) in _criterion_agreements(
+        rubric, auto_levels, human, resamples
+    ):
         results.append(
             CriterionAgreement(
                 criterion=criterion.id,
@@ -325,24 +318,49 @@ def _trusted(
     human: Sequence[tuple[str, str, str, str]],
     rated: Sequence[dict[str, object]],
 ) -> set[str]:
+    """The criteria the dashboard counts as trusted (its alpha, without the interval)."""
+    return {
+        criterion.id
+        for criterion, _pairs, (alpha, _low, _high) in _criterion_agreements(
+            rubric, _auto_levels(rated), human, resamples=0
+        )
+        if is_trusted(alpha, threshold)
+    }
+
+
+def _auto_levels(rows: Sequence[dict[str, object]]) -> dict[str, dict[str, str | None]]:
+    """criterion → conversation → automatic level, from stored criteria rows."""
     levels: dict[str, dict[str, str | None]] = defaultdict(dict)
-    for row in rated:
+    for row in rows:
         level = row["level"]
         levels[str(row["criterion_id"])][str(row["conversation_key"])] = (
             None if level is None else str(level)
         )
+    return levels
+
+
+def _criterion_agreements(
+    rubric: Rubric,
+    auto_levels: dict[str, dict[str, str | None]],
+    human: Sequence[tuple[str, str, str, str]],
+    resamples: int,
+) -> Iterator[
+    tuple[Criterion, list[tuple[str, str]], tuple[float | None, float | None, float | None]]
+]:
+    """Each auto-scored criterion of ``rubric`` with its (AutoQA, human) pairs and their
+    alpha, low and high (the interval only with ``resamples``)."""
     by_criterion: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
     for key, reviewer, cid, rating in human:
         by_criterion[cid].append((key, reviewer, rating))
-    trusted = set()
     for _section, criterion in rubric.criteria():
         if criterion.autoqa is None:
             continue
-        pairs = pair_units(levels.get(criterion.id, {}), by_criterion.get(criterion.id, []))
-        alpha, _low, _high = alpha_with_interval(pairs, criterion.scale.levels, resamples=0)
-        if is_trusted(alpha, threshold):
-            trusted.add(criterion.id)
-    return trusted
+        pairs = pair_units(auto_levels.get(criterion.id, {}), by_criterion.get(criterion.id, []))
+        yield (
+            criterion,
+            pairs,
+            alpha_with_interval(pairs, criterion.scale.levels, resamples=resamples),
+        )
 
 
 def _agent_autoqa(
