@@ -88,22 +88,8 @@ class GroupPatternRecognizer(LocalRecognizer):
         return results
 
     def _result(self, item: GroupPattern, start: int, end: int) -> RecognizerResult:
-        explanation = AnalysisExplanation(
-            recognizer=self.recognizer_name,
-            original_score=item.score,
-            pattern_name=item.name,
-            pattern=item.regex.pattern,
-        )
-        return RecognizerResult(
-            entity_type=item.entity_type,
-            start=start,
-            end=end,
-            score=item.score,
-            analysis_explanation=explanation,
-            recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: self.recognizer_name,
-                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-            },
+        return text_result(
+            self, item.entity_type, start, end, item.score, item.name, pattern=item.regex.pattern
         )
 
 
@@ -132,9 +118,11 @@ def text_result(
     end: int,
     score: float,
     why: str,
+    *,
+    pattern: str | None = None,
 ) -> RecognizerResult:
-    """A result of one of auditkit's recognizers that read the text themselves (no
-    pattern to report): its name, score and rule (``why``) as Presidio records them."""
+    """A result of one of auditkit's recognizers: its name, score and rule (``why``, and the
+    regular expression that matched when there is one) as Presidio records them."""
     name = str(getattr(recognizer, "recognizer_name", None) or vars(recognizer)["name"])
     return RecognizerResult(
         entity_type=entity_type,
@@ -142,7 +130,10 @@ def text_result(
         end=end,
         score=score,
         analysis_explanation=AnalysisExplanation(
-            recognizer=name, original_score=score, pattern_name=why
+            recognizer=name,
+            original_score=score,
+            pattern_name=why,
+            pattern=pattern,  # type: ignore[arg-type]  # Presidio: `pattern: str = None`
         ),
         recognition_metadata={
             RecognizerResult.RECOGNIZER_NAME_KEY: name,
