@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -57,7 +58,10 @@ def is_acknowledgement(text: str) -> bool:
 def staff_replies(conversation: LedgerConversation) -> list[LedgerEvent]:
     """Messages by human staff after the customer's first message, in order: the candidates
     for the first meaningful response (the first of them that is not an acknowledgement)."""
-    replies: list[LedgerEvent] = []
+    return list(_iter_staff_replies(conversation))
+
+
+def _iter_staff_replies(conversation: LedgerConversation) -> Iterator[LedgerEvent]:
     customer_wrote = False
     for event in conversation.events:
         if event.kind != RecordKind.MESSAGE:
@@ -66,29 +70,30 @@ def staff_replies(conversation: LedgerConversation) -> list[LedgerEvent]:
         if role == "customer":
             customer_wrote = True
         elif customer_wrote and role in HUMAN_STAFF_ROLES:
-            replies.append(event)
-    return replies
+            yield event
 
 
 def first_meaningful_response_seconds(conversation: LedgerConversation) -> float | None:
     """Seconds from the customer's first message to the first of :func:`staff_replies` that
-    is not an acknowledgement; None when there is no such reply (docs/metrics.md)."""
-    role = conversation.role_of
-    first_customer: datetime | None = None
-    for event in conversation.events:
-        if event.kind != RecordKind.MESSAGE:
-            continue
-        author_role = role(event.body.get("author"))
-        if author_role == "customer":
-            if first_customer is None:
-                first_customer = event.at
-        elif (
-            first_customer is not None
-            and author_role in HUMAN_STAFF_ROLES
-            and not is_acknowledgement(str(event.body.get("text", "")))
-        ):
-            return (event.at - first_customer).total_seconds()
-    return None
+    is not an acknowledgement; None when there is no such reply (docs/metrics.md). Stops at
+    that reply: the replies after it are not read."""
+    reply = next(
+        (
+            event
+            for event in _iter_staff_replies(conversation)
+            if not is_acknowledgement(str(event.body.get("text", "")))
+        ),
+        None,
+    )
+    if reply is None:
+        return None
+    first_customer = next(
+        event.at
+        for event in conversation.events
+        if event.kind == RecordKind.MESSAGE
+        and conversation.role_of(event.body.get("author")) == "customer"
+    )  # there is one: a staff reply counts only after it
+    return (reply.at - first_customer).total_seconds()
 
 
 def compute_metrics(conversation: LedgerConversation) -> ConversationMetrics:
