@@ -44,3 +44,20 @@ def write_jsonl(path: Path, conversations: Iterable[dict[str, Any]]) -> Path:
     """Write conversations as auditkit JSONL, one per line."""
     path.write_text("".join(json.dumps(c) + "\n" for c in conversations), encoding="utf-8")
     return path
+
+
+def add_unvalidated_refund(conversation: dict[str, Any]) -> None:
+    """Grow a ``make_conversation`` conversation (default start, four messages) by a refund its
+    agent issues with no identity validation before it, just before the resolve, which moves
+    a little later."""
+    conversation["events"].insert(
+        -1,
+        {
+            "type": "action",
+            "at": "2025-01-06T09:04:30Z",
+            "name": "issue-refund",
+            "actor": f"{conversation['conversation_id']}-agent",
+            "outcome": "success",
+        },
+    )
+    conversation["events"][-1]["at"] = "2025-01-06T09:05:00Z"

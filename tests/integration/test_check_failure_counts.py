@@ -18,7 +18,7 @@ from auditkit.errors import InputRefused
 from auditkit.ledger.installation import Installation
 from auditkit.review import search
 from auditkit.sources.ingest import import_files
-from tests.factories import DATA, make_conversation, write_jsonl
+from tests.factories import DATA, add_unvalidated_refund, make_conversation, write_jsonl
 
 DEMO = DATA / "demo" / "conversations.jsonl"
 
@@ -57,17 +57,7 @@ def test_a_rerun_that_changes_an_outcome_rewrites_the_count(
     import_files(installation, [write_jsonl(tmp_path / "a.jsonl", [conversation])])
     run_checks(installation)
     before = _counts(installation).get("c-1", 0)
-    conversation["events"].insert(
-        -1,
-        {
-            "type": "action",
-            "at": "2025-01-06T09:04:30Z",
-            "name": "issue-refund",
-            "actor": "c-1-agent",
-            "outcome": "success",
-        },
-    )
-    conversation["events"][-1]["at"] = "2025-01-06T09:05:00Z"
+    add_unvalidated_refund(conversation)
     import_files(installation, [write_jsonl(tmp_path / "b.jsonl", [conversation])])
     run_checks(installation)
     after = _counts(installation)

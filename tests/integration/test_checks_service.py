@@ -15,7 +15,7 @@ from auditkit.ledger.verify import verify_ledger
 from auditkit.review import findings
 from auditkit.settings import load_settings
 from auditkit.sources.ingest import import_files
-from tests.factories import DATA, make_conversation, write_jsonl
+from tests.factories import DATA, add_unvalidated_refund, make_conversation, write_jsonl
 
 DEMO = DATA / "demo" / "conversations.jsonl"
 
@@ -58,17 +58,7 @@ def test_rerun_appends_nothing_until_the_conversation_changes(
     first = run_checks(installation)
     again = run_checks(installation)
     assert again.recorded == 0 and again.unchanged == first.recorded
-    conversation["events"].insert(
-        -1,
-        {
-            "type": "action",
-            "at": "2025-01-06T09:04:30Z",
-            "name": "issue-refund",
-            "actor": "c-1-agent",
-            "outcome": "success",
-        },
-    )
-    conversation["events"][-1]["at"] = "2025-01-06T09:05:00Z"
+    add_unvalidated_refund(conversation)
     import_files(installation, [write_jsonl(tmp_path / "b.jsonl", [conversation])])
     third = run_checks(installation)
     assert (
