@@ -11,13 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from auditkit.db import operational_transaction
 from auditkit.db.engine import read_transaction
 from auditkit.ledger.conversation import LedgerConversation
 from auditkit.ledger.installation import Installation
+from auditkit.ledger.projections.derived_store import refresh_conversation_rows
 from auditkit.ledger.reader import load_timelines
 from auditkit.ledger.records import RecordKind, format_time, parse_time
 from auditkit.privacy import store as privacy_store
+from auditkit.privacy.tables import retention_facts
 from auditkit.settings import RetentionRule
 
 FACTS_PAGE = 500
@@ -58,16 +59,12 @@ def facts_of(conversation: LedgerConversation) -> dict[str, object]:
 
 def refresh_retention_facts(installation: Installation) -> int:
     """Bring ``retention_facts`` up to date with the log; returns how many were recomputed."""
-    done = 0
-    while True:
-        with read_transaction(installation.engine) as conn:
-            keys = privacy_store.stale_retention_keys(conn, limit=FACTS_PAGE)
-            if not keys:
-                return done
-            rows = [facts_of(c) for c in load_timelines(conn, keys)]
-        with operational_transaction(installation.engine) as conn:
-            privacy_store.replace_retention_facts(conn, rows)
-        done += len(rows)
+    return refresh_conversation_rows(
+        installation.engine,
+        retention_facts,
+        lambda conn, keys: [facts_of(c) for c in load_timelines(conn, keys)],
+        page=FACTS_PAGE,
+    )
 
 
 @dataclass(frozen=True)

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, func, or_, select, update
 
-from auditkit.ledger.projections.derived_store import (
-    replace_conversation_rows,
-    stale_conversation_keys,
-)
 from auditkit.ledger.tables import subject_keys
 from auditkit.privacy.tables import erasure_requests, legal_holds, retention_facts
 
@@ -210,16 +206,6 @@ def subject_hold_seqs(conn: Connection, subject: str) -> list[int]:
 
 
 # --- retention facts -------------------------------------------------------------------------
-
-
-def stale_retention_keys(conn: Connection, *, limit: int) -> list[str]:
-    """Conversations whose retention facts are missing or older than their last event."""
-    return stale_conversation_keys(conn, retention_facts, limit=limit)
-
-
-def replace_retention_facts(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Store the retention facts of some conversations, replacing what was there."""
-    replace_conversation_rows(conn, retention_facts, rows)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from auditkit.db import Connection, operational_transaction
 from auditkit.db.engine import read_transaction
 from auditkit.errors import Conflict, InputRefused, NotFound
 from auditkit.ledger.installation import Installation
+from auditkit.ledger.projections.derived_store import refresh_conversation_rows
 from auditkit.ledger.reader import load_conversations
 from auditkit.ledger.records import format_time
 from auditkit.metrics import store as metrics_store
@@ -50,6 +51,7 @@ from auditkit.review.sampling import (
 from auditkit.review.sampling import SampleOutcome as SampleOutcome
 from auditkit.review.sampling import SampleRequest as SampleRequest
 from auditkit.review.sampling import SamplingMethod as SamplingMethod
+from auditkit.review.tables import conversation_facts
 
 FACTS_PAGE = 200
 MAX_SAMPLE = 1000
@@ -136,19 +138,13 @@ class ManageView:
 
 def refresh_facts(installation: Installation) -> int:
     """Bring ``conversation_facts`` up to date with the log; returns how many were recomputed."""
-    done = 0
-    while True:
-        with read_transaction(installation.engine) as conn:
-            keys = review_store.stale_fact_keys(conn, limit=FACTS_PAGE)
-            if not keys:
-                return done
-            rows = [
-                facts_of(c)
-                for c in load_conversations(conn, keys, master=installation.master_key())
-            ]
-        with operational_transaction(installation.engine) as conn:
-            review_store.replace_facts(conn, rows)
-        done += len(rows)
+    master = installation.master_key()
+    return refresh_conversation_rows(
+        installation.engine,
+        conversation_facts,
+        lambda conn, keys: [facts_of(c) for c in load_conversations(conn, keys, master=master)],
+        page=FACTS_PAGE,
+    )
 
 
 def my_queue(installation: Installation, user: User) -> list[Assignment]:

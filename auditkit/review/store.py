@@ -20,10 +20,6 @@ from sqlalchemy import (
 from sqlalchemy.sql import Select
 
 from auditkit.accounts.tables import users
-from auditkit.ledger.projections.derived_store import (
-    replace_conversation_rows,
-    stale_conversation_keys,
-)
 from auditkit.ledger.projections.registry import ErasedSubject
 from auditkit.ledger.sealing.cipher import ERASED
 from auditkit.ledger.tables import conversations, participants, subject_keys
@@ -53,16 +49,6 @@ def _one(conn: Connection, query: Select[Any]) -> Row | None:
 
 
 # --- conversation facts --------------------------------------------------------------------
-
-
-def stale_fact_keys(conn: Connection, *, limit: int) -> list[str]:
-    """Conversations whose facts are missing or older than their last event."""
-    return stale_conversation_keys(conn, conversation_facts, limit=limit)
-
-
-def replace_facts(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Store the facts of some conversations, replacing what was there."""
-    replace_conversation_rows(conn, conversation_facts, rows)
 
 
 def facts_rows(

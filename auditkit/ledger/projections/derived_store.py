@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, insert, or_, select
+from sqlalchemy import Connection, Engine, Table, delete, insert, or_, select
 
+from auditkit.db import operational_transaction
+from auditkit.db.engine import read_transaction
 from auditkit.ledger.tables import conversations
 
 CHUNK = 500
@@ -43,3 +45,25 @@ def replace_conversation_rows(
         conn.execute(delete(table).where(table.c.conversation_key.in_(part)))
     if rows:
         conn.execute(insert(table), [dict(row) for row in rows])
+
+
+def refresh_conversation_rows(
+    engine: Engine,
+    table: Table,
+    rows_of: Callable[[Connection, list[str]], Sequence[Mapping[str, Any]]],
+    *,
+    page: int,
+) -> int:
+    """Bring ``table`` up to date with the log, ``page`` stale conversations at a time: their
+    rows computed by ``rows_of`` in a read transaction, stored in an operational one.
+    Returns how many were recomputed."""
+    done = 0
+    while True:
+        with read_transaction(engine) as conn:
+            keys = stale_conversation_keys(conn, table, limit=page)
+            if not keys:
+                return done
+            rows = rows_of(conn, keys)
+        with operational_transaction(engine) as conn:
+            replace_conversation_rows(conn, table, rows)
+        done += len(rows)
