@@ -20,6 +20,12 @@ wrong record count, a proof that does not check).
 
     python bench/ingest.py                          # 200k messages, SQLite and PostgreSQL
     python bench/ingest.py --messages 1000000 --database sqlite
+    python bench/ingest.py --messages 10000000 --database sqlite --growth
+
+``--growth`` is for the growth run: it leaves out the raw-insert baseline (which holds
+every written row in memory: too much at 10M records) and the projection verify, and adds
+the mean append-batch time per tenth of the import, so the cost per record can be read
+from the first batches to the last in one run.
 """
 
 from __future__ import annotations
@@ -86,9 +92,9 @@ class Figures:
     events: int
     records: int
     ingest_seconds: float
-    baseline_seconds: float
+    baseline_seconds: float | None
     verify_fast_seconds: float
-    verify_full_seconds: float
+    verify_full_seconds: float | None
     read_seconds: float
     batch_seconds: tuple[float, ...]
     proof_seconds: tuple[float, ...]
@@ -106,26 +112,45 @@ class Figures:
     @property
     def baseline_rate(self) -> float:
         """Records per second of the raw executemany of every row the import wrote."""
-        return self.records / self.baseline_seconds
+        return self.records / self.baseline_seconds if self.baseline_seconds else math.nan
+
+    def batch_tenths(self) -> list[float]:
+        """Mean append-batch seconds in each tenth of the import (the growth curve)."""
+        batches = self.batch_seconds
+        if len(batches) < 10:
+            return []
+        edges = [round(len(batches) * tenth / 10) for tenth in range(11)]
+        return [statistics.fmean(batches[a:b]) for a, b in itertools.pairwise(edges)]
 
     def as_json(self) -> dict[str, Any]:
         """The figures for the benchmark's JSON line."""
         return {
             "records": self.records,
             "ingest_records_s": round(self.ingest_rate),
-            "baseline_records_s": round(self.baseline_rate),
-            "ingest_ratio": round(self.ingest_rate / self.baseline_rate, 3),
+            "baseline_records_s": rounded(self.baseline_rate, 0),
+            "ingest_ratio": rounded(self.ingest_rate / self.baseline_rate, 3),
             "rows_written": self.rows_written,
             "commits": self.commits,
             "tables_written": self.tables_written,
             "read_validate_s": round(self.read_seconds, 2),
             "ingest_s": round(self.ingest_seconds, 2),
-            "baseline_s": round(self.baseline_seconds, 2),
+            "baseline_s": rounded(self.baseline_seconds, 2),
             "verify_fast_leaves_s": round(self.records / self.verify_fast_seconds),
-            "verify_full_leaves_s": round(self.records / self.verify_full_seconds),
+            "verify_full_leaves_s": (
+                round(self.records / self.verify_full_seconds) if self.verify_full_seconds else None
+            ),
+            "append_batch_s_by_tenth": [round(value, 4) for value in self.batch_tenths()],
+            "batches": len(self.batch_seconds),
             "proof_mean_ms": round(statistics.fmean(self.proof_seconds) * 1000, 2),
             "proof_p95_ms": round(p95(self.proof_seconds) * 1000, 2),
         }
+
+
+def rounded(value: float | None, digits: int) -> float | None:
+    """``value`` rounded for the JSON line; None for a figure the run did not measure."""
+    if value is None or math.isnan(value):
+        return None
+    return round(value, digits)
 
 
 def fresh_installation(home: Path, database: Database) -> Installation:
@@ -186,8 +211,9 @@ def run(
     seed: int,
     profile: Path | None,
     say: Callable[[str], None],
+    growth: bool = False,
 ) -> Figures:
-    """The whole benchmark on one database."""
+    """The whole benchmark on one database (``growth``: no baseline, no projection verify)."""
     source = workdir / "conversations.jsonl"
     say(f"[{database.name}] generating {conversations:,} conversations (seed {seed})")
     events = write_conversations(source, conversations, seed)
@@ -217,19 +243,25 @@ def run(
             )
         records = report.records_appended
 
-        written = written_rows(before, table_rows(installation))
+        baseline_seconds: float | None = None
+        rows_written = 0
+        tables_written: dict[str, int] | None = None
+        if not growth:
+            written = written_rows(before, table_rows(installation))
+            log_rows = dict((t.name, r) for t, r in written).get("log_entries", [])
+            if len(log_rows) != records:
+                raise BenchFailure(
+                    f"log_entries holds {len(log_rows)} new rows, expected {records}"
+                )
+            rows_written = sum(len(r) for _t, r in written)
+            say(
+                f"[{database.name}] raw executemany of the same {rows_written:,} rows in "
+                f"{len(written)} tables, {commits[0]} commits"
+            )
+            baseline_seconds = database.raw_insert(written, max(1, commits[0]))
+            tables_written = {t.name: len(r) for t, r in written}
+            del written, log_rows
         del before
-        log_rows = dict((t.name, r) for t, r in written).get("log_entries", [])
-        if len(log_rows) != records:
-            raise BenchFailure(f"log_entries holds {len(log_rows)} new rows, expected {records}")
-        rows_written = sum(len(r) for _t, r in written)
-        say(
-            f"[{database.name}] raw executemany of the same {rows_written:,} rows in "
-            f"{len(written)} tables, {commits[0]} commits"
-        )
-        baseline_seconds = database.raw_insert(written, max(1, commits[0]))
-        tables_written = {t.name: len(r) for t, r in written}
-        del written, log_rows
 
         say(f"[{database.name}] verify (hashes, tree, signatures)")
         fast = profiled(
@@ -239,9 +271,12 @@ def run(
             lambda: verify_ledger(installation, check_projections=False),
         )
         check_verify(fast, records, "verify --no-projections")
-        say(f"[{database.name}] verify (full, with projections)")
-        full = verify_ledger(installation, check_projections=True)
-        check_verify(full, records, "verify")
+        full_seconds: float | None = None
+        if not growth:
+            say(f"[{database.name}] verify (full, with projections)")
+            full = verify_ledger(installation, check_projections=True)
+            check_verify(full, records, "verify")
+            full_seconds = full.seconds
 
         say(f"[{database.name}] {PROOF_SAMPLES} inclusion proofs at size {records:,}")
         proof_seconds, proof_nodes, proof_hashes = profiled(
@@ -260,7 +295,7 @@ def run(
         ingest_seconds=ingest_seconds,
         baseline_seconds=baseline_seconds,
         verify_fast_seconds=fast.seconds,
-        verify_full_seconds=full.seconds,
+        verify_full_seconds=full_seconds,
         read_seconds=sum(read_seconds),
         batch_seconds=tuple(later - earlier for earlier, later in itertools.pairwise(marks)),
         proof_seconds=proof_seconds,
@@ -349,21 +384,23 @@ def render(figures: Figures) -> str:
     """The results of one database as a table: metric, auditkit, baseline, ratio, target."""
     ratio = figures.ingest_rate / figures.baseline_rate
     fast_rate = figures.records / figures.verify_fast_seconds
-    full_rate = figures.records / figures.verify_full_seconds
+    full_rate = (
+        figures.records / figures.verify_full_seconds if figures.verify_full_seconds else math.nan
+    )
     log2n = math.log2(figures.records)
     rows = [
         ("metric", "auditkit", "baseline", "ratio", "target"),
         (
             "ingest (records/s)",
             f"{figures.ingest_rate:,.0f}",
-            f"{figures.baseline_rate:,.0f}",
-            f"{ratio:.3f}",
+            "not run" if math.isnan(ratio) else f"{figures.baseline_rate:,.0f}",
+            "" if math.isnan(ratio) else f"{ratio:.3f}",
             f">= {INGEST_TARGET} of raw",
         ),
         (
             "  wall time (s)",
             f"{figures.ingest_seconds:,.1f}",
-            f"{figures.baseline_seconds:,.1f}",
+            f"{figures.baseline_seconds:,.1f}" if figures.baseline_seconds else "not run",
             "",
             "",
         ),
@@ -388,13 +425,26 @@ def render(figures: Figures) -> str:
             "flat: O(1) per record",
         ),
         (
+            "  append batch by tenth (s)",
+            " ".join(f"{value:.2f}" for value in figures.batch_tenths()) or "n/a",
+            "",
+            "",
+            "",
+        ),
+        (
             "verify, no projections (leaves/s)",
             f"{fast_rate:,.0f}",
             "",
             f"{fast_rate / VERIFY_TARGET:.3f}",
             f">= {VERIFY_TARGET:,}",
         ),
-        ("verify, full (leaves/s)", f"{full_rate:,.0f}", "", "", ""),
+        (
+            "verify, full (leaves/s)",
+            "not run" if math.isnan(full_rate) else f"{full_rate:,.0f}",
+            "",
+            "",
+            "",
+        ),
         (
             "inclusion proof mean (ms)",
             f"{statistics.fmean(figures.proof_seconds) * 1000:.2f}",
@@ -450,6 +500,12 @@ def main(argv: list[str] | None = None) -> int:
         help="run the import under cProfile, save FILE-<database>.prof and print the top "
         "functions (the profiled ingest rate is slower than an unprofiled one)",
     )
+    parser.add_argument(
+        "--growth",
+        action="store_true",
+        help="the growth run: no raw-insert baseline and no projection verify; adds the "
+        "append-batch time per tenth of the import",
+    )
     args = parser.parse_args(argv)
     if args.messages < 1:
         parser.error("--messages must be at least 1")
@@ -474,6 +530,7 @@ def main(argv: list[str] | None = None) -> int:
                         seed=args.seed,
                         profile=args.profile,
                         say=say,
+                        growth=args.growth,
                     )
                 else:
                     postgres = PostgresDatabase(
@@ -487,6 +544,7 @@ def main(argv: list[str] | None = None) -> int:
                             seed=args.seed,
                             profile=args.profile,
                             say=say,
+                            growth=args.growth,
                         )
             except (AuditkitError, BenchFailure) as exc:
                 print(f"{name}: FAILED: {exc}", file=sys.stderr)
