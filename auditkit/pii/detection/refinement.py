@@ -12,12 +12,13 @@ from dataclasses import dataclass
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from auditkit.pii.detection.blocks import extend_addresses
 from auditkit.pii.entities import EntityType
 from auditkit.pii.findings import Finding
 from auditkit.pii.recognizers.gazetteer import known_place, place_cue_before
 from auditkit.pii.recognizers.lexicon import lexicon
 from auditkit.pii.recognizers.places import COUNTRIES
-from auditkit.pii.recognizers.vocabulary import NOT_NAMES
+from auditkit.pii.recognizers.vocabulary import DEMONYMS, NOT_NAMES, ORGANISATION_WORDS
 
 NER_RECOGNIZER = "SpacyRecognizer"
 PARTICIPANT_RECOGNIZER = "ParticipantRecognizer"
@@ -296,7 +297,54 @@ def _nhs_number_that_is_a_phone(span: Finding, others: Sequence[Finding], text: 
     )
 
 
+_FIRM_AFTER = re.compile(
+    r"(?:[ \t]*,)?[ \t]+(?:(?:and|&)[ \t]+(?:Sons|Son|Co|Company|Partners|Associates|Brothers)\b"
+    r"|&[ \t]*Co\b|(?P<word>[A-Z][a-z]+\b))"
+)
+_EMPLOYER_BEFORE = re.compile(
+    r"\b(?i:work(?:s|ed|ing)?\s+(?:for|at)|employed\s+(?:by|at)|employee\s+of|ceo\s+of"
+    r"|founders?\s+of|cofounders?\s+of|joined|shares\s+of|stock\s+of|subsidiary\s+of)\s+(?:the\s+)?$"
+)
+
+
+def _organisation_name(span: Finding, _: Sequence[Finding], text: str) -> bool:
+    """A guessed name that is a firm's: followed by "Inc", "Group", "and Sons" …, or right
+    after "works for", "employed by", "CEO of" … ("I work for Flightstats"; a guessed
+    place there too)."""
+    if span.entity_type == EntityType.LOCATION and span.recognizer in GUESSING_PLACES:
+        return _EMPLOYER_BEFORE.search(text, max(0, span.start - 40), span.start) is not None
+    if span.entity_type != EntityType.PERSON or span.recognizer not in GUESSING_RECOGNIZERS:
+        return False
+    words = text[span.start : span.end].split()
+    if words and words[-1].strip(".,").lower() in ORGANISATION_WORDS:
+        return True
+    after = _FIRM_AFTER.match(text, span.end)
+    if after is not None and (
+        after.group("word") is None or after.group("word").lower() in ORGANISATION_WORDS
+    ):
+        return True
+    return _EMPLOYER_BEFORE.search(text, max(0, span.start - 40), span.start) is not None
+
+
+def _demonym(span: Finding, _: Sequence[Finding], text: str) -> bool:
+    return (
+        span.entity_type == EntityType.PERSON
+        and span.recognizer in GUESSING_RECOGNIZERS
+        and text[span.start : span.end].lower() in DEMONYMS
+    )
+
+
 DROP_RULES: tuple[DropRule, ...] = (
+    DropRule(
+        "organisation name",
+        'a name before "Inc", "Group", "and Sons" or after "works for" is a firm\'s ("Thomas and Sons")',
+        _organisation_name,
+    ),
+    DropRule(
+        "nationality or language",
+        '"studying English", "an German bank": a nationality or language word is no one\'s name',
+        _demonym,
+    ),
     DropRule(
         "relative date",
         'spaCy\'s DATE covers durations and numbers ("7 days", "75227"); only a calendar date is personal',
@@ -430,7 +478,7 @@ def refine(
     findings: Sequence[Finding], text: str, rules: Sequence[DropRule] = DROP_RULES
 ) -> list[Finding]:
     """The findings no rule drops, in their order (after :func:`retype`)."""
-    findings = retype(findings, text)
+    findings = extend_addresses(retype(findings, text), text, GUESSING_RECOGNIZERS)
     kept = [
         finding
         for finding in findings

@@ -31,7 +31,8 @@ _CITY_STATE_ZIP = (
 _EU_STREET = (
     r"(?!(?:during|spring|string|bring|offering|hearing|bearing|ring|gate|way)\b)"
     r"[^\W\d_][\w'’-]*(?:straat|strasse|straße|str\.|gasse|weg|laan|plein|gracht|kade|dijk|allee"
-    r"|platz|ring|damm|ufer|gata|gatan|vägen|vej|veien|gate|katu|tie|utca|útja|ulica|ul\.)"
+    r"|platz|ring|damm|ufer|gata|gatan|vägen|vej|veien|gate|katu|tie|utca|útja|ulica|ul\."
+    r"|gränd|stigen|kuja|polku|tori|gade|plads|stræde|vænget|vei|vegur|singel|steeg)"
 )
 _ROMANCE_STREET = (
     r"(?:rue|avenue|av\.|boulevard|bd\.?|chemin|impasse|via|viale|piazza|corso|calle|avenida"
@@ -41,7 +42,8 @@ _INTRO = (
     r"\b(?:(?:my|our|the|his|her|their|new|billing|shipping|delivery|home|mailing|postal|street)\s+)*"
     r"address(?:es)?(?:\s+(?:is|was|to|of|for|with|at|on file))*\s*[:\-]?\s*(?:is\s+|it\s+is\s+|it's\s+)?"
     r"|\b(?:lives?|living|lived|located|situated|staying|reside|resides)\s+(?:at|on|in)\s+"
-    r"|\b(?:ship|send|deliver|mail|return|post|forward)(?:\s+(?:it|them|this|that|everything|the\s+\w+))?\s+to\s+"
+    r"|\b(?:ship|send|deliver|mail|return|post|forward|shipped|sent|delivered|mailed|posted"
+    r"|forwarded)(?:\s+(?:it|them|this|that|everything|the\s+\w+))?\s+to\s+"
     r"|\bmoved\s+to\s+"
 )
 # Where an introduced address ends: sentence punctuation, a blank line, or a clause.
@@ -93,6 +95,13 @@ class StreetAddressRecognizer(GroupPatternRecognizer):
             EntityType.STREET_ADDRESS,
             rf"(?:{_INTRO})(?P<value>(?:{_HOUSE},?\s+){{1,2}}[^\W\d_][^?!;]{{2,120}}?){_INTRO_END}",
             0.75,
+        ),
+        pattern(
+            "introduced street, number last",
+            EntityType.STREET_ADDRESS,
+            rf"(?:{_INTRO})(?P<value>(?:{_WORD}\s+){{0,3}}[^\W\d_][\w'’.-]*,?\s+{_HOUSE}\b\.?"
+            rf"(?:[ \t]*,[ \t]*[^\W\d_][^?!;\n]{{1,60}}?)?){_INTRO_END}",
+            0.7,
         ),
     )
 

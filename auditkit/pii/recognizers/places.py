@@ -13,7 +13,8 @@ from auditkit.pii.recognizers.base import TextRecognizer, text_result
 COUNTRY_SCORE = 0.6
 
 COUNTRIES = tuple(
-    """
+    " ".join(name.split())
+    for name in """
     Afghanistan|Albania|Algeria|Andorra|Angola|Argentina|Armenia|Australia|Austria|Azerbaijan
     |Bahamas|Bahrain|Bangladesh|Barbados|Belarus|Belgium|Belize|Benin|Bhutan|Bolivia|Bosnia
     |Botswana|Brazil|Brunei|Bulgaria|Burkina Faso|Burundi|Cambodia|Cameroon|Canada|Cape Verde
@@ -33,17 +34,28 @@ COUNTRIES = tuple(
     |Tajikistan|Tanzania|Thailand|Togo|Tonga|Trinidad and Tobago|Tunisia|Turkey|Turkmenistan
     |Tuvalu|Uganda|Ukraine|United Arab Emirates|United Kingdom|United States|Uruguay|Uzbekistan
     |Vanuatu|Vatican City|Venezuela|Vietnam|Wales|Yemen|Zambia|Zimbabwe|USA|UK|UAE
-    """.replace("\n", "")
-    .replace(" |", "|")
-    .strip()
-    .split("|")
+    |Bosnia and Herzegovina|Côte d'Ivoire|Ivory Coast|Great Britain|Britain|Northern Ireland
+    |United States of America|Russian Federation|Timor-Leste|East Timor|Equatorial Guinea
+    |Guinea-Bissau|Central African Republic|Saint Lucia|Saint Kitts and Nevis
+    |Saint Vincent and the Grenadines|Antigua and Barbuda|São Tomé and Príncipe
+    |Sao Tome and Principe|Marshall Islands|Solomon Islands|Micronesia|Macedonia|Burma
+    |Viet Nam|Holland|Bermuda|Gibraltar|Isle of Man|Faroe Islands|Aruba|Curaçao
+    |Guam|Montserrat|Anguilla|Cayman Islands|Macau|Macao|New Caledonia|French Polynesia
+    |Réunion|Martinique|Guadeloupe|Western Sahara|French Guiana|Åland Islands
+    """.replace("\n", " ").split("|")
 )
-"""Sovereign states (and the UK's nations) in English; written capitalised only."""
+"""Sovereign states (and the UK's nations), their common other English names and the
+inhabited territories, in English; written capitalised (or, in an address, upper case)."""
 
 COUNTRY_WORDS = frozenset(word.lower() for name in COUNTRIES for word in name.split())
 _COUNTRY = re.compile(
     r"(?<![\w-])(?:"
-    + "|".join(re.escape(c) for c in sorted(COUNTRIES, key=len, reverse=True))
+    + "|".join(
+        re.escape(c)
+        for c in sorted(
+            {*COUNTRIES, *(c.upper() for c in COUNTRIES if len(c) > 3)}, key=len, reverse=True
+        )
+    )
     + r")(?![\w-])"
 )
 

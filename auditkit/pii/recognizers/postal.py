@@ -90,7 +90,7 @@ US_STATES = [
     "AE",
     "AP",
 ]
-_CAP = r"(?:[A-Z]|[À-ÖØ-Þ]|[Ā-ž])[\w'’.-]*"
+_CAP = r"(?:[A-Z]|[À-ÖØ-Þ]|[Ā-ž]|[Ά-Ϋ]|[Ѐ-Я])[\w'’.-]*"
 _MONTHS = (
     r"(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april"
     r"|june|july|august|september|october|november|december|mon|tue|wed|thu|fri|sat|sun"
@@ -118,6 +118,29 @@ _SUFFIXES = (
 """Street suffixes of the USPS list (Publication 28, C1) that are no common street word
 above ("Union" is left out: "the Treaty on European Union"); only after "on", "at",
 "along" … do they make a street ("on Marina Fort")."""
+_TYPE_WORDS = (
+    r"(?i:strada|str\.|contrada|borgo|vicolo|corso|piazzale|viale|piazza|via|largo|località"
+    r"|chemin|allée|impasse|boulevard|bd\.?|quai|place|route|cours|passage|rue|avenue|av\."
+    r"|plac|aleja|al\.|osiedle|os\.|ulica|ul\.|aleea|calea|bulevardul|carrer|avinguda|passeig"
+    r"|camino|callejón|callejon|carretera|paseo|plaza|ronda|travesía|urbanización|glorieta"
+    r"|acceso|retorno|viaducto|cerrada|privada|andador|circuito|prolongación|calzada|alameda"
+    r"|calle|avenida|praça|rodovia|estrada|travessa|vila|viela|ladeira|loteamento|passarela"
+    r"|pátio|esplanada|jardim|residencial|setor|trecho|quadra|vereda|rua|rúa|náměstí|nám\."
+    r"|třída|nábřeží|odos|leoforos|plateia|sokak|sokağı|caddesi|cad\.|bulvarı)"
+)
+"""Words that name a street's type before its name, in the languages of Europe and the
+Americas ("Borgo Cristina, 44", "plac Kopernika 91", "Avenida Teodosio Robledo 11"), from
+the street-type lists of the postal formats (UPU) and Faker's locale address providers."""
+_TYPE_WORDS_AFTER = (
+    r"(?i:utca|út|útja|tér|köz|körút|sor|fasor|ulica|ulice|cesta|trg|ulitsa|prospekt|straße"
+    r"|strasse|str\.|weg|gasse|allee|platz|ring|damm|vej|gade|allé|gata|gatan|vägen|gränd"
+    r"|katu|tie|kuja|polku|tori|straat|laan|plein|singel|gracht|kade|dijk|pad|steeg|sokak"
+    r"|caddesi|odos)"
+)
+"""Street-type words written after the street's name ("Miskolci utca 159.", "Jarčeva
+ulica 3c", "Berliner Straße 5")."""
+_PARTICLE = r"(?i:de|du|des|la|le|les|di|del|della|da|do|dos|das|von|van|der|den|z|ze|na|u)"
+
 _LINE_PREFIX = re.compile(r"^[\s>?*•|-]*")
 _STREET_LINE = re.compile(
     r"^(?:\d{1,6}[a-z]?\s+(?:\d{1,5}[a-z]?\s+)?[^\W\d_]|(?:PSC|CMR|USNS|USNV|USS|USCGC)\s)"
@@ -175,6 +198,23 @@ class PostalAddressRecognizer(GroupPatternRecognizer):
             r"(?<!\w)(?:ul\.|rua|rúa|via|calle|rue|avenida|viale|piazza|largo|travessa|avenue)\s+"
             r"(?:(?:de|du|des|la|le|di|del|da|do|dos)\s+)?(?:[^\W\d_][\w'’.-]*\s+){1,3}\d{1,4}[a-z]?\b",
             0.6,
+        ),
+        pattern(
+            "street type word and house number",
+            EntityType.STREET_ADDRESS,
+            rf"(?<![\w.-])(?:{_CAP}[ \t]+){{0,2}}(?P<type>{_TYPE_WORDS})[ \t]+"
+            rf"(?:{_PARTICLE}[ \t]+){{0,2}}(?:{_CAP}[ \t]+(?:{_PARTICLE}[ \t]+)?){{0,3}}"
+            rf"{_CAP},?[ \t]+\d{{1,5}}[a-z]?(?:/\d{{1,4}}[a-z]?)?\b\.?",
+            0.6,
+            flags=0,
+        ),
+        pattern(
+            "street name, type word and house number",
+            EntityType.STREET_ADDRESS,
+            rf"(?<![\w.-])(?:{_CAP}[ \t]+){{0,2}}{_CAP}[ \t]+(?P<type>{_TYPE_WORDS_AFTER}),?[ \t]+"
+            rf"\d{{1,5}}[a-z]?(?:/\d{{1,4}}[a-z]?)?\b\.?",
+            0.6,
+            flags=0,
         ),
         pattern(
             "street corner",
