@@ -14,7 +14,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from auditkit.pii.detection.blocks import extend_addresses
 from auditkit.pii.entities import EntityType
-from auditkit.pii.findings import Finding
+from auditkit.pii.findings import Finding, without_contained
 from auditkit.pii.recognizers.gazetteer import known_place, place_cue_before
 from auditkit.pii.recognizers.lexicon import lexicon
 from auditkit.pii.recognizers.places import COUNTRIES
@@ -463,15 +463,55 @@ def _town_after_address(span: Finding, others: Sequence[Finding], text: str) -> 
     )
 
 
+_PLACE_PREFIX = re.compile(
+    r"(?:North|South|East|West|New|Port|Lake|Fort|Mount|Mt\.?|San|Santa|Santo|São|Saint|St\.?"
+    r"|Little|Great|Upper|Lower|NORTH|SOUTH|EAST|WEST|NEW|PORT|LAKE|FORT|MOUNT|SAN|SANTA|SAINT)"
+    r"[ \t]+"
+)
+_PLACE_SUFFIX = re.compile(
+    r"[ \t]+(?:City|Town|Village|Beach|Springs|Falls|Heights|Harbor|Harbour|Valley|Hills|Bay"
+    r"|Island|Creek|Ridge|Junction|Crossing|Landing)(?![\w'’-])"
+)
+
+
+_NUMBER_OR_TITLE_BEFORE = re.compile(r"(?:\d|\b(?:Dr|Mr|Mrs|Ms|Miss|Prof|Sir|Dame)\.?)[ \t]*$")
+
+
+def _named_place(span: Finding, text: str) -> Finding | None:
+    """A guessed name that is a place's by its own words: a direction or "New", "Port",
+    "Lake", "San" … before it ("North Michael", "Lake Ben"), or "Beach", "Village",
+    "Springs" … after it ("Pines Beach"); not after a house number (that is a street)."""
+    if span.entity_type != EntityType.PERSON or span.recognizer not in GUESSING_RECOGNIZERS:
+        return None
+    value = text[span.start : span.end]
+    before = text[max(0, span.start - 12) : span.start]
+    prefix = re.search(rf"(?:^|(?<=[^\w.]))(?:{_PLACE_PREFIX.pattern})$", before)
+    suffix = _PLACE_SUFFIX.match(text, span.end)
+    start = span.start - len(prefix.group()) if prefix is not None else span.start
+    end = suffix.end() if suffix is not None else span.end
+    words = value.split()
+    own = len(words) > 1 and (
+        _PLACE_PREFIX.match(value) is not None
+        or _PLACE_SUFFIX.fullmatch(" " + words[-1]) is not None
+    )
+    if prefix is None and suffix is None and not own:
+        return None
+    if _NUMBER_OR_TITLE_BEFORE.search(text, max(0, start - 8), start):
+        return None  # "5 Lake View" is a street, "Dr. Lake Smith" a person
+    return Finding(start, end, EntityType.LOCATION, span.score, span.recognizer)
+
+
 def retype(findings: Sequence[Finding], text: str) -> list[Finding]:
     """Findings whose type the rest of the text settles: a town after a street address is
-    part of the address (``STREET_ADDRESS``), not a person, so it stays masked as one."""
-    return [
-        Finding(f.start, f.end, EntityType.STREET_ADDRESS, f.score, f.recognizer)
-        if _town_after_address(f, findings, text)
-        else f
-        for f in findings
-    ]
+    part of the address (``STREET_ADDRESS``), not a person, so it stays masked as one; a
+    guessed name with a place's words around it (:func:`_named_place`) is a place."""
+    out = []
+    for f in findings:
+        if _town_after_address(f, findings, text):
+            out.append(Finding(f.start, f.end, EntityType.STREET_ADDRESS, f.score, f.recognizer))
+        else:
+            out.append(_named_place(f, text) or f)
+    return without_contained(out)
 
 
 def refine(

@@ -126,7 +126,9 @@ _TYPE_WORDS = (
     r"|acceso|retorno|viaducto|cerrada|privada|andador|circuito|prolongación|calzada|alameda"
     r"|calle|avenida|praça|rodovia|estrada|travessa|vila|viela|ladeira|loteamento|passarela"
     r"|pátio|esplanada|jardim|residencial|setor|trecho|quadra|vereda|rua|rúa|náměstí|nám\."
-    r"|třída|nábřeží|odos|leoforos|plateia|sokak|sokağı|caddesi|cad\.|bulvarı)"
+    r"|třída|nábřeží|odos|leoforos|plateia|sokak|sokağı|caddesi|cad\.|bulvarı|soseaua|șoseaua"
+    r"|drumul|splaiul|intrarea|piața|piata|bulevardul|condomínio|condominio|vial|diagonal"
+    r"|corredor|boulevard)"
 )
 """Words that name a street's type before its name, in the languages of Europe and the
 Americas ("Borgo Cristina, 44", "plac Kopernika 91", "Avenida Teodosio Robledo 11"), from
@@ -204,7 +206,7 @@ class PostalAddressRecognizer(GroupPatternRecognizer):
             EntityType.STREET_ADDRESS,
             rf"(?<![\w.-])(?:{_CAP}[ \t]+){{0,2}}(?P<type>{_TYPE_WORDS})[ \t]+"
             rf"(?:{_PARTICLE}[ \t]+){{0,2}}(?:{_CAP}[ \t]+(?:{_PARTICLE}[ \t]+)?){{0,3}}"
-            rf"{_CAP},?[ \t]+\d{{1,5}}[a-z]?(?:/\d{{1,4}}[a-z]?)?\b\.?",
+            rf"{_CAP},?[ \t]+(?:(?i:nr|no|n)\.?[ \t]*)?\d{{1,5}}[a-z]?(?:/\d{{1,4}}[a-z]?)?\b\.?",
             0.6,
             flags=0,
         ),
@@ -214,6 +216,13 @@ class PostalAddressRecognizer(GroupPatternRecognizer):
             rf"(?<![\w.-])(?:{_CAP}[ \t]+){{0,2}}{_CAP}[ \t]+(?P<type>{_TYPE_WORDS_AFTER}),?[ \t]+"
             rf"\d{{1,5}}[a-z]?(?:/\d{{1,4}}[a-z]?)?\b\.?",
             0.6,
+            flags=0,
+        ),
+        pattern(
+            "house number and USPS street",
+            EntityType.STREET_ADDRESS,
+            rf"(?<![\w.,/-])\d{{1,6}}[a-z]?[ \t]+(?!{_MONTHS}\b)(?:{_CAP}[ \t]+){{0,2}}{_CAP}[ \t]+{_SUFFIXES}(?![\w'’-])",
+            0.55,
             flags=0,
         ),
         pattern(
