@@ -165,3 +165,116 @@ def _joined_streets(
                 continue
         joined.append(street)
     return sorted([*others, *joined])
+
+
+LABEL_NAME_RECOGNIZER = "AddressLabelName"
+LABEL_NAME_SCORE = 0.5
+_NAME_LINES_ABOVE = 4
+_PARTICLE_NAMES = frozenset(
+    {*PARTICLES, "van", "von", "ten", "ter", "bin", "ibn", "al", "el", "st", "mac", "o"}
+)
+_INITIAL = re.compile(r"[A-Z]\.?")
+_NAME_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+_LABEL = re.compile(r"^[^:\n]{1,40}:[ \t]+")
+
+
+def _name_line(body: str, lower_text: bool) -> bool:
+    """Two to four name words, capitalised (or all in lower case in a lower-case text), with
+    initials and particles between: "Gyala Antall", "Vide A. Persson", "Willemine ten Pas"."""
+    from auditkit.pii.recognizers.places import COUNTRY_WORDS
+    from auditkit.pii.recognizers.vocabulary import ORGANISATION_WORDS
+
+    words = body.split()
+    if not 2 <= len(words) <= 4 or body.isupper():
+        return False
+    named = 0
+    for word in words:
+        key = word.lower().strip(".")
+        if _INITIAL.fullmatch(word) and word[0].isupper():
+            continue
+        if key in _PARTICLE_NAMES and not word[0].isupper():
+            continue
+        if not _NAME_WORD.fullmatch(word) or not (word[0].isupper() or lower_text):
+            return False
+        if key in STOP_WORDS or key in NOT_NAMES or key in ORGANISATION_WORDS:
+            return False
+        if key in COUNTRY_WORDS:
+            return False
+        named += 1
+    return named >= 2
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """Each line's body (after quote marks and indentation) as a character range."""
+    out = []
+    at = 0
+    for raw in text.split("\n"):
+        lead = _LINE_PREFIX.match(raw).end()  # type: ignore[union-attr]
+        body = raw[lead:].rstrip()
+        out.append((at + lead, at + lead + len(body)))
+        at += len(raw) + 1
+    return out
+
+
+def names_above_addresses(
+    findings: Sequence[Finding], text: str, guessing: frozenset[str]
+) -> list[Finding]:
+    """The name lines of an address label or signature: the lines of two to four name words
+    among the four above a street line or a contact line ("Mobile: …"), skipping a job or
+    company line ("Gyala Antall\\n>Google Public Data Explorer\\n>3369 24 Clarke Avenue"),
+    and a name after a label on the line above ("Billing address: Stanislav Pavlík").
+    They are ``PERSON``; a guessed place or group over them yields."""
+    if "\n" not in text:
+        return list(findings)
+    lower_text = not any(char.isupper() for char in text)
+    lines = _lines(text)
+    starts = {
+        f.start
+        for f in findings
+        if f.entity_type == EntityType.STREET_ADDRESS and f.recognizer not in guessing
+    }
+    anchors = [
+        index
+        for index, (start, end) in enumerate(lines)
+        if start in starts or (_CONTACT.match(text[start:end]) and ":" in text[start:end])
+    ]
+    found: list[Finding] = []
+    known = [f for f in findings if f.recognizer not in guessing]
+    for anchor in anchors:
+        seen = 0
+        candidates: list[Finding] = []
+        for index in range(anchor - 1, -1, -1):
+            start, end = lines[index]
+            if start == end:
+                continue
+            if index in anchors or end - start > MAX_LINE or seen >= _NAME_LINES_ABOVE:
+                break
+            seen += 1
+            label = _LABEL.match(text, start, end)
+            if label is not None:
+                start = label.end()
+            if any(f.start < end and start < f.end for f in known):
+                break  # the town line of an address above a contact line
+            if _name_line(text[start:end], lower_text):
+                candidates.append(
+                    Finding(start, end, EntityType.PERSON, LABEL_NAME_SCORE, LABEL_NAME_RECOGNIZER)
+                )
+            if label is not None:
+                break
+        if candidates:
+            # The topmost is the person; a line under it is the company's, unless it
+            # repeats the name ("Ella H. Snider\nOtc Markets\nElla H. Snider\n228 …").
+            top = text[candidates[-1].start : candidates[-1].end]
+            found.extend(c for c in candidates if text[c.start : c.end] == top)
+    if not found:
+        return list(findings)
+    kept = [
+        f
+        for f in findings
+        if not (
+            f.recognizer in guessing
+            and f.entity_type in {EntityType.LOCATION, EntityType.NRP, EntityType.PERSON}
+            and any(f.overlaps(name) or f == name for name in found)
+        )
+    ]
+    return sorted({*kept, *found})

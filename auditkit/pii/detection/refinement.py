@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from auditkit.pii.detection.blocks import extend_addresses
+from auditkit.pii.detection.blocks import extend_addresses, names_above_addresses
 from auditkit.pii.entities import EntityType
 from auditkit.pii.findings import Finding, without_contained
 from auditkit.pii.recognizers.gazetteer import known_place, place_cue_before
@@ -26,6 +26,7 @@ COUNTRY_RECOGNIZER = "CountryRecognizer"
 LEXICON_RECOGNIZER = "NameLexiconRecognizer"
 GAZETTEER_RECOGNIZER = "PlaceGazetteerRecognizer"
 CUED_PLACE_RECOGNIZER = "CuedPlaceRecognizer"
+CONTEXT_NAME_RECOGNIZER = "PersonContextRecognizer"
 CUED_PLACE_SCORE = 0.6
 GUESSING_RECOGNIZERS = frozenset({NER_RECOGNIZER, LEXICON_RECOGNIZER})
 GUESSING_PLACES = frozenset({NER_RECOGNIZER, GAZETTEER_RECOGNIZER})
@@ -151,6 +152,19 @@ def _model_name_over_a_cued_place(span: Finding, others: Sequence[Finding], _: s
         and span.recognizer == NER_RECOGNIZER
         and any(
             other.recognizer == CUED_PLACE_RECOGNIZER and span.overlaps(other) for other in others
+        )
+    )
+
+
+def _guessed_place_over_a_cued_name(span: Finding, others: Sequence[Finding], _: str) -> bool:
+    return (
+        span.entity_type in {EntityType.LOCATION, EntityType.NRP}
+        and span.recognizer in GUESSING_PLACES
+        and any(
+            other.recognizer == CONTEXT_NAME_RECOGNIZER
+            and other.entity_type == EntityType.PERSON
+            and span.overlaps(other)
+            for other in others
         )
     )
 
@@ -406,6 +420,11 @@ DROP_RULES: tuple[DropRule, ...] = (
         _model_name_over_a_cued_place,
     ),
     DropRule(
+        "guessed place over a cued name",
+        '"add Tünde Hoffmann as a beneficiary": a name its cue introduces is no place',
+        _guessed_place_over_a_cued_name,
+    ),
+    DropRule(
         "uncued place that is a name",
         'a town name without a place word that the model or a cue reads as a name ("Tómas had …")',
         _uncued_place_that_is_a_name,
@@ -519,6 +538,7 @@ def refine(
 ) -> list[Finding]:
     """The findings no rule drops, in their order (after :func:`retype`)."""
     findings = extend_addresses(retype(findings, text), text, GUESSING_RECOGNIZERS)
+    findings = names_above_addresses(findings, text, GUESSING_RECOGNIZERS)
     kept = [
         finding
         for finding in findings

@@ -195,6 +195,17 @@ class PersonContextRecognizer(GroupPatternRecognizer):
             flags=0,
         ),
         pattern(
+            "beneficiary",
+            EntityType.PERSON,
+            r"(?i:\b(?:add(?:ed|ing)?|remov(?:e|ed|ing)|includ(?:e|ed|ing)|list(?:ed)?|nam(?:e|ed|ing)"
+            r"|mak(?:e|ing)|made|set\s+up|appoint(?:ed)?)\s+)(?P<value>" + _ANY_NAME + r")"
+            r"(?=\s+(?i:as\s+(?:a\s+|an\s+|the\s+|my\s+|our\s+|joint\s+)*(?:beneficiary|beneficiaries"
+            r"|payee|authori[sz]ed\s+user|account\s+holder|holder|signatory|dependant|dependent"
+            r"|nominee|power\s+of\s+attorney|executor|guardian|trustee|next\s+of\s+kin)\b))",
+            0.7,
+            flags=0,
+        ),
+        pattern(
             "vocative",
             EntityType.PERSON,
             r"(?:^|(?<=[.!?\n]\s)|(?<=\n))[ \t]*(?P<value>" + _CAP_WORD + r"),[ \t]+"

@@ -3,7 +3,8 @@
 Presidio's ``PhoneRecognizer`` validates numbers with libphonenumber for a few regions
 (US, UK, DE, FR, IL, IN, CA, BR), so "call me on 21 212 133 2727" or "Mobile:
 041-412-293" go unseen. This recognizer takes any run of 7–15 digits in phone
-punctuation when a phone word introduces it.
+punctuation when a phone word introduces it, or follows it ("(37) 788-063-Office",
+"0158836955 fax").
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ class ChatPhoneRecognizer(GroupPatternRecognizer):
             EntityType.PHONE_NUMBER,
             r"\b(?:call(?:\s+(?:me|us|him|her|them|back))?(?:\s+(?:at|on))?|text(?:\s+me)?(?:\s+(?:at|on))?"
             r"|reach(?:\s+me)?(?:\s+(?:at|on))?|phone|mobile|cell|tel|telephone|fax|desk|office|whatsapp"
-            r"|home|work|landline|(?:phone|mobile|cell|contact)\s+(?:number|no\.?|#))"
+            r"|home|work|landline|(?:phone|mobile|cell|contact)\s+(?:number|no\.?|#)"
+            r"|registered(?:\s+(?:mobile|phone|cell|number|no\.?))*)"
             r"(?:\s*(?:is|:|#|-))*\s*" + _NUMBER,
             0.7,
         ),
@@ -36,7 +38,7 @@ class ChatPhoneRecognizer(GroupPatternRecognizer):
             EntityType.PHONE_NUMBER,
             r"(?<![\w+])"
             + _NUMBER
-            + r"[ \t]+(?:office|mobile|cell|fax|home|work|phone|landline)\b",
+            + r"(?:[ \t]+|[ \t]*[-–][ \t]*)(?:office|mobile|cell|fax|home|work|phone|landline)\b",
             0.6,
         ),
     )
