@@ -31,6 +31,7 @@ from auditkit.pii.recognizers.base import (
     pattern,
     text_result,
 )
+from auditkit.pii.recognizers.vocabulary import NOT_NAMES
 
 BLOCK_SCORE = 0.6
 US_STATES = [
@@ -253,6 +254,8 @@ class PostalAddressRecognizer(GroupPatternRecognizer):
 
     def accept(self, value: str, pattern: GroupPattern, text: str, start: int) -> bool:
         """Refuse "order ID 12345"-like state codes, "the Same Way", and years read as streets."""
+        if pattern.name.startswith("street"):  # "via Email 3 times" is no street
+            return not any(w.lower() in NOT_NAMES for w in value.split()[1:-1])
         if pattern.name.startswith("named street"):
             words = value.split()
             return not any(w.lower() in STOP_WORDS for w in words[:-1])
