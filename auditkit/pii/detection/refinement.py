@@ -13,25 +13,26 @@ from dataclasses import dataclass
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from auditkit.pii.detection.blocks import extend_addresses, names_above_addresses
+from auditkit.pii.detection.kinds import demonym, named_place, organisation_name, venue_in_a_place
+from auditkit.pii.detection.sources import (
+    CONTEXT_NAME_RECOGNIZER,
+    COUNTRY_RECOGNIZER,
+    CUED_PLACE_RECOGNIZER,
+    CUED_PLACE_SCORE,
+    GAZETTEER_RECOGNIZER,
+    GUESSING_PLACES,
+    GUESSING_RECOGNIZERS,
+    LEXICON_RECOGNIZER,
+    NER_RECOGNIZER,
+    PARTICIPANT_RECOGNIZER,
+)
 from auditkit.pii.entities import EntityType
 from auditkit.pii.findings import Finding, without_contained
 from auditkit.pii.recognizers.gazetteer import known_place, place_cue_before
 from auditkit.pii.recognizers.lexicon import lexicon
 from auditkit.pii.recognizers.places import COUNTRIES
-from auditkit.pii.recognizers.vocabulary import DEMONYMS, NOT_NAMES, ORGANISATION_WORDS
+from auditkit.pii.recognizers.vocabulary import NOT_NAMES
 
-NER_RECOGNIZER = "SpacyRecognizer"
-PARTICIPANT_RECOGNIZER = "ParticipantRecognizer"
-COUNTRY_RECOGNIZER = "CountryRecognizer"
-LEXICON_RECOGNIZER = "NameLexiconRecognizer"
-GAZETTEER_RECOGNIZER = "PlaceGazetteerRecognizer"
-CUED_PLACE_RECOGNIZER = "CuedPlaceRecognizer"
-CONTEXT_NAME_RECOGNIZER = "PersonContextRecognizer"
-CUED_PLACE_SCORE = 0.6
-GUESSING_RECOGNIZERS = frozenset({NER_RECOGNIZER, LEXICON_RECOGNIZER})
-GUESSING_PLACES = frozenset({NER_RECOGNIZER, GAZETTEER_RECOGNIZER})
-"""Recognizers whose place or group a name found elsewhere in the text may overrule."""
-"""Recognizers that guess a name from its look (the model, the lexicon), not from a cue."""
 _NER_TYPES = frozenset({EntityType.PERSON, EntityType.NRP, EntityType.LOCATION})
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
@@ -311,53 +312,21 @@ def _nhs_number_that_is_a_phone(span: Finding, others: Sequence[Finding], text: 
     )
 
 
-_FIRM_AFTER = re.compile(
-    r"(?:[ \t]*,)?[ \t]+(?:(?:and|&)[ \t]+(?:Sons|Son|Co|Company|Partners|Associates|Brothers)\b"
-    r"|&[ \t]*Co\b|(?P<word>[A-Z][a-z]+\b))"
-)
-_EMPLOYER_BEFORE = re.compile(
-    r"\b(?i:work(?:s|ed|ing)?\s+(?:for|at)|employed\s+(?:by|at)|employee\s+of|ceo\s+of"
-    r"|founders?\s+of|cofounders?\s+of|joined|shares\s+of|stock\s+of|subsidiary\s+of)\s+(?:the\s+)?$"
-)
-
-
-def _organisation_name(span: Finding, _: Sequence[Finding], text: str) -> bool:
-    """A guessed name that is a firm's: followed by "Inc", "Group", "and Sons" …, or right
-    after "works for", "employed by", "CEO of" … ("I work for Flightstats"; a guessed
-    place there too)."""
-    if span.entity_type == EntityType.LOCATION and span.recognizer in GUESSING_PLACES:
-        return _EMPLOYER_BEFORE.search(text, max(0, span.start - 40), span.start) is not None
-    if span.entity_type != EntityType.PERSON or span.recognizer not in GUESSING_RECOGNIZERS:
-        return False
-    words = text[span.start : span.end].split()
-    if words and words[-1].strip(".,").lower() in ORGANISATION_WORDS:
-        return True
-    after = _FIRM_AFTER.match(text, span.end)
-    if after is not None and (
-        after.group("word") is None or after.group("word").lower() in ORGANISATION_WORDS
-    ):
-        return True
-    return _EMPLOYER_BEFORE.search(text, max(0, span.start - 40), span.start) is not None
-
-
-def _demonym(span: Finding, _: Sequence[Finding], text: str) -> bool:
-    return (
-        span.entity_type == EntityType.PERSON
-        and span.recognizer in GUESSING_RECOGNIZERS
-        and text[span.start : span.end].lower() in DEMONYMS
-    )
-
-
 DROP_RULES: tuple[DropRule, ...] = (
     DropRule(
         "organisation name",
         'a name before "Inc", "Group", "and Sons" or after "works for" is a firm\'s ("Thomas and Sons")',
-        _organisation_name,
+        organisation_name,
+    ),
+    DropRule(
+        "venue in a place",
+        '"the following year at Numedii in Cheb": the guessed place before "in" and a place is a firm',
+        venue_in_a_place,
     ),
     DropRule(
         "nationality or language",
         '"studying English", "an German bank": a nationality or language word is no one\'s name',
-        _demonym,
+        demonym,
     ),
     DropRule(
         "relative date",
@@ -482,54 +451,16 @@ def _town_after_address(span: Finding, others: Sequence[Finding], text: str) -> 
     )
 
 
-_PLACE_PREFIX = re.compile(
-    r"(?:North|South|East|West|New|Port|Lake|Fort|Mount|Mt\.?|San|Santa|Santo|São|Saint|St\.?"
-    r"|Little|Great|Upper|Lower|NORTH|SOUTH|EAST|WEST|NEW|PORT|LAKE|FORT|MOUNT|SAN|SANTA|SAINT)"
-    r"[ \t]+"
-)
-_PLACE_SUFFIX = re.compile(
-    r"[ \t]+(?:City|Town|Village|Beach|Springs|Falls|Heights|Harbor|Harbour|Valley|Hills|Bay"
-    r"|Island|Creek|Ridge|Junction|Crossing|Landing)(?![\w'’-])"
-)
-
-
-_NUMBER_OR_TITLE_BEFORE = re.compile(r"(?:\d|\b(?:Dr|Mr|Mrs|Ms|Miss|Prof|Sir|Dame)\.?)[ \t]*$")
-
-
-def _named_place(span: Finding, text: str) -> Finding | None:
-    """A guessed name that is a place's by its own words: a direction or "New", "Port",
-    "Lake", "San" … before it ("North Michael", "Lake Ben"), or "Beach", "Village",
-    "Springs" … after it ("Pines Beach"); not after a house number (that is a street)."""
-    if span.entity_type != EntityType.PERSON or span.recognizer not in GUESSING_RECOGNIZERS:
-        return None
-    value = text[span.start : span.end]
-    before = text[max(0, span.start - 12) : span.start]
-    prefix = re.search(rf"(?:^|(?<=[^\w.]))(?:{_PLACE_PREFIX.pattern})$", before)
-    suffix = _PLACE_SUFFIX.match(text, span.end)
-    start = span.start - len(prefix.group()) if prefix is not None else span.start
-    end = suffix.end() if suffix is not None else span.end
-    words = value.split()
-    own = len(words) > 1 and (
-        _PLACE_PREFIX.match(value) is not None
-        or _PLACE_SUFFIX.fullmatch(" " + words[-1]) is not None
-    )
-    if prefix is None and suffix is None and not own:
-        return None
-    if _NUMBER_OR_TITLE_BEFORE.search(text, max(0, start - 8), start):
-        return None  # "5 Lake View" is a street, "Dr. Lake Smith" a person
-    return Finding(start, end, EntityType.LOCATION, span.score, span.recognizer)
-
-
 def retype(findings: Sequence[Finding], text: str) -> list[Finding]:
     """Findings whose type the rest of the text settles: a town after a street address is
     part of the address (``STREET_ADDRESS``), not a person, so it stays masked as one; a
-    guessed name with a place's words around it (:func:`_named_place`) is a place."""
+    guessed name with a place's words around it (:func:`named_place`) is a place."""
     out = []
     for f in findings:
         if _town_after_address(f, findings, text):
             out.append(Finding(f.start, f.end, EntityType.STREET_ADDRESS, f.score, f.recognizer))
         else:
-            out.append(_named_place(f, text) or f)
+            out.append(named_place(f, text) or f)
     return without_contained(out)
 
 

@@ -155,6 +155,15 @@ _CONTACT = re.compile(
 )
 
 
+_TYPE_PATTERNS = frozenset(
+    {
+        "street word first",
+        "street type word and house number",
+        "street name, type word and house number",
+    }
+)
+
+
 class PostalAddressRecognizer(GroupPatternRecognizer):
     """Postcodes, military addresses, number-last streets, corners and address blocks."""
 
@@ -254,7 +263,7 @@ class PostalAddressRecognizer(GroupPatternRecognizer):
 
     def accept(self, value: str, pattern: GroupPattern, text: str, start: int) -> bool:
         """Refuse "order ID 12345"-like state codes, "the Same Way", and years read as streets."""
-        if pattern.name.startswith("street"):  # "via Email 3 times" is no street
+        if pattern.name in _TYPE_PATTERNS:  # "via Email 3 times" is no street
             return not any(w.lower() in NOT_NAMES for w in value.split()[1:-1])
         if pattern.name.startswith("named street"):
             words = value.split()
