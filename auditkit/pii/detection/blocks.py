@@ -19,7 +19,8 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from auditkit.pii.entities import EntityType
 from auditkit.pii.findings import Finding
 from auditkit.pii.recognizers.gazetteer import PARTICLES
-from auditkit.pii.recognizers.vocabulary import NOT_NAMES
+from auditkit.pii.recognizers.places import COUNTRY_WORDS
+from auditkit.pii.recognizers.vocabulary import NOT_NAMES, ORGANISATION_WORDS
 
 MAX_LINES = 5
 MAX_LINE = 48
@@ -181,9 +182,6 @@ _LABEL = re.compile(r"^[^:\n]{1,40}:[ \t]+")
 def _name_line(body: str, lower_text: bool) -> bool:
     """Two to four name words, capitalised (or all in lower case in a lower-case text), with
     initials and particles between: "Gyala Antall", "Vide A. Persson", "Willemine ten Pas"."""
-    from auditkit.pii.recognizers.places import COUNTRY_WORDS
-    from auditkit.pii.recognizers.vocabulary import ORGANISATION_WORDS
-
     words = body.split()
     if not 2 <= len(words) <= 4 or body.isupper():
         return False
