@@ -11,6 +11,7 @@ from auditkit.db.engine import read_transaction, scrub_free_space
 from auditkit.errors import NotFound
 from auditkit.ledger.append import AppendBatch, appending
 from auditkit.ledger.installation import Installation
+from auditkit.ledger.projections import staff_store
 from auditkit.ledger.projections.registry import ErasedSubject, registered_staff_text_erasers
 from auditkit.ledger.reader import load_conversations
 from auditkit.ledger.records import RecordDraft, RecordKind, format_time
@@ -185,6 +186,7 @@ def _erase_one(
     for erase_staff_text in registered_staff_text_erasers():
         erase_staff_text(conn, erased, ERASED)
     # Names are re-derived from the log as it now reads (erased where they were sealed).
+    staff: set[str] = set()
     for conversation in load_conversations(conn, conversations, master=master):
         for person in conversation.participants.values():
             sealing_store.set_participant_name(
@@ -193,6 +195,10 @@ def _erase_one(
                 participant_id=person.id,
                 name=person.name,
             )
+            if person.role != staff_store.CUSTOMER:
+                staff.add(person.id)
+    # The small staff table is kept from ``participants``: re-derive the rows of these ids.
+    staff_store.refresh_staff(conn, staff)
     return ErasureResult(
         subject=subject,
         conversations=tuple(conversations),
