@@ -256,24 +256,21 @@ def apply_retention(
     report = RetentionReport(dry_run=dry_run)
     rules = installation.settings.retention
     due = subjects_due(installation, rules, now)
+    report.kept = due.kept
     with read_transaction(installation.engine) as conn:
         holds = privacy_store.active_holds(conn)
         held = {h["subject"] for h in holds if h["subject"] is not None}
         held_conversations = {
             h["conversation_key"] for h in holds if h["conversation_key"] is not None
         }
-        for subject in due:
-            if not subject.due:
-                report.kept += 1
-                continue
-            if subject.subject in held or (
+        for subject in due.due:
+            if subject in held or (
                 held_conversations
-                and held_conversations
-                & set(sealing_store.conversations_of_subject(conn, subject.subject))
+                and held_conversations & set(sealing_store.conversations_of_subject(conn, subject))
             ):
-                report.held.append(subject.subject)
+                report.held.append(subject)
             else:
-                report.erased.append(subject.subject)
+                report.erased.append(subject)
     if not dry_run and report.erased:
         erase_subjects(installation, report.erased, reason="retention period expired")
     return report
