@@ -23,7 +23,9 @@ asserted; the last line is one JSON object.
 from __future__ import annotations
 
 import argparse
+import csv
 import gc
+import io
 import json
 import logging
 import os
@@ -182,16 +184,16 @@ def run(args: argparse.Namespace, installation: Installation) -> dict[str, Any]:
             raise SystemExit(f"{name} {url}: HTTP {response.status_code}")
         # Downloads stream: the first bytes, then the whole body and its rows.
         chunks = response.iter_content(chunk_size=65536)
-        first = next(chunks, b"")
+        body = [next(chunks, b"")]
         first_byte = time.perf_counter() - started
-        size, lines = len(first), first.count(b"\n")
-        for chunk in chunks:
-            size, lines = size + len(chunk), lines + chunk.count(b"\n")
+        body.extend(chunks)
         elapsed = time.perf_counter() - started
         times[name].append(elapsed)
         cpu[name].append(time.process_time() - cpu_started)
-        if name.endswith(".csv"):
-            downloads.setdefault(name, []).append((first_byte, elapsed, lines - 1, size))
+        if name.endswith(".csv"):  # rows counted after the timing (a quoted cell may span lines)
+            data = b"".join(body)
+            rows = sum(1 for _ in csv.reader(io.StringIO(data.decode("utf-8")))) - 1
+            downloads.setdefault(name, []).append((first_byte, elapsed, rows, len(data)))
 
     for _ in range(2):  # warm-up: caches, connection pools, first live detection
         for name in times:
