@@ -52,3 +52,16 @@ check_failure_counts = Table(
     Column("failed", Integer, nullable=False),
 )
 Index("ix_check_failure_counts_failed", check_failure_counts.c.failed)
+
+# --- per policy: how many latest results there are, evaluated and failed ------------------
+# Adjusted by the checks' recording in the transaction that replaces results (each replaced
+# result's old outcome taken off, its new one added), so the dashboard's policy figures and
+# the findings menus read one row per policy, not every result (migration 0026).
+policy_outcome_counts = Table(
+    "policy_outcome_counts",
+    metadata,
+    Column("policy_id", String(200), primary_key=True),
+    Column("results", Integer, nullable=False),
+    Column("evaluated", Integer, nullable=False),  # outcome other than not_applicable
+    Column("failed", Integer, nullable=False),
+)

@@ -129,6 +129,8 @@ def import_(ctx: click.Context, files: tuple[Path, ...], fmt: str | None) -> Non
     if report.new_conversations == 0 and report.updated_conversations == 0:
         click.echo("nothing new: only the import run itself was recorded")
     click.echo(f"{report.records_appended} records appended; tree size {report.tree_size}")
+    if report.analyzed:
+        click.echo("a large import: the written tables' PostgreSQL statistics refreshed (ANALYZE)")
     if report.new_conversations or report.updated_conversations:
         # Like the metrics refresh: what the import changed is scored automatically now. The
         # import is committed either way; a scoring problem is reported, not made its failure.

@@ -188,3 +188,17 @@ def scrub_free_space(engine: Engine, tables: Sequence[str]) -> None:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             for table in tables:
                 conn.execute(text(f"VACUUM {table}"))
+
+
+def analyze_tables(engine: Engine, tables: Sequence[str]) -> bool:
+    """Refresh the planner's statistics of ``tables`` on PostgreSQL (``ANALYZE``, sampled:
+    seconds on millions of rows); SQLite plans from its indexes and is left alone. A server
+    whose autovacuum is off (or not yet woken) plans every query on a freshly filled table
+    blind: a 19-row index lookup ran as a parallel bitmap scan, 15.9 ms against 0.064 ms.
+    Returns whether statistics were refreshed."""
+    if engine.dialect.name != "postgresql":
+        return False
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in tables:
+            conn.execute(text(f'ANALYZE "{table}"'))
+    return True

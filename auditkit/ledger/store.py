@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     import psycopg
 
 from auditkit.db.metadata import metadata
+from auditkit.ledger.projections import staff_store
 from auditkit.ledger.tables import (
     checkpoints,
     conversation_events,
@@ -382,6 +383,7 @@ def write_projection(
     """Insert and update projection rows produced by an append."""
     _insert_dicts(conn, conversations, new_conversations)
     _insert_dicts(conn, participants, new_participants)
+    staff_store.remember_staff(conn, new_participants)
     for row in changed_conversations:
         conn.execute(
             conversations.update()

@@ -108,6 +108,19 @@ participants = Table(
 # Staff named by participant id across conversations (dashboard, reports): migration 0019.
 Index("ix_participants_participant_id", participants.c.participant_id)
 
+# Who works the conversations, small: each distinct (id, role, name, team) of a participant
+# who is not the customer, with "" for no name or no team (a key column cannot be NULL).
+# Kept as participants are written and as erasure re-derives their names, so the staff menus,
+# the agents list and the dashboard read O(staff) rows, not one per conversation (0026).
+staff_participants = Table(
+    "staff_participants",
+    metadata,
+    Column("participant_id", String(200), primary_key=True),
+    Column("role", String(20), primary_key=True),
+    Column("name", String(200), primary_key=True),
+    Column("team", String(200), primary_key=True),
+)
+
 conversation_events = Table(
     "conversation_events",
     metadata,
@@ -155,7 +168,13 @@ conversation_timelines = Table(
     Column("timeline", Text, nullable=False),
 )
 
-PROJECTION_TABLES = ("conversations", "participants", "conversation_events", "messages")
+PROJECTION_TABLES = (
+    "conversations",
+    "participants",
+    "staff_participants",
+    "conversation_events",
+    "messages",
+)
 
 # --- sealing: per-subject data keys ----------------------------------------
 

@@ -11,6 +11,7 @@ from auditkit.db.engine import read_transaction, scrub_free_space
 from auditkit.errors import NotFound
 from auditkit.ledger.append import AppendBatch, appending
 from auditkit.ledger.installation import Installation
+from auditkit.ledger.projections import staff_store
 from auditkit.ledger.projections.registry import ErasedSubject, registered_staff_text_erasers
 from auditkit.ledger.reader import load_conversations
 from auditkit.ledger.records import RecordDraft, RecordKind, format_time
@@ -185,6 +186,7 @@ def _erase_one(
     for erase_staff_text in registered_staff_text_erasers():
         erase_staff_text(conn, erased, ERASED)
     # Names are re-derived from the log as it now reads (erased where they were sealed).
+    staff: set[str] = set()
     for conversation in load_conversations(conn, conversations, master=master):
         for person in conversation.participants.values():
             sealing_store.set_participant_name(
@@ -193,6 +195,10 @@ def _erase_one(
                 participant_id=person.id,
                 name=person.name,
             )
+            if person.role != staff_store.CUSTOMER:
+                staff.add(person.id)
+    # The small staff table is kept from ``participants``: re-derive the rows of these ids.
+    staff_store.refresh_staff(conn, staff)
     return ErasureResult(
         subject=subject,
         conversations=tuple(conversations),
@@ -250,24 +256,21 @@ def apply_retention(
     report = RetentionReport(dry_run=dry_run)
     rules = installation.settings.retention
     due = subjects_due(installation, rules, now)
+    report.kept = due.kept
     with read_transaction(installation.engine) as conn:
         holds = privacy_store.active_holds(conn)
         held = {h["subject"] for h in holds if h["subject"] is not None}
         held_conversations = {
             h["conversation_key"] for h in holds if h["conversation_key"] is not None
         }
-        for subject in due:
-            if not subject.due:
-                report.kept += 1
-                continue
-            if subject.subject in held or (
+        for subject in due.due:
+            if subject in held or (
                 held_conversations
-                and held_conversations
-                & set(sealing_store.conversations_of_subject(conn, subject.subject))
+                and held_conversations & set(sealing_store.conversations_of_subject(conn, subject))
             ):
-                report.held.append(subject.subject)
+                report.held.append(subject)
             else:
-                report.erased.append(subject.subject)
+                report.erased.append(subject)
     if not dry_run and report.erased:
         erase_subjects(installation, report.erased, reason="retention period expired")
     return report

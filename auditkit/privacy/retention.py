@@ -16,7 +16,7 @@ from auditkit.ledger.conversation import LedgerConversation
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.projections.derived_store import refresh_conversation_rows
 from auditkit.ledger.reader import load_timelines
-from auditkit.ledger.records import RecordKind, format_time, parse_time
+from auditkit.ledger.records import RecordKind, format_time
 from auditkit.privacy import store as privacy_store
 from auditkit.privacy.tables import retention_facts
 from auditkit.settings import RetentionRule
@@ -68,29 +68,28 @@ def refresh_retention_facts(installation: Installation) -> int:
 
 
 @dataclass(frozen=True)
-class SubjectRetention:
-    """Whether every conversation of one data subject has passed its retention period."""
+class RetentionDue:
+    """Which data subjects (not erased) have every conversation past its retention period."""
 
-    subject: str
-    due: bool
+    due: tuple[str, ...]  # in subject order
+    kept: int  # the others: a conversation still open, within its period, or under no rule
 
 
 def subjects_due(
     installation: Installation, rules: Sequence[RetentionRule], now: datetime
-) -> list[SubjectRetention]:
-    """Each subject not erased, in subject order, and whether all of their conversations are
-    past retention: closed, a rule applies, and the latest closing plus its days is past.
-    One query grouped by subject, channel and intents (the facts refreshed first)."""
+) -> RetentionDue:
+    """The subjects not erased all of whose conversations are past retention: closed, a rule
+    applies, and the closing plus its days is past (the longest matching rule wins). The rules
+    are matched once per (channel, intents) recorded; the subjects due are grouped in SQL, so
+    the run reads one row per subject due, not one per conversation (the facts refreshed
+    first)."""
     refresh_retention_facts(installation)
-    due: dict[str, bool] = {}
     with read_transaction(installation.engine) as conn:
-        for group in privacy_store.retention_groups(conn):
-            days = rule_days(rules, group.channel, tuple(json.loads(group.intents)))
-            ok = (
-                days is not None
-                and group.open == 0
-                and group.latest_closed is not None
-                and parse_time(group.latest_closed) + timedelta(days=days) <= now
-            )
-            due[group.subject] = due.get(group.subject, True) and ok
-    return [SubjectRetention(subject, is_due) for subject, is_due in sorted(due.items())]
+        cutoffs: dict[tuple[str, str], str] = {}
+        for channel, intents in privacy_store.retention_combinations(conn):
+            days = rule_days(rules, channel, tuple(json.loads(intents)))
+            if days is not None:
+                # Times are kept in one fixed-width UTC form: text order is time order.
+                cutoffs[(channel, intents)] = format_time(now - timedelta(days=days))
+        due, subjects = privacy_store.retention_subjects(conn, cutoffs)
+    return RetentionDue(due=tuple(due), kept=subjects - len(due))

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select, update
+from sqlalchemy import Connection, and_, case, func, or_, select, update
 
 from auditkit.ledger.tables import subject_keys
 from auditkit.privacy.tables import erasure_requests, legal_holds, retention_facts
@@ -208,34 +207,40 @@ def subject_hold_seqs(conn: Connection, subject: str) -> list[int]:
 # --- retention facts -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RetentionGroup:
-    """A subject's conversations on one channel with the same intents: how many are still
-    open (never closed, or reopened) and the latest closing of the others."""
-
-    subject: str
-    channel: str
-    intents: str  # JSON list
-    open: int
-    latest_closed: str | None
+def retention_combinations(conn: Connection) -> list[tuple[str, str]]:
+    """Every (channel, intents JSON list) of the retention facts: what a rule can match on."""
+    table = retention_facts
+    query = select(table.c.channel, table.c.intents).distinct()
+    return [(channel, intents) for channel, intents in conn.execute(query).tuples()]
 
 
-def retention_groups(conn: Connection) -> list[RetentionGroup]:
-    """Every group of the retention facts of subjects not erased (one grouped query)."""
+def retention_subjects(
+    conn: Connection, cutoffs: Mapping[tuple[str, str], str]
+) -> tuple[list[str], int]:
+    """The subjects not erased whose every conversation closed at or before the cutoff of its
+    (channel, intents) in ``cutoffs`` (a conversation of another combination, or still open,
+    keeps its subject), sorted; and how many subjects not erased there are. Grouped by
+    subject in SQL: one row per subject due, not one per conversation."""
     table = retention_facts
     erased = select(subject_keys.c.subject).where(subject_keys.c.erased_at.is_not(None))
-    query = (
-        select(
-            table.c.customer,
-            table.c.channel,
-            table.c.intents,
-            (func.count() - func.count(table.c.closed_at)).label("open"),
-            func.max(table.c.closed_at),
-        )
-        .where(table.c.customer.not_in(erased))
-        .group_by(table.c.customer, table.c.channel, table.c.intents)
+    live = table.c.customer.not_in(erased)
+    subjects = select(func.count(table.c.customer.distinct())).where(live)
+    total = int(conn.execute(subjects).scalar_one())
+    if not cutoffs:
+        return [], total
+    cutoff = case(
+        *(
+            (and_(table.c.channel == channel, table.c.intents == intents), moment)
+            for (channel, intents), moment in sorted(cutoffs.items())
+        ),
+        else_=None,
     )
-    return [
-        RetentionGroup(subject, channel, intents, int(still_open), latest)
-        for subject, channel, intents, still_open, latest in conn.execute(query).tuples()
-    ]
+    past = case((and_(table.c.closed_at.is_not(None), table.c.closed_at <= cutoff), 1), else_=0)
+    query = (
+        select(table.c.customer)
+        .where(live)
+        .group_by(table.c.customer)
+        .having(func.min(past) == 1)
+        .order_by(table.c.customer)
+    )
+    return [subject for (subject,) in conn.execute(query).tuples()], total

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, case, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.sql import Select
 
 from auditkit.accounts.tables import users
-from auditkit.checks.tables import check_results
+from auditkit.checks import store as check_store
+from auditkit.ledger.projections import staff_store
 from auditkit.ledger.projections.registry import ErasedSubject
-from auditkit.ledger.sealing.cipher import ERASED
-from auditkit.ledger.tables import participants
 from auditkit.quality.tables import (
     calibration_conversations,
     calibration_participants,
@@ -226,37 +225,18 @@ def assignment_counts(conn: Connection, *, today: str) -> Row:
 
 
 def policy_outcomes(conn: Connection) -> list[Row]:
-    """Per policy: conversations failed and evaluated (latest results)."""
-    query = (
-        select(
-            check_results.c.policy_id,
-            func.count().filter(check_results.c.outcome == "fail").label("failed"),
-            func.count().filter(check_results.c.outcome != "not_applicable").label("evaluated"),
-        )
-        .group_by(check_results.c.policy_id)
-        .order_by(check_results.c.policy_id)
-    )
-    return _rows(conn, query)
+    """Per policy: conversations failed and evaluated (latest results), from the per-policy
+    counts the checks keep as they record results."""
+    return [
+        {"policy_id": r["policy_id"], "failed": r["failed"], "evaluated": r["evaluated"]}
+        for r in check_store.outcome_counts(conn)
+    ]
 
 
 def staff_names(conn: Connection, ids: Sequence[str]) -> dict[str, Row]:
-    """Name and team of participants by id: one row each, aggregated in the database (an
-    agent appears in thousands of conversations)."""
-    if not ids:
-        return {}
-    query = (
-        select(
-            participants.c.participant_id,
-            # An erased conversation's copy of a staff name reads "[erased]": never pick it.
-            func.max(case((participants.c.name == ERASED, None), else_=participants.c.name)).label(
-                "name"
-            ),
-            func.max(participants.c.team).label("team"),
-        )
-        .where(participants.c.participant_id.in_(list(ids)))
-        .group_by(participants.c.participant_id)
-    )
-    return {pid: {"name": name, "team": team} for pid, name, team in conn.execute(query).tuples()}
+    """Name and team of staff participants by id: one row each, from the small staff table
+    (an agent appears in thousands of conversations; the table holds each name once)."""
+    return staff_store.staff_names(conn, ids)
 
 
 def erase_quality_staff_text(conn: Connection, subject: ErasedSubject, erased: str) -> None:

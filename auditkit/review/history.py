@@ -215,7 +215,7 @@ def agents_overview(
     user.require(Permission.AGENT_SCORES_READ)
     with read_transaction(installation.engine) as conn:
         rows = review_store.latest_reviews(conn, since=since, until=until, limit=100_000)
-        names = review_store.participant_names(
+        names = review_store.staff_names(
             conn, sorted({r["agent_id"] for r in rows if r["agent_id"]})
         )
     by_agent: dict[str, list[dict[str, Any]]] = {}

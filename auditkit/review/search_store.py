@@ -14,7 +14,9 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, func, or_, select, update
 from sqlalchemy.sql import ColumnElement, Select
 
+from auditkit.checks import store as check_store
 from auditkit.checks.tables import check_failure_counts, check_results
+from auditkit.ledger.projections import staff_store
 from auditkit.ledger.sealing.cipher import ERASED
 from auditkit.ledger.tables import conversations, messages, participants, subject_keys
 from auditkit.metrics.tables import conversation_metrics
@@ -329,19 +331,17 @@ def results_of(conn: Connection, key: str) -> list[Row]:
 
 
 def known_policy_ids(conn: Connection) -> set[str]:
-    """Policy ids with at least one stored result."""
-    return {p for (p,) in conn.execute(select(check_results.c.policy_id).distinct()).tuples()}
+    """Policy ids with at least one stored result (from the per-policy counts the checks keep,
+    not a distinct scan of every result)."""
+    return {row["policy_id"] for row in check_store.outcome_counts(conn)}
 
 
 def staff_ids(conn: Connection, roles: Sequence[str] = ("agent",)) -> list[Row]:
-    """Staff participants (id, name, team) of the given roles, by id."""
-    query = (
-        select(participants.c.participant_id, participants.c.name, participants.c.team)
-        .where(participants.c.role.in_(list(roles)))
-        .order_by(participants.c.participant_id)
-    )
+    """Staff participants (id, name, team) of the given roles, by id (from the small staff
+    table kept beside ``participants``)."""
     found: dict[str, Row] = {}
-    for pid, name, team in conn.execute(query).tuples():
+    for staff in staff_store.staff(conn, roles):
+        pid, name, team = staff["participant_id"], staff["name"], staff["team"]
         row = found.setdefault(pid, {"id": pid, "name": None, "teams": set()})
         if name and name != ERASED and not row["name"]:
             row["name"] = name
@@ -352,13 +352,7 @@ def staff_ids(conn: Connection, roles: Sequence[str] = ("agent",)) -> list[Row]:
 
 def teams(conn: Connection) -> list[str]:
     """Every team a staff participant was recorded with."""
-    query = (
-        select(participants.c.team)
-        .where(and_(participants.c.team.is_not(None), participants.c.role.in_(STAFF)))
-        .distinct()
-        .order_by(participants.c.team)
-    )
-    return [t for (t,) in conn.execute(query).tuples()]
+    return staff_store.staff_teams(conn, STAFF)
 
 
 def segments(conn: Connection) -> list[str]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auditkit.db.engine import analyze_tables
 from auditkit.ledger import store as ledger_store
 from auditkit.ledger.append import AppendBatch, appending
 from auditkit.ledger.conversation import conversation_from_records
@@ -25,6 +26,21 @@ from auditkit.sources.model import Conversation, Event, SourceItem
 # Conversations per flush: the whole import is one write transaction (all or nothing), and
 # what it appended is written to the database this many conversations at a time.
 BATCH_CONVERSATIONS = 500
+# An import that appends at least this many records, and a tenth of the log it found, refreshes
+# the PostgreSQL planner's statistics of the tables it wrote (``analyze_tables``).
+LARGE_IMPORT_RECORDS = 10_000
+IMPORTED_TABLES = (
+    "log_entries",
+    "merkle_nodes",
+    "conversations",
+    "participants",
+    "staff_participants",
+    "conversation_events",
+    "messages",
+    "conversation_timelines",
+    "conversation_metrics",
+    "subject_keys",
+)
 
 # Called after each written batch with (conversations done, conversations in total).
 Progress = Callable[[int, int], None]
@@ -51,6 +67,7 @@ class ImportReport:
     records_appended: int = 0
     tree_size: int = 0
     metrics_refreshed: int = 0
+    analyzed: bool = False  # the written tables' statistics refreshed (a large import)
 
     @property
     def conversations(self) -> int:
@@ -156,7 +173,15 @@ def import_files(
     # ones it added events to are recomputed from the log, as every stale row is.
     stored = store_metrics(installation, list(computed.values()))
     report.metrics_refreshed = stored + refresh_metrics(installation)
+    if is_large_import(report.records_appended, before):
+        report.analyzed = analyze_tables(installation.engine, IMPORTED_TABLES)
     return report
+
+
+def is_large_import(appended: int, before: int) -> bool:
+    """Whether an import appended enough to move the planner's statistics: at least
+    ``LARGE_IMPORT_RECORDS`` records and a tenth of what the log held before."""
+    return appended >= LARGE_IMPORT_RECORDS and appended * 10 >= before
 
 
 def _new_conversation_metrics(

@@ -5,7 +5,8 @@ follow a conversation that is reopened, and an erased subject leaves the run."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,10 +14,10 @@ from sqlalchemy import text
 
 from auditkit.ledger.installation import Installation, initialise
 from auditkit.ledger.reader import load_conversations
-from auditkit.ledger.records import format_time
+from auditkit.ledger.records import format_time, parse_time
 from auditkit.privacy.erasure import apply_retention, erase_subject
-from auditkit.privacy.retention import closed_at, refresh_retention_facts
-from auditkit.settings import load_settings
+from auditkit.privacy.retention import closed_at, refresh_retention_facts, rule_days
+from auditkit.settings import RetentionRule, load_settings
 from auditkit.sources.ingest import import_files
 from tests.factories import DATA, make_conversation, write_jsonl
 
@@ -87,3 +88,69 @@ def test_an_erased_subject_leaves_the_run(ruled: Installation, tmp_path: Path) -
     assert after.erased == ["c-2-cust"] and after.kept == 0
     assert set(_facts(ruled)) == {"c-1", "c-2"}  # the facts stay; erasure is read from the keys
     assert apply_retention(ruled, dry_run=True, now=datetime(2025, 1, 7, tzinfo=UTC)).kept == 1
+
+
+def _whole_conversation_report(
+    installation: Installation, rules: tuple[RetentionRule, ...], now: datetime
+) -> tuple[list[str], int]:
+    """The run's answer computed as before the facts: from every whole conversation."""
+    with installation.engine.connect() as conn:
+        keys = [k for (k,) in conn.execute(text("SELECT conversation_key FROM conversations"))]
+        erased = {
+            s
+            for (s,) in conn.execute(
+                text("SELECT subject FROM subject_keys WHERE erased_at IS NOT NULL")
+            )
+        }
+        whole = load_conversations(conn, keys, master=installation.master_key())
+    due: dict[str, bool] = {}
+    for conversation in whole:
+        if conversation.customer in erased:
+            continue
+        days = rule_days(rules, conversation.channel, tuple(conversation.intents))
+        closed = closed_at(conversation)
+        ok = days is not None and closed is not None and closed + timedelta(days=days) <= now
+        due[conversation.customer] = due.get(conversation.customer, True) and ok
+    erasable = sorted(s for s, ok in due.items() if ok)
+    return erasable, len(due) - len(erasable)
+
+
+def test_the_grouped_run_answers_as_the_whole_conversations_do(
+    ruled: Installation, tmp_path: Path
+) -> None:
+    """Rules by channel, by intent and both, at dates around each closing: the subjects due
+    and the count kept equal what the whole conversations say (also after an erasure)."""
+    import_files(ruled, [DEMO])
+    refresh_retention_facts(ruled)
+    with ruled.engine.connect() as conn:
+        closings = sorted(
+            parse_time(at)
+            for (at,) in conn.execute(text("SELECT closed_at FROM retention_facts"))
+            if at
+        )
+    assert closings
+    rule_sets = [
+        (),
+        (RetentionRule(days=30, channel="web_chat"),),
+        (RetentionRule(days=10, intent="refund"), RetentionRule(days=400, channel="web_chat")),
+        (RetentionRule(days=1),),
+    ]
+    moments = [closings[0], closings[len(closings) // 2], closings[-1]]
+    dates = [
+        m + timedelta(days=d, microseconds=u) for m in moments for d in (1, 10, 30) for u in (-1, 0)
+    ]
+    dates.append(LATER)
+    answers: set[tuple[bool, bool]] = set()  # (some due, some kept): the dates tell them apart
+    for step in ("imported", "erased"):
+        if step == "erased":
+            erase_subject(ruled, "cust-maria-gonzalez", reason="customer asked")
+        for rules in rule_sets:
+            settings = replace(ruled.settings, retention=rules)
+            installation = replace(ruled, settings=settings)
+            for now in dates:
+                report = apply_retention(installation, dry_run=True, now=now)
+                assert (report.erased, report.kept) == _whole_conversation_report(
+                    installation, rules, now
+                ), (step, rules, now)
+                answers.add((bool(report.erased), report.kept > 0))
+    assert {(True, True), (False, True), (True, False)} <= answers

@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import insert
 
-from auditkit.checks.tables import check_results
+from auditkit.checks import store as check_store
 from auditkit.review import submission as submissions
 from auditkit.review import workspace as workspaces
 from tests.web.conftest import Web, World, text
@@ -38,8 +37,9 @@ def add_check_results(world: World) -> None:
         "evaluated_at": "2026-01-01T00:00:00.000000Z",
     }
     with world.installation.engine.begin() as conn:
-        conn.execute(
-            insert(check_results),
+        # Through the checks' store, as the checks record them (it keeps the policy counts).
+        check_store.replace_results(
+            conn,
             [
                 {**row, "conversation_key": "a", "policy_id": "consent", "outcome": "fail"},
                 {**row, "conversation_key": "b", "policy_id": "consent", "outcome": "pass"},

@@ -1,4 +1,5 @@
-"""The ledger's own projections (conversations, participants, events, messages), registered."""
+"""The ledger's own projections (conversations, participants and staff, events,
+messages), registered."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Iterable, Mapping
 
 from auditkit.ledger.projections.registry import ProjectionSource, Row, register_projection
 from auditkit.ledger.projections.replay import Projection
+from auditkit.ledger.projections.staff_store import staff_rows_of
 from auditkit.ledger.records import Record
 
 
@@ -25,6 +27,7 @@ class ConversationRebuilder:
         return {
             "conversations": projection.conversations.values(),
             "participants": projection.participants.values(),
+            "staff_participants": staff_rows_of(projection.participants.values()),
             "conversation_events": projection.new_events,
             "messages": projection.new_messages,
         }
@@ -36,6 +39,7 @@ register_projection(
         primary_keys={
             "conversations": ("conversation_key",),
             "participants": ("conversation_key", "participant_id"),
+            "staff_participants": ("participant_id", "role", "name", "team"),
             "conversation_events": ("conversation_key", "event_key"),
             "messages": ("seq",),
         },
