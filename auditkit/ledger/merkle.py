@@ -73,7 +73,7 @@ def leaf_hashes(data: Iterable[bytes]) -> list[bytes]:
     """Return :func:`leaf_hash` of each item, in order.
 
     Each hash starts from a copy of a state that has already absorbed the 0x00 prefix, so
-    no prefixed copy of the data is built and no hash object is initialised per item.
+    no prefixed copy of the data is built and no hash is set up from scratch per item.
     """
     start = _sha256(_LEAF_PREFIX).copy
     hashes: list[bytes] = []

@@ -226,12 +226,13 @@ def _check_tree(
 ) -> None:
     """Recompute leaves and nodes chunk by chunk and compare them with what is stored.
 
-    Each aligned chunk of 2^14 leaves is hashed level by level (``merkle.leaf_hashes``,
-    ``merkle.parent_hashes``) and compared with its stored nodes, read with one query per level. The next chunk's
-    records and nodes are read by a second thread on the same connection (and snapshot)
-    while this one hashes: the driver waits on the database without the GIL, so the reads
-    and the hashing overlap. The connection is never used by both threads at once: the
-    read is joined before anything else here touches it.
+    Each aligned chunk of 2^14 leaves is hashed level by level in bulk
+    (``merkle.leaf_hashes``, ``merkle.parent_hashes``) and compared with its stored nodes,
+    read with one query per level. The next chunk's records and nodes are read by a second
+    thread on the same connection (and snapshot) while this one hashes: the driver waits on
+    the database without the GIL, so the reads and the hashing overlap. The connection is
+    never used by both threads at once: the read is joined before anything else here
+    touches it.
     """
     upper = _UpperNodes()
     size = 0
