@@ -16,8 +16,10 @@ Each writer reports where its time went: reading and validating its input (outsi
 writer lock), waiting for the log's writer lock (the ``pg_advisory_xact_lock`` statement,
 timed with SQLAlchemy's cursor events) and holding it (from the lock to the import's
 end: appending, sealing, hashing, the Merkle nodes, the projections, the commit), and its
-own CPU seconds. ``--profile DIR`` runs every writer under cProfile and saves
-``DIR/writer-N.prof`` (the baseline's as ``DIR/writer-single.prof``). Timings are printed,
+own CPU seconds and its PostgreSQL backends' (from ``/proc``: the server must run on this
+machine). From the single writer's, the CPU bound of the ratio: the machine's cores over
+the cores one writer keeps busy (client and server). ``--profile DIR`` runs every writer
+under cProfile and saves ``DIR/writer-N.prof`` (the baseline's as ``DIR/writer-single.prof``). Timings are printed,
 never asserted; the last line is one JSON object; the exit status is 1 when the imports,
 the verify or the density check fail.
 
@@ -67,6 +69,10 @@ def writer(
     env: dict[str, str], source: str, start: float, profile: str | None
 ) -> dict[str, float | int]:
     """One writer process: unlock the key, wait for ``start``, import ``source``; its times."""
+    # Its own application_name, so its server backends can be told from the other writers'.
+    tag = f"auditkit-bench-writer-{os.getpid()}"
+    url = make_url(env["AUDITKIT_DATABASE_URL"]).update_query_dict({"application_name": tag})
+    env = {**env, "AUDITKIT_DATABASE_URL": url.render_as_string(hide_password=False)}
     installation = Installation.open(load_settings(env))
     installation.signer()  # scrypt: outside the timing
     lock: dict[str, float] = {}
@@ -94,6 +100,7 @@ def writer(
     ingest.read_inputs = timed_read  # type: ignore[assignment]
     time.sleep(max(0.0, start - time.time()))
     began_at = time.time()
+    server_before = _backend_cpu(installation.engine, tag)
     cpu = resource.getrusage(resource.RUSAGE_SELF)
     profiler = cProfile.Profile() if profile else None
     started = time.perf_counter()
@@ -104,6 +111,7 @@ def writer(
         profiler.disable()
     ended = time.perf_counter()
     after = resource.getrusage(resource.RUSAGE_SELF)
+    server_after = _backend_cpu(installation.engine, tag)
     if profiler is not None and profile:
         profiler.dump_stats(profile)
     installation.engine.dispose()
@@ -116,7 +124,24 @@ def writer(
         "lock_wait_s": lock["got"] - lock["asked"],
         "lock_held_s": ended - lock["got"],
         "cpu_s": (after.ru_utime + after.ru_stime) - (cpu.ru_utime + cpu.ru_stime),
+        "server_cpu_s": sum(v - server_before.get(p, 0.0) for p, v in server_after.items()),
     }
+
+
+def _backend_cpu(engine: Any, tag: str) -> dict[int, float]:
+    """CPU seconds (user + system) so far of each PostgreSQL backend serving this writer (its
+    ``application_name`` is ``tag``), read from ``/proc``: the server must run on this machine.
+    Their WAL writes are counted; the server's shared background processes are not."""
+    with engine.connect() as conn:
+        pids = conn.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE application_name = :tag"), {"tag": tag}
+        ).scalars()
+        found: dict[int, float] = {}
+        for pid in pids:
+            # /proc/<pid>/stat: utime and stime are fields 14 and 15, after the ")" of comm.
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
 
 
 def _run_writers(
@@ -158,9 +183,8 @@ def _summary(rows: list[dict[str, float | int]]) -> dict[str, float]:
     def total(name: str) -> float:
         return round(sum(float(r[name]) for r in rows), 2)
 
-    return {
-        name: total(name) for name in ("read_validate_s", "lock_wait_s", "lock_held_s", "cpu_s")
-    }
+    names = ("read_validate_s", "lock_wait_s", "lock_held_s", "cpu_s", "server_cpu_s")
+    return {name: total(name) for name in names}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -225,6 +249,11 @@ def main(argv: list[str] | None = None) -> int:
     one_rate = int(single[0]["records"]) / single_wall
     many_rate = sum(int(r["records"]) for r in many) / many_wall
     ratio = many_rate / one_rate
+    # What one writer keeps busy: its own CPU and its server backends' per second of wall
+    # time. N writers on this machine's cores can at best reach cores / busy times its rate.
+    busy = (float(single[0]["cpu_s"]) + float(single[0]["server_cpu_s"])) / single_wall
+    cores = os.cpu_count() or 1
+    bound = cores / busy if busy else float("inf")
     print(
         f"\none writer:   {int(single[0]['records']):>9,} records {single_wall:7.1f} s "
         f"{one_rate:>9,.0f} records/s"
@@ -235,13 +264,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"ratio {ratio:.2f} (goal >= {TARGET_RATIO})")
     print(
+        f"one writer keeps {busy:.2f} cores busy (client + its server backends): on {cores} "
+        f"cores the CPU alone bounds the ratio at {bound:.2f} (only on an otherwise idle "
+        "machine: a writer that waits for a core keeps fewer busy)"
+    )
+    print(
         f"\n{'writer':8} {'wall s':>8} {'read s':>8} {'lock wait':>10} {'lock held':>10} "
-        f"{'cpu s':>8}"
+        f"{'cpu s':>8} {'server cpu s':>13}"
     )
     for name, row in [("single", single[0]), *((str(n), r) for n, r in enumerate(many))]:
         print(
             f"{name:8} {row['wall_s']:>8.1f} {row['read_validate_s']:>8.1f} "
-            f"{row['lock_wait_s']:>10.1f} {row['lock_held_s']:>10.1f} {row['cpu_s']:>8.1f}"
+            f"{row['lock_wait_s']:>10.1f} {row['lock_held_s']:>10.1f} {row['cpu_s']:>8.1f} "
+            f"{row['server_cpu_s']:>13.1f}"
         )
     print(
         f"log: {dense} ({'dense' if is_dense else 'NOT DENSE'}); "
@@ -271,7 +306,15 @@ def main(argv: list[str] | None = None) -> int:
                     "records_s": round(one_rate),
                     "wall_s": round(single_wall, 2),
                     **_summary(single),
+                    "cores_busy": round(busy, 3),
+                    "cpu_us_per_record": round(
+                        (float(single[0]["cpu_s"]) + float(single[0]["server_cpu_s"]))
+                        / max(1, int(single[0]["records"]))
+                        * 1e6
+                    ),
                 },
+                "cpu_bound_ratio": round(bound, 3),
+                "cores": cores,
                 "ratio": round(ratio, 3),
                 "target": {"ratio": TARGET_RATIO},
                 "load": load,

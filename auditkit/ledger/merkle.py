@@ -30,7 +30,9 @@ __all__ = [
     "inclusion_proof_nodes",
     "inclusion_proofs_nodes",
     "leaf_hash",
+    "leaf_hashes",
     "node_hash",
+    "parent_hashes",
     "peak_nodes",
     "root_from",
     "root_from_consistency_proof",
@@ -60,6 +62,37 @@ def leaf_hash(data: bytes) -> bytes:
 def node_hash(left: bytes, right: bytes) -> bytes:
     """Return the RFC 6962 interior node hash SHA-256(0x01 || left || right)."""
     return _sha256(_NODE_PREFIX + left + right).digest()
+
+
+# The two bulk forms below are what verify spends its CPU on: one SHA-256 of a short input
+# costs less than CPython's calls around it, so they make as few Python-level calls per
+# hash as hashlib allows (measured in bench/README.md, "verify" under issue 19).
+
+
+def leaf_hashes(data: Iterable[bytes]) -> list[bytes]:
+    """Return :func:`leaf_hash` of each item, in order.
+
+    Each hash starts from a copy of a state that has already absorbed the 0x00 prefix, so
+    no prefixed copy of the data is built and no hash is set up from scratch per item.
+    """
+    start = _sha256(_LEAF_PREFIX).copy
+    hashes: list[bytes] = []
+    keep = hashes.append
+    for item in data:
+        state = start()
+        state.update(item)
+        keep(state.digest())
+    return hashes
+
+
+def parent_hashes(level: Sequence[bytes]) -> list[bytes]:
+    """Return :func:`node_hash` of each pair (``level[2i]``, ``level[2i + 1]``), in order: the
+    complete nodes one level up; a last unpaired hash has no complete parent and is left out."""
+    pairs = iter(level)
+    return [
+        _sha256(_NODE_PREFIX + left + right).digest()
+        for left, right in zip(pairs, pairs, strict=False)
+    ]
 
 
 # A NamedTuple rather than a frozen dataclass: CompactRange builds one per stored

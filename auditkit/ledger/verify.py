@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from auditkit.db import Connection
 from auditkit.db.engine import read_transaction
@@ -192,19 +192,28 @@ class _UpperNodes:
         return new
 
 
-def _read_chunk(
-    conn: Connection, start: int, *, full: bool
-) -> tuple[list[tuple[Any, ...]], list[list[bytes]]]:
-    """The records of the chunk at ``start`` and the stored nodes of its complete subtrees,
-    level by level (level 1 first): every read the chunk's check needs but the upper nodes."""
-    rows = ledger_store.entry_rows(conn, start, start + CHUNK, full=full)
-    stored: list[list[bytes]] = []
-    count, level = len(rows), 0
+class _Chunk(NamedTuple):
+    """What one chunk's check reads: its records' columns (:func:`ledger_store.entry_columns`,
+    ``[]`` past the end) and the stored nodes of its complete subtrees, level 1 first."""
+
+    columns: list[tuple[Any, ...]]
+    stored: list[list[bytes]]
+
+    @property
+    def size(self) -> int:
+        """How many records the chunk holds."""
+        return len(self.columns[0]) if self.columns else 0
+
+
+def _read_chunk(conn: Connection, start: int, *, full: bool) -> _Chunk:
+    """The chunk at ``start``: every read the chunk's check needs but the upper nodes."""
+    chunk = _Chunk(ledger_store.entry_columns(conn, start, start + CHUNK, full=full), [])
+    count, level = chunk.size, 0
     while count >= 2:
         count, level = count // 2, level + 1
         first = start >> level
-        stored.append(ledger_store.node_level_range(conn, level, first, first + count))
-    return rows, stored
+        chunk.stored.append(ledger_store.node_level_range(conn, level, first, first + count))
+    return chunk
 
 
 def _check_tree(
@@ -217,36 +226,38 @@ def _check_tree(
 ) -> None:
     """Recompute leaves and nodes chunk by chunk and compare them with what is stored.
 
-    Each aligned chunk of 2^14 leaves is hashed level by level with list comprehensions
-    and compared with its stored nodes, read with one query per level. The next chunk's
-    records and nodes are read by a second thread on the same connection (and snapshot)
-    while this one hashes: the driver waits on the database without the GIL, so the reads
-    and the hashing overlap. The connection is never used by both threads at once: the
-    read is joined before anything else here touches it.
+    Each aligned chunk of 2^14 leaves is hashed level by level in bulk
+    (``merkle.leaf_hashes``, ``merkle.parent_hashes``) and compared with its stored nodes,
+    read with one query per level. The next chunk's records and nodes are read by a second
+    thread on the same connection (and snapshot) while this one hashes: the driver waits on
+    the database without the GIL, so the reads and the hashing overlap. The connection is
+    never used by both threads at once: the read is joined before anything else here
+    touches it.
     """
     upper = _UpperNodes()
     size = 0
     signed_size = 0  # records below this are covered by a verified signed root
     full = rebuilt is not None
     with ThreadPoolExecutor(1, thread_name_prefix="verify-read") as reader:
-        ahead: Future[tuple[list[tuple[Any, ...]], list[list[bytes]]]] | None = None
+        ahead: Future[_Chunk] | None = None
         try:
-            rows, stored = _read_chunk(conn, size, full=full)
-            while rows:
-                if len(rows) == CHUNK:
+            chunk = _read_chunk(conn, size, full=full)
+            while chunk.columns:
+                count = chunk.size
+                if count == CHUNK:
                     ahead = reader.submit(_read_chunk, conn, size + CHUNK, full=full)
                 try:
-                    levels = _hash_chunk(size, rows)
+                    levels = _hash_chunk(size, chunk.columns)
                 finally:
-                    following = ahead.result() if ahead is not None else ([], [])
+                    following = ahead.result() if ahead is not None else _Chunk([], [])
                     ahead = None
                 if rebuilt is not None:  # after the join: unsealing reads data keys
-                    _check_records(rows, rebuilt, keys)
-                report.nodes_checked += _compare_levels(size, levels, stored)
-                if len(rows) == CHUNK:
+                    _check_records(zip(*chunk.columns, strict=True), rebuilt, keys)
+                report.nodes_checked += _compare_levels(size, levels, chunk.stored)
+                if count == CHUNK:
                     upper_nodes = upper.add_chunk_root(levels[CHUNK_LEVEL][0])
                     report.nodes_checked += _compare_nodes(conn, upper_nodes[1:])
-                for end in sorted(k for k in roots if size < k <= size + len(rows)):
+                for end in sorted(k for k in roots if size < k <= size + count):
                     if _root_at(end, size, levels, upper.computed) != roots[end]:
                         raise TamperDetected(
                             seq=signed_size,
@@ -257,10 +268,10 @@ def _check_tree(
                             ),
                         )
                     signed_size = end
-                size += len(rows)
+                size += count
                 if progress is not None:
-                    progress(len(rows))
-                rows, stored = following
+                    progress(count)
+                chunk = following
         except TamperDetected as exc:
             report.problems.append(Problem(exc.seq, exc.reason))
             return
@@ -298,7 +309,7 @@ class Rebuilt:
             rebuilder.apply(record)
 
 
-def _check_records(rows: Sequence[Sequence[Any]], rebuilt: Rebuilt, keys: DataKeys | None) -> None:
+def _check_records(rows: Iterable[Sequence[Any]], rebuilt: Rebuilt, keys: DataKeys | None) -> None:
     for seq, entry, _leaf, kind, conversation, recorded_at, occurred_at in rows:
         record = decode_entry(entry, expected_seq=seq)
         if keys is not None and sealed_subject(record.body) is not None:
@@ -320,21 +331,20 @@ def _check_records(rows: Sequence[Sequence[Any]], rebuilt: Rebuilt, keys: DataKe
         rebuilt.apply(record)
 
 
-def _hash_chunk(start: int, rows: Sequence[Sequence[Any]]) -> list[list[bytes]]:
+def _hash_chunk(start: int, columns: Sequence[Sequence[Any]]) -> list[list[bytes]]:
     """Check a chunk's seqs and leaf hashes and hash its complete subtrees level by level."""
-    seqs = [row[0] for row in rows]
-    if seqs[-1] != start + len(rows) - 1 or seqs[0] != start:
+    seqs, entries, stored_leaves = columns[0], columns[1], columns[2]
+    if seqs[-1] != start + len(seqs) - 1 or seqs[0] != start:
         missing = next(start + n for n, seq in enumerate(seqs) if seq != start + n)
         raise TamperDetected(seq=missing, reason="record missing: the seq is not stored")
-    leaves = [merkle.leaf_hash(row[1]) for row in rows]
-    if leaves != [row[2] for row in rows]:
-        bad = next(n for n, row in enumerate(rows) if leaves[n] != row[2])
+    leaves = merkle.leaf_hashes(entries)
+    if leaves != list(stored_leaves):
+        bad = next(n for n, leaf in enumerate(stored_leaves) if leaves[n] != leaf)
         raise TamperDetected(seq=start + bad, reason="stored bytes do not match leaf hash")
     levels = [leaves]
     current = leaves
-    node = merkle.node_hash
     while len(current) >= 2:
-        current = [node(current[i], current[i + 1]) for i in range(0, len(current) - 1, 2)]
+        current = merkle.parent_hashes(current)
         levels.append(current)
     return levels
 

@@ -250,3 +250,92 @@ def test_a_byte_flipped_in_the_sqlite_file_is_caught(tmp_path: Path) -> None:
     report = verify_ledger(installation)
     assert not report.ok
     assert "leaf hash" in report.problems[0].reason
+
+
+def _chunks_of_eight(installation: Installation, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Verify in chunks of 8 leaves over the sample, whose size is not a multiple of 8: the
+    last chunk is partial. Returns the number of records."""
+    monkeypatch.setattr(verify, "CHUNK_LEVEL", 3)
+    monkeypatch.setattr(verify, "CHUNK", 8)
+    import_files(installation, [DATA / "abcd" / "abcd_sample.json"])
+    with installation.engine.connect() as conn:
+        records = int(conn.execute(text("SELECT count(*) FROM log_entries")).scalar_one())
+    assert records % 8 >= 2, records  # a partial last chunk with a level-1 node of its own
+    assert verify_ledger(installation, check_projections=False).ok
+    return records
+
+
+@pytest.mark.parametrize("column", ["entry", "leaf_hash"])
+@pytest.mark.parametrize(
+    "where", ["last of a chunk", "first of a chunk", "first of the partial chunk", "last record"]
+)
+def test_a_forged_leaf_at_a_chunk_boundary_is_caught_at_its_seq(
+    installation: Installation, monkeypatch: pytest.MonkeyPatch, column: str, where: str
+) -> None:
+    """A changed entry or stored leaf hash is found where the bulk leaf hashing of a chunk
+    starts or ends, and in the partial last chunk."""
+    records = _chunks_of_eight(installation, monkeypatch)
+    seq = {
+        "last of a chunk": 7,
+        "first of a chunk": 8,
+        "first of the partial chunk": records - records % 8,
+        "last record": records - 1,
+    }[where]
+
+    def forge(conn: Connection) -> None:
+        value = bytes(
+            conn.execute(
+                text(f"SELECT {column} FROM log_entries WHERE seq = :s"), {"s": seq}
+            ).scalar_one()
+        )
+        forged = value[:-1] + bytes([value[-1] ^ 1])
+        conn.execute(
+            text(f"UPDATE log_entries SET {column} = :v WHERE seq = :s"), {"v": forged, "s": seq}
+        )
+
+    _behind_the_back(installation, forge)
+    report = verify_ledger(installation, check_projections=False)
+    assert [(p.seq, p.reason) for p in report.problems[:1]] == [
+        (seq, "stored bytes do not match leaf hash")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ("UPDATE merkle_nodes SET hash = :h WHERE level = 1 AND idx = :i", "wrong or missing"),
+        ("UPDATE merkle_nodes SET hash = substr(hash, 1, 31) WHERE level = 1 AND idx = :i", ""),
+        ("DELETE FROM merkle_nodes WHERE level = 1 AND idx = :i", "wrong or missing"),
+    ],
+    ids=["changed", "cut to 31 bytes", "deleted"],
+)
+def test_a_bad_node_of_the_partial_last_chunk_is_caught(
+    installation: Installation, monkeypatch: pytest.MonkeyPatch, change: str, problem: str
+) -> None:
+    records = _chunks_of_eight(installation, monkeypatch)
+    index = (records - records % 8) // 2  # the partial chunk's level-1 node
+    _behind_the_back(
+        installation, lambda conn: conn.execute(text(change), {"h": b"\x01" * 32, "i": index})
+    )
+    report = verify_ledger(installation, check_projections=False)
+    assert [(p.seq, p.reason) for p in report.problems[:1]] == [
+        (index * 2, f"stored Merkle node (level 1, index {index}) is wrong or missing")
+    ]
+
+
+def test_a_node_no_record_produced_is_caught(
+    installation: Installation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = _chunks_of_eight(installation, monkeypatch)
+
+    def extra(conn: Connection) -> None:
+        conn.execute(
+            text("INSERT INTO merkle_nodes (level, idx, hash) VALUES (1, :i, :h)"),
+            {"i": records, "h": b"\x02" * 32},  # level-1 index past the end of the tree
+        )
+
+    _behind_the_back(installation, extra)
+    report = verify_ledger(installation, check_projections=False)
+    assert [(p.seq, p.reason) for p in report.problems] == [
+        (None, "merkle_nodes holds nodes that no record produced")
+    ]

@@ -23,7 +23,9 @@ from auditkit.ledger.merkle import (
     inclusion_proof_nodes,
     inclusion_proofs_nodes,
     leaf_hash,
+    leaf_hashes,
     node_hash,
+    parent_hashes,
     peak_nodes,
     root_from,
     root_from_inclusion_proof,
@@ -213,6 +215,24 @@ def test_hashes_use_the_rfc6962_domain_separation_prefixes() -> None:
     )
     assert EMPTY_ROOT.hex() == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
     assert root_of([]) == EMPTY_ROOT
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 4, 7, 8, 33])
+def test_bulk_hashes_equal_one_hash_at_a_time(size: int) -> None:
+    """The bulk forms verify uses give the RFC 6962 hashes; an unpaired last hash has no
+    complete parent, and the empty item is hashed too (SHA-256 of 0x00 alone)."""
+    data = [bytes([n]) * (n * 37 % 300) for n in range(size)]  # b"" first, up to 296 bytes
+    leaves = leaf_hashes(iter(data))
+    assert leaves == [leaf_hash(item) for item in data]
+    assert leaves[:1] in ([], [hashlib.sha256(b"\x00").digest()])
+    parents = parent_hashes(leaves)
+    assert parents == [node_hash(leaves[i], leaves[i + 1]) for i in range(0, size - 1, 2)]
+    assert len(parents) == size // 2
+
+
+def test_bulk_leaf_hashes_start_each_item_afresh() -> None:
+    """Each leaf starts from the 0x00 prefix alone, not from what earlier items absorbed."""
+    assert leaf_hashes([b"a", b"a", b"b"]) == [leaf_hash(b"a"), leaf_hash(b"a"), leaf_hash(b"b")]
 
 
 def test_node_id_covers_its_leaves() -> None:
