@@ -181,9 +181,7 @@ class Detector:
             complete = getattr(self.nlp_engine, "complete", None)
             pending: list[tuple[str, NlpArtifacts, frozenset[str]]] = []
             for (text, artifacts), candidate in zip(analysed, candidates, strict=True):
-                asked = (
-                    candidate.entities if self._asked is None else candidate.entities & self._asked
-                )
+                asked = candidate if self._asked is None else candidate & self._asked
                 if complete is not None and isinstance(artifacts, LazyLemmaArtifacts):
                     artifacts.deferred = True
                 try:

@@ -47,6 +47,11 @@ Analysed = Generator[tuple[str, NlpArtifacts], Any, None]
 """What ``process_batch`` yields: each text with its artifacts."""
 
 
+def _blank(text: str) -> bool:
+    """Empty or whitespace only: tokens on which spaCy's NER cannot begin an entity."""
+    return not text or text.isspace()
+
+
 def _no_tuples(as_tuples: bool) -> None:
     # Presidio's (text, context) form is not used by auditkit; refuse it loudly.
     if as_tuples:
@@ -81,13 +86,24 @@ class LazyLemmaArtifacts(NlpArtifacts):
         # this class exists to postpone, so the fields are set here instead.
         self.entities = entities
         self.tokens = doc
-        self.tokens_indices = [token.idx for token in doc]
+        self._tokens_indices: list[int] | None = None
         self.nlp_engine = engine
         self.scores = scores if scores else [0.85] * len(entities)
         self._language = language
         self._annotate = annotate
         self._lemmas: list[str] | None = None
         self._keywords: list[str] | None = None
+
+    @property
+    def tokens_indices(self) -> list[int]:
+        """Each token's character offset, computed on first use (the context enhancer's)."""
+        if self._tokens_indices is None:
+            self._tokens_indices = [token.idx for token in self.tokens]
+        return self._tokens_indices
+
+    @tokens_indices.setter
+    def tokens_indices(self, value: list[int]) -> None:
+        self._tokens_indices = value
 
     @property
     def lemmas(self) -> list[str]:
@@ -235,7 +251,16 @@ class BatchedSpacyNlpEngine(SpacyNlpEngine):
         size = batch_size or self.batch_size
         pending = iter(texts)
         while chunk := list(itertools.islice(pending, size)):
-            docs = list(self.pipeline.pipe(chunk, batch_size=size, disable=self._rest))
+            # spaCy's NER never begins an entity on a whitespace token, so a blank text's
+            # entities are known without the model: none.
+            ner = iter(
+                self.pipeline.pipe(
+                    [text for text in chunk if not _blank(text)],
+                    batch_size=size,
+                    disable=self._rest,
+                )
+            )
+            docs = [self.pipeline.make_doc(text) if _blank(text) else next(ner) for text in chunk]
             longer = [doc for doc in docs if any(len(entity) > 1 for entity in doc.ents)]
             if longer and self._stages[0]:
                 self._run_stages(longer, 1)

@@ -83,8 +83,18 @@ def _phone_digit_run() -> Any:
     return regex.compile(rf"\d(?:{joiner}\d){{{min_phone_digits() - 1}}}", regex.IGNORECASE)
 
 
+@dataclass(frozen=True)
+class _Always:
+    """The probe of a recognizer that is a candidate for every text."""
+
+    types: frozenset[str]
+
+    def __call__(self, _text: str, _artifacts: Any) -> frozenset[str]:
+        return self.types
+
+
 def _always(types: frozenset[str]) -> Probe:
-    return lambda _text, _artifacts: types
+    return _Always(types)
 
 
 def _pattern_probe(recognizer: PatternRecognizer) -> Probe:
@@ -159,31 +169,35 @@ def probe_for(recognizer: EntityRecognizer) -> Probe:
 
 
 @dataclass(frozen=True)
-class Candidates:
-    """What may be found in one text, and whether a context check may read its lemmas."""
-
-    entities: frozenset[str]
-    needs_lemmas: bool
-
-
-@dataclass(frozen=True)
 class CandidateFilter:
-    """The probes of a registry's recognizers, with whether each recognizer has context words."""
+    """The probes of a registry's recognizers, each with the entity types it may return.
 
-    probes: tuple[tuple[Probe, bool], ...]
+    The types of recognizers that are candidates for every text are known before any
+    probe runs; a probe whose types are all among the types found so far cannot add one,
+    so it is not run (auditkit's always-candidate street, name and place recognizers
+    make the street-address and person-context regexes unnecessary).
+    """
+
+    always: frozenset[str]
+    probes: tuple[tuple[Probe, frozenset[str]], ...]
 
     @classmethod
     def of(cls, recognizers: Sequence[EntityRecognizer]) -> CandidateFilter:
         """Probes for every recognizer."""
-        return cls(tuple((probe_for(r), bool(r.context)) for r in recognizers))
+        always: set[str] = set()
+        probes: list[tuple[Probe, frozenset[str]]] = []
+        for recognizer in recognizers:
+            probe = probe_for(recognizer)
+            if isinstance(probe, _Always):
+                always |= probe.types
+            else:
+                probes.append((probe, frozenset(recognizer.supported_entities)))
+        return cls(frozenset(always), tuple(probes))
 
-    def candidates(self, text: str, artifacts: Any) -> Candidates:
+    def candidates(self, text: str, artifacts: Any) -> frozenset[str]:
         """The entity types any recognizer may find in ``text``."""
-        found: set[str] = set()
-        lemmas = False
-        for probe, has_context in self.probes:
-            types = probe(text, artifacts)
-            if types:
-                found |= types
-                lemmas = lemmas or has_context
-        return Candidates(frozenset(found), lemmas)
+        found = set(self.always)
+        for probe, types in self.probes:
+            if not types <= found:
+                found |= probe(text, artifacts)
+        return frozenset(found)

@@ -22,6 +22,7 @@ from auditkit.pii import (
     build_detector,
     redact,
 )
+from auditkit.pii.detection.nlp import BatchedSpacyNlpEngine
 from auditkit.pii.detection.offline import (
     install_offline_tldextract,
     offline_tld_extract,
@@ -100,6 +101,24 @@ def test_the_stock_set_finds_exactly_what_stock_presidio_finds(
     differences = [(t, e, g) for t, e, g in zip(texts, expected, got, strict=True) if e != g]
     assert differences == []
     assert sum(map(len, got)) > 100
+
+
+def test_blank_texts_skip_the_model_and_keep_their_places(
+    stock_analyzer: AnalyzerEngine,
+) -> None:
+    texts = ["", "Call Jane Doe on 212-555-0123", "   ", "\n\t", "She moved to Paris in 2019"]
+    expected = [
+        sorted(finding_from_result(r) for r in stock_analyzer.analyze(t, language="en"))
+        for t in texts
+    ]
+    fast = build_detector(
+        DetectorConfig(recognizers=RecognizerSet.STOCK, score_threshold=0.0), cache_size=0
+    )
+    assert fast.detect_batch(texts) == expected
+    assert [bool(found) for found in expected] == [False, True, False, False, True]
+    engine = fast.nlp_engine
+    assert isinstance(engine, BatchedSpacyNlpEngine)
+    assert [doc.text for doc in engine.docs(texts)] == texts
 
 
 def test_a_batch_finds_what_one_text_at_a_time_finds(detector: Detector) -> None:
