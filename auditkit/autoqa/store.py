@@ -68,7 +68,22 @@ def policy_results(
     conn: Connection, keys: Sequence[str]
 ) -> dict[str, dict[str, tuple[str, str, list[int]]]]:
     """conversation → policy → (outcome, policy hash, evidence seqs) of the latest check results."""
-    found: dict[str, dict[str, tuple[str, str, list[int]]]] = {}
+    return {
+        key: {
+            policy: (outcome, policy_hash, _seq_list(evidence))
+            for policy, (outcome, policy_hash, evidence) in found.items()
+        }
+        for key, found in stored_policy_results(conn, keys).items()
+    }
+
+
+def stored_policy_results(
+    conn: Connection, keys: Sequence[str]
+) -> dict[str, dict[str, tuple[str, str, str]]]:
+    """conversation → policy → (outcome, policy hash, evidence seqs as stored: a JSON list) of
+    the latest check results: what planning a run reads, leaving the seqs to the workers that
+    score (:func:`seq_tuple`), so the appending process does not parse them."""
+    found: dict[str, dict[str, tuple[str, str, str]]] = {}
     for part in _chunks(keys):
         query = select(
             check_results.c.conversation_key,
@@ -78,8 +93,13 @@ def policy_results(
             check_results.c.evidence,
         ).where(check_results.c.conversation_key.in_(part))
         for key, policy, outcome, policy_hash, evidence in conn.execute(query).tuples().all():
-            found.setdefault(key, {})[policy] = (outcome, policy_hash, _seq_list(evidence))
+            found.setdefault(key, {})[policy] = (outcome, policy_hash, evidence)
     return found
+
+
+def seq_tuple(text: str) -> tuple[int, ...]:
+    """The stored JSON list of seqs ``text`` as a tuple (:func:`_seq_list`)."""
+    return tuple(_seq_list(text))
 
 
 def _seq_list(text: str) -> list[int]:
