@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -250,11 +251,29 @@ def run_autoqa(
         _record_all(installation, results, report, progress, total, page)
         return report
     language.load_models()  # once here: forked workers share them instead of each reading them
-    with ProcessPoolExecutor(
-        max_workers=count, initializer=_init_worker, initargs=(installation.settings, rubrics)
-    ) as pool:
+    with (
+        _frozen_heap(),
+        ProcessPoolExecutor(
+            max_workers=count, initializer=_init_worker, initargs=(installation.settings, rubrics)
+        ) as pool,
+    ):
         _record_all(installation, pool.map(_run_job, jobs), report, progress, total, page)
     return report
+
+
+@contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """Keep what this process holds now out of the garbage collector's full passes while it
+    appends (the records it unpickles and the rows are made later and collected as usual):
+    those passes walked every module and model loaded before, the spaCy model too when an
+    import ran first. Undone afterwards, unless the caller had frozen its heap itself."""
+    already = gc.get_freeze_count() > 0
+    gc.freeze()
+    try:
+        yield
+    finally:
+        if not already:
+            gc.unfreeze()
 
 
 def score_conversations(installation: Installation, keys: Sequence[str]) -> AutoqaRunReport:
