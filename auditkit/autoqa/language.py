@@ -7,9 +7,10 @@ packages, loaded once per process. docs/autoqa.md says what each finds and misse
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 # --- phrases -------------------------------------------------------------------------------
 
@@ -297,11 +298,15 @@ def _known_words() -> Any:
 
 
 _A_AN = re.compile(r"\b(a|an) ([A-Za-z]+)", re.IGNORECASE)
-_DOUBLED = re.compile(r"\b([A-Za-z]+) \1\b", re.IGNORECASE)
+# Possessive: the word before the space is all the letters from the boundary to it, so giving
+# letters back never finds another match (the same matches, without the backtracking).
+_DOUBLED = re.compile(r"\b([A-Za-z]++) \1\b", re.IGNORECASE)
 _LOWER_I = re.compile(r"(?:^|\s)i(?:\s|'m|'ll|'ve|'d|$)")
 _NO_SPACE = re.compile(r"[a-z][,;][A-Za-z]|[a-z]{2}[.!?][A-Z][a-z]")
 _PUNCTUATION_THEN_LETTER = re.compile(r"[,;.!?][A-Za-z]")
 _MODAL_OF = re.compile(r"\b(?:could|should|would|must|might) of\b", re.IGNORECASE)
+_MODAL_OF_HINTS = ("could of", "should of", "would of", "must of", "might of")
+_REPEATED_MARK_HINTS = ("!!", "!?", "?!", "??")
 _REPEATED_MARK = re.compile(r"[!?]{2,}")
 _VOWEL_SOUND_EXCEPTIONS = ("hour", "honest", "honou", "heir")
 _CONSONANT_SOUND_EXCEPTIONS = ("uni", "use", "usu", "usa", "eu", "one", "once", "ur")
@@ -317,6 +322,14 @@ class LanguageCheck:
     grammar: tuple[str, ...]
     sentences: int
     syllables: int
+
+
+def _may_have_lower_i(text: str) -> bool:
+    """False when :data:`_LOWER_I` cannot match: in printable ASCII the only white space is
+    " ", so a match is "i" at the start, " i " or " i'" inside, or " i" at the end."""
+    if not (text.isascii() and text.isprintable()):
+        return True
+    return text[:1] == "i" or " i " in text or " i'" in text or text.endswith(" i")
 
 
 def grammar_errors(text: str, split: list[str] | None = None) -> list[str]:
@@ -338,12 +351,14 @@ def grammar_errors(text: str, split: list[str] | None = None) -> list[str]:
     for word in _DOUBLED.findall(text):
         if word.lower() not in DOUBLE_OK:
             found.append("doubled word")
-    found += ["lower-case i"] * len(_LOWER_I.findall(text))
+    if _may_have_lower_i(text):
+        found += ["lower-case i"] * len(_LOWER_I.findall(text))
     if _PUNCTUATION_THEN_LETTER.search(text):  # what both of its alternatives need
         found += ["missing space after punctuation"] * len(_NO_SPACE.findall(text))
-    if lowered is None or " of" in lowered:
+    if lowered is None or any(hint in lowered for hint in _MODAL_OF_HINTS):
         found += ["could/should/would of"] * len(_MODAL_OF.findall(text))
-    found += ["repeated ! or ?"] * len(_REPEATED_MARK.findall(text))
+    if any(hint in text for hint in _REPEATED_MARK_HINTS):  # two marks in a row, literally
+        found += ["repeated ! or ?"] * len(_REPEATED_MARK.findall(text))
     for sentence in sentences(text) if split is None else split:
         first = sentence.lstrip("\"'(“‘-* ")
         if first[:1].islower() and not first.startswith(("http", "www", "e.g", "i.e")):
@@ -365,7 +380,47 @@ def syllables(word: str) -> int:
     return max(1, groups)
 
 
-_WITHOUT_LINKS = re.compile(r"\S+@\S+|https?://\S+|www\.\S+|\S*\d\S*")
+# Links, e-mail addresses and anything with a digit, to the end of their run of non-space:
+# ``\S+@\S+|https?://\S+|www\.\S+|\S*\d\S*`` (tests/unit/autoqa/test_phrase_hints.py
+# compares the two). Every match of that pattern runs to the end of its run, and its "@" and
+# digit alternatives match from the run's start when they match anywhere in it, so they are
+# tried there only (the lookbehind) instead of again from every later character of the run.
+_WITHOUT_LINKS = re.compile(r"(?<!\S)(?=\S*\d|\S+@\S)\S+|https?://\S+|www\.\S+")
+
+
+_Fact = TypeVar("_Fact")
+
+
+class _WordFacts(dict[str, _Fact]):
+    """Word → one fact of it, found on first use (words repeat across texts far more than
+    texts do); emptied, not grown, past :data:`_WORDS_KEPT` words."""
+
+    def __init__(self, fact: Callable[[str], _Fact]) -> None:
+        super().__init__()
+        self.fact = fact
+
+    def __missing__(self, word: str) -> _Fact:
+        if len(self) >= _WORDS_KEPT:
+            self.clear()
+        found = self[word] = self.fact(word)
+        return found
+
+
+_WORDS_KEPT = 1 << 17
+
+
+def _spelling_error(word: str) -> str:
+    """The word as a spelling error (``check_language``'s rule), or "" when it is not one."""
+    if not word.islower() or "'" in word or "’" in word:
+        return ""
+    stripped = word.strip("-")
+    if len(stripped) <= 1 or stripped in _known_words() or stripped in SUPPORT_WORDS:
+        return ""
+    return stripped
+
+
+_SYLLABLES = _WordFacts(syllables)
+_SPELLING = _WordFacts(_spelling_error)
 
 
 def check_language(text: str) -> LanguageCheck:
@@ -381,19 +436,12 @@ def check_language(text: str) -> LanguageCheck:
     plain = _WITHOUT_LINKS.sub(" ", text) if linked else text
     split = sentences(text)
     words = WORD.findall(plain)
-    known = _known_words()
-    candidates = [
-        w.strip("-")
-        for w in words
-        if w.islower() and "'" not in w and "’" not in w and len(w.strip("-")) > 1
-    ]
-    spelling = tuple(w for w in candidates if w not in known and w not in SUPPORT_WORDS)
     return LanguageCheck(
         words=len(words),
-        spelling=spelling,
+        spelling=tuple(filter(None, map(_SPELLING.__getitem__, words))),
         grammar=tuple(grammar_errors(text, split)),
         sentences=max(1, len(split if plain is text else sentences(plain))) if words else 0,
-        syllables=sum(syllables(w) for w in words),
+        syllables=sum(map(_SYLLABLES.__getitem__, words)),
     )
 
 

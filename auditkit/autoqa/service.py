@@ -8,12 +8,14 @@ last seq) or the checks' results it reads. A re-run with nothing changed appends
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import itertools
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -43,7 +45,6 @@ JOB = 100  # conversations a worker scores per job
 IN_PROCESS_BELOW = 400  # fewer conversations than this are scored without a pool
 Progress = Callable[[int, int], None]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # a draft's time, unused: the body is all encoded
-Policies = dict[str, tuple[str, str, list[int]]]
 
 
 @dataclass
@@ -63,7 +64,7 @@ def autoqa_rubrics(installation: Installation) -> list[Rubric]:
     return [r for r in available_rubrics(installation) if is_auto_scored(r)]
 
 
-def input_key(last_seq: int, policies: Policies) -> str:
+def input_key(last_seq: int, policies: Mapping[str, tuple[str, str, Any]]) -> str:
     """What a score was computed from: the conversation's last seq and its check results."""
     found = sorted((pid, h, outcome) for pid, (outcome, h, _seqs) in policies.items())
     digest = hashlib.sha256(repr(found).encode("utf-8")).hexdigest()[:16]
@@ -75,10 +76,11 @@ class _Job:
     keys: tuple[str, ...]
     inputs: Mapping[str, str]  # conversation → input key
     stale: Mapping[str, tuple[str, ...]]  # conversation → rubric hashes to score
-    # conversation → policy → (outcome, evidence seqs): what the signals read of the checks'
-    # results (not their hashes, which only the input key reads: a job is pickled to its
-    # worker, and the hashes were most of its bytes).
-    policies: Mapping[str, Mapping[str, tuple[str, tuple[int, ...]]]]
+    # conversation → policy → (outcome, evidence seqs as stored): what the signals read of
+    # the checks' results (not their hashes, which only the input key reads: a job is pickled
+    # to its worker, and the hashes were most of its bytes). The worker parses the seqs: the
+    # appending process plans every job, and parsing them there was a fifth of its CPU.
+    policies: Mapping[str, Mapping[str, tuple[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,10 @@ _worker: tuple[Installation, list[Rubric]] | None = None
 def _init_worker(settings: Settings, rubrics: list[Rubric]) -> None:
     global _worker
     _worker = (Installation.open(settings), rubrics)
+    # What the worker inherited and opened (modules, models, the rubrics) lives as long as it
+    # does: kept out of the collector's full passes, which walked it all each time (~10% of a
+    # worker's CPU, measured with gc.callbacks). Objects made later are collected as usual.
+    gc.freeze()
 
 
 def _run_job(job: _Job) -> tuple[list[_Scored], int]:
@@ -134,7 +140,7 @@ def _score_job(
             skipped += 1
             continue
         policies = {
-            pid: PolicyOutcome(outcome, seqs)
+            pid: PolicyOutcome(outcome, autoqa_store.seq_tuple(seqs))
             for pid, (outcome, seqs) in job.policies.get(conversation.key, {}).items()
         }
         signals = compute_signals(conversation, policies)
@@ -245,11 +251,29 @@ def run_autoqa(
         _record_all(installation, results, report, progress, total, page)
         return report
     language.load_models()  # once here: forked workers share them instead of each reading them
-    with ProcessPoolExecutor(
-        max_workers=count, initializer=_init_worker, initargs=(installation.settings, rubrics)
-    ) as pool:
+    with (
+        _frozen_heap(),
+        ProcessPoolExecutor(
+            max_workers=count, initializer=_init_worker, initargs=(installation.settings, rubrics)
+        ) as pool,
+    ):
         _record_all(installation, pool.map(_run_job, jobs), report, progress, total, page)
     return report
+
+
+@contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """Keep what this process holds now out of the garbage collector's full passes while it
+    appends (the records it unpickles and the rows are made later and collected as usual):
+    those passes walked every module and model loaded before, the spaCy model too when an
+    import ran first. Undone afterwards, unless the caller had frozen its heap itself."""
+    already = gc.get_freeze_count() > 0
+    gc.freeze()
+    try:
+        yield
+    finally:
+        if not already:
+            gc.unfreeze()
 
 
 def score_conversations(installation: Installation, keys: Sequence[str]) -> AutoqaRunReport:
@@ -279,7 +303,7 @@ def _jobs(
                 return
             last = autoqa_store.last_seqs(conn, keys)
             stored = autoqa_store.stored_inputs(conn, keys)
-            policies = autoqa_store.policy_results(conn, keys)
+            policies = autoqa_store.stored_policy_results(conn, keys)
         report.conversations += len(keys)
         after = keys[-1]
         inputs = {key: input_key(last[key], policies.get(key, {})) for key in keys}
@@ -301,7 +325,7 @@ def _jobs(
                 stale={k: stale[k] for k in part},
                 policies={
                     k: {
-                        sys.intern(pid): (outcome, tuple(seqs))
+                        sys.intern(pid): (outcome, seqs)
                         for pid, (outcome, _h, seqs) in policies[k].items()
                     }
                     for k in part

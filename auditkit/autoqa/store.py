@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Float, and_, cast, func, select, update
@@ -68,7 +69,22 @@ def policy_results(
     conn: Connection, keys: Sequence[str]
 ) -> dict[str, dict[str, tuple[str, str, list[int]]]]:
     """conversation → policy → (outcome, policy hash, evidence seqs) of the latest check results."""
-    found: dict[str, dict[str, tuple[str, str, list[int]]]] = {}
+    return {
+        key: {
+            policy: (outcome, policy_hash, _seq_list(evidence))
+            for policy, (outcome, policy_hash, evidence) in found.items()
+        }
+        for key, found in stored_policy_results(conn, keys).items()
+    }
+
+
+def stored_policy_results(
+    conn: Connection, keys: Sequence[str]
+) -> dict[str, dict[str, tuple[str, str, str]]]:
+    """conversation → policy → (outcome, policy hash, evidence seqs as stored: a JSON list) of
+    the latest check results: what planning a run reads, leaving the seqs to the workers that
+    score (:func:`seq_tuple`), so the appending process does not parse them."""
+    found: dict[str, dict[str, tuple[str, str, str]]] = {}
     for part in _chunks(keys):
         query = select(
             check_results.c.conversation_key,
@@ -78,8 +94,13 @@ def policy_results(
             check_results.c.evidence,
         ).where(check_results.c.conversation_key.in_(part))
         for key, policy, outcome, policy_hash, evidence in conn.execute(query).tuples().all():
-            found.setdefault(key, {})[policy] = (outcome, policy_hash, _seq_list(evidence))
+            found.setdefault(key, {})[policy] = (outcome, policy_hash, evidence)
     return found
+
+
+def seq_tuple(text: str) -> tuple[int, ...]:
+    """The stored JSON list of seqs ``text`` as a tuple (:func:`_seq_list`)."""
+    return tuple(_seq_list(text))
 
 
 def _seq_list(text: str) -> list[int]:
@@ -115,7 +136,9 @@ def _upsert(
     compiled = upsert.compile(dialect=conn.dialect)
     if compiled.positional:
         order = list(compiled.positiontup or ())
-        conn.exec_driver_sql(compiled.string, [tuple(row[name] for name in order) for row in rows])
+        # itemgetter of two or more names gives the tuple of their values (every table here
+        # has more than one column), without a Python loop per row.
+        conn.exec_driver_sql(compiled.string, list(map(itemgetter(*order), rows)))
     else:
         conn.exec_driver_sql(compiled.string, [dict(row) for row in rows])
 

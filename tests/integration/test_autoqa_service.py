@@ -3,6 +3,7 @@ results and refusals from the CLI; automatic scores never enter the human review
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -92,8 +93,10 @@ def test_scoring_in_worker_processes_gives_what_scoring_in_process_gives(
     import_files(installation, [DEMO, DATA / "abcd" / "abcd_sample.json"])
     monkeypatch.setattr(autoqa_service, "IN_PROCESS_BELOW", 0)
     monkeypatch.setattr(autoqa_service, "JOB", 3)  # several jobs across the two workers
+    gc.unfreeze()  # a caller whose heap is not frozen (another test may have frozen it)
     report = autoqa_service.run_autoqa(installation, workers=2)
     assert report.recorded == count(installation, "conversations")
+    assert gc.get_freeze_count() == 0  # the heap frozen while appending is given back
     (rubric,) = [r for r in available_rubrics(installation) if r.id == "messaging-quality"]
     with read_transaction(installation.engine) as conn:
         expected = {

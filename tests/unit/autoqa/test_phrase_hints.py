@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditkit.autoqa import language
 from auditkit.autoqa.language import HINTS, SLOTS, hint_text, phrase_in
@@ -192,17 +194,33 @@ def test_the_language_check_and_questions_are_those_of_the_plain_searches(
 ) -> None:
     """The checks that skip a search by a hint (links, "of", punctuation, indirect questions)
     give what the unskipped searches give."""
-    for text in corpus[:4000]:
+    for text in corpus[:4000] + [t + " i" for t in corpus[:300]] + [t + "!?" for t in corpus[:300]]:
         check = language.check_language(text)
-        plain = language._WITHOUT_LINKS.sub(" ", text)
+        plain = PLAIN_LINKS.sub(" ", text)
+        assert language._WITHOUT_LINKS.sub(" ", text) == plain
         words = language.WORD.findall(plain)
         assert check.words == len(words)
         assert check.sentences == (max(1, len(language.sentences(plain))) if words else 0)
-        grammar = list(check.grammar)
-        assert grammar.count("could/should/would of") == len(language._MODAL_OF.findall(text))
-        assert grammar.count("missing space after punctuation") == len(
-            language._NO_SPACE.findall(text)
+        assert check.syllables == sum(language.syllables(w) for w in words)
+        candidates = [
+            w.strip("-")
+            for w in words
+            if w.islower() and "'" not in w and "’" not in w and len(w.strip("-")) > 1
+        ]
+        known = language._known_words()
+        assert check.spelling == tuple(
+            w for w in candidates if w not in known and w not in language.SUPPORT_WORDS
         )
+        grammar = list(check.grammar)
+        for rule, pattern in (
+            ("could/should/would of", language._MODAL_OF),
+            ("missing space after punctuation", language._NO_SPACE),
+            ("lower-case i", language._LOWER_I),
+            ("repeated ! or ?", language._REPEATED_MARK),
+        ):
+            assert grammar.count(rule) == len(pattern.findall(text)), (rule, text)
+        doubled = [w for w in PLAIN_DOUBLED.findall(text) if w.lower() not in language.DOUBLE_OK]
+        assert grammar.count("doubled word") == len(doubled), text
         asked = [
             s
             for s in language.sentences(text)
@@ -211,3 +229,50 @@ def test_the_language_check_and_questions_are_those_of_the_plain_searches(
             or language.INDIRECT_QUESTION.search(s)
         ]
         assert language.questions(text) == asked
+
+
+# The patterns as written before they were made faster (the same matches, tested here).
+PLAIN_LINKS = re.compile(r"\S+@\S+|https?://\S+|www\.\S+|\S*\d\S*")
+PLAIN_DOUBLED = re.compile(r"\b([A-Za-z]+) \1\b", re.IGNORECASE)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "a",
+                "Ab",
+                "1",
+                "@",
+                "http://",
+                "https://",
+                "www.",
+                ".",
+                ":",
+                "-",
+                " ",
+                "  ",
+                "\n",
+                "\t",
+                "\u00a0",
+                "\u2003",
+                "\x1c",
+                "é",
+                "x@y",
+                "i",
+                "I",
+                "the",
+                "The",
+                "!",
+                "?",
+            ]
+        ),
+        max_size=24,
+    ).map("".join)
+)
+def test_the_faster_patterns_match_as_the_plain_ones(text: str) -> None:
+    assert language._WITHOUT_LINKS.sub(" ", text) == PLAIN_LINKS.sub(" ", text)
+    assert language._DOUBLED.findall(text) == PLAIN_DOUBLED.findall(text)
+    if not language._may_have_lower_i(text):
+        assert not language._LOWER_I.search(text)
