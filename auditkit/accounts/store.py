@@ -9,11 +9,12 @@ from sqlalchemy import Connection, and_, delete, func, insert, or_, select, text
 from sqlalchemy.sql import Select
 
 from auditkit.accounts.tables import login_failures, users
+from auditkit.db.engine import SCHEMA_LOCK_SQL
 
 Row = dict[str, Any]
 
 # An arbitrary constant: the PostgreSQL advisory lock that serialises sign-in attempts'
-# count-then-record (SQLite serialises them with BEGIN IMMEDIATE).
+# count-then-record (SQLite serialises them with BEGIN IMMEDIATE), per schema like the writer lock.
 THROTTLE_LOCK_KEY = 0x7369676E  # "sign"
 
 
@@ -82,7 +83,7 @@ def next_session_generation(conn: Connection, user_id: int) -> None:
 def lock_sign_in_throttle(conn: Connection) -> None:
     """Hold the throttle's lock until the transaction ends, so counts and records never race."""
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": THROTTLE_LOCK_KEY})
+        conn.execute(text(SCHEMA_LOCK_SQL), {"key": THROTTLE_LOCK_KEY})
 
 
 def record_login_failure(conn: Connection, *, username: str, remote_addr: str, at: str) -> int:

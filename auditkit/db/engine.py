@@ -19,7 +19,11 @@ from sqlalchemy.exc import OperationalError
 from auditkit.errors import WriterBusy
 
 # An arbitrary constant: the key of the PostgreSQL advisory lock that serialises appenders.
+# Advisory locks are per database, so the lock is taken with two keys, this one and a hash of
+# the schema the connection writes to: installations in different schemas of one database
+# (each its own log) never wait for each other.
 WRITER_LOCK_KEY = 0x61756469  # "audi"
+SCHEMA_LOCK_SQL = "SELECT pg_advisory_xact_lock(:key, hashtext(current_schema()))"
 BUSY_TIMEOUT_MS = 60_000
 """How long a SQLite writer waits for the writer lock before giving up (``WriterBusy``)."""
 
@@ -97,7 +101,7 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
             raise
         with transaction:
             if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK_KEY})
+                conn.execute(text(SCHEMA_LOCK_SQL), {"key": WRITER_LOCK_KEY})
             yield conn
 
 
