@@ -233,14 +233,7 @@ def signing_key_rows(conn: Connection) -> list[dict[str, Any]]:
 def entry_rows(conn: Connection, start: int, stop: int, *, full: bool) -> list[tuple[Any, ...]]:
     """Plain tuples (seq, entry, leaf_hash[, kind, conversation_key, recorded_at, occurred_at])
     for seq in [start, stop), in order: the verifier's bulk read."""
-    columns = "seq, entry, leaf_hash"
-    if full:
-        columns += ", kind, conversation_key, recorded_at, occurred_at"
-    rows = _driver_rows(
-        conn,
-        f"SELECT {columns} FROM {log_entries.name} WHERE seq >= %s AND seq < %s ORDER BY seq",
-        (start, stop),
-    )
+    rows = _entry_range(conn, start, stop, full=full)
     return [(row[0], bytes(row[1]), bytes(row[2]), *row[3:]) for row in rows]
 
 
@@ -248,15 +241,19 @@ def entry_columns(conn: Connection, start: int, stop: int, *, full: bool) -> lis
     """The columns of :func:`entry_rows` (seqs, entries, leaf hashes[, kinds, ...]), each a
     tuple in seq order, or ``[]`` when no seq is in [start, stop): the verifier's bulk read,
     transposed in C, with no Python work per row (both drivers return ``bytes`` for blobs)."""
+    return list(zip(*_entry_range(conn, start, stop, full=full), strict=True))
+
+
+def _entry_range(conn: Connection, start: int, stop: int, *, full: bool) -> list[tuple[Any, ...]]:
+    """The driver's rows of the log's columns for seq in [start, stop), in seq order."""
     columns = "seq, entry, leaf_hash"
     if full:
         columns += ", kind, conversation_key, recorded_at, occurred_at"
-    rows = _driver_rows(
+    return _driver_rows(
         conn,
         f"SELECT {columns} FROM {log_entries.name} WHERE seq >= %s AND seq < %s ORDER BY seq",
         (start, stop),
     )
-    return list(zip(*rows, strict=True))
 
 
 def node_level_range(conn: Connection, level: int, start: int, stop: int) -> list[bytes]:
