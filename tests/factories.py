@@ -8,6 +8,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from alembic import command
+from sqlalchemy import Engine
+
+from auditkit.db.engine import alembic_config
+
 DATA = Path(__file__).parent / "data"
 
 
@@ -61,3 +66,13 @@ def add_unvalidated_refund(conversation: dict[str, Any]) -> None:
         },
     )
     conversation["events"][-1]["at"] = "2025-01-06T09:05:00Z"
+
+
+def remigrate(engine: Engine, *, back_to: str, then_to: str) -> None:
+    """Alembic's own downgrade to ``back_to``, then its upgrade to ``then_to``: how the
+    migration tests show a revision's backfill gives what the running code writes."""
+    config = alembic_config(engine)
+    for step, revision in ((command.downgrade, back_to), (command.upgrade, then_to)):
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            step(config, revision)

@@ -7,18 +7,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from alembic import command
 from sqlalchemy import text
 
 from auditkit.accounts import users
 from auditkit.accounts.users import User
 from auditkit.checks.service import run_checks
-from auditkit.db.engine import alembic_config
 from auditkit.errors import InputRefused
 from auditkit.ledger.installation import Installation
 from auditkit.review import search
 from auditkit.sources.ingest import import_files
-from tests.factories import DATA, add_unvalidated_refund, make_conversation, write_jsonl
+from tests.factories import (
+    DATA,
+    add_unvalidated_refund,
+    make_conversation,
+    remigrate,
+    write_jsonl,
+)
 
 DEMO = DATA / "demo" / "conversations.jsonl"
 
@@ -70,13 +74,7 @@ def test_the_migration_backfills_the_counts(installation: Installation) -> None:
     run_checks(installation)
     expected = _counts(installation)
     assert expected
-    config = alembic_config(installation.engine)
-    with installation.engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0024")
-    with installation.engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "0025")
+    remigrate(installation.engine, back_to="0024", then_to="0025")
     assert _counts(installation) == expected
 
 

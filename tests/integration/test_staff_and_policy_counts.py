@@ -10,11 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
 from sqlalchemy import Connection, case, func, or_, select, text
 
 from auditkit.checks.service import run_checks
-from auditkit.db.engine import alembic_config
 from auditkit.ledger.installation import Installation
 from auditkit.ledger.sealing.cipher import ERASED
 from auditkit.ledger.tables import participants
@@ -25,7 +23,13 @@ from auditkit.review import search_store
 from auditkit.review import store as review_store
 from auditkit.sources import ingest
 from auditkit.sources.ingest import import_files
-from tests.factories import DATA, add_unvalidated_refund, make_conversation, write_jsonl
+from tests.factories import (
+    DATA,
+    add_unvalidated_refund,
+    make_conversation,
+    remigrate,
+    write_jsonl,
+)
 
 DEMO = DATA / "demo" / "conversations.jsonl"
 SUBJECT = "cust-maria-gonzalez"
@@ -196,13 +200,7 @@ def test_the_migration_backfills_both_tables(installation: Installation) -> None
         staff = _staff_table(conn)
         counts = quality_store.policy_outcomes(conn)
     assert staff and counts
-    config = alembic_config(installation.engine)
-    with installation.engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0025")
-    with installation.engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "0026")
+    remigrate(installation.engine, back_to="0025", then_to="0026")
     with installation.engine.connect() as conn:
         assert _staff_table(conn) == staff
         assert quality_store.policy_outcomes(conn) == counts
